@@ -1,0 +1,68 @@
+/*
+ * libsegbridge - configuration object.
+ *
+ * A segb_config_t holds string key/value settings checked against one
+ * property table; docs/CONFIGURATION.md lists every key, its type, range and
+ * default. New settings are new keys, never new symbols.
+ *
+ * Thread safety: a config object may be used by one thread at a time.
+ */
+#ifndef SEGBRIDGE_CONFIG_H
+#define SEGBRIDGE_CONFIG_H
+
+#include <segbridge/export.h>
+
+#include <stddef.h>
+
+/** Recommended size of the errstr buffers this library fills. */
+#define SEGB_ERRSTR_SIZE 256
+
+typedef struct segb_config_s segb_config_t;
+
+SEGB_BEGIN_DECLS
+
+/** A new configuration with every property at its default.
+ *  @returns NULL only when out of memory. @since 0.1 */
+SEGB_API segb_config_t *segb_config_new(void);
+
+/** Copy of @p conf, secrets included. NULL when @p conf is NULL or out of
+ *  memory. @since 0.1 */
+SEGB_API segb_config_t *segb_config_dup(const segb_config_t *conf);
+
+/** Free @p conf; secrets are wiped first. Accepts NULL. @since 0.1 */
+SEGB_API void segb_config_destroy(segb_config_t *conf);
+
+/**
+ * Set property @p name to @p value (UTF-8 text); a NULL @p value restores
+ * the default.
+ *
+ * @returns SEGB_OK; SEGB_ERR_UNKNOWN_OPTION when no property has that name;
+ *          SEGB_ERR_INVALID_VALUE when the value has the wrong type or is out
+ *          of range; SEGB_ERR_INVALID_ARG for NULL @p conf or @p name.
+ *          On error the property keeps its previous value and, when
+ *          @p errstr is not NULL, a one-line reason is written to it
+ *          (truncated to @p errstr_size, always NUL-terminated). Secret
+ *          values are never echoed back in errstr. @since 0.1
+ */
+SEGB_API int segb_config_set(segb_config_t *conf, const char *name,
+                             const char *value, char *errstr,
+                             size_t errstr_size);
+
+/**
+ * Read property @p name as text into @p dest.
+ *
+ * On entry *@p dest_size is the size of @p dest; on return it is the size
+ * needed, NUL included, so a caller can call again with a larger buffer.
+ * @p dest may be NULL to ask for the size only. Secret properties read as
+ * "[redacted]" when set and "" when unset: the library never hands a secret
+ * back.
+ *
+ * @returns SEGB_OK; SEGB_ERR_BUFFER_TOO_SMALL (nothing written);
+ *          SEGB_ERR_UNKNOWN_OPTION; SEGB_ERR_INVALID_ARG. @since 0.1
+ */
+SEGB_API int segb_config_get(const segb_config_t *conf, const char *name,
+                             char *dest, size_t *dest_size);
+
+SEGB_END_DECLS
+
+#endif /* SEGBRIDGE_CONFIG_H */

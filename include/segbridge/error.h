@@ -1,0 +1,72 @@
+/*
+ * libsegbridge - error codes.
+ *
+ * Every call that can fail returns an int: SEGB_OK (0) or a negative
+ * segb_err_t. The thread-local segb_last_error_message() adds the detail:
+ * which field, which value, which host. Secrets never appear in it.
+ *
+ * The list below is append-only. A code is never renumbered or reused; a
+ * retired code keeps its number under an SEGB_ERR_OBSOLETEnn name.
+ */
+#ifndef SEGBRIDGE_ERROR_H
+#define SEGBRIDGE_ERROR_H
+
+#include <segbridge/export.h>
+
+/* X(NAME, value, description): one line per code, the only list there is. */
+#define SEGB_ERROR_LIST(X)                                                   \
+  X(OK,                    0, "success")                                     \
+  X(ERR_INVALID_ARG,      -1, "invalid argument")                           \
+  X(ERR_NOMEM,            -2, "out of memory")                              \
+  X(ERR_UNKNOWN_OPTION,   -3, "unknown configuration property")             \
+  X(ERR_INVALID_VALUE,    -4, "invalid configuration value")                \
+  X(ERR_BUFFER_TOO_SMALL, -5, "destination buffer too small")               \
+  X(ERR_INVALID_UTF8,     -6, "string is not valid UTF-8")                  \
+  X(ERR_INVALID_NUMBER,   -7, "number is NaN or infinite")                  \
+  X(ERR_INVALID_JSON,     -8, "text is not valid JSON")                     \
+  X(ERR_JSON_TYPE,        -9, "JSON value has the wrong type for its field") \
+  X(ERR_MISSING_FIELD,   -10, "required field is missing")                  \
+  X(ERR_INVALID_FIELD,   -11, "field is not allowed here")                  \
+  X(ERR_EMPTY_FIELD,     -12, "field must not be empty")                    \
+  X(ERR_TOO_LARGE,       -13, "message is larger than the size limit")      \
+  X(ERR_MESSAGE_ID_TOO_LONG, -14, "messageId is longer than 100 characters") \
+  X(ERR_INVALID_TIMESTAMP, -15, "timestamp is not an ISO-8601 date-time")   \
+  X(ERR_TOO_DEEP,        -16, "JSON nesting is too deep")                   \
+  X(ERR_SEALED,          -17, "message is sealed and can no longer change") \
+  X(ERR_SYSTEM,          -18, "an operating system call failed")
+
+typedef enum segb_err_t {
+#define SEGB__ERR_ENUM(name, value, desc) SEGB_##name = value,
+  SEGB_ERROR_LIST(SEGB__ERR_ENUM)
+#undef SEGB__ERR_ENUM
+} segb_err_t;
+
+SEGB_BEGIN_DECLS
+
+/** Symbolic name of a code, e.g. "SEGB_ERR_NOMEM"; "SEGB_ERR_UNKNOWN" for a
+ *  value not in the table. Static storage, never NULL. @since 0.1 */
+SEGB_API const char *segb_err_name(int err);
+
+/** One-line English description of a code. Static storage, never NULL.
+ *  @since 0.1 */
+SEGB_API const char *segb_err_str(int err);
+
+/** Lowest code in this build: codes run without gaps from 0 down to it, so a
+ *  binding can build its own table with segb_err_name()/segb_err_str().
+ *  @since 0.1 */
+SEGB_API int segb_err_min(void);
+
+/** Detail of the last error raised on the calling thread: which field, which
+ *  value, which host. Read it on the thread that got the error, right after
+ *  the failed call; successful calls do not clear it. Never NULL ("" when no
+ *  error happened yet on this thread). Thread-local storage, valid until the
+ *  next failing call on the same thread. @since 0.1 */
+SEGB_API const char *segb_last_error_message(void);
+
+/** Code of the last error raised on the calling thread (SEGB_OK if none).
+ *  @since 0.1 */
+SEGB_API int segb_last_error(void);
+
+SEGB_END_DECLS
+
+#endif /* SEGBRIDGE_ERROR_H */

@@ -1,0 +1,32 @@
+/*
+ * libsegbridge - export and linkage macros shared by every public header.
+ *
+ * SEGB_API marks a function that is part of the ABI. The library is built with
+ * hidden visibility, so anything without it stays inside the .so.
+ */
+#ifndef SEGBRIDGE_EXPORT_H
+#define SEGBRIDGE_EXPORT_H
+
+#if defined(_WIN32) || defined(__CYGWIN__)
+#  if defined(SEGB_STATIC)
+#    define SEGB_API
+#  elif defined(SEGB_BUILDING_DLL)
+#    define SEGB_API __declspec(dllexport)
+#  else
+#    define SEGB_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define SEGB_API __attribute__((visibility("default")))
+#else
+#  define SEGB_API
+#endif
+
+#ifdef __cplusplus
+#  define SEGB_BEGIN_DECLS extern "C" {
+#  define SEGB_END_DECLS }
+#else
+#  define SEGB_BEGIN_DECLS
+#  define SEGB_END_DECLS
+#endif
+
+#endif /* SEGBRIDGE_EXPORT_H */

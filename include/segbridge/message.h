@@ -1,0 +1,131 @@
+/*
+ * libsegbridge - message builders for identify, track, page, screen, group
+ * and alias.
+ *
+ * A message is created with its type, gets a fresh UUID v4 messageId and a
+ * UTC millisecond timestamp, and is then filled through dotted-path setters:
+ *
+ *     segb_message_t *m = segb_message_new(SEGB_MSG_TRACK);
+ *     segb_message_set_string(m, "userId", "u-42");
+ *     segb_message_set_string(m, "event", "Order Completed");
+ *     segb_message_set_double(m, "properties.revenue", 19.99);
+ *     segb_message_set_json(m, "context", "{\"ip\":\"203.0.113.9\"}");
+ *
+ * Paths: the first segment is a top-level field (userId, anonymousId, event,
+ * name, category, groupId, previousId, messageId, timestamp, properties,
+ * traits, context, integrations) allowed for the message's type; further
+ * segments are object keys, created as needed. Write "\." for a dot and "\\"
+ * for a backslash inside a key. context.library belongs to the library.
+ *
+ * Every setter validates before it changes anything: on error the message is
+ * exactly as it was, and segb_last_error_message() names the field.
+ *
+ * segb_message_seal() checks the required fields, serializes the message
+ * once into compact UTF-8 JSON and makes it read-only; a client sends those
+ * bytes unchanged, on every retry.
+ *
+ * Thread safety: a message may be used by one thread at a time.
+ */
+#ifndef SEGBRIDGE_MESSAGE_H
+#define SEGBRIDGE_MESSAGE_H
+
+#include <segbridge/export.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Message types; the values are part of the ABI. */
+#define SEGB_MSG_IDENTIFY 1
+#define SEGB_MSG_TRACK    2
+#define SEGB_MSG_PAGE     3
+#define SEGB_MSG_SCREEN   4
+#define SEGB_MSG_GROUP    5
+#define SEGB_MSG_ALIAS    6
+
+/** Largest serialized message Segment accepts (32 KB), in bytes. */
+#define SEGB_MESSAGE_MAX_BYTES 32768
+/** Longest messageId Segment accepts, in characters (UTF-16 units, as
+ *  Segment counts them). */
+#define SEGB_MESSAGE_ID_MAX 100
+
+typedef struct segb_message_s segb_message_t;
+
+SEGB_BEGIN_DECLS
+
+/** New empty message of @p type (SEGB_MSG_*), with a UUID v4 messageId and
+ *  the current time as timestamp. NULL on an unknown type
+ *  (SEGB_ERR_INVALID_ARG) or out of memory. @since 0.1 */
+SEGB_API segb_message_t *segb_message_new(int type);
+
+/** A message from one JSON object with a "type" member, as found in a
+ *  Segment batch or an NDJSON import file. Each member goes through the same
+ *  checks as the setters; messageId and timestamp are kept when present.
+ *  NULL on error, with the reason in segb_last_error_message(). @since 0.1 */
+SEGB_API segb_message_t *segb_message_new_from_json(const char *json,
+                                                    size_t len);
+
+/** Free @p msg. Accepts NULL. @since 0.1 */
+SEGB_API void segb_message_destroy(segb_message_t *msg);
+
+/** SEGB_MSG_* of @p msg, or 0 for NULL. @since 0.1 */
+SEGB_API int segb_message_type(const segb_message_t *msg);
+
+/** "track", "identify", ... for a SEGB_MSG_* value; NULL when unknown.
+ *  @since 0.1 */
+SEGB_API const char *segb_message_type_name(int type);
+
+/** Set a NUL-terminated UTF-8 string. @since 0.1 */
+SEGB_API int segb_message_set_string(segb_message_t *msg, const char *path,
+                                     const char *value);
+
+/** Set a string of @p len bytes; it may contain NUL. @since 0.1 */
+SEGB_API int segb_message_set_string_len(segb_message_t *msg,
+                                         const char *path, const char *value,
+                                         size_t len);
+
+/** Set an integer. @since 0.1 */
+SEGB_API int segb_message_set_int64(segb_message_t *msg, const char *path,
+                                    int64_t value);
+
+/** Set a finite double (SEGB_ERR_INVALID_NUMBER for NaN and infinities).
+ *  @since 0.1 */
+SEGB_API int segb_message_set_double(segb_message_t *msg, const char *path,
+                                     double value);
+
+/** Set true (@p value != 0) or false. @since 0.1 */
+SEGB_API int segb_message_set_bool(segb_message_t *msg, const char *path,
+                                   int value);
+
+/** Set JSON null. @since 0.1 */
+SEGB_API int segb_message_set_null(segb_message_t *msg, const char *path);
+
+/** Set a value parsed from NUL-terminated JSON text, e.g. a whole
+ *  "properties" object. Strict RFC 8259, UTF-8 checked, nesting at most
+ *  64 deep. @since 0.1 */
+SEGB_API int segb_message_set_json(segb_message_t *msg, const char *path,
+                                   const char *json);
+
+/** As segb_message_set_json() for @p len bytes of JSON text. @since 0.1 */
+SEGB_API int segb_message_set_json_len(segb_message_t *msg, const char *path,
+                                       const char *json, size_t len);
+
+/** Check required fields, serialize, and make @p msg read-only. Calling it
+ *  again on a sealed message returns SEGB_OK. Setters on a sealed message
+ *  fail with SEGB_ERR_SEALED. @since 0.1 */
+SEGB_API int segb_message_seal(segb_message_t *msg);
+
+/** The serialized JSON of a sealed message, followed by a NUL that *@p len
+ *  (when not NULL) does not count. NULL when @p msg is NULL or not sealed.
+ *  Borrowed: valid until the message is destroyed. @since 0.1 */
+SEGB_API const char *segb_message_json(const segb_message_t *msg,
+                                       size_t *len);
+
+/** The messageId, NUL-terminated. Borrowed. @since 0.1 */
+SEGB_API const char *segb_message_id(const segb_message_t *msg);
+
+/** The timestamp, NUL-terminated. Borrowed. @since 0.1 */
+SEGB_API const char *segb_message_timestamp(const segb_message_t *msg);
+
+SEGB_END_DECLS
+
+#endif /* SEGBRIDGE_MESSAGE_H */

@@ -1,0 +1,233 @@
+/* The configuration property table: one X-macro list drives the property
+ * ids, validation, defaults and the generated docs/CONFIGURATION.md. */
+#ifndef SBI_CONFIG_PROPS_H
+#define SBI_CONFIG_PROPS_H
+
+#include <segbridge/config.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum sbi_prop_type {
+  SBI_PT_STRING,   /* free UTF-8 text, one line; min/max bound the length */
+  SBI_PT_SECRET,   /* like STRING, but never echoed or read back */
+  SBI_PT_PEM,      /* a secret PEM block: several lines, starts -----BEGIN */
+  SBI_PT_URL,      /* http://, https:// or a bare host[:port][/path] */
+  SBI_PT_PATH,     /* a file or directory name */
+  SBI_PT_INT,      /* int64 within min..max */
+  SBI_PT_DURATION, /* milliseconds within min..max; the name ends in _ms */
+  SBI_PT_BOOL,     /* true/false, 1/0, yes/no, on/off; value 0 or 1 */
+  SBI_PT_ENUM,     /* one of choices "a|b|c"; value is the choice index */
+  SBI_PT_LIST      /* comma list of choices, or none/all; value is a bit set
+                      with bit i for choice i */
+} sbi_prop_type;
+
+/* Choices of the enum and list properties. The constants are the values
+ * sbi_conf_int() returns, so each set must list its choices in that order. */
+#define SBI_REGION_CHOICES "us|eu"
+enum { SBI_REGION_US, SBI_REGION_EU };
+
+#define SBI_FRESHNESS_CHOICES "realtime|batch"
+enum { SBI_FRESHNESS_REALTIME, SBI_FRESHNESS_BATCH };
+
+#define SBI_OVERFLOW_CHOICES "drop_newest|drop_oldest|block"
+enum { SBI_OVERFLOW_DROP_NEWEST, SBI_OVERFLOW_DROP_OLDEST, SBI_OVERFLOW_BLOCK };
+
+#define SBI_DISPATCH_CHOICES "thread|inline"
+enum { SBI_DISPATCH_THREAD, SBI_DISPATCH_INLINE };
+
+#define SBI_REPORT_CHOICES "callback|poll"
+enum { SBI_REPORT_CALLBACK, SBI_REPORT_POLL };
+
+#define SBI_COMPRESSION_CHOICES "none|gzip"
+enum { SBI_COMPRESSION_NONE, SBI_COMPRESSION_GZIP };
+
+#define SBI_DEBUG_CHOICES "http|batch|auth"
+enum { SBI_DEBUG_HTTP = 1 << 0, SBI_DEBUG_BATCH = 1 << 1, SBI_DEBUG_AUTH = 1 << 2 };
+
+/* X(ID, "name", type, min, max, "default", "choices", "since", "description")
+ *
+ * For the text types min/max bound the length in bytes (min 1 = must not be
+ * empty); enum and list rows take their bounds from the choices. Names
+ * without a '.' document under "general", the others under the part before
+ * the first '.'. Append rows freely; a name, once shipped, never changes. */
+#define SBI_PROPS(X)                                                          \
+  /* general */                                                               \
+  X(REGION, "region", SBI_PT_ENUM, 0, 0, "us", SBI_REGION_CHOICES, "0.1",     \
+    "Segment region. Chooses the Tracking API, OAuth, Public API and "        \
+    "Profile API hosts together; endpoint, oauth.server, "                    \
+    "public_api.endpoint and profile_api.endpoint override single hosts.")    \
+  X(ENDPOINT, "endpoint", SBI_PT_URL, 0, 2048, "", "", "0.1",                 \
+    "Tracking API base URL, with or without scheme and /v1 "                  \
+    "(e.g. events.eu1.segmentapis.com). Empty: the region's host.")           \
+  X(WRITE_KEY, "write_key", SBI_PT_SECRET, 0, 1024, "", "", "0.1",            \
+    "Write key of the Segment source. Sent as HTTP Basic auth unless OAuth "  \
+    "is configured.")                                                         \
+  X(FRESHNESS, "freshness", SBI_PT_ENUM, 0, 0, "batch",                       \
+    SBI_FRESHNESS_CHOICES, "0.1",                                             \
+    "realtime: send as soon as possible, coalescing whatever is queued; "     \
+    "batch: wait for batch.max_events, batch.max_bytes or batch.linger_ms.")  \
+  X(COMPRESSION, "compression", SBI_PT_ENUM, 0, 0, "none",                    \
+    SBI_COMPRESSION_CHOICES, "0.1",                                           \
+    "Content-Encoding of request bodies. Size limits apply before "           \
+    "compression.")                                                           \
+  X(DEBUG, "debug", SBI_PT_LIST, 0, 0, "none", SBI_DEBUG_CHOICES, "0.1",      \
+    "Debug log contexts to enable, comma separated. Secrets are never "       \
+    "logged.")                                                                \
+  /* write key */                                                             \
+  X(WRITE_KEY_IN_BODY, "write_key.in_body", SBI_PT_BOOL, 0, 1, "false", "",   \
+    "0.1",                                                                    \
+    "Also send the write key as writeKey in every batch body. OAuth "         \
+    "requests always carry it.")                                              \
+  /* OAuth */                                                                 \
+  X(OAUTH_CLIENT_ID, "oauth.client_id", SBI_PT_STRING, 0, 256, "", "",        \
+    "0.1",                                                                    \
+    "OAuth app ID. Setting it, oauth.key_id and a private key switches the "  \
+    "Tracking API to OAuth bearer tokens.")                                   \
+  X(OAUTH_KEY_ID, "oauth.key_id", SBI_PT_STRING, 0, 256, "", "", "0.1",       \
+    "ID of the public key uploaded to the OAuth app (JWT header kid).")       \
+  X(OAUTH_PRIVATE_KEY, "oauth.private_key", SBI_PT_PEM, 0, 65536, "", "",     \
+    "0.1",                                                                    \
+    "RSA private key as PEM text, signing the RS256 client assertion. "       \
+    "Exclusive with oauth.private_key_file.")                                 \
+  X(OAUTH_PRIVATE_KEY_FILE, "oauth.private_key_file", SBI_PT_PATH, 0, 4096,   \
+    "", "", "0.1", "File holding the PEM private key, read when the client "  \
+    "is created.")                                                            \
+  X(OAUTH_SCOPE, "oauth.scope", SBI_PT_STRING, 1, 1024, "tracking_api:write", \
+    "", "0.1", "Scope requested with each access token.")                     \
+  X(OAUTH_SERVER, "oauth.server", SBI_PT_URL, 0, 2048, "", "", "0.1",         \
+    "OAuth authorization server, with or without scheme. Empty: the "         \
+    "region's server.")                                                       \
+  /* Public API */                                                            \
+  X(PUBLIC_API_TOKEN, "public_api.token", SBI_PT_SECRET, 0, 4096, "", "",     \
+    "0.1", "Public API token (Bearer), for the Public API readers.")          \
+  X(PUBLIC_API_ENDPOINT, "public_api.endpoint", SBI_PT_URL, 0, 2048, "", "",  \
+    "0.1", "Public API base URL. Empty: the region's host.")                  \
+  /* Profile API */                                                           \
+  X(PROFILE_API_TOKEN, "profile_api.token", SBI_PT_SECRET, 0, 4096, "", "",   \
+    "0.1", "Profile API access token of the Unify space.")                    \
+  X(PROFILE_API_SPACE_ID, "profile_api.space_id", SBI_PT_STRING, 0, 256, "",  \
+    "", "0.1", "Unify space ID the Profile API reads from.")                  \
+  X(PROFILE_API_ENDPOINT, "profile_api.endpoint", SBI_PT_URL, 0, 2048, "",    \
+    "", "0.1", "Profile API base URL. Empty: the region's host.")             \
+  /* batching */                                                              \
+  X(BATCH_MAX_EVENTS, "batch.max_events", SBI_PT_INT, 1, 2500, "50", "",      \
+    "0.1", "Most events in one request; a full batch is sent at once.")       \
+  X(BATCH_MAX_BYTES, "batch.max_bytes", SBI_PT_INT, 1024, 16777216, "500000", \
+    "", "0.1",                                                                \
+    "Largest request body in bytes, before compression. Raise it only for "   \
+    "a proxy that accepts more than Segment.")                                \
+  X(BATCH_LINGER_MS, "batch.linger_ms", SBI_PT_DURATION, 0, 600000, "1000",   \
+    "", "0.1",                                                                \
+    "Longest time the oldest queued event waits before its batch is sent.")   \
+  X(MESSAGE_MAX_BYTES, "message.max_bytes", SBI_PT_INT, 1024, 1048576,        \
+    "32768", "", "0.1",                                                       \
+    "Largest serialized event in bytes; larger events are refused at "        \
+    "enqueue.")                                                               \
+  /* queue */                                                                 \
+  X(QUEUE_MAX_EVENTS, "queue.max_events", SBI_PT_INT, 1, 100000000,           \
+    "100000", "", "0.1", "Most events held in memory, in flight included.")   \
+  X(QUEUE_MAX_BYTES, "queue.max_bytes", SBI_PT_INT, 1024, 68719476736,        \
+    "67108864", "", "0.1",                                                    \
+    "Most serialized event bytes held in memory, in flight included.")        \
+  X(QUEUE_OVERFLOW, "queue.overflow", SBI_PT_ENUM, 0, 0, "drop_newest",       \
+    SBI_OVERFLOW_CHOICES, "0.1",                                              \
+    "What enqueue does when the queue is full: refuse the new event, drop "   \
+    "the oldest queued one, or wait up to queue.block_timeout_ms.")           \
+  X(QUEUE_BLOCK_TIMEOUT_MS, "queue.block_timeout_ms", SBI_PT_DURATION, 0,     \
+    600000, "50", "", "0.1",                                                  \
+    "Longest wait for room in the queue when queue.overflow is block.")       \
+  /* dispatch */                                                              \
+  X(DISPATCH_MODE, "dispatch.mode", SBI_PT_ENUM, 0, 0, "thread",              \
+    SBI_DISPATCH_CHOICES, "0.1",                                              \
+    "thread: a background thread sends; inline: no thread, sending happens "  \
+    "in flush and poll calls.")                                               \
+  X(DISPATCH_MAX_IN_FLIGHT, "dispatch.max_in_flight", SBI_PT_INT, 1, 16, "1", \
+    "", "0.1",                                                                \
+    "Most requests in flight at once; 1 keeps delivery in FIFO order.")       \
+  /* retries */                                                               \
+  X(RETRY_MAX_ATTEMPTS, "retry.max_attempts", SBI_PT_INT, 0, 1000, "10", "",  \
+    "0.1",                                                                    \
+    "Retries of a failed request after the first attempt; Retry-After "       \
+    "waits do not count.")                                                    \
+  X(RETRY_BACKOFF_INITIAL_MS, "retry.backoff_initial_ms", SBI_PT_DURATION, 1, \
+    600000, "500", "", "0.1",                                                 \
+    "Backoff before the first retry; it doubles per retry, with full "        \
+    "jitter.")                                                                \
+  X(RETRY_BACKOFF_MAX_MS, "retry.backoff_max_ms", SBI_PT_DURATION, 1,         \
+    3600000, "60000", "", "0.1", "Longest backoff between two retries.")      \
+  X(RETRY_TOTAL_TIMEOUT_MS, "retry.total_timeout_ms", SBI_PT_DURATION, 0,     \
+    604800000, "43200000", "", "0.1",                                         \
+    "Time budget for retrying a batch, from its first failure; past it the "  \
+    "batch is dropped.")                                                      \
+  X(RETRY_AFTER_MAX_MS, "retry.after_max_ms", SBI_PT_DURATION, 1000,          \
+    3600000, "300000", "", "0.1",                                             \
+    "Longest Retry-After wait honoured; longer server requests are capped.")  \
+  /* HTTP */                                                                  \
+  X(HTTP_CONNECT_TIMEOUT_MS, "http.connect_timeout_ms", SBI_PT_DURATION, 1,   \
+    300000, "10000", "", "0.1", "Timeout for connecting, TLS included.")      \
+  X(HTTP_TIMEOUT_MS, "http.timeout_ms", SBI_PT_DURATION, 1, 3600000, "15000", \
+    "", "0.1", "Timeout for a whole request, connecting included.")           \
+  X(HTTP_CA_FILE, "http.ca_file", SBI_PT_PATH, 0, 4096, "", "", "0.1",        \
+    "PEM bundle of CA certificates to trust. Empty: the system's.")           \
+  X(HTTP_CA_PATH, "http.ca_path", SBI_PT_PATH, 0, 4096, "", "", "0.1",        \
+    "Directory of hashed CA certificates to trust. Empty: the system's.")     \
+  X(HTTP_PROXY, "http.proxy", SBI_PT_URL, 0, 2048, "", "", "0.1",             \
+    "Proxy for every request, e.g. http://proxy:3128. Empty: the usual "      \
+    "proxy environment variables apply.")                                     \
+  /* delivery reports */                                                      \
+  X(REPORT_MODE, "report.mode", SBI_PT_ENUM, 0, 0, "callback",                \
+    SBI_REPORT_CHOICES, "0.1",                                                \
+    "callback: delivery reports are called on the dispatcher thread; poll: "  \
+    "they are served from segb_client_poll() on the caller's thread.")        \
+  /* logging and statistics */                                                \
+  X(LOG_LEVEL, "log.level", SBI_PT_INT, 0, 7, "6", "", "0.1",                 \
+    "Most verbose syslog level logged: 0 emergency .. 7 debug.")              \
+  X(STATISTICS_INTERVAL_MS, "statistics.interval_ms", SBI_PT_DURATION, 0,     \
+    86400000, "0", "", "0.1",                                                 \
+    "Interval of the statistics callback; 0 turns it off.")
+
+typedef enum sbi_prop_id {
+#define SBI__PROP_ID(id, name, type, min, max, def, choices, since, desc)     \
+  SBI_PROP_##id,
+  SBI_PROPS(SBI__PROP_ID)
+#undef SBI__PROP_ID
+  SBI_PROP__COUNT
+} sbi_prop_id;
+
+/* One row of the table. */
+typedef struct sbi_prop {
+  const char *name;
+  sbi_prop_type type;
+  int64_t min, max;
+  const char *def;     /* default as text; "" for none */
+  const char *choices; /* "a|b|c" for enum and list rows, "" otherwise */
+  const char *since;
+  const char *desc;
+} sbi_prop;
+
+/* Row @i (< sbi_prop_count()); row i describes sbi_prop_id i. */
+const sbi_prop *sbi_prop_at(size_t i);
+size_t sbi_prop_count(void);
+
+/* Id of the property called @name, or -1 when there is none. */
+int sbi_prop_find(const char *name);
+
+/* Lower-case name of a type as the docs and error messages show it. */
+const char *sbi_prop_type_name(sbi_prop_type type);
+
+/* 1 for the types whose value is never shown. */
+static inline int sbi_prop_is_secret(const sbi_prop *p) {
+  return p->type == SBI_PT_SECRET || p->type == SBI_PT_PEM;
+}
+
+/* Current text of a property: the canonical text of its value (choice name
+ * for enums, "true"/"false" for bools). NULL when the value is empty. Secrets
+ * come back in clear: this is for the library's own use only. */
+const char *sbi_conf_str(const segb_config_t *conf, sbi_prop_id id);
+
+/* Current value of an int or duration property; 0/1 for a bool, the choice
+ * index for an enum, the bit set for a list. */
+int64_t sbi_conf_int(const segb_config_t *conf, sbi_prop_id id);
+
+#endif

@@ -1,0 +1,227 @@
+#include "json.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One allocation: the struct, then the key, then the text, each of the two
+ * NUL-terminated. Only strings and numbers carry text. */
+static sbi_json *node_alloc(sbi_json_type type, const char *key,
+                            size_t key_len, const char *text,
+                            size_t text_len) {
+  int has_text = type == SBI_JSON_STRING || type == SBI_JSON_NUMBER;
+  size_t extra = 0, max = SIZE_MAX - sizeof(sbi_json) - 2;
+  sbi_json *n;
+  char *tail;
+
+  if (key != NULL)
+    extra = key_len + 1;
+  if (has_text) {
+    if (key_len > max || text_len > max - key_len)
+      return NULL;
+    extra += text_len + 1;
+  } else if (key_len > max) {
+    return NULL;
+  }
+  n = malloc(sizeof(sbi_json) + extra);
+  if (n == NULL)
+    return NULL;
+  memset(n, 0, sizeof(*n));
+  n->type = type;
+  tail = (char *)(n + 1);
+  if (key != NULL) {
+    if (key_len > 0)
+      memcpy(tail, key, key_len);
+    tail[key_len] = '\0';
+    n->key = tail;
+    n->key_len = key_len;
+    tail += key_len + 1;
+  }
+  if (has_text) {
+    if (text_len > 0)
+      memcpy(tail, text, text_len);
+    tail[text_len] = '\0';
+    n->str = tail;
+    n->str_len = text_len;
+  }
+  return n;
+}
+
+sbi_json *sbi_json_new(sbi_json_type type, const char *key, size_t key_len) {
+  /* A bare number still has to be valid JSON text when written. */
+  if (type == SBI_JSON_NUMBER)
+    return node_alloc(type, key, key_len, "0", 1);
+  return node_alloc(type, key, key_len, "", 0);
+}
+
+sbi_json *sbi_json_new_string(const char *key, size_t key_len, const char *s,
+                              size_t len) {
+  return node_alloc(SBI_JSON_STRING, key, key_len, s, len);
+}
+
+sbi_json *sbi_json_new_number_text(const char *key, size_t key_len,
+                                   const char *text, size_t len) {
+  return node_alloc(SBI_JSON_NUMBER, key, key_len, text, len);
+}
+
+sbi_json *sbi_json_new_int64(const char *key, size_t key_len, int64_t v) {
+  char text[SBI_JSON_NUMBER_MAX];
+  size_t len = sbi_json_format_int64(text, v);
+
+  return node_alloc(SBI_JSON_NUMBER, key, key_len, text, len);
+}
+
+sbi_json *sbi_json_new_double(const char *key, size_t key_len, double v) {
+  char text[SBI_JSON_NUMBER_MAX];
+  size_t len = sbi_json_format_double(text, v);
+
+  return node_alloc(SBI_JSON_NUMBER, key, key_len, text, len);
+}
+
+void sbi_json_free(sbi_json *node) {
+  sbi_json *todo = node;
+
+  /* The node's siblings are not ours. Each freed container splices its
+   * children onto the front of the work list, so no recursion and no extra
+   * memory is needed however deep the tree is. */
+  if (node != NULL)
+    node->next = NULL;
+  while (todo != NULL) {
+    sbi_json *n = todo;
+
+    todo = n->next;
+    if (n->head != NULL) {
+      n->tail->next = todo;
+      todo = n->head;
+    }
+    free(n);
+  }
+}
+
+static int key_equal(const sbi_json *n, const char *key, size_t key_len) {
+  return n->key != NULL && n->key_len == key_len &&
+         (key_len == 0 || memcmp(n->key, key, key_len) == 0);
+}
+
+sbi_json *sbi_json_get(const sbi_json *obj, const char *key, size_t key_len) {
+  sbi_json *found = NULL;
+  sbi_json *c;
+
+  /* Duplicate keys are kept from parsing; the last one wins, as in most
+   * JSON readers. */
+  for (c = obj->head; c != NULL; c = c->next)
+    if (key_equal(c, key, key_len))
+      found = c;
+  return found;
+}
+
+void sbi_json_append(sbi_json *parent, sbi_json *child) {
+  child->next = NULL;
+  if (parent->tail != NULL)
+    parent->tail->next = child;
+  else
+    parent->head = child;
+  parent->tail = child;
+  parent->count++;
+}
+
+void sbi_json_put(sbi_json *obj, sbi_json *child) {
+  sbi_json *prev = NULL, *found = NULL, *found_prev = NULL;
+  sbi_json *c;
+
+  /* Replace the last match, the member sbi_json_get() would return. */
+  for (c = obj->head; c != NULL; prev = c, c = c->next) {
+    if (key_equal(c, child->key, child->key_len)) {
+      found = c;
+      found_prev = prev;
+    }
+  }
+  if (found == NULL) {
+    sbi_json_append(obj, child);
+    return;
+  }
+  child->next = found->next;
+  if (found_prev != NULL)
+    found_prev->next = child;
+  else
+    obj->head = child;
+  if (obj->tail == found)
+    obj->tail = child;
+  sbi_json_free(found);
+}
+
+/* "00" "01" ... "99": two digits per division. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536"
+    "37383940414243444546474849505152535455565758596061626364656667686970717273"
+    "7475767778798081828384858687888990919293949596979899";
+
+size_t sbi_json_format_int64(char *out, int64_t v) {
+  char tmp[20];
+  char *p = tmp + sizeof(tmp);
+  /* Negate in unsigned arithmetic so INT64_MIN needs no special case. */
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  size_t len, sign = v < 0;
+
+  while (u >= 100) {
+    unsigned d = (unsigned)(u % 100) * 2;
+
+    u /= 100;
+    *--p = digit_pairs[d + 1];
+    *--p = digit_pairs[d];
+  }
+  if (u >= 10) {
+    unsigned d = (unsigned)u * 2;
+
+    *--p = digit_pairs[d + 1];
+    *--p = digit_pairs[d];
+  } else {
+    *--p = (char)('0' + u);
+  }
+  len = (size_t)(tmp + sizeof(tmp) - p);
+  if (sign)
+    out[0] = '-';
+  memcpy(out + sign, p, len);
+  out[sign + len] = '\0';
+  return sign + len;
+}
+
+/* Rewrite the locale's decimal separator (which may be several bytes, or a
+ * comma) as '.'; everything else printf emits for %g is ASCII digits, signs
+ * and 'e'. */
+static size_t fix_decimal_point(char *s) {
+  char *r = s, *w = s;
+
+  while (*r != '\0') {
+    char c = *r;
+
+    if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e') {
+      *w++ = *r++;
+      continue;
+    }
+    *w++ = '.';
+    while (*r != '\0' && !(*r >= '0' && *r <= '9'))
+      r++;
+  }
+  *w = '\0';
+  return (size_t)(w - s);
+}
+
+size_t sbi_json_format_double(char *out, double v) {
+  int prec;
+
+  assert(isfinite(v));
+  /* 15 significant digits always survive a trip through double, so they
+   * are exact whenever they read back as @v; 17 always read back. The text
+   * is parsed back in the same locale it was printed in. */
+  for (prec = 15; prec < 17; prec++) {
+    snprintf(out, SBI_JSON_NUMBER_MAX, "%.*g", prec, v);
+    if (strtod(out, NULL) == v)
+      return fix_decimal_point(out);
+  }
+  snprintf(out, SBI_JSON_NUMBER_MAX, "%.17g", v);
+  return fix_decimal_point(out);
+}

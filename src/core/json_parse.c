@@ -1,0 +1,495 @@
+/*
+ * Strict RFC 8259 parser. It is iterative: open arrays and objects sit on an
+ * explicit stack, so a large max_depth cannot overflow the C stack.
+ *
+ * Error codes: invalid raw bytes inside a string give SEGB_ERR_INVALID_UTF8;
+ * everything else about the text, including bad or unpaired \u escapes,
+ * gives SEGB_ERR_INVALID_JSON.
+ */
+#include "json.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <segbridge/error.h>
+
+#include "utf8.h"
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+typedef struct parser {
+  const unsigned char *p;
+  size_t len;
+  size_t pos;
+  char *why;
+  size_t why_size;
+  /* Decoded text of strings that contain escapes; strings without escapes
+   * are used in place. Cleared after every node. */
+  sbi_buf scratch;
+  sbi_json **stack; /* open arrays and objects, innermost last */
+  size_t depth;
+  size_t stack_cap;
+} parser;
+
+/* A decoded string: @ptr into the input, or, when @ptr is NULL, @off into
+ * the scratch buffer (which may move while more is decoded). */
+typedef struct span {
+  const char *ptr;
+  size_t off;
+  size_t len;
+} span;
+
+/* The message names the place only: the input may hold a secret. */
+static int fail(parser *ps, int code, const char *msg, size_t at) {
+  if (ps->why != NULL && ps->why_size > 0)
+    snprintf(ps->why, ps->why_size, "%s at byte %zu", msg, at);
+  return code;
+}
+
+static int fail_end(parser *ps) {
+  return fail(ps, SEGB_ERR_INVALID_JSON, "unexpected end of input", ps->len);
+}
+
+static void skip_ws(parser *ps) {
+  while (ps->pos < ps->len) {
+    unsigned char c = ps->p[ps->pos];
+
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+      return;
+    ps->pos++;
+  }
+}
+
+/* Bytes that end a run of plain string content. */
+static int is_special(unsigned char c) {
+  return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+}
+
+/* Whether any of the eight bytes in @w is special. The classic "has a byte
+ * below n" and "has a zero byte" tests are exact as yes/no answers. */
+static int word_has_special(uint64_t w) {
+  uint64_t q = w ^ (ONES * '"');
+  uint64_t b = w ^ (ONES * '\\');
+  uint64_t ctl = (w - ONES * 0x20) & ~w;
+
+  q = (q - ONES) & ~q;
+  b = (b - ONES) & ~b;
+  return ((ctl | q | b | w) & HIGHS) != 0;
+}
+
+static size_t skip_plain(const unsigned char *p, size_t i, size_t len) {
+  uint64_t w;
+
+  while (len - i >= 8) {
+    memcpy(&w, p + i, 8);
+    if (word_has_special(w))
+      break;
+    i += 8;
+  }
+  while (i < len && !is_special(p[i]))
+    i++;
+  return i;
+}
+
+static long hex4(const unsigned char *p) {
+  long v = 0;
+  int k;
+
+  for (k = 0; k < 4; k++) {
+    unsigned char c = p[k];
+
+    if (c >= '0' && c <= '9')
+      v = v * 16 + (c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v = v * 16 + (c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      v = v * 16 + (c - 'A' + 10);
+    else
+      return -1;
+  }
+  return v;
+}
+
+static int put_utf8(sbi_buf *b, unsigned long cp) {
+  char u[4];
+  size_t n;
+
+  if (cp < 0x80) {
+    u[0] = (char)cp;
+    n = 1;
+  } else if (cp < 0x800) {
+    u[0] = (char)(0xC0 | (cp >> 6));
+    u[1] = (char)(0x80 | (cp & 0x3F));
+    n = 2;
+  } else if (cp < 0x10000) {
+    u[0] = (char)(0xE0 | (cp >> 12));
+    u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    u[2] = (char)(0x80 | (cp & 0x3F));
+    n = 3;
+  } else {
+    u[0] = (char)(0xF0 | (cp >> 18));
+    u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    u[3] = (char)(0x80 | (cp & 0x3F));
+    n = 4;
+  }
+  return sbi_buf_append(b, u, n);
+}
+
+/* Decode the escape at ps->p[*at] (a backslash) into the scratch buffer and
+ * move *at past it. */
+static int decode_escape(parser *ps, size_t *at) {
+  const unsigned char *p = ps->p;
+  size_t i = *at, n = 2;
+  long cp, lo;
+  char c;
+
+  if (ps->len - i < 2)
+    return fail_end(ps);
+  switch (p[i + 1]) {
+  case '"':
+  case '\\':
+  case '/':
+    c = (char)p[i + 1];
+    break;
+  case 'b':
+    c = '\b';
+    break;
+  case 'f':
+    c = '\f';
+    break;
+  case 'n':
+    c = '\n';
+    break;
+  case 'r':
+    c = '\r';
+    break;
+  case 't':
+    c = '\t';
+    break;
+  case 'u':
+    if (ps->len - i < 6 || (cp = hex4(p + i + 2)) < 0)
+      return fail(ps, SEGB_ERR_INVALID_JSON, "invalid \\u escape", i);
+    n = 6;
+    if (cp >= 0xD800 && cp <= 0xDFFF) {
+      /* A high surrogate must be followed at once by an escaped low one. */
+      if (cp > 0xDBFF || ps->len - i < 12 || p[i + 6] != '\\' ||
+          p[i + 7] != 'u' || (lo = hex4(p + i + 8)) < 0xDC00 || lo > 0xDFFF)
+        return fail(ps, SEGB_ERR_INVALID_JSON, "unpaired surrogate escape",
+                    i);
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+      n = 12;
+    }
+    *at = i + n;
+    return put_utf8(&ps->scratch, (unsigned long)cp);
+  default:
+    return fail(ps, SEGB_ERR_INVALID_JSON, "invalid escape", i);
+  }
+  *at = i + n;
+  return sbi_buf_putc(&ps->scratch, c);
+}
+
+/* Parse the string starting at the '"' at ps->pos. */
+static int parse_string(parser *ps, span *out) {
+  const unsigned char *p = ps->p;
+  size_t open = ps->pos, i = open + 1, seg = i;
+  size_t scratch_start = ps->scratch.len;
+  int escaped = 0, rc;
+
+  for (;;) {
+    unsigned char c;
+
+    i = skip_plain(p, i, ps->len);
+    if (i >= ps->len)
+      return fail_end(ps);
+    c = p[i];
+    if (c == '"')
+      break;
+    if (c >= 0x80) {
+      /* Any byte below 0x80 ends a UTF-8 sequence, so checking whole runs
+       * of high bytes checks every sequence. */
+      size_t end = i, ok;
+
+      while (end < ps->len && p[end] >= 0x80)
+        end++;
+      ok = sbi_utf8_valid_prefix((const char *)p + i, end - i);
+      if (ok != end - i)
+        return fail(ps, SEGB_ERR_INVALID_UTF8, "invalid UTF-8", i + ok);
+      i = end;
+    } else if (c == '\\') {
+      if (sbi_buf_append(&ps->scratch, p + seg, i - seg) != SEGB_OK)
+        return fail(ps, SEGB_ERR_NOMEM, "out of memory", i);
+      rc = decode_escape(ps, &i);
+      if (rc == SEGB_ERR_NOMEM)
+        return fail(ps, rc, "out of memory", i);
+      if (rc != SEGB_OK)
+        return rc;
+      seg = i;
+      escaped = 1;
+    } else {
+      return fail(ps, SEGB_ERR_INVALID_JSON, "control character in string",
+                  i);
+    }
+  }
+  if (escaped) {
+    if (sbi_buf_append(&ps->scratch, p + seg, i - seg) != SEGB_OK)
+      return fail(ps, SEGB_ERR_NOMEM, "out of memory", i);
+    out->ptr = NULL;
+    out->off = scratch_start;
+    out->len = ps->scratch.len - scratch_start;
+  } else {
+    out->ptr = (const char *)p + seg;
+    out->len = i - seg;
+  }
+  ps->pos = i + 1;
+  return SEGB_OK;
+}
+
+static int is_digit(const parser *ps, size_t i) {
+  return i < ps->len && ps->p[i] >= '0' && ps->p[i] <= '9';
+}
+
+/* Check the number grammar from ps->pos and return the lexeme's length. */
+static int scan_number(parser *ps, size_t *len) {
+  size_t i = ps->pos;
+
+  if (ps->p[i] == '-')
+    i++;
+  if (!is_digit(ps, i))
+    return fail(ps, SEGB_ERR_INVALID_JSON, "invalid number", i);
+  if (ps->p[i] == '0') {
+    i++;
+  } else {
+    while (is_digit(ps, i))
+      i++;
+  }
+  if (i < ps->len && ps->p[i] == '.') {
+    i++;
+    if (!is_digit(ps, i))
+      return fail(ps, SEGB_ERR_INVALID_JSON, "invalid number", i);
+    while (is_digit(ps, i))
+      i++;
+  }
+  if (i < ps->len && (ps->p[i] == 'e' || ps->p[i] == 'E')) {
+    i++;
+    if (i < ps->len && (ps->p[i] == '+' || ps->p[i] == '-'))
+      i++;
+    if (!is_digit(ps, i))
+      return fail(ps, SEGB_ERR_INVALID_JSON, "invalid number", i);
+    while (is_digit(ps, i))
+      i++;
+  }
+  *len = i - ps->pos;
+  return SEGB_OK;
+}
+
+static int match_word(parser *ps, const char *word, size_t n) {
+  if (ps->len - ps->pos < n || memcmp(ps->p + ps->pos, word, n) != 0)
+    return 0;
+  ps->pos += n;
+  return 1;
+}
+
+static const char *span_ptr(const parser *ps, const span *s) {
+  return s->ptr != NULL ? s->ptr : ps->scratch.data + s->off;
+}
+
+/* Parse one value at ps->pos into a new node named @key (NULL for none).
+ * An array or object comes back empty, with ps->pos past its bracket. */
+static int parse_value(parser *ps, const span *key, sbi_json **node) {
+  sbi_json_type type;
+  span text = {NULL, 0, 0};
+  const char *key_ptr = NULL;
+  size_t key_len = 0, start = ps->pos;
+  int rc;
+
+  if (ps->pos >= ps->len)
+    return fail_end(ps);
+  switch (ps->p[ps->pos]) {
+  case '{':
+    type = SBI_JSON_OBJECT;
+    ps->pos++;
+    break;
+  case '[':
+    type = SBI_JSON_ARRAY;
+    ps->pos++;
+    break;
+  case '"':
+    type = SBI_JSON_STRING;
+    rc = parse_string(ps, &text);
+    if (rc != SEGB_OK)
+      return rc;
+    break;
+  case 't':
+    type = SBI_JSON_TRUE;
+    if (!match_word(ps, "true", 4))
+      return fail(ps, SEGB_ERR_INVALID_JSON, "invalid literal", start);
+    break;
+  case 'f':
+    type = SBI_JSON_FALSE;
+    if (!match_word(ps, "false", 5))
+      return fail(ps, SEGB_ERR_INVALID_JSON, "invalid literal", start);
+    break;
+  case 'n':
+    type = SBI_JSON_NULL;
+    if (!match_word(ps, "null", 4))
+      return fail(ps, SEGB_ERR_INVALID_JSON, "invalid literal", start);
+    break;
+  default:
+    if (ps->p[ps->pos] != '-' && !is_digit(ps, ps->pos))
+      return fail(ps, SEGB_ERR_INVALID_JSON, "expected a value", start);
+    type = SBI_JSON_NUMBER;
+    rc = scan_number(ps, &text.len);
+    if (rc != SEGB_OK)
+      return rc;
+    text.ptr = (const char *)ps->p + start;
+    ps->pos += text.len;
+    break;
+  }
+  /* Pointers into the scratch buffer are taken only now that it is done
+   * growing. */
+  if (key != NULL) {
+    key_ptr = span_ptr(ps, key);
+    key_len = key->len;
+  }
+  if (type == SBI_JSON_STRING)
+    *node = sbi_json_new_string(key_ptr, key_len, span_ptr(ps, &text),
+                                text.len);
+  else if (type == SBI_JSON_NUMBER)
+    *node = sbi_json_new_number_text(key_ptr, key_len, text.ptr, text.len);
+  else
+    *node = sbi_json_new(type, key_ptr, key_len);
+  if (*node == NULL)
+    return fail(ps, SEGB_ERR_NOMEM, "out of memory", start);
+  return SEGB_OK;
+}
+
+static int push(parser *ps, sbi_json *node) {
+  if (ps->depth == ps->stack_cap) {
+    size_t cap = ps->stack_cap > 0 ? ps->stack_cap * 2 : 16;
+    sbi_json **s;
+
+    if (cap > SIZE_MAX / sizeof(*s))
+      return fail(ps, SEGB_ERR_NOMEM, "out of memory", ps->pos);
+    s = realloc(ps->stack, cap * sizeof(*s));
+    if (s == NULL)
+      return fail(ps, SEGB_ERR_NOMEM, "out of memory", ps->pos);
+    ps->stack = s;
+    ps->stack_cap = cap;
+  }
+  ps->stack[ps->depth++] = node;
+  return SEGB_OK;
+}
+
+/* Parse one value with everything nested in it. Every node is linked into
+ * *root as soon as it exists, so on error freeing *root frees them all. */
+static int parse_tree(parser *ps, const span *key, unsigned max_depth,
+                      sbi_json **root) {
+  sbi_json *node;
+  int rc;
+
+  skip_ws(ps);
+  rc = parse_value(ps, key, root);
+  if (rc != SEGB_OK)
+    return rc;
+  node = *root;
+  for (;;) {
+    sbi_json *top;
+    span k;
+    int want_item = 0;
+
+    if (node->type == SBI_JSON_ARRAY || node->type == SBI_JSON_OBJECT) {
+      char close = node->type == SBI_JSON_ARRAY ? ']' : '}';
+
+      if (ps->depth >= max_depth)
+        return fail(ps, SEGB_ERR_TOO_DEEP, "nesting too deep", ps->pos - 1);
+      rc = push(ps, node);
+      if (rc != SEGB_OK)
+        return rc;
+      skip_ws(ps);
+      if (ps->pos < ps->len && ps->p[ps->pos] == close) {
+        ps->pos++;
+        ps->depth--;
+      } else {
+        want_item = 1;
+      }
+    }
+    /* Close whatever is finished until a ',' asks for another item. */
+    while (!want_item) {
+      int is_array;
+
+      skip_ws(ps);
+      if (ps->depth == 0)
+        return SEGB_OK;
+      is_array = ps->stack[ps->depth - 1]->type == SBI_JSON_ARRAY;
+      if (ps->pos >= ps->len)
+        return fail_end(ps);
+      if (ps->p[ps->pos] == ',') {
+        want_item = 1;
+      } else if (ps->p[ps->pos] == (is_array ? ']' : '}')) {
+        ps->depth--;
+      } else {
+        return fail(ps, SEGB_ERR_INVALID_JSON,
+                    is_array ? "expected ',' or ']'" : "expected ',' or '}'",
+                    ps->pos);
+      }
+      ps->pos++;
+    }
+    top = ps->stack[ps->depth - 1];
+    skip_ws(ps);
+    if (top->type == SBI_JSON_OBJECT) {
+      if (ps->pos >= ps->len)
+        return fail_end(ps);
+      if (ps->p[ps->pos] != '"')
+        return fail(ps, SEGB_ERR_INVALID_JSON, "expected a string key",
+                    ps->pos);
+      rc = parse_string(ps, &k);
+      if (rc != SEGB_OK)
+        return rc;
+      skip_ws(ps);
+      if (ps->pos >= ps->len)
+        return fail_end(ps);
+      if (ps->p[ps->pos] != ':')
+        return fail(ps, SEGB_ERR_INVALID_JSON, "expected ':'", ps->pos);
+      ps->pos++;
+      skip_ws(ps);
+      rc = parse_value(ps, &k, &node);
+    } else {
+      rc = parse_value(ps, NULL, &node);
+    }
+    if (rc != SEGB_OK)
+      return rc;
+    sbi_json_append(top, node);
+    sbi_buf_clear(&ps->scratch);
+  }
+}
+
+int sbi_json_parse(const char *text, size_t len, const char *key,
+                   size_t key_len, unsigned max_depth, sbi_json **out,
+                   char *why, size_t why_size) {
+  parser ps = {(const unsigned char *)text, len, 0, why, why_size,
+               SBI_BUF_INIT, NULL, 0, 0};
+  span root_key = {key, 0, key_len};
+  sbi_json *root = NULL;
+  int rc;
+
+  *out = NULL;
+  rc = parse_tree(&ps, key != NULL ? &root_key : NULL, max_depth, &root);
+  if (rc == SEGB_OK) {
+    skip_ws(&ps);
+    if (ps.pos != len)
+      rc = fail(&ps, SEGB_ERR_INVALID_JSON, "unexpected data after the value",
+                ps.pos);
+  }
+  free(ps.stack);
+  sbi_buf_free(&ps.scratch);
+  if (rc != SEGB_OK) {
+    sbi_json_free(root);
+    return rc;
+  }
+  *out = root;
+  return SEGB_OK;
+}

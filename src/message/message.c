@@ -1,0 +1,451 @@
+/* Message lifecycle and the dotted-path setters. Every setter builds the new
+ * value completely, checks it against the field rules, and only then links
+ * it in, so a failed call leaves the message as it was. */
+#include "message.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/utf8.h"
+#include "core/uuid.h"
+
+#define PATH_MAX_SEGMENTS 32
+#define PATH_MAX_BYTES 1024
+/* Nesting allowed inside a value given as JSON text. */
+#define JSON_MAX_DEPTH 64
+
+/* A field path split into unescaped segments. */
+typedef struct path {
+  const char *seg[PATH_MAX_SEGMENTS];
+  size_t seg_len[PATH_MAX_SEGMENTS];
+  size_t count;
+  const char *shown; /* the path as the caller wrote it, for messages */
+  int shown_len;
+  char text[PATH_MAX_BYTES]; /* backing store for unescaped segments */
+} path;
+
+static const char *const type_names[] = {NULL,     "identify", "track",
+                                         "page",   "screen",   "group",
+                                         "alias"};
+
+const char *segb_message_type_name(int type) {
+  return type >= SEGB_MSG_IDENTIFY && type <= SEGB_MSG_ALIAS ? type_names[type]
+                                                             : NULL;
+}
+
+segb_message_t *segb_message_new(int type) {
+  segb_message_t *msg;
+
+  if (segb_message_type_name(type) == NULL) {
+    sbi_error(SEGB_ERR_INVALID_ARG, "unknown message type %d", type);
+    return NULL;
+  }
+  msg = calloc(1, sizeof *msg);
+  if (msg == NULL || (msg->fields = sbi_json_new(SBI_JSON_OBJECT, NULL, 0)) == NULL) {
+    free(msg);
+    sbi_error(SEGB_ERR_NOMEM, "out of memory creating a %s message",
+              type_names[type]);
+    return NULL;
+  }
+  msg->type = type;
+  sbi_uuid4(msg->message_id);
+  sbi_time_format_iso_ms(msg->timestamp, sbi_clock_now_ms());
+  return msg;
+}
+
+void segb_message_destroy(segb_message_t *msg) {
+  if (msg == NULL)
+    return;
+  sbi_json_free(msg->fields);
+  sbi_buf_free(&msg->json);
+  free(msg);
+}
+
+int segb_message_type(const segb_message_t *msg) {
+  return msg != NULL ? msg->type : 0;
+}
+
+const char *segb_message_id(const segb_message_t *msg) {
+  return msg != NULL ? msg->message_id : NULL;
+}
+
+const char *segb_message_timestamp(const segb_message_t *msg) {
+  return msg != NULL ? msg->timestamp : NULL;
+}
+
+/* Split "properties.a\.b" into "properties" and "a.b". */
+static int path_parse(path *p, const char *raw) {
+  size_t raw_len, i, out = 0, start = 0;
+
+  if (raw == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "field path is NULL");
+  raw_len = strlen(raw);
+  if (!sbi_utf8_is_valid(raw, raw_len))
+    return sbi_error(SEGB_ERR_INVALID_UTF8,
+                     "field path is not valid UTF-8 (byte %zu)",
+                     sbi_utf8_valid_prefix(raw, raw_len));
+  p->shown = raw;
+  p->shown_len = raw_len > 200 ? 200 : (int)raw_len;
+  if (raw_len >= PATH_MAX_BYTES)
+    return sbi_error(SEGB_ERR_INVALID_FIELD,
+                     "field path '%.*s...' is longer than %d bytes",
+                     p->shown_len, raw, PATH_MAX_BYTES - 1);
+  p->count = 0;
+  for (i = 0; i <= raw_len; i++) {
+    char c = raw[i];
+    if (c == '\\') {
+      if (raw[i + 1] != '.' && raw[i + 1] != '\\')
+        return sbi_error(SEGB_ERR_INVALID_FIELD,
+                         "field path '%.*s': only \\. and \\\\ are escapes",
+                         p->shown_len, raw);
+      p->text[out++] = raw[++i];
+      continue;
+    }
+    if (c != '.' && c != '\0') {
+      p->text[out++] = c;
+      continue;
+    }
+    if (out == start)
+      return sbi_error(SEGB_ERR_INVALID_FIELD,
+                       "field path '%.*s' has an empty segment",
+                       p->shown_len, raw);
+    if (p->count == PATH_MAX_SEGMENTS)
+      return sbi_error(SEGB_ERR_INVALID_FIELD,
+                       "field path '%.*s' has more than %d segments",
+                       p->shown_len, raw, PATH_MAX_SEGMENTS);
+    p->seg[p->count] = p->text + start;
+    p->seg_len[p->count++] = out - start;
+    start = out;
+  }
+  return SEGB_OK;
+}
+
+static int same(const char *a, size_t a_len, const char *b) {
+  return strlen(b) == a_len && memcmp(a, b, a_len) == 0;
+}
+
+/* Length of a UTF-8 string in UTF-16 code units, as Segment's JavaScript
+ * servers count characters. */
+static size_t utf16_length(const char *s, size_t len) {
+  size_t i, units = 0;
+
+  for (i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c & 0xC0) != 0x80)
+      units += c >= 0xF0 ? 2 : 1;
+  }
+  return units;
+}
+
+/* Check a single-segment value against its field's rules. For messageId and
+ * timestamp the value is copied into the message here. */
+static int check_top_level(segb_message_t *msg, const sbi_field *field,
+                           const sbi_json *v) {
+  const char *name = field->name;
+
+  if (field->kind == SBI_FIELD_OBJECT) {
+    if (v->type != SBI_JSON_OBJECT)
+      return sbi_error(SEGB_ERR_JSON_TYPE, "%s must be a JSON object", name);
+    if (strcmp(name, "context") == 0 &&
+        sbi_json_get(v, "library", 7) != NULL)
+      return sbi_error(SEGB_ERR_INVALID_FIELD,
+                       "context.library is set by libsegbridge");
+    return SEGB_OK;
+  }
+  if (v->type != SBI_JSON_STRING)
+    return sbi_error(SEGB_ERR_JSON_TYPE, "%s must be a string", name);
+  if (v->str_len == 0)
+    return sbi_error(SEGB_ERR_EMPTY_FIELD, "%s must not be empty", name);
+  switch (field->kind) {
+  case SBI_FIELD_MESSAGE_ID:
+    if (memchr(v->str, '\0', v->str_len) != NULL)
+      return sbi_error(SEGB_ERR_INVALID_FIELD,
+                       "messageId must not contain a NUL byte");
+    if (utf16_length(v->str, v->str_len) > SEGB_MESSAGE_ID_MAX)
+      return sbi_error(SEGB_ERR_MESSAGE_ID_TOO_LONG,
+                       "messageId has %zu characters; the limit is %d",
+                       utf16_length(v->str, v->str_len), SEGB_MESSAGE_ID_MAX);
+    memcpy(msg->message_id, v->str, v->str_len + 1);
+    return SEGB_OK;
+  case SBI_FIELD_TIMESTAMP:
+    if (v->str_len > SBI_TIMESTAMP_MAX ||
+        !sbi_time_is_iso8601(v->str, v->str_len))
+      return sbi_error(SEGB_ERR_INVALID_TIMESTAMP,
+                       "timestamp must be an ISO-8601 date-time such as "
+                       "2026-04-19T10:00:00.000Z");
+    memcpy(msg->timestamp, v->str, v->str_len + 1);
+    return SEGB_OK;
+  default:
+    return SEGB_OK;
+  }
+}
+
+/* Link @leaf (whose key is the last segment) in at @p. Takes ownership of
+ * @leaf in every case. */
+static int attach(segb_message_t *msg, const path *p, sbi_json *leaf) {
+  const sbi_field *field = sbi_field_find(p->seg[0], p->seg_len[0]);
+  sbi_json *node = msg->fields, *chain;
+  size_t depth, i;
+  int rc;
+
+  if (field == NULL) {
+    rc = sbi_error(SEGB_ERR_INVALID_FIELD,
+                   "'%.*s' is not a Segment message field", p->shown_len,
+                   p->shown);
+    goto fail;
+  }
+  if (!sbi_field_allowed(field, msg->type)) {
+    rc = sbi_error(SEGB_ERR_INVALID_FIELD, "%s is not a field of %s messages",
+                   field->name, type_names[msg->type]);
+    goto fail;
+  }
+  if (p->count == 1) {
+    rc = check_top_level(msg, field, leaf);
+    if (rc != SEGB_OK)
+      goto fail;
+    if (field->kind == SBI_FIELD_MESSAGE_ID ||
+        field->kind == SBI_FIELD_TIMESTAMP)
+      sbi_json_free(leaf);
+    else
+      sbi_json_put(msg->fields, leaf);
+    return SEGB_OK;
+  }
+  if (field->kind != SBI_FIELD_OBJECT) {
+    rc = sbi_error(SEGB_ERR_JSON_TYPE, "'%.*s': %s is a string, not an object",
+                   p->shown_len, p->shown, field->name);
+    goto fail;
+  }
+  if (same(p->seg[0], p->seg_len[0], "context") &&
+      same(p->seg[1], p->seg_len[1], "library")) {
+    rc = sbi_error(SEGB_ERR_INVALID_FIELD,
+                   "context.library is set by libsegbridge");
+    goto fail;
+  }
+  /* Walk the objects that already exist... */
+  for (depth = 0; depth + 1 < p->count; depth++) {
+    sbi_json *child = sbi_json_get(node, p->seg[depth], p->seg_len[depth]);
+    if (child == NULL)
+      break;
+    if (child->type != SBI_JSON_OBJECT) {
+      rc = sbi_error(SEGB_ERR_JSON_TYPE,
+                     "'%.*s': segment %zu holds a value that is not an object",
+                     p->shown_len, p->shown, depth + 1);
+      goto fail;
+    }
+    node = child;
+  }
+  /* ...then wrap the leaf in the ones that do not, before touching the
+   * message, so running out of memory changes nothing. */
+  chain = leaf;
+  for (i = p->count - 1; i-- > depth;) {
+    sbi_json *obj = sbi_json_new(SBI_JSON_OBJECT, p->seg[i], p->seg_len[i]);
+    if (obj == NULL) {
+      sbi_json_free(chain);
+      return sbi_error(SEGB_ERR_NOMEM, "out of memory setting '%.*s'",
+                       p->shown_len, p->shown);
+    }
+    sbi_json_append(obj, chain);
+    chain = obj;
+  }
+  sbi_json_put(node, chain);
+  return SEGB_OK;
+
+fail:
+  sbi_json_free(leaf);
+  return rc;
+}
+
+/* The checks every setter starts with. */
+static int begin_set(segb_message_t *msg, const char *raw, path *p) {
+  if (msg == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "message is NULL");
+  if (msg->sealed)
+    return sbi_error(SEGB_ERR_SEALED,
+                     "message %s is sealed; it can no longer change",
+                     msg->message_id);
+  return path_parse(p, raw);
+}
+
+#define LAST_SEGMENT(p) (p).seg[(p).count - 1], (p).seg_len[(p).count - 1]
+
+static int set_leaf(segb_message_t *msg, const path *p, sbi_json *leaf) {
+  if (leaf == NULL)
+    return sbi_error(SEGB_ERR_NOMEM, "out of memory setting '%.*s'",
+                     p->shown_len, p->shown);
+  return attach(msg, p, leaf);
+}
+
+int segb_message_set_string_len(segb_message_t *msg, const char *field,
+                                const char *value, size_t len) {
+  size_t valid;
+  path p;
+  int rc = begin_set(msg, field, &p);
+
+  if (rc != SEGB_OK)
+    return rc;
+  if (value == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "'%.*s': value is NULL",
+                     p.shown_len, p.shown);
+  valid = sbi_utf8_valid_prefix(value, len);
+  if (valid != len)
+    return sbi_error(SEGB_ERR_INVALID_UTF8,
+                     "'%.*s': value is not valid UTF-8 (byte %zu)",
+                     p.shown_len, p.shown, valid);
+  return set_leaf(msg, &p, sbi_json_new_string(LAST_SEGMENT(p), value, len));
+}
+
+int segb_message_set_string(segb_message_t *msg, const char *field,
+                            const char *value) {
+  return segb_message_set_string_len(msg, field, value,
+                                     value != NULL ? strlen(value) : 0);
+}
+
+int segb_message_set_int64(segb_message_t *msg, const char *field,
+                           int64_t value) {
+  path p;
+  int rc = begin_set(msg, field, &p);
+
+  if (rc != SEGB_OK)
+    return rc;
+  return set_leaf(msg, &p, sbi_json_new_int64(LAST_SEGMENT(p), value));
+}
+
+int segb_message_set_double(segb_message_t *msg, const char *field,
+                            double value) {
+  path p;
+  int rc = begin_set(msg, field, &p);
+
+  if (rc != SEGB_OK)
+    return rc;
+  if (!isfinite(value))
+    return sbi_error(SEGB_ERR_INVALID_NUMBER,
+                     "'%.*s': NaN and infinities have no JSON form",
+                     p.shown_len, p.shown);
+  return set_leaf(msg, &p, sbi_json_new_double(LAST_SEGMENT(p), value));
+}
+
+int segb_message_set_bool(segb_message_t *msg, const char *field, int value) {
+  path p;
+  int rc = begin_set(msg, field, &p);
+
+  if (rc != SEGB_OK)
+    return rc;
+  return set_leaf(msg, &p,
+                  sbi_json_new(value ? SBI_JSON_TRUE : SBI_JSON_FALSE,
+                               LAST_SEGMENT(p)));
+}
+
+int segb_message_set_null(segb_message_t *msg, const char *field) {
+  path p;
+  int rc = begin_set(msg, field, &p);
+
+  if (rc != SEGB_OK)
+    return rc;
+  return set_leaf(msg, &p, sbi_json_new(SBI_JSON_NULL, LAST_SEGMENT(p)));
+}
+
+int segb_message_set_json_len(segb_message_t *msg, const char *field,
+                              const char *json, size_t len) {
+  char why[128];
+  sbi_json *value;
+  path p;
+  int rc = begin_set(msg, field, &p);
+
+  if (rc != SEGB_OK)
+    return rc;
+  if (json == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "'%.*s': JSON text is NULL",
+                     p.shown_len, p.shown);
+  rc = sbi_json_parse(json, len, LAST_SEGMENT(p), JSON_MAX_DEPTH, &value, why,
+                      sizeof why);
+  if (rc != SEGB_OK)
+    return sbi_error(rc, "'%.*s': %s", p.shown_len, p.shown, why);
+  return attach(msg, &p, value);
+}
+
+int segb_message_set_json(segb_message_t *msg, const char *field,
+                          const char *json) {
+  return segb_message_set_json_len(msg, field, json,
+                                   json != NULL ? strlen(json) : 0);
+}
+
+/* Members a Segment export or a sender adds, which a new message does not
+ * take over: the sender sets sentAt and writeKey per request, the server
+ * the rest. */
+static int is_server_field(const sbi_json *m) {
+  static const char *const names[] = {"sentAt", "writeKey", "receivedAt",
+                                      "originalTimestamp", "version"};
+  size_t i;
+
+  for (i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (same(m->key, m->key_len, names[i]))
+      return 1;
+  return 0;
+}
+
+static int type_from_json(const sbi_json *root) {
+  const sbi_json *t = sbi_json_get(root, "type", 4);
+  int type;
+
+  if (t == NULL)
+    return sbi_error(SEGB_ERR_MISSING_FIELD, "message has no \"type\"");
+  if (t->type != SBI_JSON_STRING)
+    return sbi_error(SEGB_ERR_JSON_TYPE, "\"type\" must be a string");
+  for (type = SEGB_MSG_IDENTIFY; type <= SEGB_MSG_ALIAS; type++)
+    if (same(t->str, t->str_len, type_names[type]))
+      return type;
+  return sbi_error(SEGB_ERR_INVALID_FIELD,
+                   "\"type\" must be identify, track, page, screen, group or "
+                   "alias");
+}
+
+segb_message_t *segb_message_new_from_json(const char *json, size_t len) {
+  char why[128];
+  sbi_json *root, *member;
+  segb_message_t *msg;
+  int rc;
+
+  if (json == NULL) {
+    sbi_error(SEGB_ERR_INVALID_ARG, "JSON text is NULL");
+    return NULL;
+  }
+  rc = sbi_json_parse(json, len, NULL, 0, JSON_MAX_DEPTH, &root, why,
+                      sizeof why);
+  if (rc != SEGB_OK) {
+    sbi_error(rc, "message: %s", why);
+    return NULL;
+  }
+  if (root->type != SBI_JSON_OBJECT) {
+    sbi_json_free(root);
+    sbi_error(SEGB_ERR_JSON_TYPE, "message must be a JSON object");
+    return NULL;
+  }
+  rc = type_from_json(root);
+  msg = rc > 0 ? segb_message_new(rc) : NULL;
+  /* Move each member into the message through the setters' own checks. */
+  while (msg != NULL && (member = root->head) != NULL) {
+    path p;
+
+    root->head = member->next;
+    root->count--;
+    member->next = NULL;
+    if (same(member->key, member->key_len, "type") || is_server_field(member)) {
+      sbi_json_free(member);
+      continue;
+    }
+    p.seg[0] = member->key;
+    p.seg_len[0] = member->key_len;
+    p.count = 1;
+    p.shown = member->key;
+    p.shown_len = member->key_len > 200 ? 200 : (int)member->key_len;
+    if (attach(msg, &p, member) != SEGB_OK) {
+      segb_message_destroy(msg);
+      msg = NULL;
+    }
+  }
+  sbi_json_free(root);
+  return msg;
+}

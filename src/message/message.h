@@ -1,0 +1,45 @@
+/* Internal view of a message: its state and the rules for its fields. */
+#ifndef SBI_MESSAGE_MESSAGE_H
+#define SBI_MESSAGE_MESSAGE_H
+
+#include <segbridge/message.h>
+
+#include "core/buf.h"
+#include "core/json.h"
+
+/* Room for the longest RFC 3339 date-time sbi_time_is_iso8601 accepts. */
+#define SBI_TIMESTAMP_MAX 35
+
+struct segb_message_s {
+  int type;   /* SEGB_MSG_* */
+  int sealed; /* once set, `json` holds the bytes and `fields` is gone */
+  sbi_json *fields; /* object: the caller's top-level fields */
+  /* 100 UTF-16 units take at most 300 bytes of UTF-8 */
+  char message_id[SEGB_MESSAGE_ID_MAX * 3 + 1];
+  char timestamp[SBI_TIMESTAMP_MAX + 1];
+  sbi_buf json; /* the serialized message once sealed */
+};
+
+/* How a top-level field's value is checked. */
+typedef enum sbi_field_kind {
+  SBI_FIELD_ID,         /* non-empty string */
+  SBI_FIELD_OBJECT,     /* object; deeper paths may hold anything */
+  SBI_FIELD_MESSAGE_ID, /* kept in message_id */
+  SBI_FIELD_TIMESTAMP   /* kept in timestamp */
+} sbi_field_kind;
+
+typedef struct sbi_field {
+  const char *name;
+  sbi_field_kind kind;
+  unsigned types; /* bit (1 << SEGB_MSG_*) for each type that has it */
+} sbi_field;
+
+/* The field named by @len bytes at @name, or NULL when no type has it. */
+const sbi_field *sbi_field_find(const char *name, size_t len);
+
+/* 1 when messages of @type carry @field. */
+static inline int sbi_field_allowed(const sbi_field *field, int type) {
+  return (field->types >> type) & 1u;
+}
+
+#endif

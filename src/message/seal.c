@@ -1,0 +1,113 @@
+/* Required-field checks and the one-time serialization of a message. */
+#include <segbridge/version.h>
+
+#include <string.h>
+
+#include "core/err.h"
+#include "message.h"
+
+#define LIBRARY_MEMBER                                                     \
+  "\"library\":{\"name\":\"libsegbridge\",\"version\":\"" SEGB_VERSION_STR \
+  "\"}"
+
+static const sbi_json *field(const segb_message_t *msg, const char *name) {
+  return sbi_json_get(msg->fields, name, strlen(name));
+}
+
+static int require(const segb_message_t *msg, const char *name) {
+  if (field(msg, name) == NULL)
+    return sbi_error(SEGB_ERR_MISSING_FIELD, "%s message needs %s",
+                     segb_message_type_name(msg->type), name);
+  return SEGB_OK;
+}
+
+static int check_required(const segb_message_t *msg) {
+  int rc;
+
+  if (msg->type == SEGB_MSG_ALIAS) {
+    rc = require(msg, "previousId");
+    return rc != SEGB_OK ? rc : require(msg, "userId");
+  }
+  if (field(msg, "userId") == NULL && field(msg, "anonymousId") == NULL)
+    return sbi_error(SEGB_ERR_MISSING_FIELD,
+                     "%s message needs userId or anonymousId",
+                     segb_message_type_name(msg->type));
+  if (msg->type == SEGB_MSG_TRACK)
+    return require(msg, "event");
+  if (msg->type == SEGB_MSG_GROUP)
+    return require(msg, "groupId");
+  return SEGB_OK;
+}
+
+/* {"type":..,"messageId":..,"timestamp":..,<fields>,"context":{..,library}}
+ * context goes last so the library's own member can close it. */
+static int serialize(const segb_message_t *msg, sbi_buf *out) {
+  const sbi_json *context = field(msg, "context"), *m;
+  const char *type = segb_message_type_name(msg->type);
+  int rc = sbi_buf_reserve(out, 384);
+
+  rc = rc ? rc : sbi_buf_puts(out, "{\"type\":\"");
+  rc = rc ? rc : sbi_buf_puts(out, type);
+  rc = rc ? rc : sbi_buf_puts(out, "\",\"messageId\":");
+  rc = rc ? rc : sbi_json_write_string(out, msg->message_id,
+                                       strlen(msg->message_id));
+  rc = rc ? rc : sbi_buf_puts(out, ",\"timestamp\":\"");
+  rc = rc ? rc : sbi_buf_puts(out, msg->timestamp);
+  rc = rc ? rc : sbi_buf_putc(out, '"');
+  for (m = msg->fields->head; m != NULL && rc == SEGB_OK; m = m->next) {
+    if (m == context)
+      continue;
+    rc = sbi_buf_putc(out, ',');
+    rc = rc ? rc : sbi_json_write_string(out, m->key, m->key_len);
+    rc = rc ? rc : sbi_buf_putc(out, ':');
+    rc = rc ? rc : sbi_json_write(out, m);
+  }
+  rc = rc ? rc : sbi_buf_puts(out, ",\"context\":{");
+  if (context != NULL && context->count > 0) {
+    rc = rc ? rc : sbi_json_write_members(out, context);
+    rc = rc ? rc : sbi_buf_putc(out, ',');
+  }
+  rc = rc ? rc : sbi_buf_puts(out, LIBRARY_MEMBER "}}");
+  return rc;
+}
+
+int segb_message_seal(segb_message_t *msg) {
+  sbi_buf out = SBI_BUF_INIT;
+  int rc;
+
+  if (msg == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "message is NULL");
+  if (msg->sealed)
+    return SEGB_OK;
+  rc = check_required(msg);
+  if (rc != SEGB_OK)
+    return rc;
+  if (serialize(msg, &out) != SEGB_OK) {
+    sbi_buf_free(&out);
+    return sbi_error(SEGB_ERR_NOMEM, "out of memory serializing message %s",
+                     msg->message_id);
+  }
+  if (out.len > SEGB_MESSAGE_MAX_BYTES) {
+    size_t len = out.len;
+    sbi_buf_free(&out);
+    return sbi_error(SEGB_ERR_TOO_LARGE,
+                     "%s message %s serializes to %zu bytes; Segment's limit "
+                     "is %d",
+                     segb_message_type_name(msg->type), msg->message_id, len,
+                     SEGB_MESSAGE_MAX_BYTES);
+  }
+  msg->json = out;
+  msg->sealed = 1;
+  /* The bytes are all a sealed message needs from now on. */
+  sbi_json_free(msg->fields);
+  msg->fields = NULL;
+  return SEGB_OK;
+}
+
+const char *segb_message_json(const segb_message_t *msg, size_t *len) {
+  if (msg == NULL || !msg->sealed)
+    return NULL;
+  if (len != NULL)
+    *len = msg->json.len;
+  return msg->json.data;
+}

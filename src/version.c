@@ -1,0 +1,8 @@
+#include <segbridge/version.h>
+
+uint32_t segb_version(void) { return SEGB_VERSION_NUM; }
+
+const char *segb_version_str(void) { return SEGB_VERSION_STR; }
+
+/* Grows as the issues that bring each feature land. */
+uint32_t segb_features(void) { return SEGB_FEATURE_MESSAGES; }
