@@ -33,7 +33,19 @@
   X(ERR_INVALID_TIMESTAMP, -15, "timestamp is not an ISO-8601 date-time")   \
   X(ERR_TOO_DEEP,        -16, "JSON nesting is too deep")                   \
   X(ERR_SEALED,          -17, "message is sealed and can no longer change") \
-  X(ERR_SYSTEM,          -18, "an operating system call failed")
+  X(ERR_SYSTEM,          -18, "an operating system call failed")        \
+  X(ERR_CLOSED,          -19, "the client is closed")                       \
+  X(ERR_TIMED_OUT,       -20, "the operation timed out")                    \
+  X(ERR_DNS,             -21, "the host name could not be resolved")        \
+  X(ERR_CONNECT,         -22, "could not connect to the host")              \
+  X(ERR_TLS,             -23, "TLS handshake or certificate check failed")  \
+  X(ERR_NETWORK,         -24, "the connection failed during the request")   \
+  X(ERR_AUTH,            -25, "credentials rejected (HTTP 401/403)")        \
+  X(ERR_RATE_LIMITED,    -26, "rate limited (HTTP 429)")                    \
+  X(ERR_REJECTED,        -27, "request rejected by the server (HTTP 4xx)")  \
+  X(ERR_SERVER,          -28, "server error (HTTP 5xx)")                    \
+  X(ERR_RETRIES_EXHAUSTED, -29, "gave up after the configured retries")     \
+  X(ERR_NO_CREDENTIALS,  -30, "no write key or token is configured")
 
 typedef enum segb_err_t {
 #define SEGB__ERR_ENUM(name, value, desc) SEGB_##name = value,

@@ -487,7 +487,8 @@ segb_config_t *segb_config_new(void) {
     sbi_error(SEGB_ERR_NOMEM, "out of memory creating a configuration");
     return NULL;
   }
-  /* The defaults are checked by the unit tests, so this cannot fail. */
+  /* A default that does not parse is a bug in the table, caught by the unit
+   * tests; refuse it rather than run with a made-up value. */
   for (i = 0; i < SBI_PROP__COUNT; i++) {
     const sbi_prop *p = sbi_prop_at(i);
     if (parse_value(p, p->def, &conf->val[i], NULL) != SEGB_OK) {

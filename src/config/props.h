@@ -43,7 +43,11 @@ enum { SBI_REPORT_CALLBACK, SBI_REPORT_POLL };
 enum { SBI_COMPRESSION_NONE, SBI_COMPRESSION_GZIP };
 
 #define SBI_DEBUG_CHOICES "http|batch|auth"
-enum { SBI_DEBUG_HTTP = 1 << 0, SBI_DEBUG_BATCH = 1 << 1, SBI_DEBUG_AUTH = 1 << 2 };
+enum {
+  SBI_DEBUG_HTTP = 1 << 0,
+  SBI_DEBUG_BATCH = 1 << 1,
+  SBI_DEBUG_AUTH = 1 << 2
+};
 
 /* X(ID, "name", type, min, max, "default", "choices", "since", "description")
  *
@@ -148,8 +152,8 @@ enum { SBI_DEBUG_HTTP = 1 << 0, SBI_DEBUG_BATCH = 1 << 1, SBI_DEBUG_AUTH = 1 << 
   /* retries */                                                               \
   X(RETRY_MAX_ATTEMPTS, "retry.max_attempts", SBI_PT_INT, 0, 1000, "10", "",  \
     "0.1",                                                                    \
-    "Retries of a failed request after the first attempt; Retry-After "       \
-    "waits do not count.")                                                    \
+    "Most retries of a failed request, after its first attempt; 0 never "    \
+    "retries. Waits asked for by Retry-After do not count.")                  \
   X(RETRY_BACKOFF_INITIAL_MS, "retry.backoff_initial_ms", SBI_PT_DURATION, 1, \
     600000, "500", "", "0.1",                                                 \
     "Backoff before the first retry; it doubles per retry, with full "        \
@@ -162,7 +166,7 @@ enum { SBI_DEBUG_HTTP = 1 << 0, SBI_DEBUG_BATCH = 1 << 1, SBI_DEBUG_AUTH = 1 << 
     "batch is dropped.")                                                      \
   X(RETRY_AFTER_MAX_MS, "retry.after_max_ms", SBI_PT_DURATION, 1000,          \
     3600000, "300000", "", "0.1",                                             \
-    "Longest Retry-After wait honoured; longer server requests are capped.")  \
+    "Longest Retry-After wait honoured; longer values are cut to it.")        \
   /* HTTP */                                                                  \
   X(HTTP_CONNECT_TIMEOUT_MS, "http.connect_timeout_ms", SBI_PT_DURATION, 1,   \
     300000, "10000", "", "0.1", "Timeout for connecting, TLS included.")      \

@@ -5,6 +5,7 @@
 #
 # usage: check_symbols.sh LIBRARY MAP MAJOR HEADER...
 set -euo pipefail
+export LC_ALL=C # one collation for sort, comm and join
 
 lib=$1 map=$2 major=$3
 shift 3
@@ -74,17 +75,17 @@ grep -o 'SEGB_API[^;{}(]*(' "$tmp/decls" |
   sort -u >"$tmp/headers"
 grep -o '\bsegb_[A-Za-z0-9_]*[[:space:]]*(' "$tmp/decls" |
   sed -E 's/[[:space:]]*\($//' | sort -u >"$tmp/declared"
-compare "functions declared in the headers" "$tmp/declared" \
-  "SEGB_API declarations" "$tmp/headers"
-
 # The library: defined dynamic symbols as "name node", less the absolute
 # symbols that stand for the version nodes themselves.
 nm -D --defined-only --with-symbol-versions "$lib" | awk '$2 != "A" {
-  split($3, v, "@@"); print v[1], (2 in v ? v[2] : "(no default version)") }' |
+  split($3, v, "@@"); print v[1], (2 in v ? v[2] : "no-version") }' |
   sort >"$tmp/exported_nodes"
 cut -d' ' -f1 "$tmp/exported_nodes" | sort -u >"$tmp/exported"
 
 echo "exported: $(wc -l <"$tmp/exported"), map: $(wc -l <"$tmp/map"), headers: $(wc -l <"$tmp/headers")"
+
+compare "functions declared in the headers" "$tmp/declared" \
+  "SEGB_API declarations" "$tmp/headers"
 
 compare "the library's exports" "$tmp/exported" "src/libsegbridge.map" "$tmp/map"
 compare "the library's exports" "$tmp/exported" \
@@ -103,8 +104,12 @@ if [[ -n $unprefixed ]]; then
 fi
 
 # Each export carries, as its default version, the node the map puts it in.
-compare "exports with their version node" "$tmp/exported_nodes" \
-  "map names with their node" "$tmp/map_nodes"
+wrong_node=$(join "$tmp/exported_nodes" "$tmp/map_nodes" |
+  awk '$2 != $3 { print $1 ": exported as " $2 ", the map says " $3 }')
+if [[ -n $wrong_node ]]; then
+  fail "symbols under the wrong version node:"
+  indent <<<"$wrong_node"
+fi
 
 soname=$(readelf -d "$lib" | sed -n 's/.*Library soname: \[\(.*\)\].*/\1/p')
 if [[ $soname != "libsegbridge.so.$major" ]]; then

@@ -56,12 +56,15 @@ read -ra pc_libs <<<"$(pkg-config --libs segbridge)"
 expect_link shared "$tmp/consumer_shared"
 LD_LIBRARY_PATH=$libdir "$tmp/consumer_shared"
 
-step "pkg-config --static, static library"
+step "pkg-config, static library"
+# Link libsegbridge.a itself statically and its dependencies, the modules
+# segbridge.pc names in Requires.private, as the system's shared libraries:
+# Debian ships no static builds of libcurl's own dependencies. The .so next
+# to the archive would win over -lsegbridge, so the archive is named.
 read -ra pc_cflags <<<"$(pkg-config --static --cflags segbridge)"
-read -ra pc_libs <<<"$(pkg-config --static --libs segbridge)"
-# libsegbridge.so sits next to libsegbridge.a and -lsegbridge would pick it:
-# name the archive instead, keep every other flag pkg-config gave.
-pc_libs=("${pc_libs[@]/#-lsegbridge/-l:libsegbridge.a}")
+read -ra pc_requires <<<"$(pkg-config --print-requires-private segbridge | cut -d' ' -f1)"
+read -ra pc_libs <<<"$(pkg-config --libs-only-L segbridge) -l:libsegbridge.a \
+  $(pkg-config --libs "${pc_requires[@]}") -pthread"
 "$cc" "${cflags[@]}" "${pc_cflags[@]}" "$here/consumer.c" \
   -o "$tmp/consumer_static" "${pc_libs[@]}"
 expect_link static "$tmp/consumer_static"
