@@ -13,20 +13,17 @@ static sbi_json *node_alloc(sbi_json_type type, const char *key,
                             size_t key_len, const char *text,
                             size_t text_len) {
   int has_text = type == SBI_JSON_STRING || type == SBI_JSON_NUMBER;
-  size_t extra = 0, max = SIZE_MAX - sizeof(sbi_json) - 2;
+  size_t max = SIZE_MAX - sizeof(sbi_json) - 2;
   sbi_json *n;
   char *tail;
 
-  if (key != NULL)
-    extra = key_len + 1;
-  if (has_text) {
-    if (key_len > max || text_len > max - key_len)
-      return NULL;
-    extra += text_len + 1;
-  } else if (key_len > max) {
+  if (key == NULL)
+    key_len = 0;
+  if (!has_text)
+    text_len = 0;
+  if (key_len > max || text_len > max - key_len)
     return NULL;
-  }
-  n = malloc(sizeof(sbi_json) + extra);
+  n = malloc(sizeof(sbi_json) + key_len + text_len + 2);
   if (n == NULL)
     return NULL;
   memset(n, 0, sizeof(*n));
@@ -210,10 +207,66 @@ static size_t fix_decimal_point(char *s) {
   return (size_t)(w - s);
 }
 
+/* Most doubles in events are prices, ratios and measures with a few
+ * decimals. For those, find the fewest decimals k with which m / 10^k reads
+ * back as @v: m and 10^k are exact doubles and IEEE division rounds
+ * correctly, so the text "m/10^k" parses back to exactly @v. This avoids the
+ * printf/strtod round trip below, which costs more than building the whole
+ * rest of a message. Returns 0 when @v needs more than 9 decimals or
+ * digits beyond 2^53. */
+static size_t format_decimal(char *out, double v) {
+  static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4,
+                                 1e5, 1e6, 1e7, 1e8, 1e9};
+  const double exact_limit = 9007199254740992.0; /* 2^53 */
+  int k;
+
+  if (v == 0 && signbit(v))
+    return 0;
+  for (k = 0; k < 10; k++) {
+    double scaled = v * pow10[k];
+    int64_t m;
+    char digits[24];
+    size_t n, len;
+
+    if (!(fabs(scaled) < exact_limit))
+      return 0;
+    m = (int64_t)nearbyint(scaled);
+    if ((double)m / pow10[k] != v)
+      continue;
+    n = sbi_json_format_int64(digits, m < 0 ? -m : m);
+    len = 0;
+    if (m < 0)
+      out[len++] = '-';
+    if (n <= (size_t)k) { /* 0.00ddd */
+      out[len++] = '0';
+      out[len++] = '.';
+      memset(out + len, '0', (size_t)k - n);
+      len += (size_t)k - n;
+      memcpy(out + len, digits, n);
+      len += n;
+    } else {
+      memcpy(out + len, digits, n - (size_t)k);
+      len += n - (size_t)k;
+      if (k > 0) {
+        out[len++] = '.';
+        memcpy(out + len, digits + n - (size_t)k, (size_t)k);
+        len += (size_t)k;
+      }
+    }
+    out[len] = '\0';
+    return len;
+  }
+  return 0;
+}
+
 size_t sbi_json_format_double(char *out, double v) {
   int prec;
+  size_t len;
 
   assert(isfinite(v));
+  len = format_decimal(out, v);
+  if (len > 0)
+    return len;
   /* 15 significant digits always survive a trip through double, so they
    * are exact whenever they read back as @v; 17 always read back. The text
    * is parsed back in the same locale it was printed in. */

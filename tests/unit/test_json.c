@@ -716,6 +716,15 @@ static void test_format_double(void **state) {
       {1.7976931348623157e308, "1.7976931348623157e+308"},
       {123456789012345.0, "123456789012345"},
       {9007199254740993.0, "9007199254740992"},
+      /* the few-decimals fast path */
+      {19.99, "19.99"},
+      {-0.5, "-0.5"},
+      {0.001, "0.001"},
+      {1e-7, "0.0000001"},
+      {123456.789, "123456.789"},
+      {-1234567.000001, "-1234567.000001"},
+      {1e15, "1000000000000000"},
+      {1e-10, "1e-10"},
   };
   static const double more[] = {
       5e-324, 2.2250738585072014e-308, 2.2250738585072009e-308,
@@ -735,6 +744,13 @@ static void test_format_double(void **state) {
   }
   for (i = 0; i < COUNT(more); i++)
     check_double(more[i]);
+  /* values with a few decimals, as prices and measures have */
+  for (i = 0; i < 200000; i++) {
+    static const double scale[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e9, 1e12};
+    next_random(&r);
+    check_double((double)(int64_t)(r >> 20) / scale[r % COUNT(scale)] *
+                 ((r & 0x100) ? -1 : 1));
+  }
   /* random bit patterns cover every exponent */
   for (i = 0; i < 200000; i++) {
     double v;
