@@ -228,9 +228,10 @@ static size_t format_decimal(char *out, double v) {
     char digits[24];
     size_t n, len;
 
-    if (!(fabs(scaled) < exact_limit))
+    if (!(scaled < exact_limit && scaled > -exact_limit))
       return 0;
-    m = (int64_t)nearbyint(scaled);
+    /* any rounding will do: the check below decides */
+    m = (int64_t)(scaled + (scaled < 0 ? -0.5 : 0.5));
     if ((double)m / pow10[k] != v)
       continue;
     n = sbi_json_format_int64(digits, m < 0 ? -m : m);
