@@ -5,4 +5,6 @@ uint32_t segb_version(void) { return SEGB_VERSION_NUM; }
 const char *segb_version_str(void) { return SEGB_VERSION_STR; }
 
 /* Grows as the issues that bring each feature land. */
-uint32_t segb_features(void) { return SEGB_FEATURE_MESSAGES; }
+uint32_t segb_features(void) {
+  return SEGB_FEATURE_MESSAGES | SEGB_FEATURE_TRACKING | SEGB_FEATURE_GZIP;
+}

@@ -45,7 +45,8 @@
   X(ERR_REJECTED,        -27, "request rejected by the server (HTTP 4xx)")  \
   X(ERR_SERVER,          -28, "server error (HTTP 5xx)")                    \
   X(ERR_RETRIES_EXHAUSTED, -29, "gave up after the configured retries")     \
-  X(ERR_NO_CREDENTIALS,  -30, "no write key or token is configured")
+  X(ERR_NO_CREDENTIALS,  -30, "no write key or token is configured")      \
+  X(ERR_QUEUE_FULL,      -31, "the client's queue is full")
 
 typedef enum segb_err_t {
 #define SEGB__ERR_ENUM(name, value, desc) SEGB_##name = value,

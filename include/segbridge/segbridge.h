@@ -12,5 +12,6 @@
 #include <segbridge/error.h>
 #include <segbridge/config.h>
 #include <segbridge/message.h>
+#include <segbridge/client.h>
 
 #endif /* SEGBRIDGE_SEGBRIDGE_H */

@@ -1,4 +1,5 @@
 #include "config/props.h"
+#include "config/region.h"
 #include "core/err.h"
 #include "core/secret.h"
 #include "core/utf8.h"
@@ -15,6 +16,8 @@
 struct segb_config_s {
   char *text[SBI_PROP__COUNT]; /* canonical text as set; NULL = default */
   int64_t val[SBI_PROP__COUNT]; /* parsed value of the current text */
+  segb_delivery_cb *delivery_cb; /* callbacks have typed setters, not keys */
+  void *opaque;
 };
 
 /* Longest part of a value or name quoted in an error message, and the room
@@ -204,6 +207,19 @@ static int url_ok(const char *v) {
   return sep[3] != '\0' && sep[3] != '/' && sep[3] != ':';
 }
 
+/* The same normalization the client applies later, so that a value that
+ * cannot become a URL is refused when it is set. */
+static int check_endpoint(const sbi_prop *p, const char *v, const errout *eo) {
+  sbi_buf url = SBI_BUF_INIT;
+  int rc = sbi_endpoint_normalize(v, &url);
+
+  sbi_buf_free(&url);
+  if (rc == SEGB_OK)
+    return SEGB_OK;
+  return fail(eo, SEGB_ERR_INVALID_VALUE, "%s: %s", p->name,
+              segb_last_error_message());
+}
+
 /* The text types: string, secret, PEM, URL, path. Secrets are never echoed,
  * and neither is other free text: a URL may carry proxy credentials. */
 static int check_text(const sbi_prop *p, const char *v, const errout *eo) {
@@ -232,6 +248,8 @@ static int check_text(const sbi_prop *p, const char *v, const errout *eo) {
                 "%s: value is not a URL (expected http://host, "
                 "https://host or a bare host, no spaces)",
                 p->name);
+  if (p->type == SBI_PT_ENDPOINT)
+    return check_endpoint(p, v, eo);
   if (p->type == SBI_PT_PEM && strstr(v, "-----BEGIN ") == NULL)
     return fail(eo, SEGB_ERR_INVALID_VALUE,
                 "%s: value is not PEM text (no -----BEGIN line)", p->name);
@@ -351,6 +369,7 @@ static int parse_value(const sbi_prop *p, const char *v, int64_t *val,
   case SBI_PT_SECRET:
   case SBI_PT_PEM:
   case SBI_PT_URL:
+  case SBI_PT_ENDPOINT:
   case SBI_PT_PATH:
     break;
   }
@@ -409,6 +428,7 @@ static char *canonical_text(const sbi_prop *p, const char *v, int64_t val) {
   case SBI_PT_SECRET:
   case SBI_PT_PEM:
   case SBI_PT_URL:
+  case SBI_PT_ENDPOINT:
   case SBI_PT_PATH:
     break;
   }
@@ -509,6 +529,8 @@ segb_config_t *segb_config_dup(const segb_config_t *conf) {
   if (copy == NULL)
     goto nomem;
   memcpy(copy->val, conf->val, sizeof copy->val);
+  copy->delivery_cb = conf->delivery_cb;
+  copy->opaque = conf->opaque;
   for (i = 0; i < SBI_PROP__COUNT; i++) {
     if (conf->text[i] == NULL)
       continue;
@@ -605,3 +627,19 @@ const char *sbi_conf_str(const segb_config_t *conf, sbi_prop_id id) {
 int64_t sbi_conf_int(const segb_config_t *conf, sbi_prop_id id) {
   return conf->val[id];
 }
+
+void segb_config_set_delivery_cb(segb_config_t *conf, segb_delivery_cb *cb) {
+  if (conf != NULL)
+    conf->delivery_cb = cb;
+}
+
+void segb_config_set_opaque(segb_config_t *conf, void *opaque) {
+  if (conf != NULL)
+    conf->opaque = opaque;
+}
+
+segb_delivery_cb *sbi_conf_delivery_cb(const segb_config_t *conf) {
+  return conf->delivery_cb;
+}
+
+void *sbi_conf_opaque(const segb_config_t *conf) { return conf->opaque; }

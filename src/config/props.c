@@ -35,6 +35,8 @@ const char *sbi_prop_type_name(sbi_prop_type type) {
     return "secret PEM";
   case SBI_PT_URL:
     return "URL";
+  case SBI_PT_ENDPOINT:
+    return "endpoint URL";
   case SBI_PT_PATH:
     return "path";
   case SBI_PT_INT:

@@ -3,6 +3,7 @@
 #ifndef SBI_CONFIG_PROPS_H
 #define SBI_CONFIG_PROPS_H
 
+#include <segbridge/client.h>
 #include <segbridge/config.h>
 
 #include <stddef.h>
@@ -13,6 +14,8 @@ typedef enum sbi_prop_type {
   SBI_PT_SECRET,   /* like STRING, but never echoed or read back */
   SBI_PT_PEM,      /* a secret PEM block: several lines, starts -----BEGIN */
   SBI_PT_URL,      /* http://, https:// or a bare host[:port][/path] */
+  SBI_PT_ENDPOINT, /* a Segment API base URL: as URL, without credentials,
+                      query or fragment; /v1 optional */
   SBI_PT_PATH,     /* a file or directory name */
   SBI_PT_INT,      /* int64 within min..max */
   SBI_PT_DURATION, /* milliseconds within min..max; the name ends in _ms */
@@ -61,7 +64,7 @@ enum {
     "Segment region. Chooses the Tracking API, OAuth, Public API and "        \
     "Profile API hosts together; endpoint, oauth.server, "                    \
     "public_api.endpoint and profile_api.endpoint override single hosts.")    \
-  X(ENDPOINT, "endpoint", SBI_PT_URL, 0, 2048, "", "", "0.1",                 \
+  X(ENDPOINT, "endpoint", SBI_PT_ENDPOINT, 0, 2048, "", "", "0.1",                 \
     "Tracking API base URL, with or without scheme and /v1 "                  \
     "(e.g. events.eu1.segmentapis.com). Empty: the region's host.")           \
   X(WRITE_KEY, "write_key", SBI_PT_SECRET, 0, 1024, "", "", "0.1",            \
@@ -99,20 +102,20 @@ enum {
     "is created.")                                                            \
   X(OAUTH_SCOPE, "oauth.scope", SBI_PT_STRING, 1, 1024, "tracking_api:write", \
     "", "0.1", "Scope requested with each access token.")                     \
-  X(OAUTH_SERVER, "oauth.server", SBI_PT_URL, 0, 2048, "", "", "0.1",         \
+  X(OAUTH_SERVER, "oauth.server", SBI_PT_ENDPOINT, 0, 2048, "", "", "0.1",         \
     "OAuth authorization server, with or without scheme. Empty: the "         \
     "region's server.")                                                       \
   /* Public API */                                                            \
   X(PUBLIC_API_TOKEN, "public_api.token", SBI_PT_SECRET, 0, 4096, "", "",     \
     "0.1", "Public API token (Bearer), for the Public API readers.")          \
-  X(PUBLIC_API_ENDPOINT, "public_api.endpoint", SBI_PT_URL, 0, 2048, "", "",  \
+  X(PUBLIC_API_ENDPOINT, "public_api.endpoint", SBI_PT_ENDPOINT, 0, 2048, "", "",  \
     "0.1", "Public API base URL. Empty: the region's host.")                  \
   /* Profile API */                                                           \
   X(PROFILE_API_TOKEN, "profile_api.token", SBI_PT_SECRET, 0, 4096, "", "",   \
     "0.1", "Profile API access token of the Unify space.")                    \
   X(PROFILE_API_SPACE_ID, "profile_api.space_id", SBI_PT_STRING, 0, 256, "",  \
     "", "0.1", "Unify space ID the Profile API reads from.")                  \
-  X(PROFILE_API_ENDPOINT, "profile_api.endpoint", SBI_PT_URL, 0, 2048, "",    \
+  X(PROFILE_API_ENDPOINT, "profile_api.endpoint", SBI_PT_ENDPOINT, 0, 2048, "",    \
     "", "0.1", "Profile API base URL. Empty: the region's host.")             \
   /* batching */                                                              \
   X(BATCH_MAX_EVENTS, "batch.max_events", SBI_PT_INT, 1, 2500, "50", "",      \
@@ -233,5 +236,9 @@ const char *sbi_conf_str(const segb_config_t *conf, sbi_prop_id id);
 /* Current value of an int or duration property; 0/1 for a bool, the choice
  * index for an enum, the bit set for a list. */
 int64_t sbi_conf_int(const segb_config_t *conf, sbi_prop_id id);
+
+/* The callbacks and opaque set through the typed setters in client.h. */
+segb_delivery_cb *sbi_conf_delivery_cb(const segb_config_t *conf);
+void *sbi_conf_opaque(const segb_config_t *conf);
 
 #endif

@@ -1,5 +1,6 @@
 #include "clock.h"
 
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,6 +15,24 @@ int64_t sbi_clock_now_ms(void) {
     return clock_override();
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t sbi_clock_mono_ms(void) {
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sbi_sleep_ms(int64_t ms) {
+  struct timespec left;
+
+  if (ms <= 0)
+    return;
+  left.tv_sec = (time_t)(ms / 1000);
+  left.tv_nsec = (long)(ms % 1000) * 1000000L;
+  while (nanosleep(&left, &left) != 0 && errno == EINTR)
+    ;
 }
 
 /* Formatting the date and time of day costs more than everything else in a

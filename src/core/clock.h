@@ -11,6 +11,12 @@
 /* Milliseconds since the Unix epoch, UTC. */
 int64_t sbi_clock_now_ms(void);
 
+/* Milliseconds of a monotonic clock, for deadlines and waits. */
+int64_t sbi_clock_mono_ms(void);
+
+/* Sleep @ms milliseconds (nothing for ms <= 0), resuming after signals. */
+void sbi_sleep_ms(int64_t ms);
+
 /* Tests replace the wall clock with @fn; NULL restores the real one. The
  * override is process-wide and meant for tests only. */
 void sbi_clock_set_override(int64_t (*fn)(void));

@@ -18,6 +18,10 @@ struct segb_message_s {
   char message_id[SEGB_MESSAGE_ID_MAX * 3 + 1];
   char timestamp[SBI_TIMESTAMP_MAX + 1];
   sbi_buf json; /* the serialized message once sealed */
+  /* Owned by the client once enqueued: */
+  segb_message_t *next; /* queue link */
+  int attempts;         /* requests that carried it */
+  int http_status;      /* last status answered for it */
 };
 
 /* How a top-level field's value is checked. */

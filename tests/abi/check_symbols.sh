@@ -73,7 +73,9 @@ strip_c "${headers[@]}" | tr '\n' ' ' >"$tmp/decls"
 grep -o 'SEGB_API[^;{}(]*(' "$tmp/decls" |
   sed -E 's/.*[^A-Za-z0-9_]([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*\($/\1/' |
   sort -u >"$tmp/headers"
-grep -o '\bsegb_[A-Za-z0-9_]*[[:space:]]*(' "$tmp/decls" |
+# (typedefs of callback types look like declarations; they are not symbols)
+sed -E 's/typedef[^;]*;//g' "$tmp/decls" |
+  grep -o '\bsegb_[A-Za-z0-9_]*[[:space:]]*(' |
   sed -E 's/[[:space:]]*\($//' | sort -u >"$tmp/declared"
 # The library: defined dynamic symbols as "name node", less the absolute
 # symbols that stand for the version nodes themselves.

@@ -53,7 +53,7 @@ static int64_t conf_int(const segb_config_t *conf, const char *name) {
 
 static int is_text(sbi_prop_type t) {
   return t == SBI_PT_STRING || t == SBI_PT_SECRET || t == SBI_PT_PEM ||
-         t == SBI_PT_URL || t == SBI_PT_PATH;
+         t == SBI_PT_URL || t == SBI_PT_ENDPOINT || t == SBI_PT_PATH;
 }
 
 /* A string of @n copies of @c; the caller frees it. */
@@ -647,9 +647,7 @@ static void test_invalid_messages(void **state) {
       {"oauth.client_id", "ab\ncd",
        "oauth.client_id: value has a control character at byte 2"},
       {"oauth.scope", "", "oauth.scope: value must not be empty"},
-      {"endpoint", "ftp://x",
-       "endpoint: value is not a URL (expected http://host, https://host or "
-       "a bare host, no spaces)"},
+      {"endpoint", "ftp://x", "endpoint: URL scheme is not http or https"},
       {"oauth.private_key", "abc",
        "oauth.private_key: value is not PEM text (no -----BEGIN line)"},
   };

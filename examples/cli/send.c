@@ -1,0 +1,123 @@
+/* segbridge identify|track|page|screen|group|alias: one message, sent, or
+ * shown with --dry-run. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client_int.h"
+
+/* The option values that become message fields, by path. */
+static int fill(segb_message_t *m, const cli_opts *o) {
+  const struct {
+    const char *path, *value;
+    int json;
+  } fields[] = {
+      {"userId", o->user_id, 0},         {"anonymousId", o->anonymous_id, 0},
+      {"event", o->event, 0},            {"name", o->name, 0},
+      {"category", o->category, 0},      {"groupId", o->group_id, 0},
+      {"previousId", o->previous_id, 0}, {"timestamp", o->timestamp, 0},
+      {"messageId", o->message_id, 0},   {"properties", o->properties, 1},
+      {"traits", o->traits, 1},          {"context", o->context, 1},
+      {"integrations", o->integrations, 1},
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+    int rc;
+    if (fields[i].value == NULL)
+      continue;
+    rc = fields[i].json ? segb_message_set_json(m, fields[i].path, fields[i].value)
+                        : segb_message_set_string(m, fields[i].path,
+                                                  fields[i].value);
+    if (rc != SEGB_OK)
+      return rc;
+  }
+  return segb_message_seal(m);
+}
+
+/* Print a body with the value of "writeKey" replaced. */
+static void print_redacted_body(const char *body, size_t len) {
+  static const char key[] = "\"writeKey\":\"";
+  const char *at = strstr(body, key);
+  const char *end;
+
+  if (at == NULL) {
+    printf("%.*s\n", (int)len, body);
+    return;
+  }
+  at += sizeof key - 1;
+  for (end = at; *end != '\0' && *end != '"'; end++)
+    if (*end == '\\' && end[1] != '\0')
+      end++;
+  printf("%.*s[redacted]%s\n", (int)(at - body), body, end);
+}
+
+static void print_requests(const sbi_transport *capture, const cli_opts *o) {
+  size_t i, h;
+
+  for (i = 0; i < sbi_capture_count(capture); i++) {
+    const sbi_http_request *r = sbi_capture_at(capture, i);
+
+    printf("%s %s\n", r->method, r->url);
+    printf("User-Agent: " SBI_USER_AGENT_PREFIX "%s\n", segb_version_str());
+    if (o->gzip)
+      printf("Content-Encoding: gzip (the body below is before compression)\n");
+    for (h = 0; h < r->header_count; h++) {
+      if (strncmp(r->headers[h], "Authorization:", 14) == 0) {
+        const char *scheme = r->headers[h] + 15;
+        printf("Authorization: %.*s [redacted]\n",
+               (int)strcspn(scheme, " "), scheme);
+      } else {
+        printf("%s\n", r->headers[h]);
+      }
+    }
+    printf("\n");
+    print_redacted_body(r->body, r->body_len);
+  }
+}
+
+int cli_send(int type, const cli_opts *o) {
+  char err[SEGB_ERRSTR_SIZE];
+  cli_tally tally = {0, 0, SEGB_OK, "", o->verbose};
+  segb_config_t *conf;
+  segb_message_t *m;
+  segb_client_t *c;
+  sbi_transport *capture = NULL;
+  int rc;
+
+  m = segb_message_new(type);
+  if (m == NULL || (rc = fill(m, o)) != SEGB_OK) {
+    fprintf(stderr, "segbridge: invalid %s message: %s\n",
+            segb_message_type_name(type), segb_last_error_message());
+    segb_message_destroy(m);
+    return CLI_USAGE;
+  }
+  conf = cli_config(o);
+  if (conf == NULL) {
+    segb_message_destroy(m);
+    return CLI_USAGE;
+  }
+  segb_config_set_delivery_cb(conf, cli_tally_report);
+  segb_config_set_opaque(conf, &tally);
+  if (o->dry_run)
+    capture = sbi_capture_transport_new(200, "{\"success\":true}");
+  c = sbi_client_new(conf, capture, err, sizeof err);
+  if (c == NULL) {
+    fprintf(stderr, "segbridge: %s\n", err);
+    segb_config_destroy(conf);
+    segb_message_destroy(m);
+    return cli_exit_code(segb_last_error());
+  }
+  segb_client_enqueue(c, m);
+  segb_client_flush(c, o->timeout_ms);
+  if (capture != NULL)
+    print_requests(capture, o);
+  /* what the flush could not deliver in time is reported as dropped */
+  segb_client_close(c, 0);
+  if (tally.failed > 0) {
+    fprintf(stderr, "segbridge: %s: %s\n", segb_err_name(tally.first_err),
+            tally.first_errstr);
+    return cli_exit_code(tally.first_err);
+  }
+  return CLI_OK;
+}

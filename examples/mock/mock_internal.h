@@ -1,0 +1,227 @@
+/*
+ * Internals of the mock Tracking API server, shared by its source files:
+ *   mock.c          public API: start, stop, script, getters
+ *   mock_http.c     libmicrohttpd plumbing and the per-request flow
+ *   mock_inflate.c  gzip request bodies
+ *   mock_validate.c routes, auth and the Segment spec checks
+ *   mock_json.c     compact copies and byte spans of JSON text
+ *   mock_store.c    request log, recorded messages, duplicates, stats
+ *   mock_fault.c    scripted and seeded random faults
+ */
+#ifndef SEGB_MOCK_INTERNAL_H
+#define SEGB_MOCK_INTERNAL_H
+
+#include "mock.h"
+
+#include <pthread.h>
+#include <stdio.h>
+
+/* Tracking API limits as the mock enforces them (KB = 1024 bytes). */
+#define SBM_MAX_EVENT_BYTES (32u * 1024u)
+#define SBM_MAX_BODY_BYTES (500u * 1024u)
+#define SBM_MAX_BATCH_EVENTS 2500u
+#define SBM_MAX_MESSAGE_ID_CHARS 100u
+
+/* Guards against runaway uploads; both answer 413. */
+#define SBM_MAX_RAW_BYTES (4u << 20)
+#define SBM_MAX_INFLATED_BYTES (8u << 20)
+
+/* Retention of the request log and of recorded messages: the oldest go
+ * first once either bound is passed. */
+#define SBM_KEEP_REQUESTS 100000u
+#define SBM_KEEP_REQUEST_BYTES (256u << 20)
+#define SBM_KEEP_MESSAGES 1000000u
+#define SBM_KEEP_MESSAGE_BYTES (256u << 20)
+
+/* ---- mock_json.c ---------------------------------------------------- */
+
+/* Copy of the JSON text @s (@n bytes, already known to be valid JSON)
+ * without the whitespace outside strings; NUL-terminated, length in
+ * @out_len. NULL when out of memory. */
+char *sbm_json_minify(const char *s, size_t n, size_t *out_len);
+
+typedef struct sbm_span {
+  size_t start, end; /* byte offsets, end exclusive */
+} sbm_span;
+
+/* In the minified object text @s, the spans of the elements of the first
+ * top-level member named @key, which must be an array. 0 on success (an
+ * allocated array in @out, possibly empty), -1 when there is no such array
+ * or out of memory. */
+int sbm_json_array_spans(const char *s, size_t n, const char *key,
+                         sbm_span **out, size_t *count);
+
+/* ---- mock_inflate.c ------------------------------------------------- */
+
+typedef enum sbm_inflate_rc {
+  SBM_INFLATE_OK,
+  SBM_INFLATE_MALFORMED,
+  SBM_INFLATE_TOO_BIG,
+  SBM_INFLATE_NOMEM
+} sbm_inflate_rc;
+
+/* Decode a complete gzip stream into a NUL-terminated buffer of at most
+ * @limit bytes. */
+sbm_inflate_rc sbm_gunzip(const char *in, size_t in_len, size_t limit,
+                          char **out, size_t *out_len);
+
+/* ---- mock_validate.c ------------------------------------------------ */
+
+/* One message to record: compact JSON and its messageId (NULL if none). */
+typedef struct sbm_event {
+  char *json;
+  size_t len;
+  char *message_id;
+} sbm_event;
+
+typedef enum sbm_outcome {
+  SBM_OUT_ACCEPTED, /* 200, messages recorded */
+  SBM_OUT_DROPPED,  /* 200, but the batch was refused (over 2,500 events) */
+  SBM_OUT_REJECTED, /* 4xx from routing, auth or validation */
+  SBM_OUT_FAULT     /* answer replaced by an injected fault */
+} sbm_outcome;
+
+typedef struct sbm_verdict {
+  unsigned status; /* HTTP status; 0 for a connection reset */
+  sbm_outcome outcome;
+  char error[384]; /* the reason, for every status but 200 */
+  int retry_after; /* >= 0: send Retry-After with this many seconds */
+  sbm_event *events;
+  size_t n_events;
+} sbm_verdict;
+
+typedef struct sbm_vinput {
+  const char *method;
+  const char *path;
+  const char *authorization; /* header values, NULL when absent */
+  const char *content_type;
+  const char *body; /* decoded, NUL-terminated */
+  size_t body_len;
+  const char *write_key; /* NULL: any non-empty key */
+} sbm_vinput;
+
+/* Route, authenticate and check one request; fills @out (events owned by
+ * it until handed to the store). */
+void sbm_validate(const sbm_vinput *in, sbm_verdict *out);
+
+/* Set @v to an error answer with a printf-style reason. */
+void sbm_verdict_fail(sbm_verdict *v, unsigned status, sbm_outcome outcome,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+void sbm_verdict_free(sbm_verdict *v);
+
+/* ---- mock_store.c --------------------------------------------------- */
+
+typedef struct sbm_header {
+  char *name;
+  char *value;
+} sbm_header;
+
+/* One request as the log keeps it. */
+typedef struct sbm_request {
+  char *path;
+  sbm_header *headers;
+  size_t n_headers, cap_headers;
+  char *body; /* decoded when decoding succeeded, else as received */
+  size_t body_len;
+  int status;
+} sbm_request;
+
+/* A FIFO that keeps absolute indices: item k stays item k after older
+ * items have been dropped. */
+typedef struct sbm_ring {
+  void **slot;
+  size_t cap, head, len;
+  size_t first; /* absolute index of slot[head] */
+} sbm_ring;
+
+typedef struct sbm_idslot {
+  char *id; /* NULL: free */
+  uint64_t hash;
+  size_t count;
+} sbm_idslot;
+
+/* messageIds of the kept messages, with how often each occurs. */
+typedef struct sbm_idset {
+  sbm_idslot *slot;
+  size_t cap, used;
+} sbm_idset;
+
+typedef struct sbm_store {
+  pthread_mutex_t lock;
+  sbm_ring requests, messages;
+  size_t request_bytes, message_bytes;
+  sbm_idset ids;
+  sbm_stats stats;
+  FILE *record; /* NDJSON copy of accepted messages, or NULL */
+  int record_failed;
+} sbm_store;
+
+void sbm_store_init(sbm_store *s, FILE *record);
+void sbm_store_free(sbm_store *s);
+
+/* Add a header copy to @r; -1 when out of memory. */
+int sbm_request_add_header(sbm_request *r, const char *name,
+                           const char *value);
+void sbm_request_free(sbm_request *r);
+
+/* Log @req (taken over) with @v's status, record @v's events (taken over)
+ * and count the outcome. */
+void sbm_store_commit(sbm_store *s, sbm_request *req, sbm_verdict *v);
+
+void sbm_store_stats(sbm_store *s, sbm_stats *out);
+char *sbm_store_message(sbm_store *s, size_t i);
+char *sbm_store_header(sbm_store *s, size_t i, const char *name);
+char *sbm_store_body(sbm_store *s, size_t i);
+char *sbm_store_path(sbm_store *s, size_t i);
+int sbm_store_status(sbm_store *s, size_t i);
+
+/* ---- mock_fault.c --------------------------------------------------- */
+
+typedef struct sbm_script_step {
+  sbm_fault fault;
+  int left;
+  int arg;
+} sbm_script_step;
+
+typedef struct sbm_faults {
+  pthread_mutex_t lock;
+  sbm_script_step *steps; /* FIFO: steps[head .. len) are pending */
+  size_t head, len, cap;
+  uint64_t rng;
+  double rate;
+} sbm_faults;
+
+void sbm_faults_init(sbm_faults *f, uint64_t seed, double rate);
+void sbm_faults_free(sbm_faults *f);
+/* Append @count requests' worth of @fault; -1 when out of memory. */
+int sbm_faults_add(sbm_faults *f, sbm_fault fault, int count, int arg);
+/* The fault for the next request, with its argument in @arg. */
+sbm_fault sbm_faults_next(sbm_faults *f, int *arg);
+
+/* ---- mock.c / mock_http.c ------------------------------------------- */
+
+struct MHD_Daemon;
+
+struct sbm_mock {
+  char *write_key;
+  char *tls_cert, *tls_key; /* the daemon reads these while it runs */
+  int quiet;
+  struct MHD_Daemon *daemon;
+  uint16_t port;
+  char url[40];
+  sbm_store store;
+  sbm_faults faults;
+  /* Wakes handlers sleeping for a DELAY fault when the mock stops. */
+  pthread_mutex_t stop_lock;
+  pthread_cond_t stop_cond;
+  int stopping;
+};
+
+/* Start the daemon on 127.0.0.1:@port; fills m->daemon and m->port. */
+int sbm_http_start(sbm_mock *m, uint16_t port, char *errstr,
+                   size_t errstr_size);
+void sbm_http_stop(sbm_mock *m);
+
+#endif

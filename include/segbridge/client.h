@@ -1,0 +1,130 @@
+/*
+ * libsegbridge - the Tracking API client.
+ *
+ * A client takes sealed messages, queues them, and sends them to Segment in
+ * /v1/batch requests, retrying what can be retried. Every message the client
+ * accepts ends in exactly one delivery report: delivered, or dropped with a
+ * reason.
+ *
+ *     char err[SEGB_ERRSTR_SIZE];
+ *     segb_config_t *conf = segb_config_new();
+ *     segb_config_set(conf, "write_key", key, err, sizeof err);
+ *     segb_client_t *c = segb_client_new(conf, err, sizeof err);
+ *     segb_track(c, "u-42", NULL, "Signed Up", "{\"plan\":\"pro\"}");
+ *     segb_client_close(c, 5000);
+ *
+ * Threading: in dispatch.mode=inline (this release) nothing happens in the
+ * background: segb_client_flush() and segb_client_close() send on the
+ * caller's thread. A client may be used by one thread at a time.
+ */
+#ifndef SEGBRIDGE_CLIENT_H
+#define SEGBRIDGE_CLIENT_H
+
+#include <segbridge/export.h>
+#include <segbridge/config.h>
+#include <segbridge/message.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct segb_client_s segb_client_t;
+typedef struct segb_report_s segb_report_t;
+
+/** Called once for every message the client accepted, when its fate is
+ *  known. @p report is borrowed for the duration of the call. The callback
+ *  must not call segb_client_close() or segb_client_flush(). */
+typedef void segb_delivery_cb(segb_client_t *client,
+                              const segb_report_t *report, void *opaque);
+
+SEGB_BEGIN_DECLS
+
+/** Global setup of the libraries the client uses (libcurl). Reference
+ *  counted and thread-safe; segb_client_new() calls it implicitly, so
+ *  calling it is only needed to do the work early. Returns the new count,
+ *  or a negative segb_err_t. @since 0.1 */
+SEGB_API int segb_global_init(void);
+
+/** Undo one segb_global_init(). Returns the remaining count. @since 0.1 */
+SEGB_API int segb_global_cleanup(void);
+
+/** Set the delivery report callback on @p conf. NULL removes it.
+ *  @since 0.1 */
+SEGB_API void segb_config_set_delivery_cb(segb_config_t *conf,
+                                          segb_delivery_cb *cb);
+
+/** Set the opaque pointer passed to callbacks. @since 0.1 */
+SEGB_API void segb_config_set_opaque(segb_config_t *conf, void *opaque);
+
+/** New client. Takes ownership of @p conf only when it returns non-NULL; on
+ *  failure the caller keeps @p conf and @p errstr says why (which setting,
+ *  which host). @since 0.1 */
+SEGB_API segb_client_t *segb_client_new(segb_config_t *conf, char *errstr,
+                                        size_t errstr_size);
+
+/** Queue @p msg for sending; seals it first if needed. Always takes
+ *  ownership of @p msg: on error it is destroyed and no report follows.
+ *  @returns SEGB_OK; the seal's error for an invalid message;
+ *  SEGB_ERR_INVALID_ARG; SEGB_ERR_CLOSED after close. @since 0.1 */
+SEGB_API int segb_client_enqueue(segb_client_t *client, segb_message_t *msg);
+
+/** Send everything queued, waiting for retries, for at most @p timeout_ms
+ *  (-1: no limit). The client stays usable.
+ *  @returns SEGB_OK when everything queued before the call was delivered or
+ *  dropped (see the reports); SEGB_ERR_TIMED_OUT when time ran out with
+ *  messages still queued. @since 0.1 */
+SEGB_API int segb_client_flush(segb_client_t *client, int timeout_ms);
+
+/** Flush for at most @p timeout_ms, report what is left as dropped
+ *  (SEGB_ERR_CLOSED), and free the client. Accepts NULL.
+ *  @returns SEGB_OK when nothing was left undelivered. @since 0.1 */
+SEGB_API int segb_client_close(segb_client_t *client, int timeout_ms);
+
+/** Messages queued and not yet reported. @since 0.1 */
+SEGB_API size_t segb_client_outq_len(const segb_client_t *client);
+
+/** The opaque pointer set on the config. @since 0.1 */
+SEGB_API void *segb_client_opaque(const segb_client_t *client);
+
+/* Convenience calls: build, seal and enqueue one message. NULL leaves an
+ * optional field out; *_json arguments are JSON object text. At least one
+ * of user_id and anonymous_id is needed. */
+
+/** @since 0.1 */
+SEGB_API int segb_identify(segb_client_t *client, const char *user_id,
+                           const char *anonymous_id, const char *traits_json);
+/** @since 0.1 */
+SEGB_API int segb_track(segb_client_t *client, const char *user_id,
+                        const char *anonymous_id, const char *event,
+                        const char *properties_json);
+/** @since 0.1 */
+SEGB_API int segb_page(segb_client_t *client, const char *user_id,
+                       const char *anonymous_id, const char *name,
+                       const char *properties_json);
+/** @since 0.1 */
+SEGB_API int segb_screen(segb_client_t *client, const char *user_id,
+                         const char *anonymous_id, const char *name,
+                         const char *properties_json);
+/** @since 0.1 */
+SEGB_API int segb_group(segb_client_t *client, const char *user_id,
+                        const char *anonymous_id, const char *group_id,
+                        const char *traits_json);
+/** @since 0.1 */
+SEGB_API int segb_alias(segb_client_t *client, const char *user_id,
+                        const char *previous_id);
+
+/* Delivery reports: borrowed, read inside the callback. */
+
+/** SEGB_OK when delivered, else why it was dropped. @since 0.1 */
+SEGB_API int segb_report_err(const segb_report_t *report);
+/** Detail of a drop (host, status, advice); "" when delivered. @since 0.1 */
+SEGB_API const char *segb_report_errstr(const segb_report_t *report);
+/** The message's messageId. @since 0.1 */
+SEGB_API const char *segb_report_message_id(const segb_report_t *report);
+/** Last HTTP status seen for the message, 0 if none. @since 0.1 */
+SEGB_API int segb_report_http_status(const segb_report_t *report);
+/** Requests made for the message. @since 0.1 */
+SEGB_API int segb_report_attempts(const segb_report_t *report);
+
+SEGB_END_DECLS
+
+#endif /* SEGBRIDGE_CLIENT_H */

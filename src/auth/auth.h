@@ -1,0 +1,40 @@
+/*
+ * Auth providers decorate requests with credentials. The write key provider
+ * adds HTTP Basic (and optionally writeKey in the body), the token provider
+ * a Bearer header; OAuth (later) fetches and caches tokens. Providers keep
+ * their secrets wiped on free and never put them in error text.
+ */
+#ifndef SBI_AUTH_AUTH_H
+#define SBI_AUTH_AUTH_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+
+typedef struct sbi_auth sbi_auth;
+struct sbi_auth {
+  /* Write the full "Authorization: ..." header line into @out (cleared by
+   * the caller, who wipes it after the request). SEGB_OK or an error. */
+  int (*header)(sbi_auth *a, sbi_buf *out);
+  /* Append members for a JSON request body, each starting with a comma
+   * (e.g. ,"writeKey":"..."), or nothing. */
+  int (*body_members)(sbi_auth *a, sbi_buf *out);
+  /* The server answered 401: drop cached credentials that may be stale. */
+  void (*unauthorized)(sbi_auth *a);
+  void (*destroy)(sbi_auth *a);
+};
+
+/* Authorization: Basic base64("<write_key>:"). With @in_body, writeKey also
+ * goes into every body. NULL when out of memory. */
+sbi_auth *sbi_write_key_auth_new(const char *write_key, int in_body);
+
+/* Authorization: Bearer <token>. */
+sbi_auth *sbi_token_auth_new(const char *token);
+
+/* Standard base64 (RFC 4648 §4, with padding) of @len bytes into @out. */
+int sbi_base64_append(sbi_buf *out, const void *data, size_t len);
+
+/* URL-safe base64 (RFC 4648 §5, no padding), as JWTs use it. */
+int sbi_base64url_append(sbi_buf *out, const void *data, size_t len);
+
+#endif

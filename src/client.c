@@ -1,0 +1,285 @@
+/* The client facade: config -> region -> auth -> transport -> sender. In
+ * this release the client runs inline: flush and close send on the caller's
+ * thread, and nothing runs in the background. */
+#include <segbridge/client.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client_int.h"
+#include "config/props.h"
+#include "config/region.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "dispatch/queue.h"
+#include "dispatch/sender.h"
+
+struct segb_client_s {
+  segb_config_t *conf;
+  segb_delivery_cb *delivery_cb;
+  void *opaque;
+  sbi_transport *transport;
+  sbi_auth *auth;
+  sbi_sender sender;
+  sbi_queue queue;
+  size_t max_queued_events, max_queued_bytes;
+};
+
+struct segb_report_s {
+  const segb_message_t *msg;
+  int err;
+  const char *errstr;
+};
+
+/* Fill errstr the way segb_config_set() does, and the thread's detail. */
+static void fail(char *errstr, size_t size, int code, const char *fmt, ...) {
+  va_list ap;
+  char text[SBI_ERR_DETAIL_MAX];
+
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  sbi_error(code, "%s", text);
+  if (errstr != NULL && size > 0)
+    snprintf(errstr, size, "%s", text);
+}
+
+static void report(void *ctx, segb_message_t *msg, int err,
+                   const char *errstr) {
+  segb_client_t *c = ctx;
+  segb_report_t r = {msg, err, errstr};
+
+  if (c->delivery_cb != NULL)
+    c->delivery_cb(c, &r, c->opaque);
+  segb_message_destroy(msg);
+}
+
+/* A hand-set Tracking endpoint that is the other region's host sends events
+ * where Segment silently drops them: refuse the combination up front. */
+static int check_region(const sbi_buf *base, int region) {
+  const char *us = sbi_region_base(SBI_REGION_US, SBI_API_TRACKING);
+  const char *eu = sbi_region_base(SBI_REGION_EU, SBI_API_TRACKING);
+
+  if (region == SBI_REGION_EU && strcmp(base->data, us) == 0)
+    return sbi_error(SEGB_ERR_INVALID_VALUE,
+                     "endpoint %s is Segment's US host but region is eu: EU "
+                     "workspaces send to %s",
+                     us, eu);
+  if (region == SBI_REGION_US && strcmp(base->data, eu) == 0)
+    return sbi_error(SEGB_ERR_INVALID_VALUE,
+                     "endpoint %s is Segment's EU host but region is us: set "
+                     "region=eu for an EU workspace",
+                     eu);
+  return SEGB_OK;
+}
+
+static int setup_sender(segb_client_t *c) {
+  const segb_config_t *conf = c->conf;
+  sbi_sender *s = &c->sender;
+  sbi_buf url = SBI_BUF_INIT;
+  int region = (int)sbi_conf_int(conf, SBI_PROP_REGION);
+  int rc = sbi_api_base(conf, SBI_API_TRACKING, &url);
+
+  rc = rc ? rc : check_region(&url, region);
+  rc = rc ? rc : sbi_buf_puts(&url, "/v1/batch");
+  if (rc != SEGB_OK) {
+    sbi_buf_free(&url);
+    return rc;
+  }
+  s->url = url.data;
+  s->region = region;
+  s->transport = c->transport;
+  s->auth = c->auth;
+  s->outcome = report;
+  s->outcome_ctx = c;
+  s->limits.max_events = (size_t)sbi_conf_int(conf, SBI_PROP_BATCH_MAX_EVENTS);
+  s->limits.max_bytes = (size_t)sbi_conf_int(conf, SBI_PROP_BATCH_MAX_BYTES);
+  s->limits.max_retries = (int)sbi_conf_int(conf, SBI_PROP_RETRY_MAX_ATTEMPTS);
+  s->limits.backoff_initial_ms =
+      sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_INITIAL_MS);
+  s->limits.backoff_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_MAX_MS);
+  s->limits.total_timeout_ms =
+      sbi_conf_int(conf, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS);
+  s->limits.after_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_AFTER_MAX_MS);
+  return SEGB_OK;
+}
+
+static int setup_auth(segb_client_t *c) {
+  const char *key = sbi_conf_str(c->conf, SBI_PROP_WRITE_KEY);
+
+  if (key == NULL)
+    return sbi_error(SEGB_ERR_NO_CREDENTIALS,
+                     "no write key: set write_key to the source's write key "
+                     "(without one Segment answers \"writeKey required\")");
+  c->auth = sbi_write_key_auth_new(
+      key, (int)sbi_conf_int(c->conf, SBI_PROP_WRITE_KEY_IN_BODY));
+  return c->auth != NULL ? SEGB_OK : segb_last_error();
+}
+
+static int setup_transport(segb_client_t *c) {
+  sbi_transport_options o;
+
+  if (c->transport != NULL)
+    return SEGB_OK;
+  o.connect_timeout_ms = sbi_conf_int(c->conf, SBI_PROP_HTTP_CONNECT_TIMEOUT_MS);
+  o.timeout_ms = sbi_conf_int(c->conf, SBI_PROP_HTTP_TIMEOUT_MS);
+  o.ca_file = sbi_conf_str(c->conf, SBI_PROP_HTTP_CA_FILE);
+  o.ca_path = sbi_conf_str(c->conf, SBI_PROP_HTTP_CA_PATH);
+  o.proxy = sbi_conf_str(c->conf, SBI_PROP_HTTP_PROXY);
+  o.gzip = sbi_conf_int(c->conf, SBI_PROP_COMPRESSION) == SBI_COMPRESSION_GZIP;
+  c->transport = sbi_curl_transport_new(&o);
+  return c->transport != NULL ? SEGB_OK : segb_last_error();
+}
+
+/* Free what segb_client_new built; the config goes back to the caller
+ * unless @conf_too. */
+static void teardown(segb_client_t *c, int conf_too) {
+  sbi_sender_free(&c->sender);
+  if (c->auth != NULL)
+    c->auth->destroy(c->auth);
+  if (c->transport != NULL)
+    c->transport->destroy(c->transport);
+  if (conf_too)
+    segb_config_destroy(c->conf);
+  free(c);
+  sbi_global_cleanup();
+}
+
+segb_client_t *segb_client_new(segb_config_t *conf, char *errstr,
+                               size_t errstr_size) {
+  return sbi_client_new(conf, NULL, errstr, errstr_size);
+}
+
+segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
+                              char *errstr, size_t errstr_size) {
+  segb_client_t *c;
+  int rc;
+
+  if (conf == NULL) {
+    if (transport != NULL)
+      transport->destroy(transport);
+    fail(errstr, errstr_size, SEGB_ERR_INVALID_ARG, "configuration is NULL");
+    return NULL;
+  }
+  rc = sbi_global_init();
+  if (rc < 0) {
+    if (transport != NULL)
+      transport->destroy(transport);
+    fail(errstr, errstr_size, rc, "%s", segb_last_error_message());
+    return NULL;
+  }
+  c = calloc(1, sizeof *c);
+  if (c == NULL) {
+    if (transport != NULL)
+      transport->destroy(transport);
+    sbi_global_cleanup();
+    fail(errstr, errstr_size, SEGB_ERR_NOMEM, "out of memory creating a client");
+    return NULL;
+  }
+  c->conf = conf;
+  c->transport = transport;
+  c->delivery_cb = sbi_conf_delivery_cb(conf);
+  c->opaque = sbi_conf_opaque(conf);
+  c->max_queued_events = (size_t)sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_EVENTS);
+  c->max_queued_bytes = (size_t)sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_BYTES);
+  rc = setup_auth(c);
+  rc = rc ? rc : setup_transport(c);
+  rc = rc ? rc : setup_sender(c);
+  if (rc != SEGB_OK) {
+    char why[SBI_ERR_DETAIL_MAX];
+    snprintf(why, sizeof why, "%s", segb_last_error_message());
+    teardown(c, 0);
+    fail(errstr, errstr_size, rc, "%s", why);
+    return NULL;
+  }
+  return c;
+}
+
+int segb_client_enqueue(segb_client_t *c, segb_message_t *msg) {
+  int rc;
+
+  if (c == NULL || msg == NULL) {
+    segb_message_destroy(msg);
+    return sbi_error(SEGB_ERR_INVALID_ARG, "%s is NULL",
+                     c == NULL ? "client" : "message");
+  }
+  rc = segb_message_seal(msg);
+  if (rc != SEGB_OK) {
+    segb_message_destroy(msg);
+    return rc;
+  }
+  if (c->queue.count >= c->max_queued_events ||
+      c->queue.bytes + msg->json.len > c->max_queued_bytes) {
+    rc = sbi_error(SEGB_ERR_QUEUE_FULL,
+                   "queue holds %zu messages and %zu bytes, its limits "
+                   "(queue.max_events, queue.max_bytes): flush first",
+                   c->queue.count, c->queue.bytes);
+    segb_message_destroy(msg);
+    return rc;
+  }
+  sbi_queue_push(&c->queue, msg);
+  return SEGB_OK;
+}
+
+static int64_t deadline_after(int timeout_ms) {
+  return timeout_ms < 0 ? -1 : sbi_clock_mono_ms() + timeout_ms;
+}
+
+int segb_client_flush(segb_client_t *c, int timeout_ms) {
+  int rc;
+
+  if (c == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "client is NULL");
+  rc = sbi_sender_drain(&c->sender, &c->queue, deadline_after(timeout_ms));
+  if (rc == SEGB_ERR_TIMED_OUT)
+    return sbi_error(rc, "flush timed out after %d ms with %zu messages "
+                         "still queued",
+                     timeout_ms, c->queue.count);
+  return rc;
+}
+
+int segb_client_close(segb_client_t *c, int timeout_ms) {
+  char why[SBI_ERR_DETAIL_MAX];
+  size_t left;
+  int rc;
+
+  if (c == NULL)
+    return SEGB_OK;
+  rc = segb_client_flush(c, timeout_ms);
+  left = c->queue.count;
+  snprintf(why, sizeof why, "not delivered before the client closed%s%.400s",
+           c->sender.last_failure[0] ? "; last failure: " : "",
+           c->sender.last_failure);
+  while (c->queue.count > 0)
+    report(c, sbi_queue_pop(&c->queue), SEGB_ERR_CLOSED, why);
+  teardown(c, 1);
+  if (left > 0)
+    return sbi_error(SEGB_ERR_TIMED_OUT,
+                     "close: %zu messages could not be delivered in %d ms",
+                     left, timeout_ms);
+  return rc;
+}
+
+size_t segb_client_outq_len(const segb_client_t *c) {
+  return c != NULL ? c->queue.count : 0;
+}
+
+void *segb_client_opaque(const segb_client_t *c) {
+  return c != NULL ? c->opaque : NULL;
+}
+
+int segb_report_err(const segb_report_t *r) { return r->err; }
+
+const char *segb_report_errstr(const segb_report_t *r) { return r->errstr; }
+
+const char *segb_report_message_id(const segb_report_t *r) {
+  return r->msg->message_id;
+}
+
+int segb_report_http_status(const segb_report_t *r) {
+  return r->msg->http_status;
+}
+
+int segb_report_attempts(const segb_report_t *r) { return r->msg->attempts; }

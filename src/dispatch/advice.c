@@ -1,0 +1,98 @@
+#include "advice.h"
+
+#include <segbridge/error.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "config/props.h"
+
+int sbi_advice_code(const sbi_http_response *resp) {
+  if (resp->error != SEGB_OK)
+    return resp->error;
+  if (resp->status == 401 || resp->status == 403)
+    return SEGB_ERR_AUTH;
+  if (resp->status == 429)
+    return SEGB_ERR_RATE_LIMITED;
+  if (resp->status >= 500)
+    return SEGB_ERR_SERVER;
+  return SEGB_ERR_REJECTED;
+}
+
+/* The host[:port] part of @url. */
+static void url_host(const char *url, char *out, size_t size) {
+  const char *start = strstr(url, "://");
+  size_t len;
+
+  start = start != NULL ? start + 3 : url;
+  len = strcspn(start, "/?#");
+  snprintf(out, size, "%.*s", (int)len, start);
+}
+
+/* A short, printable excerpt of the server's answer: Segment's error bodies
+ * are short JSON or text, and they say what was wrong. */
+static void body_excerpt(const sbi_http_response *resp, char *out,
+                         size_t size) {
+  size_t i, n = 0;
+
+  for (i = 0; i < resp->body.len && n + 1 < size && n < 120; i++) {
+    unsigned char c = (unsigned char)resp->body.data[i];
+    out[n++] = c >= 0x20 && c < 0x7F ? (char)c : ' ';
+  }
+  out[n] = '\0';
+}
+
+static const char *transport_hint(int err) {
+  switch (err) {
+  case SEGB_ERR_DNS:
+    return "check the endpoint and region settings and the machine's DNS";
+  case SEGB_ERR_CONNECT:
+    return "check network access to the host and http.proxy";
+  case SEGB_ERR_TLS:
+    return "the server's certificate could not be verified; set "
+           "http.ca_file when a proxy re-signs TLS traffic";
+  case SEGB_ERR_TIMED_OUT:
+    return "raise http.timeout_ms or check the network";
+  default:
+    return "the connection broke before an answer arrived";
+  }
+}
+
+static const char *status_hint(int status, int region) {
+  if (status == 401 || status == 403)
+    return region == SBI_REGION_EU
+               ? "the write key was refused: copy it again from the source's "
+                 "settings or regenerate it; a US workspace needs region=us"
+               : "the write key was refused: copy it again from the source's "
+                 "settings or regenerate it; an EU workspace needs region=eu";
+  if (status == 429)
+    return "rate limited: Segment asks for at most 1,000 requests per second "
+           "per workspace";
+  if (status == 400 || status == 413)
+    return "the request was refused as too large (over 500 KB, or an event "
+           "over 32 KB) or as invalid JSON";
+  if (status >= 500)
+    return "Segment could not take the request; it is retried";
+  if (status >= 300 && status < 400)
+    return "the endpoint redirects: set endpoint to the API's base URL";
+  return "check the endpoint setting";
+}
+
+void sbi_advice(char *out, size_t size, const sbi_http_response *resp,
+                const char *url, int region) {
+  char host[256], excerpt[128], wait[64], retry_after[32];
+
+  url_host(url, host, sizeof host);
+  if (resp->error != SEGB_OK) {
+    snprintf(out, size, "%s: %s", resp->error_text,
+             transport_hint(resp->error));
+    return;
+  }
+  body_excerpt(resp, excerpt, sizeof excerpt);
+  wait[0] = '\0';
+  if (sbi_http_header(resp, "Retry-After", retry_after, sizeof retry_after))
+    snprintf(wait, sizeof wait, ", Retry-After: %s", retry_after);
+  snprintf(out, size, "%s answered HTTP %d%s%s%s%s: %s", host, resp->status,
+           wait, excerpt[0] ? " (" : "", excerpt, excerpt[0] ? ")" : "",
+           status_hint(resp->status, region));
+}

@@ -1,0 +1,33 @@
+/* What to do with a response: the retry matrix, backoff and Retry-After. */
+#ifndef SBI_DISPATCH_RETRY_H
+#define SBI_DISPATCH_RETRY_H
+
+#include <stdint.h>
+
+#include "transport/transport.h"
+
+typedef enum sbi_verdict {
+  SBI_VERDICT_DELIVERED,   /* 2xx */
+  SBI_VERDICT_RETRY,       /* network error but TLS, 408, 429 without a usable
+                              Retry-After, 460, 5xx but 501/505: backoff */
+  SBI_VERDICT_RETRY_AFTER, /* 429 or 503 with Retry-After: wait, uncounted */
+  SBI_VERDICT_AUTH,        /* 401, 403: the credentials were refused */
+  SBI_VERDICT_REJECTED     /* a TLS failure, or any other status: sending
+                              the same again cannot succeed */
+} sbi_verdict;
+
+/* Classify @resp. When the verdict is SBI_VERDICT_RETRY_AFTER, *@wait_ms
+ * gets the wait the server asked for, capped at @max_wait_ms. */
+sbi_verdict sbi_retry_classify(const sbi_http_response *resp, int64_t now_ms,
+                               int64_t max_wait_ms, int64_t *wait_ms);
+
+/* Parse a Retry-After value: delay-seconds or an HTTP-date (IMF-fixdate,
+ * RFC 9110 §10.2.3). 1 and *@wait_ms (>= 0) on success, 0 when it is
+ * neither. A date in the past gives 0. */
+int sbi_retry_after_parse(const char *value, int64_t now_ms, int64_t *wait_ms);
+
+/* Full-jitter exponential backoff for counted retry @attempt (1, 2, ...):
+ * a uniform draw in [0, min(@max_ms, @initial_ms * 2^(attempt-1))]. */
+int64_t sbi_backoff_ms(int attempt, int64_t initial_ms, int64_t max_ms);
+
+#endif

@@ -1,0 +1,182 @@
+/* Batch assembly and the retry loop for one batch at a time. */
+#include "sender.h"
+
+#include <segbridge/error.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/secret.h"
+#include "dispatch/advice.h"
+#include "dispatch/batch.h"
+#include "dispatch/retry.h"
+
+/* Requests answered with Retry-After do not count as retries; this bounds
+ * how many a batch may take anyway, so a server that always asks to wait
+ * cannot hold a batch forever. */
+#define EXTRA_WAITS 20
+
+/* How many messages from the head of @q go into the next request. */
+static size_t batch_count(const sbi_sender *s, const sbi_queue *q) {
+  size_t n = 0, bytes = SBI_BATCH_FRAME_BYTES + s->members.len;
+  const segb_message_t *m;
+
+  for (m = q->head; m != NULL && n < s->limits.max_events; m = m->next) {
+    size_t add = m->json.len + (n > 0);
+    /* the first always goes: a message was size-checked when sealed */
+    if (n > 0 && bytes + add > s->limits.max_bytes)
+      break;
+    bytes += add;
+    n++;
+  }
+  return n;
+}
+
+/* Build the body for the first @n messages; *@sent_at_at gets the offset of
+ * the sentAt value, rewritten on each attempt. */
+static int build_body(sbi_sender *s, const sbi_queue *q, size_t n,
+                      size_t *sent_at_at) {
+  const segb_message_t *m = q->head;
+  char now[SBI_ISO_MS_LEN + 1];
+  size_t i;
+  int rc;
+
+  sbi_buf_clear(&s->body);
+  rc = sbi_batch_open(&s->body);
+  for (i = 0; i < n && rc == SEGB_OK; i++, m = m->next)
+    rc = sbi_batch_add(&s->body, m->json.data, m->json.len, i == 0);
+  sbi_time_format_iso_ms(now, sbi_clock_now_ms());
+  *sent_at_at = s->body.len + sizeof "],\"sentAt\":\"" - 1;
+  return rc ? rc
+            : sbi_batch_close(&s->body, now, s->members.data ? s->members.data
+                                                               : "",
+                              s->members.len);
+}
+
+/* Pop the first @n messages and report @err for each. */
+static void finish(sbi_sender *s, sbi_queue *q, size_t n, int err,
+                   const char *errstr) {
+  while (n-- > 0)
+    s->outcome(s->outcome_ctx, sbi_queue_pop(q), err, errstr);
+}
+
+/* One request for the batch. The Authorization line lives in a buffer that
+ * is wiped as soon as the request is done. */
+static void send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
+                      int64_t timeout_ms) {
+  sbi_http_request req;
+  char retry_header[48];
+  segb_message_t *m;
+  size_t i;
+
+  memset(&req, 0, sizeof req);
+  req.method = "POST";
+  req.url = s->url;
+  req.headers[req.header_count++] = "Content-Type: application/json";
+  sbi_buf_clear(&s->auth_header);
+  if (s->auth->header(s->auth, &s->auth_header) == SEGB_OK &&
+      s->auth_header.len > 0)
+    req.headers[req.header_count++] = s->auth_header.data;
+  if (retry_count > 0) {
+    snprintf(retry_header, sizeof retry_header, "X-Retry-Count: %d",
+             retry_count);
+    req.headers[req.header_count++] = retry_header;
+  }
+  req.body = s->body.data;
+  req.body_len = s->body.len;
+  req.timeout_ms = timeout_ms;
+  s->transport->send(s->transport, &req, &s->resp);
+  sbi_secret_wipe(s->auth_header.data, s->auth_header.len);
+  for (i = 0, m = q->head; i < n; i++, m = m->next) {
+    m->attempts++;
+    m->http_status = s->resp.status;
+  }
+}
+
+static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
+                      int64_t deadline) {
+  char advice[512], now_text[SBI_ISO_MS_LEN + 1];
+  int counted = 0, requests = 0;
+  int64_t first_failure = -1;
+  size_t sent_at_at;
+
+  if (build_body(s, q, n, &sent_at_at) != SEGB_OK) {
+    finish(s, q, n, SEGB_ERR_NOMEM, "out of memory building a batch");
+    return SEGB_OK;
+  }
+  for (;;) {
+    int64_t now = sbi_clock_mono_ms(), wait = 0;
+    sbi_verdict verdict;
+
+    if (deadline >= 0 && now >= deadline)
+      return SEGB_ERR_TIMED_OUT;
+    /* sentAt says when this attempt left, for Segment's clock-skew fix */
+    sbi_time_format_iso_ms(now_text, sbi_clock_now_ms());
+    memcpy(s->body.data + sent_at_at, now_text, SBI_ISO_MS_LEN);
+    send_once(s, q, n, requests++, deadline >= 0 ? deadline - now : 0);
+
+    verdict = sbi_retry_classify(&s->resp, sbi_clock_now_ms(),
+                                 s->limits.after_max_ms, &wait);
+    if (verdict == SBI_VERDICT_DELIVERED) {
+      s->last_failure[0] = '\0';
+      finish(s, q, n, SEGB_OK, "");
+      return SEGB_OK;
+    }
+    sbi_advice(advice, sizeof advice, &s->resp, s->url, s->region);
+    snprintf(s->last_failure, sizeof s->last_failure, "%s", advice);
+    if (verdict == SBI_VERDICT_AUTH)
+      s->auth->unauthorized(s->auth);
+    if (verdict == SBI_VERDICT_AUTH || verdict == SBI_VERDICT_REJECTED) {
+      finish(s, q, n, sbi_advice_code(&s->resp), advice);
+      return SEGB_OK;
+    }
+    now = sbi_clock_mono_ms();
+    if (first_failure < 0)
+      first_failure = now;
+    if (verdict == SBI_VERDICT_RETRY)
+      wait = sbi_backoff_ms(++counted, s->limits.backoff_initial_ms,
+                            s->limits.backoff_max_ms);
+    if (counted > s->limits.max_retries ||
+        requests > s->limits.max_retries + EXTRA_WAITS ||
+        now + wait - first_failure > s->limits.total_timeout_ms) {
+      char gave_up[640];
+      snprintf(gave_up, sizeof gave_up, "gave up after %d requests: %s",
+               requests, advice);
+      finish(s, q, n, SEGB_ERR_RETRIES_EXHAUSTED, gave_up);
+      return SEGB_OK;
+    }
+    /* A wait that outlasts the caller's deadline cannot help it. */
+    if (deadline >= 0 && now + wait >= deadline)
+      return SEGB_ERR_TIMED_OUT;
+    sbi_sleep_ms(wait);
+  }
+}
+
+int sbi_sender_drain(sbi_sender *s, sbi_queue *q, int64_t deadline_ms) {
+  while (q->count > 0) {
+    int rc;
+
+    sbi_buf_clear(&s->members);
+    if (s->auth->body_members(s->auth, &s->members) != SEGB_OK)
+      return SEGB_ERR_NOMEM;
+    rc = send_batch(s, q, batch_count(s, q), deadline_ms);
+    if (s->members.len > 0) { /* the body holds them too */
+      sbi_secret_wipe(s->members.data, s->members.len);
+      sbi_secret_wipe(s->body.data, s->body.len);
+    }
+    if (rc != SEGB_OK)
+      return rc;
+  }
+  return SEGB_OK;
+}
+
+void sbi_sender_free(sbi_sender *s) {
+  sbi_secret_wipe(s->body.data, s->body.len);
+  sbi_buf_free(&s->body);
+  sbi_buf_free(&s->auth_header);
+  sbi_buf_free(&s->members);
+  sbi_http_response_free(&s->resp);
+  free(s->url);
+}

@@ -1,0 +1,51 @@
+/*
+ * The sender turns queued messages into /v1/batch requests and sees each
+ * batch through to its end: delivered, or dropped with a reason, retrying
+ * in between as the retry policy says. It runs on whichever thread calls
+ * it; the inline client calls it from flush and close.
+ */
+#ifndef SBI_DISPATCH_SENDER_H
+#define SBI_DISPATCH_SENDER_H
+
+#include <stdint.h>
+
+#include "auth/auth.h"
+#include "dispatch/queue.h"
+#include "transport/transport.h"
+
+/* Called once per message with its fate; takes ownership of @msg. */
+typedef void sbi_outcome_fn(void *ctx, segb_message_t *msg, int err,
+                            const char *errstr);
+
+typedef struct sbi_sender_limits {
+  size_t max_events;      /* per request */
+  size_t max_bytes;       /* per request body, before compression */
+  int max_retries;        /* counted retries per batch */
+  int64_t backoff_initial_ms;
+  int64_t backoff_max_ms;
+  int64_t total_timeout_ms; /* per batch, from its first failure */
+  int64_t after_max_ms;     /* cap on a server-requested wait */
+} sbi_sender_limits;
+
+typedef struct sbi_sender {
+  sbi_transport *transport; /* borrowed */
+  sbi_auth *auth;           /* borrowed */
+  char *url;                /* ".../v1/batch" */
+  int region;               /* for advice on auth failures */
+  sbi_sender_limits limits;
+  sbi_outcome_fn *outcome;
+  void *outcome_ctx;
+  /* reused from request to request */
+  sbi_buf body, auth_header, members;
+  sbi_http_response resp;
+  char last_failure[640]; /* advice for the last failed request, or "" */
+} sbi_sender;
+
+/* Send from @q until it is empty (SEGB_OK) or the monotonic @deadline_ms
+ * (-1: none) would pass before the next step (SEGB_ERR_TIMED_OUT; what is
+ * left stays queued). */
+int sbi_sender_drain(sbi_sender *s, sbi_queue *q, int64_t deadline_ms);
+
+void sbi_sender_free(sbi_sender *s);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * The transport interface: one HTTP exchange at a time. The libcurl
+ * transport talks to the network; the capture transport records requests
+ * for --dry-run and tests. Everything above this layer (auth, dispatch, the
+ * read APIs) sees only this interface.
+ */
+#ifndef SBI_TRANSPORT_TRANSPORT_H
+#define SBI_TRANSPORT_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+#define SBI_HTTP_MAX_HEADERS 16
+
+typedef struct sbi_http_request {
+  const char *method; /* "POST", "GET" */
+  const char *url;    /* absolute */
+  /* "Name: value" lines; the transport adds User-Agent, and
+   * Content-Encoding when it compresses. */
+  const char *headers[SBI_HTTP_MAX_HEADERS];
+  size_t header_count;
+  const char *body; /* NULL for none */
+  size_t body_len;
+  int64_t timeout_ms; /* > 0: cap on this request, below the transport's */
+} sbi_http_request;
+
+typedef struct sbi_http_response {
+  int status; /* HTTP status; 0 when no response arrived */
+  /* SEGB_OK when a response arrived, else the failure: SEGB_ERR_DNS,
+   * _CONNECT, _TLS, _TIMED_OUT, _NETWORK, _NOMEM */
+  int error;
+  char error_text[256]; /* what failed and on which host; never a secret */
+  sbi_buf headers;      /* response header lines, "name: value\r\n" each */
+  sbi_buf body;         /* response body, at most SBI_HTTP_MAX_BODY bytes */
+  int64_t elapsed_us;   /* from start of the request to the last byte */
+} sbi_http_response;
+
+/* Responses bodies past this are cut; Segment's are a few hundred bytes. */
+#define SBI_HTTP_MAX_BODY (1024 * 1024)
+
+typedef struct sbi_transport sbi_transport;
+struct sbi_transport {
+  /* Perform @req and fill @resp (reset first by the transport). Returns
+   * resp->error. */
+  int (*send)(sbi_transport *t, const sbi_http_request *req,
+              sbi_http_response *resp);
+  void (*destroy)(sbi_transport *t);
+};
+
+typedef struct sbi_transport_options {
+  int64_t connect_timeout_ms;
+  int64_t timeout_ms;  /* whole request */
+  const char *ca_file; /* NULL: system store */
+  const char *ca_path;
+  const char *proxy;   /* NULL: libcurl's environment rules */
+  int gzip;            /* compress request bodies */
+} sbi_transport_options;
+
+/* A libcurl transport with one easy handle, reused so connections stay
+ * open across requests. TLS 1.2 or newer, peer and host always verified.
+ * NULL with the reason in the thread's error detail. */
+sbi_transport *sbi_curl_transport_new(const sbi_transport_options *opts);
+
+/* A transport that records each request (method, URL, headers, body after
+ * any compression) and answers @status with body @reply, without I/O. */
+sbi_transport *sbi_capture_transport_new(int status, const char *reply);
+
+/* The requests a capture transport has recorded, oldest first. */
+size_t sbi_capture_count(const sbi_transport *t);
+const sbi_http_request *sbi_capture_at(const sbi_transport *t, size_t i);
+
+/* Value of response header @name (case-insensitive), copied into @out as a
+ * NUL-terminated string; 1 when present, 0 when not (out gets ""). */
+int sbi_http_header(const sbi_http_response *resp, const char *name,
+                    char *out, size_t out_size);
+
+/* Zero a response for a new request, keeping its allocations. */
+void sbi_http_response_reset(sbi_http_response *resp);
+void sbi_http_response_free(sbi_http_response *resp);
+
+/* Process-wide libcurl setup, reference counted; see segb_global_init(). */
+int sbi_global_init(void);
+int sbi_global_cleanup(void);
+
+/* "libsegbridge/<version>" */
+#define SBI_USER_AGENT_PREFIX "libsegbridge/"
+
+#endif

@@ -1,0 +1,421 @@
+/* The retry matrix, Retry-After and backoff. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <segbridge/error.h>
+
+#include "dispatch/retry.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The cap of absurd Retry-After values, in ms (about 31 years). */
+#define CAP_MS INT64_C(1000000000000)
+/* Sun, 06 Nov 1994 08:49:37 GMT */
+#define EXAMPLE_MS INT64_C(784111777000)
+#define MAX_WAIT INT64_C(300000)
+
+typedef struct class_case {
+  int status;
+  int error;
+  const char *headers; /* NULL: none */
+  sbi_verdict want;
+  int64_t wait; /* for SBI_VERDICT_RETRY_AFTER */
+} class_case;
+
+static const class_case class_cases[] = {
+    /* No response at all. */
+    {0, SEGB_ERR_DNS, NULL, SBI_VERDICT_RETRY, 0},
+    {0, SEGB_ERR_CONNECT, NULL, SBI_VERDICT_RETRY, 0},
+    {0, SEGB_ERR_TLS, NULL, SBI_VERDICT_REJECTED, 0},
+    {0, SEGB_ERR_TIMED_OUT, NULL, SBI_VERDICT_RETRY, 0},
+    {0, SEGB_ERR_NETWORK, NULL, SBI_VERDICT_RETRY, 0},
+    {0, SEGB_ERR_NOMEM, NULL, SBI_VERDICT_RETRY, 0},
+    /* A transport error wins over a status that came before it. */
+    {200, SEGB_ERR_NETWORK, NULL, SBI_VERDICT_RETRY, 0},
+    {400, SEGB_ERR_TIMED_OUT, NULL, SBI_VERDICT_RETRY, 0},
+    /* 2xx */
+    {200, SEGB_OK, NULL, SBI_VERDICT_DELIVERED, 0},
+    {201, SEGB_OK, NULL, SBI_VERDICT_DELIVERED, 0},
+    {204, SEGB_OK, NULL, SBI_VERDICT_DELIVERED, 0},
+    {299, SEGB_OK, NULL, SBI_VERDICT_DELIVERED, 0},
+    /* 1xx and 3xx are not deliveries. */
+    {100, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {101, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {199, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {300, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {301, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {304, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {307, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {399, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    /* Credentials */
+    {401, SEGB_OK, NULL, SBI_VERDICT_AUTH, 0},
+    {403, SEGB_OK, NULL, SBI_VERDICT_AUTH, 0},
+    {401, SEGB_OK, "Retry-After: 5\r\n", SBI_VERDICT_AUTH, 0},
+    /* Other 4xx */
+    {400, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {402, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {404, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {405, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {409, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {410, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {413, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {415, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {422, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {451, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {499, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {400, SEGB_OK, "Retry-After: 5\r\n", SBI_VERDICT_REJECTED, 0},
+    /* Retried with backoff; Retry-After counts only on 429 and 503. */
+    {408, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
+    {408, SEGB_OK, "Retry-After: 5\r\n", SBI_VERDICT_RETRY, 0},
+    {460, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
+    {500, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
+    {500, SEGB_OK, "Retry-After: 5\r\n", SBI_VERDICT_RETRY, 0},
+    {502, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
+    {504, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
+    {506, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
+    {507, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
+    {511, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
+    {599, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
+    {501, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {505, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    {600, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
+    /* 429 and 503 */
+    {429, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
+    {429, SEGB_OK, "X-RateLimit-Reset: 5\r\n", SBI_VERDICT_RETRY, 0},
+    {429, SEGB_OK, "Retry-After: soon\r\n", SBI_VERDICT_RETRY, 0},
+    {429, SEGB_OK, "Retry-After:\r\n", SBI_VERDICT_RETRY, 0},
+    {429, SEGB_OK, "Retry-After: 7\r\n", SBI_VERDICT_RETRY_AFTER, 7000},
+    {429, SEGB_OK, "Content-Type: application/json\r\nretry-after:  0 \r\n",
+     SBI_VERDICT_RETRY_AFTER, 0},
+    {429, SEGB_OK, "Retry-After: 3600\r\n", SBI_VERDICT_RETRY_AFTER,
+     MAX_WAIT},
+    {429, SEGB_OK, "Retry-After: 99999999999999999999999\r\n",
+     SBI_VERDICT_RETRY_AFTER, MAX_WAIT},
+    {429, SEGB_OK, "Retry-After: Sun, 06 Nov 1994 08:49:37 GMT\r\n",
+     SBI_VERDICT_RETRY_AFTER, 3000},
+    {503, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
+    {503, SEGB_OK, "Retry-After: -1\r\n", SBI_VERDICT_RETRY, 0},
+    {503, SEGB_OK, "Retry-After: 120\r\n", SBI_VERDICT_RETRY_AFTER, 120000},
+    {503, SEGB_OK, "RETRY-AFTER: Sun, 06 Nov 1994 08:49:30 GMT\r\n",
+     SBI_VERDICT_RETRY_AFTER, 0},
+};
+
+static void test_classify(void **state) {
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < COUNT(class_cases); i++) {
+    const class_case *c = &class_cases[i];
+    sbi_http_response resp;
+    int64_t wait = -1;
+    sbi_verdict got;
+
+    memset(&resp, 0, sizeof resp);
+    resp.status = c->status;
+    resp.error = c->error;
+    if (c->headers != NULL)
+      assert_int_equal(sbi_buf_puts(&resp.headers, c->headers), SEGB_OK);
+    got = sbi_retry_classify(&resp, EXAMPLE_MS - 3000, MAX_WAIT, &wait);
+    if (got != c->want ||
+        (got == SBI_VERDICT_RETRY_AFTER && wait != c->wait)) {
+      print_error("case %zu (status %d, error %d): verdict %d, wait %" PRId64
+                  "\n",
+                  i, c->status, c->error, (int)got, wait);
+      fail();
+    }
+    sbi_http_response_free(&resp);
+  }
+}
+
+/* A negative cap is taken as 0: never a negative wait. */
+static void test_classify_cap_floor(void **state) {
+  sbi_http_response resp;
+  int64_t wait = -1;
+  (void)state;
+
+  memset(&resp, 0, sizeof resp);
+  resp.status = 429;
+  assert_int_equal(sbi_buf_puts(&resp.headers, "Retry-After: 7\r\n"), SEGB_OK);
+  assert_int_equal(sbi_retry_classify(&resp, 0, -5, &wait),
+                   SBI_VERDICT_RETRY_AFTER);
+  assert_int_equal(wait, 0);
+  assert_int_equal(sbi_retry_classify(&resp, 0, 0, &wait),
+                   SBI_VERDICT_RETRY_AFTER);
+  assert_int_equal(wait, 0);
+  assert_int_equal(sbi_retry_classify(&resp, 0, 7000, &wait),
+                   SBI_VERDICT_RETRY_AFTER);
+  assert_int_equal(wait, 7000);
+  sbi_http_response_free(&resp);
+}
+
+typedef struct after_case {
+  const char *value;
+  int64_t now_ms;
+  int ok;
+  int64_t wait;
+} after_case;
+
+static const after_case after_cases[] = {
+    /* delay-seconds */
+    {"7", 0, 1, 7000},
+    {"0", 0, 1, 0},
+    {"007", 0, 1, 7000},
+    {" 7", 0, 1, 7000},
+    {"7 ", 0, 1, 7000},
+    {"\t 120 \t", 0, 1, 120000},
+    {"86400", 0, 1, 86400000},
+    {"999999999", 0, 1, INT64_C(999999999000)},
+    {"1000000000", 0, 1, CAP_MS},
+    {"1000000001", 0, 1, CAP_MS},
+    {"18446744073709551616", 0, 1, CAP_MS},
+    {"99999999999999999999999999999999999999999999999999999999", 0, 1,
+     CAP_MS},
+    /* Seconds do not depend on the clock. */
+    {"7", INT64_MIN, 1, 7000},
+    {"", 0, 0, 0},
+    {" ", 0, 0, 0},
+    {"-1", 0, 0, 0},
+    {"+1", 0, 0, 0},
+    {"1.5", 0, 0, 0},
+    {"7s", 0, 0, 0},
+    {"7 8", 0, 0, 0},
+    {"0x10", 0, 0, 0},
+    {"1e3", 0, 0, 0},
+    {"seven", 0, 0, 0},
+    {"7\r", 0, 0, 0},
+    /* IMF-fixdate, relative to now */
+    {"Sun, 06 Nov 1994 08:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06 Nov 1994 08:49:37 GMT", EXAMPLE_MS - 2500, 1, 2500},
+    {"  Sun, 06 Nov 1994 08:49:37 GMT ", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06 Nov 1994 08:49:37 GMT", EXAMPLE_MS, 1, 0},
+    {"Sun, 06 Nov 1994 08:49:37 GMT", EXAMPLE_MS + 1, 1, 0},
+    {"Sun, 06 Nov 1994 08:49:37 GMT", INT64_MAX, 1, 0},
+    {"Sun, 06 Nov 1994 08:49:37 GMT", INT64_MIN, 1, CAP_MS},
+    {"Thu, 01 Jan 1970 00:00:00 GMT", -5000, 1, 5000},
+    {"Thu, 01 Jan 1970 00:00:01 GMT", 0, 1, 1000},
+    {"Fri, 31 Dec 9999 23:59:59 GMT", 0, 1, CAP_MS},
+    {"Sat, 01 Jan 0000 00:00:00 GMT", 0, 1, 0},
+    {"Sat, 29 Feb 2000 00:00:00 GMT", INT64_C(951782400000) - 1, 1, 1},
+    {"Thu, 29 Feb 2024 12:00:00 GMT", INT64_C(1709208000000) - 10, 1, 10},
+    /* A leap second reads as the next minute's first second. */
+    {"Sat, 31 Dec 2016 23:59:60 GMT", INT64_C(1483228800000) - 1, 1, 1},
+    /* The obsolete forms of the same date */
+    {"Sunday, 06-Nov-94 08:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun Nov  6 08:49:37 1994", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun Nov 06 08:49:37 1994", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun Nov 16 08:49:37 1994", EXAMPLE_MS - 3000, 1, 864000000 + 3000},
+    /* Malformed dates */
+    {"Sun, 6 Nov 1994 08:49:37 GMT", 0, 0, 0},
+    {"Sun, 06 Nov 94 08:49:37 GMT", 0, 0, 0},
+    {"Sun, 06 nov 1994 08:49:37 GMT", 0, 0, 0},
+    {"Sun, 06 NOV 1994 08:49:37 GMT", 0, 0, 0},
+    {"sun, 06 Nov 1994 08:49:37 GMT", 0, 0, 0},
+    {"Sun, 06 Nov 1994 08:49:37 UTC", 0, 0, 0},
+    {"Sun, 06 Nov 1994 08:49:37 gmt", 0, 0, 0},
+    {"Sun, 06 Nov 1994 08:49:37", 0, 0, 0},
+    {"Sun, 06 Nov 1994 08:49:37 GMT+1", 0, 0, 0},
+    {"Sun, 06 Nov 1994 08:49:37 GMTx", 0, 0, 0},
+    {"Sun, 06 Nov 1994 8:49:37 GMT", 0, 0, 0},
+    {"Sun, 06 Nov 1994 08:49 GMT", 0, 0, 0},
+    {"Sun, 06 Nov 1994 24:00:00 GMT", 0, 0, 0},
+    {"Sun, 06 Nov 1994 08:60:00 GMT", 0, 0, 0},
+    {"Sun, 06 Nov 1994 08:49:61 GMT", 0, 0, 0},
+    {"Sun, 00 Nov 1994 08:49:37 GMT", 0, 0, 0},
+    {"Sun, 31 Nov 1994 08:49:37 GMT", 0, 0, 0},
+    {"Sun, 32 Dec 1994 08:49:37 GMT", 0, 0, 0},
+    {"Wed, 29 Feb 2023 00:00:00 GMT", 0, 0, 0},
+    {"Thu, 29 Feb 1900 00:00:00 GMT", 0, 0, 0},
+    {"Sun, 06 Foo 1994 08:49:37 GMT", 0, 0, 0},
+    {"Xyz, 06 Nov 1994 08:49:37 GMT", 0, 0, 0},
+    {"Sun,06 Nov 1994 08:49:37 GMT", 0, 0, 0},
+    {"Sun, 06  Nov 1994 08:49:37 GMT", 0, 0, 0},
+    {"Sun, 06-Nov-1994 08:49:37 GMT", 0, 0, 0},
+    {"Sunday, 06 Nov 1994 08:49:37 GMT", 0, 0, 0},
+    {"Sunday 06-Nov-94 08:49:37 GMT", 0, 0, 0},
+    {"Sunday, 06-Nov-94 08:49:37", 0, 0, 0},
+    {"Sun Nov 6 08:49:37 1994", 0, 0, 0},
+    {"Sun Nov  6 08:49:37 94", 0, 0, 0},
+    {"Sun Nov  6 08:49:37 1994 GMT", 0, 0, 0},
+    {"Sun, 06 Nov 1994 08:49:37 GMT Sun, 06 Nov 1994 08:49:37 GMT", 0, 0, 0},
+    {"Su", 0, 0, 0},
+    {"Sun", 0, 0, 0},
+    {"Sun,", 0, 0, 0},
+    {"1994-11-06T08:49:37Z", 0, 0, 0},
+};
+
+static void test_retry_after(void **state) {
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < COUNT(after_cases); i++) {
+    const after_case *c = &after_cases[i];
+    int64_t wait = -1;
+    int ok = sbi_retry_after_parse(c->value, c->now_ms, &wait);
+    if (ok != c->ok || (ok && wait != c->wait)) {
+      print_error("'%s': ok %d, wait %" PRId64 " (want %d, %" PRId64 ")\n",
+                  c->value, ok, wait, c->ok, c->wait);
+      fail();
+    }
+  }
+}
+
+/* Dates from 1601 to 9999 against the C library: for each, a clock 1234 ms
+ * before it must wait exactly 1234 ms. */
+static void test_retry_after_against_libc(void **state) {
+  const int64_t first = INT64_C(-11644473600); /* 1601-01-01 */
+  const int64_t last = INT64_C(253402300799);  /* 9999-12-31 23:59:59 */
+  char imf[64], asc[64];
+  int64_t t, wait;
+  struct tm tm;
+  time_t tt;
+  (void)state;
+
+  /* The step is not a whole number of days, so times of day vary too. */
+  for (t = first; t <= last; t += INT64_C(86400) * 29 + 3671) {
+    tt = (time_t)t;
+    assert_non_null(gmtime_r(&tt, &tm));
+    assert_true(strftime(imf, sizeof imf, "%a, %d %b %Y %H:%M:%S GMT", &tm) >
+                0);
+    assert_true(strftime(asc, sizeof asc, "%a %b %e %H:%M:%S %Y", &tm) > 0);
+    wait = -1;
+    if (!sbi_retry_after_parse(imf, t * 1000 - 1234, &wait) || wait != 1234) {
+      print_error("'%s' (%" PRId64 "): wait %" PRId64 "\n", imf, t, wait);
+      fail();
+    }
+    wait = -1;
+    if (!sbi_retry_after_parse(asc, t * 1000 - 1234, &wait) || wait != 1234) {
+      print_error("'%s' (%" PRId64 "): wait %" PRId64 "\n", asc, t, wait);
+      fail();
+    }
+  }
+}
+
+/* RFC 850's two-digit year is the one within 50 years of now, a year more
+ * than 50 years ahead meaning the past century's (RFC 9110 §5.6.7). */
+static void test_rfc850_year(void **state) {
+  /* 2026-01-01T00:00:00Z */
+  const int64_t now = INT64_C(1767225600000);
+  int64_t wait = -1;
+  (void)state;
+
+  /* 2076-01-01, 50 years ahead: still the future (so the wait is capped;
+   * 1976 would give 0). */
+  assert_true(sbi_retry_after_parse("Wednesday, 01-Jan-76 00:00:00 GMT", now,
+                                    &wait));
+  assert_int_equal(wait, CAP_MS);
+  /* 2077 would be 51 years ahead: it is 1977, in the past. */
+  assert_true(sbi_retry_after_parse("Saturday, 01-Jan-77 00:00:00 GMT", now,
+                                    &wait));
+  assert_int_equal(wait, 0);
+  /* 2026-01-01T00:00:05Z */
+  assert_true(sbi_retry_after_parse("Thursday, 01-Jan-26 00:00:05 GMT", now,
+                                    &wait));
+  assert_int_equal(wait, 5000);
+  /* 2030 */
+  assert_true(sbi_retry_after_parse("Tuesday, 01-Jan-30 00:00:00 GMT", now,
+                                    &wait));
+  assert_int_equal(wait, INT64_C(1893456000000) - now);
+  /* Seen from 2090, "10" is 2110, not 2010. 2090-01-01 is 3786912000 s. */
+  assert_true(sbi_retry_after_parse("Wednesday, 01-Jan-10 00:00:00 GMT",
+                                    INT64_C(3786912000000), &wait));
+  assert_int_equal(wait, INT64_C(4417977600000) - INT64_C(3786912000000));
+}
+
+/* Values longer than any date are refused without overrunning anything. */
+static void test_retry_after_long(void **state) {
+  char big[4096];
+  int64_t wait;
+  (void)state;
+
+  memset(big, 'A', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  assert_false(sbi_retry_after_parse(big, 0, &wait));
+  memcpy(big, "Sun, 06 Nov 1994 08:49:37 GMT", 29);
+  assert_false(sbi_retry_after_parse(big, 0, &wait));
+  memset(big, ' ', sizeof big - 1);
+  assert_false(sbi_retry_after_parse(big, 0, &wait));
+  memcpy(big + 2000, "42", 2);
+  assert_true(sbi_retry_after_parse(big, 0, &wait));
+  assert_int_equal(wait, 42000);
+}
+
+static void test_backoff_bounds(void **state) {
+  const int64_t initial = 500, max = 60000;
+  int attempt, i;
+  (void)state;
+
+  for (attempt = 1; attempt <= 12; attempt++) {
+    int64_t cap = initial << (attempt - 1), hi = -1, lo = INT64_MAX;
+    if (cap > max)
+      cap = max;
+    for (i = 0; i < 1000; i++) {
+      int64_t d = sbi_backoff_ms(attempt, initial, max);
+      if (d < 0 || d > cap) {
+        print_error("attempt %d: %" PRId64 " outside [0, %" PRId64 "]\n",
+                    attempt, d, cap);
+        fail();
+      }
+      hi = d > hi ? d : hi;
+      lo = d < lo ? d : lo;
+    }
+    /* Full jitter spans the whole range. */
+    assert_true(hi > cap / 2);
+    assert_true(lo < cap / 2);
+  }
+}
+
+/* Large attempts, caps and odd inputs never overflow. */
+static void test_backoff_extremes(void **state) {
+  static const int attempts[] = {0, -1, INT_MIN, 62, 63, 64, 65, 100, 1000,
+                                 INT_MAX};
+  size_t a;
+  int i;
+  (void)state;
+
+  for (a = 0; a < COUNT(attempts); a++) {
+    int64_t hi = 0;
+    for (i = 0; i < 200; i++) {
+      int64_t d = sbi_backoff_ms(attempts[a], 500, 60000);
+      int64_t e = sbi_backoff_ms(attempts[a], 1, INT64_MAX);
+      int64_t f = sbi_backoff_ms(attempts[a], INT64_MAX, INT64_MAX);
+      assert_true(d >= 0 && d <= (attempts[a] <= 1 ? 500 : 60000));
+      assert_true(e >= 0);
+      assert_true(f >= 0);
+      hi = d > hi ? d : hi;
+    }
+    assert_true(hi > (attempts[a] <= 1 ? 250 : 30000));
+  }
+  /* 1 << 62 fits; the cap is reached exactly at 2^62. */
+  for (i = 0; i < 200; i++)
+    assert_true(sbi_backoff_ms(63, 1, INT64_C(1) << 62) <=
+                INT64_C(1) << 62);
+  /* A cap below the initial value still caps. */
+  for (i = 0; i < 200; i++)
+    assert_true(sbi_backoff_ms(1, 5000, 100) <= 100);
+  assert_int_equal(sbi_backoff_ms(3, 0, 60000), 0);
+  assert_int_equal(sbi_backoff_ms(3, -5, 60000), 0);
+  assert_int_equal(sbi_backoff_ms(3, 500, 0), 0);
+  assert_int_equal(sbi_backoff_ms(3, 500, -1), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_classify),
+      cmocka_unit_test(test_classify_cap_floor),
+      cmocka_unit_test(test_retry_after),
+      cmocka_unit_test(test_retry_after_against_libc),
+      cmocka_unit_test(test_rfc850_year),
+      cmocka_unit_test(test_retry_after_long),
+      cmocka_unit_test(test_backoff_bounds),
+      cmocka_unit_test(test_backoff_extremes),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
