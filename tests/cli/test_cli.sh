@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The segbridge CLI end to end: exit codes, --dry-run redaction, import
+# with its summary, and the mock command, against `segbridge mock` on
+# loopback. Usage: test_cli.sh PATH/TO/segbridge
+set -u
+cli=$1
+tmp=$(mktemp -d)
+mock_pid=
+passed=0
+failed=0
+trap '[ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+check() { # NAME CONDITION...
+  local name=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name" >&2
+  fi
+}
+
+# run EXPECTED_STATUS ARGS...: run the CLI, keep its output, check the status
+run() {
+  local want=$1 got
+  shift
+  "$cli" "$@" >"$tmp/out" 2>"$tmp/err"
+  got=$?
+  check "segbridge $* exits $want (got $got: $(head -c 300 "$tmp/err"))" \
+    [ "$got" -eq "$want" ]
+}
+
+# A mock requiring key "cli-key", recording to a file, on a free port.
+"$cli" mock --port 0 --write-key cli-key --record "$tmp/rec.ndjson" \
+  >"$tmp/mock.out" 2>&1 &
+mock_pid=$!
+for _ in $(seq 100); do
+  grep -q 'http://' "$tmp/mock.out" 2>/dev/null && break
+  sleep 0.05
+done
+url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/mock.out")
+check "mock prints its URL" [ -n "$url" ]
+
+# Sending: every type, delivered (0); identity problems are input errors (2)
+run 0 identify --write-key cli-key --endpoint "$url" --user-id u1 \
+  --traits '{"plan":"pro"}'
+run 0 track --write-key cli-key --endpoint "$url" --user-id u1 --event E \
+  --properties '{"n":1}' --gzip
+run 0 page --write-key cli-key --endpoint "$url" --anonymous-id a1 --name Home
+run 0 screen --write-key cli-key --endpoint "$url" --user-id u1 --name S
+run 0 group --write-key cli-key --endpoint "$url" --user-id u1 --group-id g1
+SEGMENT_WRITE_KEY=cli-key run 0 alias --endpoint "$url" --user-id u1 \
+  --previous-id a1 --message-id cli-fixed-id
+check "the mock recorded six messages" [ "$(wc -l <"$tmp/rec.ndjson")" -eq 6 ]
+check "messageId kept" grep -q '"messageId":"cli-fixed-id"' "$tmp/rec.ndjson"
+run 2 track --write-key cli-key --endpoint "$url" --event E
+check "missing identity is explained" grep -q 'userId or anonymousId' "$tmp/err"
+run 2 track --write-key cli-key --endpoint "$url" --user-id u --properties '[1'
+run 2 frobnicate
+run 2 track --timeout-ms abc
+
+# Wrong key: authentication rejected (3), and the key is not printed
+run 3 track --write-key not-the-key --endpoint "$url" --user-id u --event E
+check "auth advice" grep -q 'write key was refused' "$tmp/err"
+check "no key in errors" bash -c "! grep -q not-the-key '$tmp/err'"
+
+# Nothing listening: network failure (4) within the time budget
+run 4 track --write-key k --endpoint http://127.0.0.1:9 --user-id u --event E \
+  --timeout-ms 1000
+
+# --dry-run sends nothing and redacts the credentials
+before=$(wc -l <"$tmp/rec.ndjson")
+run 0 track --write-key cli-key --endpoint "$url" --user-id u --event DryRun \
+  --dry-run
+check "dry-run shows the URL" grep -q "^POST $url/v1/batch" "$tmp/out"
+check "dry-run redacts Basic" grep -q '^Authorization: Basic \[redacted\]' "$tmp/out"
+check "dry-run prints no key" bash -c "! grep -q cli-key '$tmp/out'"
+check "dry-run sent nothing" [ "$(wc -l <"$tmp/rec.ndjson")" -eq "$before" ]
+
+# Import: 120 good lines and 2 bad ones
+for i in $(seq 120); do
+  printf '{"type":"track","userId":"u%d","event":"Imported"}\n' "$i"
+done >"$tmp/in.ndjson"
+printf 'not json\n{"type":"track","userId":"x"}\n' >>"$tmp/in.ndjson"
+run 2 import "$tmp/in.ndjson" --write-key cli-key --endpoint "$url"
+check "import summary" grep -q '^delivered 120, failed 2$' "$tmp/out"
+check "import names the bad line" grep -q 'line 122: track message needs event' "$tmp/out"
+run 0 import --write-key cli-key --endpoint "$url" < <(head -5 "$tmp/in.ndjson")
+check "stdin import" grep -q '^delivered 5, failed 0$' "$tmp/out"
+
+# The mock stops on SIGTERM and prints its counts
+kill -TERM "$mock_pid"
+wait "$mock_pid"
+check "mock exits 0 on SIGTERM" [ $? -eq 0 ]
+mock_pid=
+check "mock prints stats" grep -q 'messages' "$tmp/mock.out"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
