@@ -162,21 +162,36 @@ static int decode_body(struct MHD_Connection *c, upload *u, sbm_request *req,
   return 0;
 }
 
-static enum MHD_Result respond(struct MHD_Connection *c,
-                               const sbm_verdict *v) {
+const char *sbm_query_arg(const sbm_vinput *in, const char *name) {
+  return MHD_lookup_connection_value(in->connection, MHD_GET_ARGUMENT_KIND,
+                                     name);
+}
+
+/* The Tracking API's answer: {"success":true} or {"success":false,
+ * "error":...}; the other APIs bring their own body in v->reply. */
+static char *envelope(const sbm_verdict *v) {
   cJSON *o = cJSON_CreateObject();
+  char *text;
+
   if (!o || !cJSON_AddBoolToObject(o, "success", v->status == 200) ||
       (v->status != 200 && !cJSON_AddStringToObject(o, "error", v->error))) {
     cJSON_Delete(o);
-    return MHD_NO;
+    return NULL;
   }
-  char *text = cJSON_PrintUnformatted(o);
+  text = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);
+  return text;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c,
+                               const sbm_verdict *v) {
+  char *text = v->reply != NULL ? v->reply : envelope(v);
   if (!text)
     return MHD_NO;
   struct MHD_Response *r =
       MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
-  cJSON_free(text);
+  if (text != v->reply)
+    cJSON_free(text);
   if (!r)
     return MHD_NO;
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
@@ -239,6 +254,8 @@ static enum MHD_Result answer(sbm_mock *m, struct MHD_Connection *c,
         .body = req->body,
         .body_len = req->body_len,
         .write_key = m->write_key,
+        .mock = m,
+        .connection = c,
     };
     sbm_validate(&in, &v);
   }

@@ -86,6 +86,8 @@ typedef struct sbm_verdict {
   sbm_outcome outcome;
   char error[384]; /* the reason, for every status but 200 */
   int retry_after; /* >= 0: send Retry-After with this many seconds */
+  char *reply;     /* set by the other APIs' routes: the whole JSON body to
+                      answer with, instead of the Tracking API's envelope */
   sbm_event *events;
   size_t n_events;
 } sbm_verdict;
@@ -98,7 +100,18 @@ typedef struct sbm_vinput {
   const char *body; /* decoded, NUL-terminated */
   size_t body_len;
   const char *write_key; /* NULL: any non-empty key */
+  sbm_mock *mock;        /* for the other APIs' state */
+  void *connection;      /* the MHD connection, for sbm_query_arg() */
 } sbm_vinput;
+
+/* The decoded value of query argument @name of the request, or NULL. */
+const char *sbm_query_arg(const sbm_vinput *in, const char *name);
+
+/* ---- mock_routes.c: Segment's APIs beside the Tracking API ---------- */
+
+/* Answer @in when it is a route of another API (OAuth /token, Public API,
+ * Profile API) and return 1; 0 leaves it to the Tracking API. */
+int sbm_route_other(const sbm_vinput *in, sbm_verdict *v);
 
 /* Route, authenticate and check one request; fills @out (events owned by
  * it until handed to the store). */

@@ -45,6 +45,8 @@ void sbm_verdict_free(sbm_verdict *v) {
   free(v->events);
   v->events = NULL;
   v->n_events = 0;
+  free(v->reply);
+  v->reply = NULL;
 }
 
 static route route_of(const char *path) {
@@ -477,6 +479,8 @@ static int only_space(const char *p, const char *end) {
 
 void sbm_validate(const sbm_vinput *in, sbm_verdict *v) {
   route r = route_of(in->path);
+  if (r == ROUTE_NONE && sbm_route_other(in, v))
+    return;
   if (r == ROUTE_NONE) {
     sbm_verdict_fail(v, 404, SBM_OUT_REJECTED, "no such route: %.200s",
                      in->path);

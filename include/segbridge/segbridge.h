@@ -11,6 +11,7 @@
 #include <segbridge/version.h>
 #include <segbridge/error.h>
 #include <segbridge/config.h>
+#include <segbridge/json.h>
 #include <segbridge/message.h>
 #include <segbridge/client.h>
 

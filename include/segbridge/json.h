@@ -1,0 +1,85 @@
+/*
+ * libsegbridge - read-only views of JSON documents the library hands out:
+ * webhook events, Profile API traits, Public API sources.
+ *
+ * A view is borrowed from the object that returned it (an event, a page of
+ * results) and lives as long as that object. No view is ever freed on its
+ * own, and nothing here changes a document.
+ *
+ * Paths are dotted member names ("context.library.name"); a segment of
+ * digits indexes an array ("items.0.sku"); "\." is a literal dot.
+ */
+#ifndef SEGBRIDGE_JSON_H
+#define SEGBRIDGE_JSON_H
+
+#include <segbridge/export.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** JSON value types; the values are part of the ABI. */
+#define SEGB_JSON_NULL   0
+#define SEGB_JSON_FALSE  1
+#define SEGB_JSON_TRUE   2
+#define SEGB_JSON_NUMBER 3
+#define SEGB_JSON_STRING 4
+#define SEGB_JSON_ARRAY  5
+#define SEGB_JSON_OBJECT 6
+
+typedef struct segb_json_s segb_json_t;
+
+SEGB_BEGIN_DECLS
+
+/** SEGB_JSON_* of @p v; -1 for NULL. @since 0.1 */
+SEGB_API int segb_json_type(const segb_json_t *v);
+
+/** The value at @p path below @p v, or NULL when there is none. An empty
+ *  path gives @p v itself. @since 0.1 */
+SEGB_API const segb_json_t *segb_json_get(const segb_json_t *v,
+                                          const char *path);
+
+/** Number of elements of an array or members of an object; 0 otherwise.
+ *  @since 0.1 */
+SEGB_API size_t segb_json_count(const segb_json_t *v);
+
+/** The @p i-th element of an array or member value of an object, in
+ *  document order; NULL past the end. @since 0.1 */
+SEGB_API const segb_json_t *segb_json_at(const segb_json_t *v, size_t i);
+
+/** The member name of @p v when it sits in an object, else NULL.
+ *  @since 0.1 */
+SEGB_API const char *segb_json_key(const segb_json_t *v);
+
+/** The bytes of a string value (NUL-terminated; *@p len, when not NULL,
+ *  counts them and any NUL inside); NULL when @p v is not a string.
+ *  @since 0.1 */
+SEGB_API const char *segb_json_string(const segb_json_t *v, size_t *len);
+
+/** The string at @p path, or NULL. @since 0.1 */
+SEGB_API const char *segb_json_get_string(const segb_json_t *v,
+                                          const char *path);
+
+/** A number written as an integer that fits int64_t, into *@p out.
+ *  @returns SEGB_OK, SEGB_ERR_JSON_TYPE (not an integer number) or
+ *  SEGB_ERR_INVALID_NUMBER (out of range). @since 0.1 */
+SEGB_API int segb_json_int64(const segb_json_t *v, int64_t *out);
+
+/** Any number as the nearest double. SEGB_OK or SEGB_ERR_JSON_TYPE.
+ *  @since 0.1 */
+SEGB_API int segb_json_double(const segb_json_t *v, double *out);
+
+/** true or false as 1 or 0. SEGB_OK or SEGB_ERR_JSON_TYPE. @since 0.1 */
+SEGB_API int segb_json_bool(const segb_json_t *v, int *out);
+
+/** Compact JSON text of @p v (numbers and strings as they were received),
+ *  NUL-terminated, *@p len bytes; free it with segb_free(). NULL when out of
+ *  memory or @p v is NULL. @since 0.1 */
+SEGB_API char *segb_json_text(const segb_json_t *v, size_t *len);
+
+/** Free memory the library returned to the caller. Accepts NULL.
+ *  @since 0.1 */
+SEGB_API void segb_free(void *p);
+
+SEGB_END_DECLS
+
+#endif /* SEGBRIDGE_JSON_H */
