@@ -4,7 +4,7 @@ include(CMakePackageConfigHelpers)
 
 # pkg-config modules the library links privately, as a CMake list; a static
 # consumer gets them through Requires.private.
-set(SEGB_PC_REQUIRES_PRIVATE libcurl zlib)
+set(SEGB_PC_REQUIRES_PRIVATE libcurl zlib libcrypto)
 
 set(SEGB_CMAKE_PACKAGE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/segbridge)
 

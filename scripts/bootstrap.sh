@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential gcc g++ cmake pkg-config binutils           # toolchain
   libcurl4-openssl-dev libssl-dev libcjson-dev zlib1g-dev     # library
-  libcmocka-dev libmicrohttpd-dev valgrind                    # tests
+  libcmocka-dev libmicrohttpd-dev valgrind openssl            # tests
   clang libclang-rt-dev                                       # fuzz builds
 )
 

@@ -46,6 +46,33 @@ run_build build-asan address,undefined \
 # mmap randomisation a randomised layout can collide with it ("unexpected
 # memory mapping"), so the TSan tests run with ASLR off.
 run_build build-tsan thread setarch "$(uname -m)" -R
+# Every libFuzzer target (clang, ASan+UBSan) for a bounded time each.
+if bash scripts/fuzz.sh "${SEGB_FUZZ_SECONDS:-30}"; then
+  summary+=("fuzz: ok")
+else
+  summary+=("fuzz: FAILED")
+  status=1
+fi
+
+# Valgrind over the plain build's unit and integration programs: leaks and
+# uninitialised reads that the sanitizers do not see.
+valgrind_pass() {
+  local t failed=0 count=0
+  echo "=== build: valgrind"
+  for t in build/tests/unit/test_* build/tests/integration/integration_test_*; do
+    [ -x "$t" ] || continue
+    count=$((count + 1))
+    if ! valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+      --error-exitcode=99 "$t" >"$t.valgrind.log" 2>&1; then
+      echo "valgrind: $t failed (see $t.valgrind.log)"
+      tail -n 30 "$t.valgrind.log"
+      failed=$((failed + 1))
+    fi
+  done
+  summary+=("valgrind: $((count - failed)) of $count programs clean")
+  [ "$failed" -eq 0 ] || status=1
+}
+valgrind_pass
 
 echo "=== summary"
 printf '%s\n' "${summary[@]}"

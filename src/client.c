@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/oauth.h"
 #include "client_int.h"
 #include "config/props.h"
 #include "config/region.h"
@@ -34,6 +35,9 @@ struct segb_report_s {
 };
 
 /* Fill errstr the way segb_config_set() does, and the thread's detail. */
+static void fail(char *errstr, size_t size, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 static void fail(char *errstr, size_t size, int code, const char *fmt, ...) {
   va_list ap;
   char text[SBI_ERR_DETAIL_MAX];
@@ -106,30 +110,48 @@ static int setup_sender(segb_client_t *c) {
   return SEGB_OK;
 }
 
-static int setup_auth(segb_client_t *c) {
+static sbi_transport *new_transport(const segb_config_t *conf, int gzip) {
+  sbi_transport_options o;
+
+  o.connect_timeout_ms = sbi_conf_int(conf, SBI_PROP_HTTP_CONNECT_TIMEOUT_MS);
+  o.timeout_ms = sbi_conf_int(conf, SBI_PROP_HTTP_TIMEOUT_MS);
+  o.ca_file = sbi_conf_str(conf, SBI_PROP_HTTP_CA_FILE);
+  o.ca_path = sbi_conf_str(conf, SBI_PROP_HTTP_CA_PATH);
+  o.proxy = sbi_conf_str(conf, SBI_PROP_HTTP_PROXY);
+  o.gzip = gzip;
+  return sbi_curl_transport_new(&o);
+}
+
+/* OAuth when any oauth.* credential is set, else the write key. OAuth
+ * still needs the write key: it goes into every body. Token requests get a
+ * libcurl handle of their own (a handle serves one thread at a time); a
+ * transport handed in (tests) serves them too. */
+static int setup_auth(segb_client_t *c, int shared_transport) {
   const char *key = sbi_conf_str(c->conf, SBI_PROP_WRITE_KEY);
+  sbi_transport *oauth_transport = c->transport;
 
   if (key == NULL)
     return sbi_error(SEGB_ERR_NO_CREDENTIALS,
                      "no write key: set write_key to the source's write key "
                      "(without one Segment answers \"writeKey required\")");
-  c->auth = sbi_write_key_auth_new(
-      key, (int)sbi_conf_int(c->conf, SBI_PROP_WRITE_KEY_IN_BODY));
+  if (sbi_oauth_configured(c->conf)) {
+    if (!shared_transport &&
+        (oauth_transport = new_transport(c->conf, 0)) == NULL)
+      return segb_last_error();
+    c->auth = sbi_oauth_from_conf(c->conf, oauth_transport, !shared_transport);
+  } else {
+    c->auth = sbi_write_key_auth_new(
+        key, (int)sbi_conf_int(c->conf, SBI_PROP_WRITE_KEY_IN_BODY));
+  }
   return c->auth != NULL ? SEGB_OK : segb_last_error();
 }
 
 static int setup_transport(segb_client_t *c) {
-  sbi_transport_options o;
-
   if (c->transport != NULL)
     return SEGB_OK;
-  o.connect_timeout_ms = sbi_conf_int(c->conf, SBI_PROP_HTTP_CONNECT_TIMEOUT_MS);
-  o.timeout_ms = sbi_conf_int(c->conf, SBI_PROP_HTTP_TIMEOUT_MS);
-  o.ca_file = sbi_conf_str(c->conf, SBI_PROP_HTTP_CA_FILE);
-  o.ca_path = sbi_conf_str(c->conf, SBI_PROP_HTTP_CA_PATH);
-  o.proxy = sbi_conf_str(c->conf, SBI_PROP_HTTP_PROXY);
-  o.gzip = sbi_conf_int(c->conf, SBI_PROP_COMPRESSION) == SBI_COMPRESSION_GZIP;
-  c->transport = sbi_curl_transport_new(&o);
+  c->transport = new_transport(
+      c->conf,
+      sbi_conf_int(c->conf, SBI_PROP_COMPRESSION) == SBI_COMPRESSION_GZIP);
   return c->transport != NULL ? SEGB_OK : segb_last_error();
 }
 
@@ -184,8 +206,8 @@ segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
   c->opaque = sbi_conf_opaque(conf);
   c->max_queued_events = (size_t)sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_EVENTS);
   c->max_queued_bytes = (size_t)sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_BYTES);
-  rc = setup_auth(c);
-  rc = rc ? rc : setup_transport(c);
+  rc = setup_transport(c);
+  rc = rc ? rc : setup_auth(c, transport != NULL);
   rc = rc ? rc : setup_sender(c);
   if (rc != SEGB_OK) {
     char why[SBI_ERR_DETAIL_MAX];

@@ -12,7 +12,8 @@ enum {
   CLI_OTHER = 1,
   CLI_USAGE = 2,   /* usage or invalid input */
   CLI_AUTH = 3,    /* credentials rejected */
-  CLI_NETWORK = 4  /* rate limited, network, or retries exhausted */
+  CLI_NETWORK = 4, /* rate limited, network, or retries exhausted */
+  CLI_NOT_FOUND = 5 /* no such profile or source (read commands) */
 };
 
 typedef struct cli_opts {
@@ -29,6 +30,10 @@ typedef struct cli_opts {
   double fail_rate;
   /* import: the file, or NULL / "-" for standard input */
   const char *file;
+  /* OAuth, for sending and `token`; the mock checks tokens against
+   * oauth_public_key and the client and key IDs */
+  const char *oauth_client_id, *oauth_key_id, *oauth_key_file, *oauth_scope,
+      *oauth_server, *oauth_public_key;
 } cli_opts;
 
 /* The exit code for a library error code. */
@@ -52,5 +57,14 @@ void cli_tally_report(segb_client_t *client, const segb_report_t *report,
 int cli_send(int type, const cli_opts *o);
 int cli_import(const cli_opts *o);
 int cli_mock(const cli_opts *o);
+/* `segbridge token`: one OAuth token request, its answer printed. */
+int cli_token(const cli_opts *o);
+/* `segbridge webhook-receiver ...`: argv[0] is the command; it parses its own
+ * options. */
+int cli_webhook_main(int argc, char **argv);
+/* `segbridge workspace|sources|source|profile|test-connection ...`: argv[0]
+ * is @cmd; it parses its own options. */
+int cli_api_is_command(const char *cmd);
+int cli_api_main(const char *cmd, int argc, char **argv);
 
 #endif

@@ -9,6 +9,8 @@ int cli_exit_code(int err) {
   case SEGB_OK:
     return CLI_OK;
   case SEGB_ERR_AUTH:
+  case SEGB_ERR_OAUTH_INVALID_CLIENT:
+  case SEGB_ERR_OAUTH_INVALID_SCOPE:
     return CLI_AUTH;
   case SEGB_ERR_RATE_LIMITED:
   case SEGB_ERR_DNS:
@@ -48,6 +50,14 @@ segb_config_t *cli_config(const cli_opts *o) {
     fprintf(stderr, "segbridge: out of memory\n");
     return NULL;
   }
+  /* A dry run sends nothing, and a token request is a request. */
+  if (o->dry_run && (o->oauth_client_id != NULL || o->oauth_key_id != NULL ||
+                     o->oauth_key_file != NULL)) {
+    fprintf(stderr, "segbridge: --dry-run cannot use OAuth (it would fetch "
+                    "a token); try `segbridge token` to check OAuth\n");
+    segb_config_destroy(conf);
+    return NULL;
+  }
   /* one request may not outlast the whole delivery budget */
   snprintf(http_timeout, sizeof http_timeout, "%d",
            o->timeout_ms < 15000 ? o->timeout_ms : 15000);
@@ -56,7 +66,12 @@ segb_config_t *cli_config(const cli_opts *o) {
       set(conf, "http.proxy", o->proxy) &&
       set(conf, "compression", o->gzip ? "gzip" : NULL) &&
       set(conf, "http.timeout_ms", http_timeout) &&
-      set(conf, "dispatch.mode", "inline"))
+      set(conf, "dispatch.mode", "inline") &&
+      set(conf, "oauth.client_id", o->oauth_client_id) &&
+      set(conf, "oauth.key_id", o->oauth_key_id) &&
+      set(conf, "oauth.private_key_file", o->oauth_key_file) &&
+      set(conf, "oauth.scope", o->oauth_scope) &&
+      set(conf, "oauth.server", o->oauth_server))
     return conf;
   segb_config_destroy(conf);
   return NULL;

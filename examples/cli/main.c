@@ -14,6 +14,10 @@ static const char usage[] =
     "  identify|track|page|screen|group|alias   send one message\n"
     "  import [FILE|-]    send NDJSON, one Segment message with its type per line\n"
     "  mock               run a local Segment-compatible Tracking API\n"
+    "  token              get an OAuth access token and print the answer as JSON\n"
+    "  webhook-receiver   verify and print Segment webhooks (--help for options)\n"
+    "  workspace|sources|source|profile   read the Public and Profile APIs\n"
+    "  test-connection    check each configured direction (--help: options)\n"
     "\n"
     "connection:\n"
     "  --write-key KEY    source write key (default: $SEGMENT_WRITE_KEY)\n"
@@ -26,12 +30,21 @@ static const char usage[] =
     "  --dry-run          print the request (secrets redacted), send nothing\n"
     "  -v                 say what happened to each message\n"
     "\n"
+    "OAuth (instead of Basic auth; the write key still goes in the body):\n"
+    "  --oauth-client-id ID   OAuth app ID\n"
+    "  --oauth-key-id ID      ID of the public key uploaded to the app\n"
+    "  --oauth-key-file FILE  the RSA private key (PEM, PKCS#1 or PKCS#8)\n"
+    "  --oauth-scope SCOPE    default tracking_api:write\n"
+    "  --oauth-server URL     authorization server (default: the region's)\n"
+    "\n"
     "message fields:\n"
     "  --user-id ID --anonymous-id ID --event NAME --name NAME --category C\n"
     "  --group-id ID --previous-id ID --timestamp ISO-8601 --message-id ID\n"
     "  --properties JSON --traits JSON --context JSON --integrations JSON\n"
     "\n"
     "mock: --port P --write-key K --record FILE --seed N --fail-rate R\n"
+    "      --oauth-public-key FILE (serve /token; with --oauth-client-id,\n"
+    "      --oauth-key-id, --oauth-scope as what it accepts)\n"
     "\n"
     "exit status: 0 delivered; 2 usage or invalid input; 3 authentication\n"
     "rejected; 4 rate limited, network failure or retries exhausted; 1 other\n";
@@ -41,7 +54,9 @@ enum {
   OPT_CA_FILE, OPT_PROXY, OPT_DRY_RUN, OPT_USER_ID, OPT_ANON_ID, OPT_EVENT,
   OPT_NAME, OPT_CATEGORY, OPT_GROUP_ID, OPT_PREVIOUS_ID, OPT_TIMESTAMP,
   OPT_MESSAGE_ID, OPT_PROPERTIES, OPT_TRAITS, OPT_CONTEXT, OPT_INTEGRATIONS,
-  OPT_PORT, OPT_RECORD, OPT_SEED, OPT_FAIL_RATE
+  OPT_PORT, OPT_RECORD, OPT_SEED, OPT_FAIL_RATE, OPT_OAUTH_CLIENT_ID,
+  OPT_OAUTH_KEY_ID, OPT_OAUTH_KEY_FILE, OPT_OAUTH_SCOPE, OPT_OAUTH_SERVER,
+  OPT_OAUTH_PUBLIC_KEY
 };
 
 static const struct option longopts[] = {
@@ -70,6 +85,12 @@ static const struct option longopts[] = {
     {"record", required_argument, NULL, OPT_RECORD},
     {"seed", required_argument, NULL, OPT_SEED},
     {"fail-rate", required_argument, NULL, OPT_FAIL_RATE},
+    {"oauth-client-id", required_argument, NULL, OPT_OAUTH_CLIENT_ID},
+    {"oauth-key-id", required_argument, NULL, OPT_OAUTH_KEY_ID},
+    {"oauth-key-file", required_argument, NULL, OPT_OAUTH_KEY_FILE},
+    {"oauth-scope", required_argument, NULL, OPT_OAUTH_SCOPE},
+    {"oauth-server", required_argument, NULL, OPT_OAUTH_SERVER},
+    {"oauth-public-key", required_argument, NULL, OPT_OAUTH_PUBLIC_KEY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -138,6 +159,12 @@ static int parse_options(int argc, char **argv, cli_opts *o) {
           o->fail_rate > 1)
         return bad_number("--fail-rate", optarg);
       break;
+    case OPT_OAUTH_CLIENT_ID: o->oauth_client_id = optarg; break;
+    case OPT_OAUTH_KEY_ID: o->oauth_key_id = optarg; break;
+    case OPT_OAUTH_KEY_FILE: o->oauth_key_file = optarg; break;
+    case OPT_OAUTH_SCOPE: o->oauth_scope = optarg; break;
+    case OPT_OAUTH_SERVER: o->oauth_server = optarg; break;
+    case OPT_OAUTH_PUBLIC_KEY: o->oauth_public_key = optarg; break;
     case 'v': o->verbose = 1; break;
     case 'h': fputs(usage, stdout); exit(CLI_OK);
     default: fputs(usage, stderr); return CLI_USAGE;
@@ -165,6 +192,10 @@ int main(int argc, char **argv) {
     return argc < 2 ? CLI_USAGE : CLI_OK;
   }
   cmd = argv[1];
+  if (strcmp(cmd, "webhook-receiver") == 0) /* it has options of its own */
+    return cli_webhook_main(argc - 1, argv + 1);
+  if (cli_api_is_command(cmd)) /* the read commands have options of their own */
+    return cli_api_main(cmd, argc - 1, argv + 1);
   rc = parse_options(argc - 1, argv + 1, &o);
   if (rc != CLI_OK)
     return rc;
@@ -180,6 +211,8 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "mock") == 0)
     return cli_mock(&o);
+  if (strcmp(cmd, "token") == 0)
+    return cli_token(&o);
   fprintf(stderr, "segbridge: unknown command \"%s\"\n%s", cmd, usage);
   return CLI_USAGE;
 }

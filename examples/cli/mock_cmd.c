@@ -2,12 +2,30 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "mock.h"
 
+/* The whole of a small text file, or NULL after saying why. */
+static char *read_text(const char *path) {
+  FILE *f = fopen(path, "r");
+  char *text = f != NULL ? calloc(1, 65537) : NULL;
+
+  if (text != NULL && fread(text, 1, 65536, f) == 0) {
+    free(text);
+    text = NULL;
+  }
+  if (f != NULL)
+    fclose(f);
+  if (text == NULL)
+    fprintf(stderr, "segbridge: mock: cannot read %s\n", path);
+  return text;
+}
+
 int cli_mock(const cli_opts *o) {
   char err[256];
+  char *public_key = NULL;
   sbm_options mo = {0};
   sbm_stats st;
   sbm_mock *m;
@@ -20,6 +38,13 @@ int cli_mock(const cli_opts *o) {
   mo.seed = o->seed;
   mo.fail_rate = o->fail_rate;
   mo.quiet = !o->verbose;
+  if (o->oauth_public_key != NULL &&
+      (public_key = read_text(o->oauth_public_key)) == NULL)
+    return CLI_USAGE;
+  mo.oauth_public_key_pem = public_key;
+  mo.oauth_client_id = o->oauth_client_id;
+  mo.oauth_key_id = o->oauth_key_id;
+  mo.oauth_scope = o->oauth_scope;
   /* Block the stop signals before the server's threads start, so they
    * inherit the mask and sigwait below receives them. */
   sigemptyset(&stop);
@@ -27,12 +52,14 @@ int cli_mock(const cli_opts *o) {
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
   m = sbm_start(&mo, err, sizeof err);
+  free(public_key);
   if (m == NULL) {
     fprintf(stderr, "segbridge: mock: %s\n", err);
     return CLI_OTHER;
   }
-  printf("mock Segment Tracking API on %s (write key: %s)\n", sbm_url(m),
-         o->write_key != NULL ? "required" : "any");
+  printf("mock Segment Tracking API on %s (write key: %s%s)\n", sbm_url(m),
+         o->write_key != NULL ? "required" : "any",
+         o->oauth_public_key != NULL ? "; OAuth /token served" : "");
   fflush(stdout);
   sigwait(&stop, &sig);
   sbm_get_stats(m, &st);

@@ -15,6 +15,8 @@ static void destroy(sbm_mock *m) {
   sbm_http_stop(m);
   sbm_store_free(&m->store);
   sbm_faults_free(&m->faults);
+  sbm_api_free(m->api);
+  sbm_oauth_free(m->oauth);
   pthread_cond_destroy(&m->stop_cond);
   pthread_mutex_destroy(&m->stop_lock);
   free(m->write_key);
@@ -68,6 +70,8 @@ sbm_mock *sbm_start(const sbm_options *opts, char *errstr,
   m->write_key = dup_or_null(opts->write_key, &failed);
   m->tls_cert = dup_or_null(opts->tls_cert_pem, &failed);
   m->tls_key = dup_or_null(opts->tls_key_pem, &failed);
+  if (!(m->api = sbm_api_new(opts)))
+    failed = 1;
   m->quiet = opts->quiet;
   sbm_store_init(&m->store, record);
   sbm_faults_init(&m->faults, opts->seed, opts->fail_rate);
@@ -83,6 +87,11 @@ sbm_mock *sbm_start(const sbm_options *opts, char *errstr,
     destroy(m);
     return NULL;
   }
+  m->clock_offset_s = opts->clock_offset_s;
+  if (sbm_oauth_new(opts, &m->oauth, errstr, errstr_size) != 0) {
+    destroy(m);
+    return NULL;
+  }
   if (sbm_http_start(m, opts->port, errstr, errstr_size) != 0) {
     destroy(m);
     return NULL;
@@ -95,6 +104,13 @@ sbm_mock *sbm_start(const sbm_options *opts, char *errstr,
 void sbm_stop(sbm_mock *m) {
   if (m)
     destroy(m);
+}
+
+int64_t sbm_clock_ms(const sbm_mock *m) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+         (int64_t)m->clock_offset_s * 1000;
 }
 
 uint16_t sbm_port(const sbm_mock *m) { return m ? m->port : 0; }

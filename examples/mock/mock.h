@@ -21,7 +21,8 @@
  * 500 KB = 512,000 bytes per body after gzip decoding, both "Exceed payload
  * limit" 400s; uploads over 4 MB, or gzip inflating past 8 MB, get 413.
  * Other answers: 401 for auth, 404 unknown path, 405 not POST, 415 other
- * Content-Encoding; success is 200 {"success":true}.
+ * Content-Encoding; success is 200 {"success":true}. With OAuth options it
+ * also serves POST /token (see sbm_options).
  *
  * Recorded messages are the bytes the client sent for each event (the whole
  * body on single-event routes) minus insignificant whitespace: numbers and
@@ -64,6 +65,45 @@ typedef struct sbm_options {
   const char *tls_cert_pem; /* both set: serve HTTPS with this certificate */
   const char *tls_key_pem;
   int quiet;              /* no per-request log on stderr */
+  /* OAuth: with a public key the mock serves POST /token, checking RS256
+   * client assertions (signature, kid, iss = sub = client ID, aud = its own
+   * URL, a lifetime of at most 60 s, iat/exp against its clock, no jti
+   * twice) and issuing opaque tokens; its Tracking routes then take a
+   * Bearer token only if it issued it and it has not expired or been
+   * revoked (the body writeKey is still checked). Basic stays accepted. */
+  const char *oauth_public_key_pem;
+  const char *oauth_key_id;    /* the kid accepted; NULL: any */
+  const char *oauth_client_id; /* the iss/sub accepted; NULL: any */
+  const char *oauth_scope;     /* the one scope granted; NULL:
+                                  tracking_api:write */
+  int oauth_token_lifetime_s;  /* expires_in of tokens; 0: 3600 */
+  /* The mock's clock runs this many seconds ahead of the machine's
+   * (negative: behind): its Date headers and its token times. */
+  int clock_offset_s;
+  /* Public API and Profile API (mock_api.c, mock_profile.c). Public API:
+   * GET / (the workspace), GET /sources (pages of pagination.count, 1..1000,
+   * default 200, opaque pagination.cursor; data.pagination.next) and GET
+   * /sources/{id} (src_001 ..; "src_truncated" and "src_malformed" answer
+   * 200 with a cut and a non-JSON body), with Bearer auth and
+   * {"errors":[...]} envelopes. Profile API: GET /v1/spaces/<space>/
+   * collections/<users|accounts>/profiles/<type:value>/<traits|events|
+   * external_ids|metadata>, with Basic "<token>:" auth, `limit` (traits
+   * 1..200, others 1..100, default 10), `include`, cursor pages (`next`;
+   * cursor.has_more/next) and 404 {"error":{"code":"not_found",...}} for
+   * unknown profiles. Its profiles: user_id:u-1 (also
+   * email:jane@example.com, anonymous_id:a-1; 12 traits), "user_id:jane
+   * doe/\xc3\xbc+1" (a space, a slash, a u-umlaut, a plus; also
+   * email:jane+test@example.com, phone_number:+15555550123) and, in
+   * accounts, group_id:g-1. Identifier segments are decoded strictly from
+   * the request as sent: a space, non-ASCII byte or raw '+' in one gets a
+   * 400. Cursors start with "+/". */
+  const char *api_token;     /* Public API Bearer token; NULL: any */
+  const char *profile_token; /* Profile API access token; NULL: any */
+  const char *space_id;      /* the one space served; NULL: "spa_mock" */
+  int api_sources;           /* sources in the workspace: 0 gives 5,
+                                negative none */
+  int profile_events;        /* events of each profile: 0 gives 30 (at
+                                most 10,000, newest first) */
 } sbm_options;
 
 /* Start serving in background threads. NULL with @errstr filled on
@@ -83,6 +123,13 @@ const char *sbm_url(const sbm_mock *m);
  * validation. Random faults are drawn only for unscripted requests. */
 void sbm_script(sbm_mock *m, sbm_fault fault, int count, int arg);
 
+/* Answer the next @count Public API and Profile API requests with their
+ * API's own 429, before auth: the Public API's carries data.msBeforeNext =
+ * @ms_before_next and no Retry-After, the Profile API's only
+ * {"error":{"code":"rate_limit_error"}}. Counted as faults. (sbm_script
+ * faults apply to these routes too, with a Tracking API body.) */
+void sbm_api_throttle(sbm_mock *m, int count, int ms_before_next);
+
 /* What the mock saw. Thread-safe snapshots. */
 typedef struct sbm_stats {
   uint64_t requests;         /* every request received */
@@ -95,6 +142,17 @@ typedef struct sbm_stats {
                                 only delays the normal answer: not here) */
 } sbm_stats;
 void sbm_get_stats(sbm_mock *m, sbm_stats *out);
+
+/* What the OAuth routes saw. Thread-safe snapshot. */
+typedef struct sbm_oauth_stats {
+  uint64_t token_requests; /* POST /token handled (faults answer before) */
+  uint64_t tokens_issued;
+  uint64_t bearer_refused; /* Tracking requests refused for their token */
+} sbm_oauth_stats;
+void sbm_get_oauth_stats(sbm_mock *m, sbm_oauth_stats *out);
+
+/* Revoke every token issued so far: their next use gets a 401. */
+void sbm_oauth_revoke(sbm_mock *m);
 
 /* The @i-th accepted message as compact JSON (a copy the caller frees), in
  * arrival order; NULL past the end. */

@@ -24,7 +24,23 @@ typedef struct upload {
   char *data; /* NUL-terminated */
   size_t len, cap;
   int too_big; /* past SBM_MAX_RAW_BYTES: the rest is read and discarded */
+  int started;  /* the first call, headers only, was answered */
+  char *target; /* the request target as sent: %-encoded, query included */
 } upload;
+
+/* Runs first for each request, with the target as sent: the path MHD hands
+ * the handler is %-decoded, where an encoded '/' in a Profile API
+ * identifier can no longer be told from a separator. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+  (void)cls;
+  (void)c;
+  upload *u = calloc(1, sizeof *u);
+  if (u && !(u->target = strdup(uri))) {
+    free(u);
+    u = NULL;
+  }
+  return u;
+}
 
 static int collect(upload *u, const char *data, size_t n) {
   if (u->too_big)
@@ -183,7 +199,22 @@ static char *envelope(const sbm_verdict *v) {
   return text;
 }
 
-static enum MHD_Result respond(struct MHD_Connection *c,
+/* An IMF-fixdate (RFC 9110 §5.6.7) of @ms, whatever the locale. */
+static void http_date(int64_t ms, char *out, size_t size) {
+  static const char days[][4] = {"Sun", "Mon", "Tue", "Wed",
+                                 "Thu", "Fri", "Sat"};
+  static const char months[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+
+  gmtime_r(&t, &tm);
+  snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+           tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+           tm.tm_min, tm.tm_sec);
+}
+
+static enum MHD_Result respond(sbm_mock *m, struct MHD_Connection *c,
                                const sbm_verdict *v) {
   char *text = v->reply != NULL ? v->reply : envelope(v);
   if (!text)
@@ -203,6 +234,11 @@ static enum MHD_Result respond(struct MHD_Connection *c,
   }
   if (v->status == 405)
     MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
+  if (m->clock_offset_s != 0) { /* else libmicrohttpd's own Date is right */
+    char date[40];
+    http_date(sbm_clock_ms(m), date, sizeof date);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_DATE, date);
+  }
   enum MHD_Result rc = MHD_queue_response(c, v->status, r);
   MHD_destroy_response(r);
   return rc;
@@ -256,6 +292,7 @@ static enum MHD_Result answer(sbm_mock *m, struct MHD_Connection *c,
         .write_key = m->write_key,
         .mock = m,
         .connection = c,
+        .target = u->target,
     };
     sbm_validate(&in, &v);
   }
@@ -263,7 +300,7 @@ static enum MHD_Result answer(sbm_mock *m, struct MHD_Connection *c,
     log_line(method, url, &v);
   sbm_store_commit(&m->store, req, &v);
   /* A reset is a connection closed with no answer at all. */
-  enum MHD_Result rc = v.status == 0 ? MHD_NO : respond(c, &v);
+  enum MHD_Result rc = v.status == 0 ? MHD_NO : respond(m, c, &v);
   sbm_verdict_free(&v);
   return rc;
 }
@@ -274,11 +311,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   size_t *data_size, void **ctx) {
   (void)version;
   upload *u = *ctx;
-  if (!u) {
+  if (!u || !u->started) {
     /* First call, headers only: returning without a response lets MHD
      * answer "Expect: 100-continue" and read the body. */
-    *ctx = u = calloc(1, sizeof *u);
-    return u ? MHD_YES : MHD_NO;
+    if (!u && !(*ctx = u = calloc(1, sizeof *u)))
+      return MHD_NO;
+    u->started = 1;
+    return MHD_YES;
   }
   if (*data_size) {
     int rc = collect(u, data, *data_size);
@@ -296,6 +335,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctx,
   upload *u = *ctx;
   if (u) {
     free(u->data);
+    free(u->target);
     free(u);
     *ctx = NULL;
   }
@@ -342,6 +382,7 @@ int sbm_http_start(sbm_mock *m, uint16_t port, char *errstr,
       /* The logger first: MHD logs options parsed before it its own way. */
       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &addr,
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+      MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
       MHD_OPTION_CONNECTION_TIMEOUT, SBM_IDLE_TIMEOUT_S, MHD_OPTION_ARRAY,
       m->tls_cert ? tls : &tls[2], MHD_OPTION_END);
   if (!m->daemon) {

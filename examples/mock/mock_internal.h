@@ -7,6 +7,9 @@
  *   mock_json.c     compact copies and byte spans of JSON text
  *   mock_store.c    request log, recorded messages, duplicates, stats
  *   mock_fault.c    scripted and seeded random faults
+ *   mock_api.c      the Public API, and what the read APIs share
+ *   mock_profile.c  the Profile API
+ *   mock_token.c    OAuth: POST /token and the Bearer tokens it issues
  */
 #ifndef SEGB_MOCK_INTERNAL_H
 #define SEGB_MOCK_INTERNAL_H
@@ -102,6 +105,8 @@ typedef struct sbm_vinput {
   const char *write_key; /* NULL: any non-empty key */
   sbm_mock *mock;        /* for the other APIs' state */
   void *connection;      /* the MHD connection, for sbm_query_arg() */
+  const char *target;    /* the request target as sent (%-encoded, query
+                            included); NULL if unknown */
 } sbm_vinput;
 
 /* The decoded value of query argument @name of the request, or NULL. */
@@ -213,9 +218,71 @@ int sbm_faults_add(sbm_faults *f, sbm_fault fault, int count, int arg);
 /* The fault for the next request, with its argument in @arg. */
 sbm_fault sbm_faults_next(sbm_faults *f, int *arg);
 
+/* ---- mock_token.c --------------------------------------------------- */
+
+typedef struct sbm_oauth sbm_oauth;
+
+/* The OAuth state for @opts into *@out (NULL when OAuth is off). -1 with
+ * @errstr filled when the public key does not load or out of memory. */
+int sbm_oauth_new(const sbm_options *opts, sbm_oauth **out, char *errstr,
+                  size_t errstr_size);
+void sbm_oauth_free(sbm_oauth *oa);
+
+/* POST /token. */
+void sbm_route_token(const sbm_vinput *in, sbm_verdict *v);
+
+/* Why the Tracking API refuses Bearer @token, or NULL when it is fine (or
+ * OAuth is off: then any token is). */
+const char *sbm_oauth_bearer_problem(sbm_mock *m, const char *token);
+
+/* ---- mock_api.c, mock_profile.c: the Public and Profile APIs -------- */
+
+struct cJSON;
+
+/* The read APIs' data set and throttle, from the options. */
+typedef struct sbm_api {
+  char *api_token;     /* NULL: any Bearer token */
+  char *profile_token; /* NULL: any Basic "<token>:" */
+  char *space_id;
+  int sources;         /* src_001 .. */
+  int events;          /* per profile */
+  pthread_mutex_t lock; /* guards the throttle */
+  int throttle_left, throttle_ms;
+} sbm_api;
+
+/* NULL when out of memory. */
+sbm_api *sbm_api_new(const sbm_options *opts);
+void sbm_api_free(sbm_api *a);
+
+/* Routes: GET /sources[/id], GET / (answers 404 for any other GET path),
+ * GET /v1/spaces/... */
+void sbm_public_sources(const sbm_vinput *in, sbm_verdict *v);
+void sbm_public_root(const sbm_vinput *in, sbm_verdict *v);
+void sbm_profile_route(const sbm_vinput *in, sbm_verdict *v);
+
+/* Shared by the two: the msBeforeNext of a pending throttle (taking it),
+ * or -1; an answer with @body (taken over, may be NULL); base64; cursors
+ * for an offset (0, or -1 when @cursor is not one); a count argument
+ * within 1..@max (-1 when malformed); one raw path segment decoded
+ * strictly (NULL when a byte should have been %-encoded); the raw path
+ * without its query. */
+int sbm_api_throttle_take(sbm_mock *m);
+void sbm_api_answer(sbm_verdict *v, unsigned status, struct cJSON *body);
+char *sbm_b64_encode(const unsigned char *in, size_t n);
+char *sbm_b64_decode(const char *in, size_t *len);
+char *sbm_cursor_make(size_t offset);
+int sbm_cursor_read(const char *cursor, size_t *offset);
+int sbm_count_arg(const sbm_vinput *in, const char *name, int def, int max,
+                  int *out);
+char *sbm_segment_decode(const char *s, size_t n);
+const char *sbm_raw_path(const sbm_vinput *in, size_t *len);
+
 /* ---- mock.c / mock_http.c ------------------------------------------- */
 
 struct MHD_Daemon;
+
+/* The mock's wall clock in ms: the machine's plus the clock offset. */
+int64_t sbm_clock_ms(const sbm_mock *m);
 
 struct sbm_mock {
   char *write_key;
@@ -226,6 +293,9 @@ struct sbm_mock {
   char url[40];
   sbm_store store;
   sbm_faults faults;
+  sbm_api *api; /* the Public and Profile APIs */
+  sbm_oauth *oauth; /* NULL: no OAuth */
+  int clock_offset_s;
   /* Wakes handlers sleeping for a DELAY fault when the mock stops. */
   pthread_mutex_t stop_lock;
   pthread_cond_t stop_cond;

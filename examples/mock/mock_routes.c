@@ -13,6 +13,11 @@ static const struct {
   sbm_route_fn *fn;
 } routes[] = {
     /* OAuth (/token) and the read APIs add their routes here. */
+    {"POST", "/token", sbm_route_token},
+    {"GET", "/v1/spaces/", sbm_profile_route},
+    {"GET", "/sources", sbm_public_sources},
+    /* Keep last: "/" matches every GET path; it serves only "/" itself. */
+    {"GET", "/", sbm_public_root},
     {NULL, NULL, NULL},
 };
 

@@ -169,6 +169,8 @@ static int check_auth(const sbm_vinput *in, const cJSON *body, sbm_verdict *v) {
         problem = "the Bearer token is empty";
       else if (!body_key)
         problem = "a Bearer token needs the writeKey in the body too";
+      else
+        problem = sbm_oauth_bearer_problem(in->mock, auth + 7);
     } else {
       problem = "unsupported Authorization scheme (use Basic or Bearer)";
     }

@@ -46,7 +46,28 @@
   X(ERR_SERVER,          -28, "server error (HTTP 5xx)")                    \
   X(ERR_RETRIES_EXHAUSTED, -29, "gave up after the configured retries")     \
   X(ERR_NO_CREDENTIALS,  -30, "no write key or token is configured")      \
-  X(ERR_QUEUE_FULL,      -31, "the client's queue is full")
+  X(ERR_QUEUE_FULL,      -31, "the client's queue is full")                 \
+  X(ERR_INVALID_BASE64,  -32, "text is not valid base64")                   \
+  X(ERR_WEBHOOK_NO_AUTH, -33, "Authorization header is missing")            \
+  X(ERR_WEBHOOK_NOT_BASIC, -34, "Authorization is not HTTP Basic")          \
+  X(ERR_WEBHOOK_PASSWORD, -35, "Basic credentials are not \"key:\"")         \
+  X(ERR_WEBHOOK_WRONG_KEY, -36, "API key is not one the verifier expects")  \
+  X(ERR_WEBHOOK_NO_SIGNATURE, -37, "X-Signature header is missing")         \
+  X(ERR_WEBHOOK_BAD_SIGNATURE, -38, "X-Signature is not 40 hex digits")     \
+  X(ERR_WEBHOOK_WRONG_SIGNATURE, -39, "X-Signature does not match the body") \
+  X(ERR_BODY_TOO_LARGE,  -40, "request body is larger than the limit")      \
+  X(ERR_TOO_MANY_EVENTS, -41, "body holds more events than the limit")      \
+  X(ERR_UNKNOWN_TYPE,    -42, "event type is not one Segment sends")        \
+  X(ERR_MISSING_IDENTITY, -43, "event has neither userId nor anonymousId") \
+  X(ERR_KEY_UNREADABLE,  -44, "private key cannot be read (file or PEM)")  \
+  X(ERR_KEY_NOT_PRIVATE, -45, "a public key was given, a private key is needed") \
+  X(ERR_KEY_NOT_RSA,     -46, "the private key is not an RSA key")         \
+  X(ERR_KEY_TOO_SMALL,   -47, "the RSA key is shorter than 2048 bits")     \
+  X(ERR_OAUTH_INVALID_CLIENT, -48, "OAuth app, key ID or key refused (invalid_client)") \
+  X(ERR_OAUTH_INVALID_SCOPE, -49, "OAuth scope refused (invalid_scope)")   \
+  X(ERR_OAUTH_RESPONSE,  -50, "OAuth token response is malformed")     \
+  X(ERR_NOT_FOUND,       -51, "no such profile or resource (HTTP 404)") \
+  X(ERR_BAD_RESPONSE,    -52, "response is truncated, not JSON, or of the wrong shape")
 
 typedef enum segb_err_t {
 #define SEGB__ERR_ENUM(name, value, desc) SEGB_##name = value,

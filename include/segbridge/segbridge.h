@@ -14,5 +14,7 @@
 #include <segbridge/json.h>
 #include <segbridge/message.h>
 #include <segbridge/client.h>
+#include <segbridge/api.h>
+#include <segbridge/webhook.h>
 
 #endif /* SEGBRIDGE_SEGBRIDGE_H */

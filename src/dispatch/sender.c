@@ -62,22 +62,30 @@ static void finish(sbi_sender *s, sbi_queue *q, size_t n, int err,
     s->outcome(s->outcome_ctx, sbi_queue_pop(q), err, errstr);
 }
 
-/* One request for the batch. The Authorization line lives in a buffer that
- * is wiped as soon as the request is done. */
-static void send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
-                      int64_t timeout_ms) {
+/* One request for the batch, or none when the auth provider has no
+ * credentials to give: its error comes back, the detail in the thread's
+ * error. *@sent_ms gets the time the request left, credentials in hand.
+ * The Authorization line lives in a buffer that is wiped as soon as the
+ * request is done. */
+static int send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
+                     int64_t timeout_ms, int64_t *sent_ms) {
   sbi_http_request req;
   char retry_header[48];
   segb_message_t *m;
   size_t i;
+  int rc;
 
   memset(&req, 0, sizeof req);
   req.method = "POST";
   req.url = s->url;
   req.headers[req.header_count++] = "Content-Type: application/json";
   sbi_buf_clear(&s->auth_header);
-  if (s->auth->header(s->auth, &s->auth_header) == SEGB_OK &&
-      s->auth_header.len > 0)
+  rc = s->auth->header(s->auth, &s->auth_header);
+  if (rc != SEGB_OK) {
+    sbi_secret_wipe(s->auth_header.data, s->auth_header.len);
+    return rc;
+  }
+  if (s->auth_header.len > 0)
     req.headers[req.header_count++] = s->auth_header.data;
   if (retry_count > 0) {
     snprintf(retry_header, sizeof retry_header, "X-Retry-Count: %d",
@@ -87,18 +95,33 @@ static void send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
   req.body = s->body.data;
   req.body_len = s->body.len;
   req.timeout_ms = timeout_ms;
+  *sent_ms = sbi_clock_mono_ms();
   s->transport->send(s->transport, &req, &s->resp);
   sbi_secret_wipe(s->auth_header.data, s->auth_header.len);
   for (i = 0, m = q->head; i < n; i++, m = m->next) {
     m->attempts++;
     m->http_status = s->resp.status;
   }
+  return SEGB_OK;
+}
+
+/* The credentials could not be had for a passing reason (the credential
+ * server is unreachable or busy): wait as it asked, or back off. */
+static sbi_verdict auth_retry(const sbi_sender *s, int64_t *wait) {
+  int64_t asked =
+      s->auth->retry_wait_ms != NULL ? s->auth->retry_wait_ms(s->auth) : -1;
+
+  if (asked < 0)
+    return SBI_VERDICT_RETRY;
+  *wait = asked < s->limits.after_max_ms ? asked : s->limits.after_max_ms;
+  return SBI_VERDICT_RETRY_AFTER;
 }
 
 static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
                       int64_t deadline) {
   char advice[512], now_text[SBI_ISO_MS_LEN + 1];
-  int counted = 0, requests = 0;
+  /* requests counts attempts, sent the requests that went out */
+  int counted = 0, requests = 0, sent = 0, refreshed = 0;
   int64_t first_failure = -1;
   size_t sent_at_at;
 
@@ -107,30 +130,53 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
     return SEGB_OK;
   }
   for (;;) {
-    int64_t now = sbi_clock_mono_ms(), wait = 0;
+    int64_t now = sbi_clock_mono_ms(), wait = 0, sent_ms = 0;
     sbi_verdict verdict;
+    int rc;
 
     if (deadline >= 0 && now >= deadline)
       return SEGB_ERR_TIMED_OUT;
     /* sentAt says when this attempt left, for Segment's clock-skew fix */
     sbi_time_format_iso_ms(now_text, sbi_clock_now_ms());
     memcpy(s->body.data + sent_at_at, now_text, SBI_ISO_MS_LEN);
-    send_once(s, q, n, requests++, deadline >= 0 ? deadline - now : 0);
-
-    verdict = sbi_retry_classify(&s->resp, sbi_clock_now_ms(),
-                                 s->limits.after_max_ms, &wait);
-    if (verdict == SBI_VERDICT_DELIVERED) {
-      s->last_failure[0] = '\0';
-      finish(s, q, n, SEGB_OK, "");
-      return SEGB_OK;
-    }
-    sbi_advice(advice, sizeof advice, &s->resp, s->url, s->region);
-    snprintf(s->last_failure, sizeof s->last_failure, "%s", advice);
-    if (verdict == SBI_VERDICT_AUTH)
-      s->auth->unauthorized(s->auth);
-    if (verdict == SBI_VERDICT_AUTH || verdict == SBI_VERDICT_REJECTED) {
-      finish(s, q, n, sbi_advice_code(&s->resp), advice);
-      return SEGB_OK;
+    rc = send_once(s, q, n, sent, deadline >= 0 ? deadline - now : 0,
+                   &sent_ms);
+    requests++;
+    if (rc != SEGB_OK) {
+      snprintf(advice, sizeof advice, "%s", segb_last_error_message());
+      snprintf(s->last_failure, sizeof s->last_failure, "%s", advice);
+      /* A configuration error: waiting would not mend it. */
+      if (!sbi_auth_transient(rc)) {
+        finish(s, q, n, rc, advice);
+        return SEGB_OK;
+      }
+      verdict = auth_retry(s, &wait);
+    } else {
+      sent++;
+      verdict = sbi_retry_classify(&s->resp, sbi_clock_now_ms(),
+                                   s->limits.after_max_ms, &wait);
+      if (verdict == SBI_VERDICT_DELIVERED) {
+        s->last_failure[0] = '\0';
+        finish(s, q, n, SEGB_OK, "");
+        return SEGB_OK;
+      }
+      sbi_advice(advice, sizeof advice, &s->resp, s->url, s->region);
+      snprintf(s->last_failure, sizeof s->last_failure, "%s", advice);
+      /* A fetched token may have expired or been revoked: get a fresh one
+       * and resend the same batch, once. */
+      if (verdict == SBI_VERDICT_AUTH && s->auth->refresh != NULL &&
+          !refreshed) {
+        s->auth->refresh(s->auth, sent_ms);
+        refreshed = 1;
+        continue;
+      }
+      /* After a refresh, the refusal is not about the token's age. */
+      if (verdict == SBI_VERDICT_AUTH && !refreshed)
+        s->auth->unauthorized(s->auth);
+      if (verdict == SBI_VERDICT_AUTH || verdict == SBI_VERDICT_REJECTED) {
+        finish(s, q, n, sbi_advice_code(&s->resp), advice);
+        return SEGB_OK;
+      }
     }
     now = sbi_clock_mono_ms();
     if (first_failure < 0)

@@ -1,0 +1,19 @@
+/* What Segment's read APIs say in an error body: the Public API's
+ * {"errors":[{"type","message","data"}]} envelope and the Profile API's
+ * {"error":{"code","message"}}. */
+#ifndef SBI_API_ERRBODY_H
+#define SBI_API_ERRBODY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The first error of either envelope as "type: message" (or just one of
+ * the two), printable and cut to fit @out at a UTF-8 boundary. 1 when
+ * @body is such an envelope, else 0 with @out = "". */
+int sbi_api_error_text(const char *body, size_t len, char *out, size_t size);
+
+/* data.msBeforeNext of the first error of a Public API envelope, as a 429
+ * carries it: 1 and *@ms (>= 0) when present, else 0. */
+int sbi_api_ms_before_next(const char *body, size_t len, int64_t *ms);
+
+#endif

@@ -1,0 +1,191 @@
+/* The request loop of the read APIs: the retry matrix and Retry-After come
+ * from dispatch/retry, 429 waits also from the Public API's own hints. */
+#include "http.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <segbridge/error.h>
+
+#include "api/errbody.h"
+#include "api/ratelimit.h"
+#include "config/props.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/secret.h"
+#include "dispatch/advice.h"
+#include "dispatch/retry.h"
+
+/* Waits the server asks for are not counted as retries; this bounds how
+ * many a call may take anyway, as the sender does for a batch. */
+#define SBI_API_EXTRA_WAITS 20
+
+/* The advice for refused credentials, by API. The Public API's is the
+ * integration guide's wording. */
+static const char *auth_advice(sbi_api api) {
+  switch (api) {
+  case SBI_API_PUBLIC:
+    return "Public API token rejected: check the token type (Public API, "
+           "not Config API) and the region";
+  case SBI_API_PROFILE:
+    return "Profile API token rejected: use the access token of the Unify "
+           "space (Unify settings > API access) and check the region";
+  default:
+    return "write key rejected: copy it again from the source's settings or "
+           "regenerate it, and check the region";
+  }
+}
+
+static const char *status_hint(const sbi_api_call *call, int status) {
+  if (status == 404)
+    return call->missing != NULL ? call->missing : "no such resource";
+  if (status == 429)
+    return "rate limited: reduce the request rate or upgrade the Segment "
+           "plan";
+  if (status >= 500)
+    return "Segment could not serve the request; try again later";
+  if (status >= 300 && status < 400)
+    return "the endpoint redirects: set the API's endpoint to its base URL";
+  return "the request was refused";
+}
+
+void sbi_url_host(const char *url, char *out, size_t size) {
+  const char *start = strstr(url, "://");
+
+  start = start != NULL ? start + 3 : url;
+  snprintf(out, size, "%.*s", (int)strcspn(start, "/?#"), start);
+}
+
+/* The server's explanation: the envelope's message, else a printable
+ * excerpt of the body. */
+static void server_says(const sbi_http_response *resp, char *out,
+                        size_t size) {
+  size_t i, n = 0;
+
+  if (sbi_api_error_text(resp->body.data, resp->body.len, out, size))
+    return;
+  for (i = 0; i < resp->body.len && n + 1 < size && n < 160; i++) {
+    unsigned char c = (unsigned char)resp->body.data[i];
+    out[n++] = c >= 0x20 && c < 0x7F ? (char)c : ' ';
+  }
+  out[n] = '\0';
+}
+
+/* Record the error @call ended in; @requests > 0 when retries ran out
+ * after that many requests. */
+static int fail(const sbi_api_http *h, const sbi_api_call *call,
+                int requests) {
+  const sbi_http_response *resp = &h->resp;
+  char host[128], says[192], gave_up[48], transport[384];
+  int status = resp->status;
+  int code = status == 404 ? SEGB_ERR_NOT_FOUND : sbi_advice_code(resp);
+
+  gave_up[0] = '\0';
+  if (requests > 0)
+    snprintf(gave_up, sizeof gave_up, "gave up after %d request%s: ",
+             requests, requests == 1 ? "" : "s");
+  if (resp->error != SEGB_OK) {
+    /* region only matters for HTTP statuses, which this is not */
+    sbi_advice(transport, sizeof transport, resp, call->url, SBI_REGION_US);
+    return sbi_error(code, "%s%s", gave_up, transport);
+  }
+  sbi_url_host(call->url, host, sizeof host);
+  server_says(resp, says, sizeof says);
+  if (status == 401 || status == 403)
+    return sbi_error(code, "%s%s (%s answered HTTP %d%s%s)", gave_up,
+                     auth_advice(call->api), host, status, says[0] ? ": " : "",
+                     says);
+  return sbi_error(code, "%s%s answered HTTP %d%s%s%s: %s", gave_up, host,
+                   status, says[0] ? " (" : "", says, says[0] ? ")" : "",
+                   status_hint(call, status));
+}
+
+/* One request. Without its credentials it is not sent at all: the
+ * server's 401 would blame the token for what went wrong here. */
+static int send_once(sbi_api_http *h, const sbi_api_call *call) {
+  sbi_http_request req;
+  int rc;
+
+  memset(&req, 0, sizeof req);
+  req.method = call->method;
+  req.url = call->url;
+  req.headers[req.header_count++] = "Accept: application/json";
+  if (call->body != NULL) {
+    req.headers[req.header_count++] = "Content-Type: application/json";
+    req.body = call->body;
+    req.body_len = call->body_len;
+  }
+  sbi_buf_clear(&h->auth_header);
+  rc = call->auth->header(call->auth, &h->auth_header);
+  if (rc != SEGB_OK)
+    return sbi_error(rc, "could not build the Authorization header");
+  if (h->auth_header.len > 0)
+    req.headers[req.header_count++] = h->auth_header.data;
+  h->transport->send(h->transport, &req, &h->resp);
+  sbi_secret_wipe(h->auth_header.data, h->auth_header.len);
+  return SEGB_OK;
+}
+
+/* The retry matrix, plus the Public API's own wait hints on a 429 that
+ * has no Retry-After. */
+static sbi_verdict classify(const sbi_api_http *h, int64_t *wait) {
+  int64_t now = sbi_clock_now_ms();
+  sbi_verdict v =
+      sbi_retry_classify(&h->resp, now, h->limits.after_max_ms, wait);
+
+  if (v == SBI_VERDICT_RETRY && h->resp.status == 429 &&
+      sbi_api_server_wait(&h->resp, now, wait)) {
+    if (*wait > h->limits.after_max_ms)
+      *wait = h->limits.after_max_ms;
+    v = SBI_VERDICT_RETRY_AFTER;
+  }
+  return v;
+}
+
+int sbi_api_perform(sbi_api_http *h, const sbi_api_call *call) {
+  int counted = 0, requests = 0;
+  int64_t first_failure = -1;
+
+  for (;;) {
+    int64_t now, wait = 0;
+    sbi_verdict v;
+    int rc = send_once(h, call);
+
+    if (rc != SEGB_OK)
+      return rc;
+    requests++;
+    v = classify(h, &wait);
+    if (v == SBI_VERDICT_DELIVERED)
+      return SEGB_OK;
+    if (v == SBI_VERDICT_AUTH)
+      call->auth->unauthorized(call->auth);
+    if (v == SBI_VERDICT_AUTH || v == SBI_VERDICT_REJECTED)
+      return fail(h, call, 0);
+    now = sbi_clock_mono_ms();
+    if (first_failure < 0)
+      first_failure = now;
+    if (v == SBI_VERDICT_RETRY)
+      wait = sbi_backoff_ms(++counted, h->limits.backoff_initial_ms,
+                            h->limits.backoff_max_ms);
+    if (counted > h->limits.max_retries ||
+        requests > h->limits.max_retries + SBI_API_EXTRA_WAITS ||
+        now + wait - first_failure > h->limits.total_timeout_ms)
+      return fail(h, call, requests);
+    sbi_sleep_ms(wait);
+  }
+}
+
+void sbi_api_limits_from(const segb_config_t *conf, sbi_api_limits *out) {
+  out->max_retries = (int)sbi_conf_int(conf, SBI_PROP_RETRY_MAX_ATTEMPTS);
+  out->backoff_initial_ms =
+      sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_INITIAL_MS);
+  out->backoff_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_MAX_MS);
+  out->total_timeout_ms = sbi_conf_int(conf, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS);
+  out->after_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_AFTER_MAX_MS);
+}
+
+void sbi_api_http_free(sbi_api_http *h) {
+  sbi_secret_wipe(h->auth_header.data, h->auth_header.cap);
+  sbi_buf_free(&h->auth_header);
+  sbi_http_response_free(&h->resp);
+}

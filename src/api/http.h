@@ -1,0 +1,52 @@
+/* One call to a Segment API from the readers (and Test Connection): the
+ * request, its retries and waits, and the error it ends in, explained. */
+#ifndef SBI_API_HTTP_H
+#define SBI_API_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/auth.h"
+#include "config/region.h"
+#include "transport/transport.h"
+
+typedef struct sbi_api_limits {
+  int max_retries;          /* counted retries after the first request */
+  int64_t backoff_initial_ms;
+  int64_t backoff_max_ms;
+  int64_t total_timeout_ms; /* from the first failure */
+  int64_t after_max_ms;     /* cap on one wait the server asks for */
+} sbi_api_limits;
+
+typedef struct sbi_api_http {
+  sbi_transport *transport; /* borrowed */
+  sbi_api_limits limits;
+  sbi_buf auth_header;      /* wiped after each request */
+  sbi_http_response resp;   /* the last answer */
+} sbi_api_http;
+
+typedef struct sbi_api_call {
+  sbi_api api;          /* whose credentials a 401 blames */
+  sbi_auth *auth;       /* borrowed */
+  const char *method;   /* "GET" or "POST" */
+  const char *url;
+  const char *body;     /* JSON, or NULL for none */
+  size_t body_len;
+  const char *missing;  /* what a 404 means: "no profile ... in space ..." */
+} sbi_api_call;
+
+/* Perform @call until it gets a 2xx (SEGB_OK; h->resp holds the answer)
+ * or an answer retrying cannot change, or the limits run out: then the
+ * error code, with the host, status, the server's message and what to do
+ * in the thread's detail. 404 is SEGB_ERR_NOT_FOUND. */
+int sbi_api_perform(sbi_api_http *h, const sbi_api_call *call);
+
+/* The host[:port] of @url, for messages: never the path or query. */
+void sbi_url_host(const char *url, char *out, size_t size);
+
+/* The limits from retry.* of @conf. */
+void sbi_api_limits_from(const segb_config_t *conf, sbi_api_limits *out);
+
+void sbi_api_http_free(sbi_api_http *h);
+
+#endif

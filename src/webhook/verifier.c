@@ -1,0 +1,132 @@
+/* The verifier object: its credentials and its limits. */
+#include "webhook_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/secret.h"
+
+static const sbi_webhook_limits defaults = {SBI_WEBHOOK_DEFAULT_BODY_BYTES,
+                                            SBI_WEBHOOK_DEFAULT_EVENTS,
+                                            SBI_WEBHOOK_DEFAULT_DEPTH, 1};
+
+segb_webhook_t *segb_webhook_new(void) {
+  segb_webhook_t *wh = calloc(1, sizeof *wh);
+
+  if (wh == NULL) {
+    sbi_error(SEGB_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  wh->limits = defaults;
+  return wh;
+}
+
+static void wipe_all(sbi_credential *c, size_t n) {
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    sbi_secret_wipe(c[i].bytes, c[i].len);
+    free(c[i].bytes);
+  }
+}
+
+void segb_webhook_destroy(segb_webhook_t *wh) {
+  if (wh == NULL)
+    return;
+  wipe_all(wh->keys, wh->n_keys);
+  wipe_all(wh->secrets, wh->n_secrets);
+  free(wh);
+}
+
+/* @what names the kind of credential in errors; the value never appears. */
+static int add(sbi_credential *set, size_t *n, const char *value,
+               const char *what) {
+  size_t len;
+  char *copy;
+
+  if (value == NULL || value[0] == '\0')
+    return sbi_error(SEGB_ERR_INVALID_ARG, "the %s is empty", what);
+  if (*n == SEGB_WEBHOOK_MAX_CREDENTIALS)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "a verifier holds at most %d %ss",
+                     SEGB_WEBHOOK_MAX_CREDENTIALS, what);
+  len = strlen(value);
+  if (len > SBI_WEBHOOK_CREDENTIAL_MAX)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "the %s is over %d bytes", what,
+                     SBI_WEBHOOK_CREDENTIAL_MAX);
+  copy = malloc(len + 1);
+  if (copy == NULL)
+    return sbi_error(SEGB_ERR_NOMEM, "out of memory");
+  memcpy(copy, value, len + 1);
+  set[*n].bytes = copy;
+  set[*n].len = len;
+  (*n)++;
+  return SEGB_OK;
+}
+
+int segb_webhook_add_api_key(segb_webhook_t *wh, const char *api_key) {
+  if (wh == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "the verifier is NULL");
+  /* "key:" splits at the first colon, so a key with one could never match. */
+  if (api_key != NULL && strchr(api_key, ':') != NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "an API key cannot contain ':'");
+  return add(wh->keys, &wh->n_keys, api_key, "API key");
+}
+
+int segb_webhook_add_secret(segb_webhook_t *wh, const char *secret) {
+  if (wh == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "the verifier is NULL");
+  return add(wh->secrets, &wh->n_secrets, secret, "secret");
+}
+
+int segb_webhook_set_option(segb_webhook_t *wh, int option, size_t value) {
+  if (wh == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "the verifier is NULL");
+  switch (option) {
+  case SEGB_WEBHOOK_MAX_BODY_BYTES:
+  case SEGB_WEBHOOK_MAX_EVENTS:
+    if (value == 0)
+      return sbi_error(SEGB_ERR_INVALID_VALUE, "a limit cannot be 0");
+    if (option == SEGB_WEBHOOK_MAX_BODY_BYTES)
+      wh->limits.max_body = value;
+    else
+      wh->limits.max_events = value;
+    return SEGB_OK;
+  case SEGB_WEBHOOK_MAX_DEPTH:
+    if (value == 0 || value > SBI_WEBHOOK_DEPTH_CAP)
+      return sbi_error(SEGB_ERR_INVALID_VALUE, "the depth limit must be 1..%d",
+                       SBI_WEBHOOK_DEPTH_CAP);
+    wh->limits.max_depth = (unsigned)value;
+    return SEGB_OK;
+  case SEGB_WEBHOOK_SIGNED_FIRST_EVENT:
+    if (value > 1)
+      return sbi_error(SEGB_ERR_INVALID_VALUE,
+                       "signed-first-event is 0 or 1, not %zu", value);
+    wh->limits.signed_first_event = (int)value;
+    return SEGB_OK;
+  default:
+    return sbi_error(SEGB_ERR_UNKNOWN_OPTION, "no webhook option %d", option);
+  }
+}
+
+size_t segb_webhook_option(const segb_webhook_t *wh, int option) {
+  sbi_webhook_limits l;
+
+  sbi_webhook_limits_of(wh, &l);
+  switch (option) {
+  case SEGB_WEBHOOK_MAX_BODY_BYTES:
+    return l.max_body;
+  case SEGB_WEBHOOK_MAX_DEPTH:
+    return l.max_depth;
+  case SEGB_WEBHOOK_MAX_EVENTS:
+    return l.max_events;
+  case SEGB_WEBHOOK_SIGNED_FIRST_EVENT:
+    return (size_t)l.signed_first_event;
+  default:
+    return 0;
+  }
+}
+
+void sbi_webhook_limits_of(const segb_webhook_t *wh, sbi_webhook_limits *out) {
+  *out = wh != NULL ? wh->limits : defaults;
+}

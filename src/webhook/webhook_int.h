@@ -1,0 +1,62 @@
+/* The webhook helper's internals: the verifier and what its checks share.
+ * webhook/ depends on core/ only (DESIGN.md §1). */
+#ifndef SBI_WEBHOOK_INT_H
+#define SBI_WEBHOOK_INT_H
+
+#include <segbridge/webhook.h>
+
+#include <stddef.h>
+
+#define SBI_WEBHOOK_DEFAULT_BODY_BYTES ((size_t)4 * 1024 * 1024)
+#define SBI_WEBHOOK_DEFAULT_DEPTH 64
+#define SBI_WEBHOOK_DEFAULT_EVENTS 4000
+/* The JSON writer behind segb_json_text() recurses once per level, so the
+ * depth is capped well inside any thread's stack. */
+#define SBI_WEBHOOK_DEPTH_CAP 256
+/* Longest key or secret accepted, in bytes. */
+#define SBI_WEBHOOK_CREDENTIAL_MAX 4096
+
+/* A key or secret: heap bytes, wiped before they are freed. */
+typedef struct sbi_credential {
+  char *bytes;
+  size_t len;
+} sbi_credential;
+
+typedef struct sbi_webhook_limits {
+  size_t max_body;
+  size_t max_events;
+  unsigned max_depth;
+  int signed_first_event;
+} sbi_webhook_limits;
+
+struct segb_webhook_s {
+  sbi_webhook_limits limits;
+  sbi_credential keys[SEGB_WEBHOOK_MAX_CREDENTIALS];
+  size_t n_keys;
+  sbi_credential secrets[SEGB_WEBHOOK_MAX_CREDENTIALS];
+  size_t n_secrets;
+};
+
+/* The limits of @wh, or the defaults when it is NULL. */
+void sbi_webhook_limits_of(const segb_webhook_t *wh, sbi_webhook_limits *out);
+
+/* The Authorization check: SEGB_OK when @header is Basic credentials
+ * "<key>:" for one of @keys. */
+int sbi_webhook_check_basic(const sbi_credential *keys, size_t n_keys,
+                            const char *header);
+
+/* The X-Signature check: SEGB_OK when @header is the hex HMAC-SHA1, under
+ * one of @secrets, of the whole body or (with @first_event) of the first
+ * element of a batch body. */
+int sbi_webhook_check_signature(const sbi_credential *secrets, size_t n_secrets,
+                                const char *header, const char *body,
+                                size_t len, int first_event);
+
+/* Where the first element of a batch body (a JSON array, or an object with
+ * a "batch" array) lies: 1 with *@start and *@end set, 0 when @body is not
+ * such a batch or the array is empty. A lexical scan, with no allocation and
+ * no recursion; it does not validate the JSON. */
+int sbi_webhook_first_element(const char *body, size_t len, size_t *start,
+                              size_t *end);
+
+#endif

@@ -1,0 +1,621 @@
+/* The Public API and Profile API readers and Test Connection end to end:
+ * real libcurl against the mock on loopback, through the public API only
+ * (plus the mock's own API). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <segbridge/segbridge.h>
+
+#include "mock.h"
+
+#define API_TOKEN "pub-token"
+#define PROFILE_TOKEN "profile-token"
+#define WRITE_KEY "abc123"
+#define SPACE "spa_test"
+
+/* The mock's profile whose identifier needs every kind of escape. */
+#define TRICKY_ID "user_id:jane doe/\xc3\xbc+1"
+
+typedef struct fixture {
+  sbm_mock *mock;
+  segb_config_t *conf; /* until a reader or the test takes it */
+  segb_reader_t *reader;
+} fixture;
+
+static void set(segb_config_t *conf, const char *name, const char *value) {
+  char err[SEGB_ERRSTR_SIZE];
+  if (segb_config_set(conf, name, value, err, sizeof err) != SEGB_OK)
+    fail_msg("%s: %s", name, err);
+}
+
+/* A mock with @sources sources and @events events per profile, and a
+ * config pointing every API at it, with fast retries. */
+static void start(fixture *f, int sources, int events) {
+  sbm_options mo;
+  char err[256];
+
+  memset(f, 0, sizeof *f);
+  memset(&mo, 0, sizeof mo);
+  mo.quiet = 1;
+  mo.write_key = WRITE_KEY;
+  mo.api_token = API_TOKEN;
+  mo.profile_token = PROFILE_TOKEN;
+  mo.space_id = SPACE;
+  mo.api_sources = sources;
+  mo.profile_events = events;
+  f->mock = sbm_start(&mo, err, sizeof err);
+  if (f->mock == NULL)
+    fail_msg("mock: %s", err);
+  f->conf = segb_config_new();
+  set(f->conf, "public_api.token", API_TOKEN);
+  set(f->conf, "profile_api.token", PROFILE_TOKEN);
+  set(f->conf, "profile_api.space_id", SPACE);
+  set(f->conf, "public_api.endpoint", sbm_url(f->mock));
+  set(f->conf, "profile_api.endpoint", sbm_url(f->mock));
+  set(f->conf, "endpoint", sbm_url(f->mock));
+  set(f->conf, "write_key", WRITE_KEY);
+  set(f->conf, "retry.backoff_initial_ms", "10");
+  set(f->conf, "retry.backoff_max_ms", "50");
+  set(f->conf, "http.timeout_ms", "5000");
+}
+
+static void open_reader(fixture *f) {
+  char err[SEGB_ERRSTR_SIZE];
+  f->reader = segb_reader_new(f->conf, err, sizeof err);
+  if (f->reader == NULL)
+    fail_msg("reader: %s", err);
+  f->conf = NULL;
+}
+
+static void finish(fixture *f) {
+  segb_reader_destroy(f->reader);
+  segb_config_destroy(f->conf);
+  sbm_stop(f->mock);
+}
+
+static sbm_stats stats(fixture *f) {
+  sbm_stats st;
+  sbm_get_stats(f->mock, &st);
+  return st;
+}
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int contains(const char *s, const char *part) {
+  if (strstr(s, part) != NULL)
+    return 1;
+  print_error("\"%s\" does not contain \"%s\"\n", s, part);
+  return 0;
+}
+
+/* ---- Public API -------------------------------------------------------- */
+
+static void test_sources_every_page_once(void **state) {
+  fixture f;
+  segb_pager_t *p;
+  segb_result_t *page;
+  int seen[24] = {0}, pages = 0, total = 0, i;
+  (void)state;
+  start(&f, 23, 0);
+  open_reader(&f);
+  assert_int_equal(segb_sources_pager(f.reader, 5, &p), SEGB_OK);
+  for (;;) {
+    const segb_json_t *list;
+    size_t n, k;
+    assert_int_equal(segb_pager_next(p, &page), SEGB_OK);
+    if (page == NULL)
+      break;
+    list = segb_result_data(page);
+    n = segb_json_count(list);
+    /* every page but the last is full; none is larger */
+    assert_int_equal(n, pages < 4 ? 5 : 3);
+    for (k = 0; k < n; k++) {
+      int id = 0;
+      assert_int_equal(sscanf(segb_json_get_string(segb_json_at(list, k),
+                                                   "id"),
+                              "src_%d", &id),
+                       1);
+      assert_true(id >= 1 && id <= 23);
+      assert_int_equal(id, total + 1); /* in order */
+      seen[id]++;
+      total++;
+    }
+    pages++;
+    segb_result_destroy(page);
+  }
+  segb_pager_destroy(p);
+  assert_int_equal(pages, 5);
+  for (i = 1; i <= 23; i++)
+    assert_int_equal(seen[i], 1);
+  assert_int_equal(stats(&f).requests, 5); /* one request per page */
+  finish(&f);
+}
+
+static void test_sources_by_hand(void **state) {
+  fixture f;
+  segb_result_t *res, *res2;
+  const char *cursor;
+  (void)state;
+  start(&f, 7, 0);
+  open_reader(&f);
+  assert_int_equal(segb_sources_list(f.reader, 2, NULL, &res), SEGB_OK);
+  cursor = segb_result_next_cursor(res);
+  assert_non_null(cursor);
+  assert_int_equal(cursor[0], '+'); /* the mock's cursors need escaping */
+  /* the cursor works: the mock decodes it only if it was encoded */
+  assert_int_equal(segb_sources_list(f.reader, 2, cursor, &res2), SEGB_OK);
+  assert_string_equal(
+      segb_json_get_string(segb_result_data(res2), "0.id"), "src_003");
+  assert_int_equal(
+      segb_json_get_string(segb_result_json(res2), "data.pagination.next")[0],
+      '+');
+  segb_result_destroy(res);
+  segb_result_destroy(res2);
+
+  /* the default page takes everything */
+  assert_int_equal(segb_sources_list(f.reader, 0, NULL, &res), SEGB_OK);
+  assert_int_equal(segb_json_count(segb_result_data(res)), 7);
+  assert_null(segb_result_next_cursor(res));
+  segb_result_destroy(res);
+
+  assert_int_equal(segb_source_get(f.reader, "src_007", &res), SEGB_OK);
+  assert_string_equal(segb_json_get_string(segb_result_data(res), "name"),
+                      "Source 7");
+  segb_result_destroy(res);
+  assert_int_equal(segb_source_get(f.reader, "src_008", &res),
+                   SEGB_ERR_NOT_FOUND);
+  assert_null(res);
+  assert_true(contains(segb_last_error_message(), "no source src_008"));
+  finish(&f);
+}
+
+static void test_workspace_and_bad_token(void **state) {
+  fixture f;
+  segb_result_t *res;
+  (void)state;
+  start(&f, 0, 0);
+  set(f.conf, "public_api.token", "a-config-api-token");
+  open_reader(&f);
+  assert_int_equal(segb_workspace_get(f.reader, &res), SEGB_ERR_AUTH);
+  assert_true(contains(segb_last_error_message(),
+                       "Public API token rejected: check the token type "
+                       "(Public API, not Config API) and the region"));
+  assert_true(contains(segb_last_error_message(), "invalid token"));
+  assert_null(strstr(segb_last_error_message(), "a-config-api-token"));
+  assert_int_equal(stats(&f).requests, 1); /* not retried */
+  segb_reader_destroy(f.reader);
+  f.reader = NULL;
+
+  f.conf = segb_config_new();
+  set(f.conf, "public_api.token", API_TOKEN);
+  set(f.conf, "public_api.endpoint", sbm_url(f.mock));
+  open_reader(&f);
+  assert_int_equal(segb_workspace_get(f.reader, &res), SEGB_OK);
+  assert_string_equal(segb_json_get_string(segb_result_data(res), "name"),
+                      "Mock Workspace");
+  segb_result_destroy(res);
+  finish(&f);
+}
+
+static void test_broken_responses(void **state) {
+  fixture f;
+  segb_result_t *res;
+  (void)state;
+  start(&f, 1, 0);
+  open_reader(&f);
+  assert_int_equal(segb_source_get(f.reader, "src_truncated", &res),
+                   SEGB_ERR_BAD_RESPONSE);
+  assert_null(res);
+  assert_true(contains(segb_last_error_message(), "truncated"));
+  assert_true(contains(segb_last_error_message(), "127.0.0.1"));
+  assert_int_equal(segb_source_get(f.reader, "src_malformed", &res),
+                   SEGB_ERR_BAD_RESPONSE);
+  assert_true(contains(segb_last_error_message(), "not valid JSON"));
+  finish(&f);
+}
+
+/* ---- rate limits -------------------------------------------------------- */
+
+static void test_429_ms_before_next(void **state) {
+  fixture f;
+  segb_result_t *res;
+  int64_t t0;
+  (void)state;
+  start(&f, 1, 0);
+  set(f.conf, "retry.max_attempts", "0"); /* the waits are not retries */
+  open_reader(&f);
+  sbm_api_throttle(f.mock, 2, 200);
+  t0 = now_ms();
+  assert_int_equal(segb_workspace_get(f.reader, &res), SEGB_OK);
+  assert_true(now_ms() - t0 >= 400);
+  segb_result_destroy(res);
+  assert_int_equal(stats(&f).faults, 2);
+  assert_int_equal(stats(&f).requests, 3);
+  finish(&f);
+}
+
+static void test_429_retry_after(void **state) {
+  fixture f;
+  segb_result_t *res;
+  int64_t t0;
+  (void)state;
+  start(&f, 1, 0);
+  open_reader(&f);
+  sbm_script(f.mock, SBM_FAULT_429, 1, 1); /* Retry-After: 1 */
+  t0 = now_ms();
+  assert_int_equal(segb_source_get(f.reader, "src_001", &res), SEGB_OK);
+  assert_true(now_ms() - t0 >= 1000);
+  segb_result_destroy(res);
+  finish(&f);
+}
+
+static void test_429_profile_backoff(void **state) {
+  fixture f;
+  segb_result_t *res;
+  (void)state;
+  start(&f, 1, 3);
+  open_reader(&f);
+  sbm_api_throttle(f.mock, 2, 0); /* the Profile API's 429 says no wait */
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_EVENTS,
+                                    "user_id:u-1", NULL, NULL, &res),
+                   SEGB_OK);
+  assert_int_equal(segb_json_count(segb_result_data(res)), 3);
+  segb_result_destroy(res);
+  assert_int_equal(stats(&f).requests, 3);
+  finish(&f);
+}
+
+static void test_429_budget_runs_out(void **state) {
+  fixture f;
+  segb_result_t *res;
+  int64_t t0;
+  (void)state;
+  start(&f, 1, 0);
+  set(f.conf, "retry.total_timeout_ms", "300");
+  open_reader(&f);
+  sbm_api_throttle(f.mock, 10, 200);
+  t0 = now_ms();
+  assert_int_equal(segb_workspace_get(f.reader, &res), SEGB_ERR_RATE_LIMITED);
+  assert_true(now_ms() - t0 < 2000);
+  assert_true(contains(segb_last_error_message(), "Too many requests"));
+  finish(&f);
+}
+
+/* ---- Profile API -------------------------------------------------------- */
+
+static void test_profile_identifiers_escaped(void **state) {
+  static const char *const ids[] = {TRICKY_ID, "email:jane+test@example.com",
+                                    "phone_number:+15555550123"};
+  fixture f;
+  segb_result_t *res;
+  char *path;
+  size_t i;
+  (void)state;
+  start(&f, 1, 0);
+  open_reader(&f);
+  /* The mock decodes each raw path segment strictly and answers 400 for
+   * a space, a non-ASCII byte or a raw '+': finding the profile proves
+   * the escaping. */
+  for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+    assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS, ids[i],
+                                      NULL, NULL, &res),
+                     SEGB_OK);
+    assert_string_equal(segb_json_get_string(segb_result_data(res), "name"),
+                        "J\xc3\xbcrgen Test");
+    segb_result_destroy(res);
+  }
+  /* libmicrohttpd's decoded path shows the slash came through as data */
+  path = sbm_request_path(f.mock, 0);
+  assert_string_equal(path, "/v1/spaces/" SPACE "/collections/users/"
+                            "profiles/" TRICKY_ID "/traits");
+  free(path);
+  assert_int_equal(stats(&f).rejected, 0);
+  finish(&f);
+}
+
+static void test_profile_not_found(void **state) {
+  fixture f;
+  segb_result_t *res;
+  (void)state;
+  start(&f, 1, 0);
+  open_reader(&f);
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_METADATA,
+                                    "user_id:nobody", NULL, NULL, &res),
+                   SEGB_ERR_NOT_FOUND);
+  assert_null(res);
+  assert_true(contains(segb_last_error_message(),
+                       "no profile user_id:nobody in space " SPACE));
+  assert_true(contains(segb_last_error_message(), "Profile was not found."));
+  /* ids are case-sensitive, as Segment's are */
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_METADATA,
+                                    "email:Jane@example.com", NULL, NULL,
+                                    &res),
+                   SEGB_ERR_NOT_FOUND);
+  finish(&f);
+}
+
+static void test_profile_events_every_page_once(void **state) {
+  static const char *const params[] = {"limit", "7", NULL};
+  fixture f;
+  segb_pager_t *p;
+  segb_result_t *page;
+  int pages = 0, total = 0;
+  (void)state;
+  start(&f, 1, 30);
+  open_reader(&f);
+  assert_int_equal(segb_profile_pager(f.reader, SEGB_PROFILE_EVENTS,
+                                      "user_id:u-1", params, &p),
+                   SEGB_OK);
+  for (;;) {
+    const segb_json_t *list;
+    size_t n, k;
+    assert_int_equal(segb_pager_next(p, &page), SEGB_OK);
+    if (page == NULL)
+      break;
+    list = segb_result_data(page);
+    n = segb_json_count(list);
+    assert_int_equal(n, pages < 4 ? 7 : 2);
+    for (k = 0; k < n; k++) {
+      char want[48];
+      snprintf(want, sizeof want, "msg-user_id:u-1-%d", total++);
+      assert_string_equal(
+          segb_json_get_string(segb_json_at(list, k), "message_id"), want);
+    }
+    pages++;
+    segb_result_destroy(page);
+  }
+  segb_pager_destroy(p);
+  assert_int_equal(pages, 5);
+  assert_int_equal(total, 30);
+  assert_int_equal(stats(&f).requests, 5);
+  finish(&f);
+}
+
+static void test_profile_traits_pages_and_include(void **state) {
+  static const char *const include[] = {"include", "plan,score", NULL};
+  fixture f;
+  segb_pager_t *p;
+  segb_result_t *page;
+  size_t traits = 0;
+  int pages = 0;
+  (void)state;
+  start(&f, 1, 0);
+  open_reader(&f);
+  /* 12 traits at the default 10 per page */
+  assert_int_equal(segb_profile_pager(f.reader, SEGB_PROFILE_TRAITS,
+                                      "email:jane@example.com", NULL, &p),
+                   SEGB_OK);
+  while (segb_pager_next(p, &page) == SEGB_OK && page != NULL) {
+    traits += segb_json_count(segb_result_data(page));
+    pages++;
+    segb_result_destroy(page);
+  }
+  segb_pager_destroy(p);
+  assert_int_equal(pages, 2);
+  assert_int_equal(traits, 12);
+
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS,
+                                    "user_id:u-1", include, NULL, &page),
+                   SEGB_OK);
+  assert_int_equal(segb_json_count(segb_result_data(page)), 2);
+  assert_string_equal(segb_json_get_string(segb_result_data(page), "plan"),
+                      "pro");
+  segb_result_destroy(page);
+  finish(&f);
+}
+
+static void test_profile_ids_metadata_accounts(void **state) {
+  fixture f;
+  segb_result_t *res;
+  int64_t employees = 0;
+  (void)state;
+  start(&f, 1, 0);
+  open_reader(&f);
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_EXTERNAL_IDS,
+                                    "anonymous_id:a-1", NULL, NULL, &res),
+                   SEGB_OK);
+  assert_int_equal(segb_json_count(segb_result_data(res)), 3);
+  assert_string_equal(segb_json_get_string(segb_result_data(res), "1.id"),
+                      "jane@example.com");
+  segb_result_destroy(res);
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_METADATA,
+                                    "user_id:u-1", NULL, NULL, &res),
+                   SEGB_OK);
+  assert_string_equal(
+      segb_json_get_string(segb_result_data(res), "last_source_id"),
+      "src_001");
+  segb_result_destroy(res);
+  /* group_id reads from the accounts collection */
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS,
+                                    "group_id:g-1", NULL, NULL, &res),
+                   SEGB_OK);
+  assert_int_equal(
+      segb_json_int64(segb_json_get(segb_result_data(res), "employees"),
+                      &employees),
+      SEGB_OK);
+  assert_int_equal(employees, 120);
+  segb_result_destroy(res);
+  finish(&f);
+}
+
+static void test_profile_bad_token(void **state) {
+  fixture f;
+  segb_result_t *res;
+  (void)state;
+  start(&f, 1, 0);
+  set(f.conf, "profile_api.token", "wrong");
+  open_reader(&f);
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS,
+                                    "user_id:u-1", NULL, NULL, &res),
+                   SEGB_ERR_AUTH);
+  assert_true(contains(segb_last_error_message(),
+                       "Profile API token rejected"));
+  finish(&f);
+}
+
+/* ---- Test Connection ---------------------------------------------------- */
+
+static void test_connection_all_pass(void **state) {
+  fixture f;
+  segb_conntest_t *t;
+  char *msg;
+  int d;
+  (void)state;
+  start(&f, 1, 0);
+  assert_int_equal(segb_test_connection(f.conf, 0, 5000, &t), SEGB_OK);
+  for (d = 0; d < SEGB_CHECK_COUNT; d++) {
+    assert_int_equal(segb_conntest_verdict(t, d), SEGB_VERDICT_PASSED);
+    assert_int_equal(segb_conntest_err(t, d), SEGB_OK);
+  }
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
+                       "track \"Integration Test\" accepted by 127.0.0.1"));
+  assert_true(contains(segb_conntest_advice(t, SEGB_CHECK_SEND), "Debugger"));
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_RECEIVE),
+                       "workspace \"Mock Workspace\""));
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_PROFILES),
+                       "space " SPACE));
+  assert_string_equal(segb_conntest_advice(t, SEGB_CHECK_RECEIVE), "");
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_COUNT), -1);
+  assert_string_equal(segb_conntest_detail(t, -1), "");
+  segb_conntest_destroy(t);
+  segb_conntest_destroy(NULL);
+  assert_int_equal(stats(&f).messages, 1);
+  msg = sbm_message(f.mock, 0);
+  assert_true(contains(msg, "\"event\":\"Integration Test\""));
+  free(msg);
+  finish(&f); /* the config stayed the caller's */
+}
+
+static void test_connection_no_send(void **state) {
+  fixture f;
+  segb_conntest_t *t;
+  (void)state;
+  start(&f, 1, 0);
+  assert_int_equal(segb_test_connection(f.conf, SEGB_TEST_NO_SEND, 5000, &t),
+                   SEGB_OK);
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_SEND),
+                   SEGB_VERDICT_PASSED);
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
+                       "empty batch"));
+  segb_conntest_destroy(t);
+  assert_int_equal(stats(&f).messages, 0); /* nothing was sent */
+  finish(&f);
+}
+
+static void test_connection_failures(void **state) {
+  fixture f;
+  segb_conntest_t *t;
+  (void)state;
+  start(&f, 1, 0);
+  set(f.conf, "write_key", "wrong-key");
+  set(f.conf, "public_api.token", "a-config-api-token");
+  set(f.conf, "profile_api.space_id", "");
+  assert_int_equal(segb_test_connection(f.conf, SEGB_TEST_NO_SEND, 5000, &t),
+                   SEGB_ERR_AUTH);
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_SEND),
+                   SEGB_VERDICT_FAILED);
+  assert_true(contains(segb_conntest_advice(t, SEGB_CHECK_SEND),
+                       "Write key rejected"));
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_RECEIVE),
+                   SEGB_VERDICT_FAILED);
+  assert_int_equal(segb_conntest_err(t, SEGB_CHECK_RECEIVE), SEGB_ERR_AUTH);
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_RECEIVE),
+                       "Public API token rejected: check the token type "
+                       "(Public API, not Config API) and the region"));
+  assert_true(contains(segb_conntest_advice(t, SEGB_CHECK_RECEIVE),
+                       "not a Config API token"));
+  assert_true(contains(segb_conntest_advice(t, SEGB_CHECK_RECEIVE),
+                       "eu1.api.segmentapis.com"));
+  assert_int_equal(segb_conntest_err(t, SEGB_CHECK_PROFILES),
+                   SEGB_ERR_INVALID_VALUE);
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_PROFILES),
+                       "space_id"));
+  assert_null(strstr(segb_conntest_detail(t, SEGB_CHECK_SEND), "wrong-key"));
+  segb_conntest_destroy(t);
+  finish(&f);
+}
+
+static void test_connection_unreachable(void **state) {
+  fixture f;
+  segb_conntest_t *t;
+  char url[64];
+  int rc;
+  (void)state;
+  start(&f, 1, 0);
+  /* the mock's port, once it stopped: nothing listens there */
+  snprintf(url, sizeof url, "%s", sbm_url(f.mock));
+  sbm_stop(f.mock);
+  f.mock = NULL;
+  set(f.conf, "endpoint", url);
+  set(f.conf, "public_api.token", "");
+  set(f.conf, "profile_api.token", "");
+  set(f.conf, "retry.max_attempts", "0");
+  rc = segb_test_connection(f.conf, 0, 3000, &t);
+  assert_int_equal(rc, segb_conntest_err(t, SEGB_CHECK_SEND));
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_SEND),
+                   SEGB_VERDICT_FAILED);
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
+                       "127.0.0.1"));
+  assert_true(contains(segb_conntest_advice(t, SEGB_CHECK_SEND),
+                       "network access"));
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_RECEIVE),
+                   SEGB_VERDICT_SKIPPED);
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_PROFILES),
+                   SEGB_VERDICT_SKIPPED);
+  segb_conntest_destroy(t);
+  finish(&f);
+}
+
+static void test_connection_nothing_configured(void **state) {
+  segb_config_t *conf = segb_config_new();
+  segb_conntest_t *t;
+  int d;
+  (void)state;
+  assert_int_equal(segb_test_connection(conf, 0, 1000, &t),
+                   SEGB_ERR_NO_CREDENTIALS);
+  for (d = 0; d < SEGB_CHECK_COUNT; d++)
+    assert_int_equal(segb_conntest_verdict(t, d), SEGB_VERDICT_SKIPPED);
+  segb_conntest_destroy(t);
+  assert_int_equal(segb_test_connection(conf, 0, 0, &t),
+                   SEGB_ERR_INVALID_ARG);
+  assert_null(t);
+  assert_int_equal(segb_test_connection(NULL, 0, 1000, &t),
+                   SEGB_ERR_INVALID_ARG);
+  segb_config_destroy(conf);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sources_every_page_once),
+      cmocka_unit_test(test_sources_by_hand),
+      cmocka_unit_test(test_workspace_and_bad_token),
+      cmocka_unit_test(test_broken_responses),
+      cmocka_unit_test(test_429_ms_before_next),
+      cmocka_unit_test(test_429_retry_after),
+      cmocka_unit_test(test_429_profile_backoff),
+      cmocka_unit_test(test_429_budget_runs_out),
+      cmocka_unit_test(test_profile_identifiers_escaped),
+      cmocka_unit_test(test_profile_not_found),
+      cmocka_unit_test(test_profile_events_every_page_once),
+      cmocka_unit_test(test_profile_traits_pages_and_include),
+      cmocka_unit_test(test_profile_ids_metadata_accounts),
+      cmocka_unit_test(test_profile_bad_token),
+      cmocka_unit_test(test_connection_all_pass),
+      cmocka_unit_test(test_connection_no_send),
+      cmocka_unit_test(test_connection_failures),
+      cmocka_unit_test(test_connection_unreachable),
+      cmocka_unit_test(test_connection_nothing_configured),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,464 @@
+/* Webhook verification: X-Signature vectors computed independently with the
+ * openssl command line, Basic credentials, rotation, limits, and every way
+ * a request can be refused. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include <segbridge/error.h>
+#include <segbridge/webhook.h>
+
+#include "webhook/webhook_int.h"
+
+#define SECRET "s3cr3t"
+#define NEW_SECRET "new-secret"
+
+/* A single track event, as the Webhooks destination sends it. */
+static const char body1[] =
+    "{\"type\":\"track\",\"userId\":\"u-1\",\"event\":\"Order Completed\","
+    "\"messageId\":\"m-1\",\"timestamp\":\"2024-01-02T03:04:05.678Z\","
+    "\"properties\":{\"plan\":\"pro\",\"revenue\":19.99}}";
+/* printf '%s' "$BODY1" | openssl dgst -sha1 -hmac s3cr3t */
+#define SIG1 "1e43c794b638bc3b5ac6d82b9051f30988cdf927"
+#define SIG1_UPPER "1E43C794B638BC3B5AC6D82B9051F30988CDF927"
+/* printf '%s' "$BODY1" | openssl dgst -sha1 -hmac new-secret */
+#define SIG1_NEW "cd8af8948b37996d229d6e8227b9df538ed7decf"
+
+/* A batch of two, as the Actions webhook sends it: JSON.stringify(array). */
+#define EVENT0 "{\"type\":\"track\",\"userId\":\"u-1\",\"event\":\"A\"}"
+#define EVENT1 "{\"type\":\"identify\",\"anonymousId\":\"a-2\"}"
+static const char body2[] = "[" EVENT0 "," EVENT1 "]";
+/* printf '%s' "$EVENT0" | openssl dgst -sha1 -hmac s3cr3t */
+#define SIG_FIRST "c285ba35ce23dce69c01adc3e473e298bb2ecdda"
+/* printf '%s' "$BODY2" | openssl dgst -sha1 -hmac s3cr3t */
+#define SIG2_WHOLE "84896d689163ac437e9c2beaf87563a422ed06b6"
+/* printf '%s' '' | openssl dgst -sha1 -hmac s3cr3t */
+#define SIG_EMPTY "319e5f42b6b9dc5daa3b1d411df1a3f7c891f358"
+
+/* printf '%s' 'abc123:' | openssl base64, and so on. */
+#define BASIC_ABC "Basic YWJjMTIzOg==" /* abc123: */
+#define BASIC_NEW "Basic bmV3LWtleTo=" /* new-key: */
+#define BASIC_PW "Basic YWJjMTIzOnB3"  /* abc123:pw */
+#define BASIC_NOCOLON "Basic YWJjMTIz" /* abc123 */
+
+static segb_webhook_t *with_secret(const char *secret) {
+  segb_webhook_t *wh = segb_webhook_new();
+
+  assert_non_null(wh);
+  assert_int_equal(segb_webhook_add_secret(wh, secret), SEGB_OK);
+  return wh;
+}
+
+static segb_webhook_t *with_key(const char *key) {
+  segb_webhook_t *wh = segb_webhook_new();
+
+  assert_non_null(wh);
+  assert_int_equal(segb_webhook_add_api_key(wh, key), SEGB_OK);
+  return wh;
+}
+
+static int sig(const segb_webhook_t *wh, const char *signature,
+               const char *body) {
+  return segb_webhook_verify(wh, NULL, signature, body, strlen(body));
+}
+
+/* Neither credential ever shows up in an error message. */
+static void assert_no_secret_in_error(void) {
+  const char *msg = segb_last_error_message();
+
+  assert_null(strstr(msg, SECRET));
+  assert_null(strstr(msg, NEW_SECRET));
+  assert_null(strstr(msg, "abc123"));
+  assert_null(strstr(msg, "YWJjMTIz"));
+}
+
+static void test_signature_vectors(void **state) {
+  segb_webhook_t *wh = with_secret(SECRET);
+  (void)state;
+
+  assert_int_equal(sig(wh, SIG1, body1), SEGB_OK);
+  assert_int_equal(sig(wh, SIG1_UPPER, body1), SEGB_OK);
+  assert_int_equal(sig(wh, "  " SIG1 "\t", body1), SEGB_OK);
+  assert_int_equal(segb_webhook_verify(wh, NULL, SIG_EMPTY, NULL, 0), SEGB_OK);
+  assert_int_equal(segb_webhook_verify(wh, NULL, SIG_EMPTY, "", 0), SEGB_OK);
+  /* Another secret's signature of the same body */
+  assert_int_equal(sig(wh, SIG1_NEW, body1), SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
+  assert_no_secret_in_error();
+  segb_webhook_destroy(wh);
+}
+
+/* Any single bit flipped, in the body or in the signature, is refused. */
+static void test_signature_bit_flips(void **state) {
+  segb_webhook_t *wh = with_secret(SECRET);
+  char body[sizeof body1], hex[] = SIG1;
+  size_t i;
+  int bit;
+  (void)state;
+
+  for (i = 0; i < sizeof body1 - 1; i++) {
+    for (bit = 0; bit < 8; bit++) {
+      memcpy(body, body1, sizeof body1);
+      body[i] = (char)(body[i] ^ (1 << bit));
+      assert_int_equal(
+          segb_webhook_verify(wh, NULL, SIG1, body, sizeof body1 - 1),
+          SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
+    }
+  }
+  for (i = 0; i < sizeof hex - 1; i++) {
+    memcpy(hex, SIG1, sizeof hex);
+    /* '0'<->'1', 'e'<->'d' ...: still a hex digit, one bit apart */
+    hex[i] = (char)(hex[i] ^ 1);
+    if (strchr("0123456789abcdefABCDEF", hex[i]) == NULL)
+      continue;
+    assert_int_equal(sig(wh, hex, body1), SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
+  }
+  /* one byte short of the body */
+  assert_int_equal(segb_webhook_verify(wh, NULL, SIG1, body1, sizeof body1 - 2),
+                   SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
+  segb_webhook_destroy(wh);
+}
+
+static void test_signature_malformed(void **state) {
+  static const char *const malformed[] = {
+      "1e43c794b638bc3b5ac6d82b9051f30988cdf92",   /* 39 digits */
+      "1e43c794b638bc3b5ac6d82b9051f30988cdf9270", /* 41 digits */
+      "1e43c794b638bc3b5ac6d82b9051f30988cdf92g",  /* not hex */
+      "1e43c794b638bc3b5ac6d82b9051f30988cd f927", /* space inside */
+      "sha1=1e43c794b638bc3b5ac6d82b9051f30988cdf927",
+      /* a SHA-256 HMAC's length */
+      "1e43c794b638bc3b5ac6d82b9051f30988cdf9271e43c794b638bc3b5ac6d82b905",
+      "0x1e43c794b638bc3b5ac6d82b9051f30988cdf9",
+  };
+  segb_webhook_t *wh = with_secret(SECRET);
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < sizeof malformed / sizeof malformed[0]; i++)
+    assert_int_equal(sig(wh, malformed[i], body1),
+                     SEGB_ERR_WEBHOOK_BAD_SIGNATURE);
+  assert_int_equal(sig(wh, NULL, body1), SEGB_ERR_WEBHOOK_NO_SIGNATURE);
+  assert_int_equal(sig(wh, "", body1), SEGB_ERR_WEBHOOK_NO_SIGNATURE);
+  assert_int_equal(sig(wh, "  ", body1), SEGB_ERR_WEBHOOK_NO_SIGNATURE);
+  assert_no_secret_in_error();
+  segb_webhook_destroy(wh);
+}
+
+/* A batch is signed over its first event (spec §8.10); a signature over the
+ * whole body is accepted too. */
+static void test_signature_batches(void **state) {
+  static const char wrapped[] = "{\"batch\":[" EVENT0 "," EVENT1 "]}";
+  static const char spaced[] = " [ " EVENT0 " ,\n" EVENT1 " ] ";
+  segb_webhook_t *wh = with_secret(SECRET);
+  (void)state;
+
+  assert_int_equal(sig(wh, SIG_FIRST, body2), SEGB_OK);
+  assert_int_equal(sig(wh, SIG2_WHOLE, body2), SEGB_OK);
+  assert_int_equal(sig(wh, SIG_FIRST, wrapped), SEGB_OK);
+  assert_int_equal(sig(wh, SIG_FIRST, spaced), SEGB_OK);
+  assert_int_equal(sig(wh, SIG_FIRST, "[" EVENT0 "]"), SEGB_OK);
+  /* the second event's bytes are not signed on their own */
+  assert_int_equal(sig(wh, SIG_FIRST, "[" EVENT1 "," EVENT0 "]"),
+                   SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
+  /* With first-event signatures off, only the whole body counts. */
+  assert_int_equal(
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_SIGNED_FIRST_EVENT, 0), SEGB_OK);
+  assert_int_equal(sig(wh, SIG_FIRST, body2), SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
+  assert_int_equal(sig(wh, SIG2_WHOLE, body2), SEGB_OK);
+  segb_webhook_destroy(wh);
+}
+
+/* Bodies that would pass on a signed first element the parser does not take
+ * as an event of the batch. */
+static void test_signature_batch_lookalikes(void **state) {
+  static const char *const forged[] = {
+      /* a single event (it has a "type") carrying a "batch" member */
+      "{\"type\":\"track\",\"userId\":\"evil\",\"batch\":[" EVENT0 "]}",
+      "{\"batch\":[" EVENT0 "],\"type\":\"track\",\"userId\":\"evil\"}",
+      /* the same with the key escaped */
+      "{\"typ\\u0065\":\"track\",\"userId\":\"evil\",\"batch\":[" EVENT0 "]}",
+      /* two "batch" members: the parser keeps the last */
+      "{\"batch\":[" EVENT0 "],\"batch\":[{\"type\":\"track\"}]}",
+      /* "batch" not an array, or not at the top */
+      "{\"batch\":" EVENT0 "}",
+      "{\"x\":{\"batch\":[" EVENT0 "]}}",
+      /* unterminated */
+      "{\"batch\":[" EVENT0,
+      "[" EVENT0 "\"",
+  };
+  segb_webhook_t *wh = with_secret(SECRET);
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < sizeof forged / sizeof forged[0]; i++)
+    assert_int_equal(sig(wh, SIG_FIRST, forged[i]),
+                     SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
+  segb_webhook_destroy(wh);
+}
+
+static void test_signature_rotation(void **state) {
+  segb_webhook_t *wh = with_secret(SECRET);
+  segb_webhook_t *only_new = with_secret(NEW_SECRET);
+  (void)state;
+
+  assert_int_equal(segb_webhook_add_secret(wh, NEW_SECRET), SEGB_OK);
+  assert_int_equal(sig(wh, SIG1, body1), SEGB_OK);
+  assert_int_equal(sig(wh, SIG1_NEW, body1), SEGB_OK);
+  assert_int_equal(sig(only_new, SIG1_NEW, body1), SEGB_OK);
+  assert_int_equal(sig(only_new, SIG1, body1),
+                   SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
+  segb_webhook_destroy(wh);
+  segb_webhook_destroy(only_new);
+}
+
+static void test_basic_auth(void **state) {
+  segb_webhook_t *wh = with_key("abc123");
+  (void)state;
+
+  assert_int_equal(segb_webhook_verify(wh, BASIC_ABC, NULL, "{}", 2), SEGB_OK);
+  assert_int_equal(
+      segb_webhook_verify(wh, "basic   YWJjMTIzOg==  ", NULL, "{}", 2),
+      SEGB_OK);
+  assert_int_equal(segb_webhook_verify(wh, "BASIC\tYWJjMTIzOg", NULL, "", 0),
+                   SEGB_OK);
+  segb_webhook_destroy(wh);
+}
+
+static void test_basic_auth_refused(void **state) {
+  static const struct {
+    const char *header;
+    int err;
+  } cases[] = {
+      {NULL, SEGB_ERR_WEBHOOK_NO_AUTH},
+      {"", SEGB_ERR_WEBHOOK_NO_AUTH},
+      {"   ", SEGB_ERR_WEBHOOK_NO_AUTH},
+      {"Bearer YWJjMTIzOg==", SEGB_ERR_WEBHOOK_NOT_BASIC},
+      {"BasicYWJjMTIzOg==", SEGB_ERR_WEBHOOK_NOT_BASIC},
+      {"Basi YWJjMTIzOg==", SEGB_ERR_WEBHOOK_NOT_BASIC},
+      {"YWJjMTIzOg==", SEGB_ERR_WEBHOOK_NOT_BASIC},
+      {"Basic YWJj!TIzOg==", SEGB_ERR_INVALID_BASE64},
+      {"Basic YWJjMTIzOg=", SEGB_ERR_INVALID_BASE64},
+      {"Basic YWJj MTIzOg==", SEGB_ERR_INVALID_BASE64},
+      {BASIC_PW, SEGB_ERR_WEBHOOK_PASSWORD},
+      {BASIC_NOCOLON, SEGB_ERR_WEBHOOK_PASSWORD},
+      {"Basic", SEGB_ERR_WEBHOOK_PASSWORD},
+      {BASIC_NEW, SEGB_ERR_WEBHOOK_WRONG_KEY},
+      {"Basic Og==", SEGB_ERR_WEBHOOK_WRONG_KEY},         /* ":" */
+      {"Basic YWJjMTI6", SEGB_ERR_WEBHOOK_WRONG_KEY},     /* "abc12:" */
+      {"Basic YWJjMTIzNDo=", SEGB_ERR_WEBHOOK_WRONG_KEY}, /* "abc1234:" */
+  };
+  segb_webhook_t *wh = with_key("abc123");
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    assert_int_equal(segb_webhook_verify(wh, cases[i].header, NULL, "{}", 2),
+                     cases[i].err);
+    assert_no_secret_in_error();
+  }
+  segb_webhook_destroy(wh);
+}
+
+static void test_basic_rotation(void **state) {
+  segb_webhook_t *wh = with_key("abc123");
+  (void)state;
+
+  assert_int_equal(segb_webhook_verify(wh, BASIC_NEW, NULL, "", 0),
+                   SEGB_ERR_WEBHOOK_WRONG_KEY);
+  assert_int_equal(segb_webhook_add_api_key(wh, "new-key"), SEGB_OK);
+  assert_int_equal(segb_webhook_verify(wh, BASIC_NEW, NULL, "", 0), SEGB_OK);
+  assert_int_equal(segb_webhook_verify(wh, BASIC_ABC, NULL, "", 0), SEGB_OK);
+  segb_webhook_destroy(wh);
+}
+
+/* With a key and a secret, both must pass: Authorization is checked first. */
+static void test_key_and_secret(void **state) {
+  segb_webhook_t *wh = with_key("abc123");
+  (void)state;
+
+  assert_int_equal(segb_webhook_add_secret(wh, SECRET), SEGB_OK);
+  assert_int_equal(
+      segb_webhook_verify(wh, BASIC_ABC, SIG1, body1, sizeof body1 - 1),
+      SEGB_OK);
+  assert_int_equal(
+      segb_webhook_verify(wh, BASIC_ABC, NULL, body1, sizeof body1 - 1),
+      SEGB_ERR_WEBHOOK_NO_SIGNATURE);
+  assert_int_equal(segb_webhook_verify(wh, NULL, SIG1, body1, sizeof body1 - 1),
+                   SEGB_ERR_WEBHOOK_NO_AUTH);
+  assert_int_equal(
+      segb_webhook_verify(wh, BASIC_NEW, SIG1_NEW, body1, sizeof body1 - 1),
+      SEGB_ERR_WEBHOOK_WRONG_KEY);
+  segb_webhook_destroy(wh);
+}
+
+static void test_body_limit(void **state) {
+  segb_webhook_t *wh = with_secret(SECRET);
+  (void)state;
+
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES,
+                                           sizeof body1 - 1),
+                   SEGB_OK);
+  assert_int_equal(sig(wh, SIG1, body1), SEGB_OK);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES,
+                                           sizeof body1 - 2),
+                   SEGB_OK);
+  /* refused before any signature work, whatever the signature */
+  assert_int_equal(sig(wh, SIG1, body1), SEGB_ERR_BODY_TOO_LARGE);
+  assert_int_equal(sig(wh, NULL, body1), SEGB_ERR_BODY_TOO_LARGE);
+  segb_webhook_destroy(wh);
+}
+
+static void test_verify_bad_arguments(void **state) {
+  segb_webhook_t *empty = segb_webhook_new();
+  segb_webhook_t *wh = with_secret(SECRET);
+  (void)state;
+
+  assert_int_equal(segb_webhook_verify(NULL, NULL, SIG1, body1, 3),
+                   SEGB_ERR_INVALID_ARG);
+  /* a verifier with nothing to check lets nothing through */
+  assert_int_equal(segb_webhook_verify(empty, BASIC_ABC, SIG1, body1, 3),
+                   SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_webhook_verify(wh, NULL, SIG1, NULL, 3),
+                   SEGB_ERR_INVALID_ARG);
+  segb_webhook_destroy(empty);
+  segb_webhook_destroy(wh);
+  segb_webhook_destroy(NULL);
+}
+
+static void test_credentials_refused(void **state) {
+  segb_webhook_t *wh = segb_webhook_new();
+  char name[16], big[SBI_WEBHOOK_CREDENTIAL_MAX + 2];
+  int i;
+  (void)state;
+
+  assert_int_equal(segb_webhook_add_api_key(NULL, "k"), SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_webhook_add_secret(NULL, "s"), SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_webhook_add_api_key(wh, NULL), SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_webhook_add_api_key(wh, ""), SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_webhook_add_api_key(wh, "a:b"), SEGB_ERR_INVALID_ARG);
+  assert_null(strstr(segb_last_error_message(), "a:b"));
+  assert_int_equal(segb_webhook_add_secret(wh, NULL), SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_webhook_add_secret(wh, ""), SEGB_ERR_INVALID_ARG);
+  memset(big, 'k', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  assert_int_equal(segb_webhook_add_secret(wh, big), SEGB_ERR_INVALID_ARG);
+  big[sizeof big - 2] = '\0';
+  assert_int_equal(segb_webhook_add_secret(wh, big), SEGB_OK);
+  for (i = 0; i < SEGB_WEBHOOK_MAX_CREDENTIALS; i++) {
+    snprintf(name, sizeof name, "key-%d", i);
+    assert_int_equal(segb_webhook_add_api_key(wh, name), SEGB_OK);
+  }
+  assert_int_equal(segb_webhook_add_api_key(wh, "one-too-many"),
+                   SEGB_ERR_INVALID_ARG);
+  segb_webhook_destroy(wh);
+}
+
+static void test_options(void **state) {
+  segb_webhook_t *wh = segb_webhook_new();
+  (void)state;
+
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_MAX_BODY_BYTES),
+                   4 * 1024 * 1024);
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_MAX_DEPTH), 64);
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_MAX_EVENTS), 4000);
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_SIGNED_FIRST_EVENT),
+                   1);
+  assert_int_equal(segb_webhook_option(wh, 99), 0);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 256),
+                   SEGB_OK);
+  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_MAX_DEPTH), 256);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 257),
+                   SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 0),
+                   SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 0),
+                   SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES, 0),
+                   SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_SIGNED_FIRST_EVENT, 2),
+      SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(segb_webhook_set_option(wh, 0, 1), SEGB_ERR_UNKNOWN_OPTION);
+  assert_int_equal(segb_webhook_set_option(NULL, SEGB_WEBHOOK_MAX_DEPTH, 8),
+                   SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 7),
+                   SEGB_OK);
+  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_MAX_EVENTS), 7);
+  segb_webhook_destroy(wh);
+}
+
+/* The scanner that finds a batch's first element. */
+static void test_first_element(void **state) {
+  static const struct {
+    const char *body;
+    const char *first; /* NULL: no candidate */
+  } cases[] = {
+      {"[1,2]", "1"},
+      {"[ \"a,]\" , 2]", "\"a,]\""},
+      {"[{\"s\":\"}\\\"]\"},2]", "{\"s\":\"}\\\"]\"}"},
+      {"[[1,[2]],3]", "[1,[2]]"},
+      {"{\"batch\":[true]}", "true"},
+      {"{\"context\":{\"batch\":1},\"batch\":[{}]}", "{}"},
+      {"[]", NULL},
+      {"[ ]", NULL},
+      {"", NULL},
+      {"   ", NULL},
+      {"1", NULL},
+      {"{}", NULL},
+      {"{\"batch\":[]}", NULL},
+      {"{\"b\\u0061tch\":[1]}", NULL},
+      {"[\"open", NULL},
+      {"[{", NULL},
+      {"{\"batch\":[1]", NULL},
+  };
+  size_t i, start = 0, end = 0;
+  (void)state;
+
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *b = cases[i].body;
+    int found = sbi_webhook_first_element(b, strlen(b), &start, &end);
+
+    if (cases[i].first == NULL) {
+      assert_int_equal(found, 0);
+      continue;
+    }
+    assert_int_equal(found, 1);
+    assert_int_equal(end - start, strlen(cases[i].first));
+    assert_memory_equal(b + start, cases[i].first, end - start);
+  }
+}
+
+static void test_error_names(void **state) {
+  (void)state;
+
+  assert_string_equal(segb_err_name(SEGB_ERR_WEBHOOK_WRONG_SIGNATURE),
+                      "SEGB_ERR_WEBHOOK_WRONG_SIGNATURE");
+  assert_string_equal(segb_err_name(SEGB_ERR_INVALID_BASE64),
+                      "SEGB_ERR_INVALID_BASE64");
+  assert_true(segb_err_min() <= SEGB_ERR_MISSING_IDENTITY);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_signature_vectors),
+      cmocka_unit_test(test_signature_bit_flips),
+      cmocka_unit_test(test_signature_malformed),
+      cmocka_unit_test(test_signature_batches),
+      cmocka_unit_test(test_signature_batch_lookalikes),
+      cmocka_unit_test(test_signature_rotation),
+      cmocka_unit_test(test_basic_auth),
+      cmocka_unit_test(test_basic_auth_refused),
+      cmocka_unit_test(test_basic_rotation),
+      cmocka_unit_test(test_key_and_secret),
+      cmocka_unit_test(test_body_limit),
+      cmocka_unit_test(test_verify_bad_arguments),
+      cmocka_unit_test(test_credentials_refused),
+      cmocka_unit_test(test_options),
+      cmocka_unit_test(test_first_element),
+      cmocka_unit_test(test_error_names),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
