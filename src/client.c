@@ -79,6 +79,18 @@ static int check_region(const sbi_buf *base, int region) {
   return SEGB_OK;
 }
 
+/* What to check when the Tracking API refuses the credentials. */
+static const char *auth_hint(const segb_config_t *conf, int region) {
+  if (sbi_oauth_configured(conf))
+    return "the OAuth token was refused even after a fresh one: check that "
+           "the OAuth app is connected to this source and its region";
+  return region == SBI_REGION_EU
+             ? "the write key was refused: copy it again from the source's "
+               "settings or regenerate it; a US workspace needs region=us"
+             : "the write key was refused: copy it again from the source's "
+               "settings or regenerate it; an EU workspace needs region=eu";
+}
+
 static int setup_sender(segb_client_t *c) {
   const segb_config_t *conf = c->conf;
   sbi_sender *s = &c->sender;
@@ -93,7 +105,7 @@ static int setup_sender(segb_client_t *c) {
     return rc;
   }
   s->url = url.data;
-  s->region = region;
+  s->auth_hint = auth_hint(conf, region);
   s->transport = c->transport;
   s->auth = c->auth;
   s->outcome = report;

@@ -1,5 +1,5 @@
 /* The request loop of the read APIs: the retry matrix and Retry-After come
- * from dispatch/retry, 429 waits also from the Public API's own hints. */
+ * from transport/retry, 429 waits also from the Public API's own hints. */
 #include "http.h"
 
 #include <stdio.h>
@@ -14,7 +14,7 @@
 #include "core/err.h"
 #include "core/secret.h"
 #include "dispatch/advice.h"
-#include "dispatch/retry.h"
+#include "transport/retry.h"
 
 /* Waits the server asks for are not counted as retries; this bounds how
  * many a call may take anyway, as the sender does for a batch. */
@@ -85,8 +85,7 @@ static int fail(const sbi_api_http *h, const sbi_api_call *call,
     snprintf(gave_up, sizeof gave_up, "gave up after %d request%s: ",
              requests, requests == 1 ? "" : "s");
   if (resp->error != SEGB_OK) {
-    /* region only matters for HTTP statuses, which this is not */
-    sbi_advice(transport, sizeof transport, resp, call->url, SBI_REGION_US);
+    sbi_advice(transport, sizeof transport, resp, call->url, NULL);
     return sbi_error(code, "%s%s", gave_up, transport);
   }
   sbi_url_host(call->url, host, sizeof host);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "api/errbody.h"
-#include "dispatch/retry.h"
+#include "transport/retry.h"
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 

@@ -13,7 +13,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/secret.h"
-#include "dispatch/retry.h"
+#include "transport/retry.h"
 
 #define SBI_FORM_HEAD                                                          \
   "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams"    \
@@ -290,15 +290,13 @@ int sbi_token_read(const sbi_http_response *resp, const char *url,
 int sbi_token_skew(const sbi_http_response *resp, int64_t local_ms,
                    int64_t *skew_ms) {
   char value[64];
-  int64_t base = local_ms - SBI_SKEW_MAX_MS, wait;
+  int64_t server_ms;
 
-  /* An HTTP-date starts with a day name; the Retry-After parser also takes
-   * plain seconds, which a Date never is. Measured from a day before now,
-   * the server's time comes out as a wait that is never clamped to 0. */
-  if (!sbi_http_header(resp, "Date", value, sizeof value) || value[0] < 'A' ||
-      value[0] > 'Z' || !sbi_retry_after_parse(value, base, &wait) ||
-      wait <= 0 || wait >= 2 * SBI_SKEW_MAX_MS)
+  if (!sbi_http_header(resp, "Date", value, sizeof value) ||
+      !sbi_http_date_parse(value, local_ms, &server_ms) ||
+      server_ms <= local_ms - SBI_SKEW_MAX_MS ||
+      server_ms >= local_ms + SBI_SKEW_MAX_MS)
     return 0;
-  *skew_ms = local_ms - (base + wait);
+  *skew_ms = local_ms - server_ms;
   return 1;
 }

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/props.h"
 
 int sbi_advice_code(const sbi_http_response *resp) {
   if (resp->error != SEGB_OK)
@@ -58,13 +57,9 @@ static const char *transport_hint(int err) {
   }
 }
 
-static const char *status_hint(int status, int region) {
+static const char *status_hint(int status, const char *auth_hint) {
   if (status == 401 || status == 403)
-    return region == SBI_REGION_EU
-               ? "the write key was refused: copy it again from the source's "
-                 "settings or regenerate it; a US workspace needs region=us"
-               : "the write key was refused: copy it again from the source's "
-                 "settings or regenerate it; an EU workspace needs region=eu";
+    return auth_hint != NULL ? auth_hint : "the credentials were refused";
   if (status == 429)
     return "rate limited: Segment asks for at most 1,000 requests per second "
            "per workspace";
@@ -79,7 +74,7 @@ static const char *status_hint(int status, int region) {
 }
 
 void sbi_advice(char *out, size_t size, const sbi_http_response *resp,
-                const char *url, int region) {
+                const char *url, const char *auth_hint) {
   char host[256], excerpt[128], wait[64], retry_after[32];
 
   url_host(url, host, sizeof host);
@@ -94,5 +89,5 @@ void sbi_advice(char *out, size_t size, const sbi_http_response *resp,
     snprintf(wait, sizeof wait, ", Retry-After: %s", retry_after);
   snprintf(out, size, "%s answered HTTP %d%s%s%s%s: %s", host, resp->status,
            wait, excerpt[0] ? " (" : "", excerpt, excerpt[0] ? ")" : "",
-           status_hint(resp->status, region));
+           status_hint(resp->status, auth_hint));
 }

@@ -11,9 +11,10 @@
  * SEGB_ERR_AUTH / _RATE_LIMITED / _REJECTED / _SERVER by status. */
 int sbi_advice_code(const sbi_http_response *resp);
 
-/* Write the advice for @resp, sent to @url, into @out. @region is the
- * configured SBI_REGION_*, named when credentials are refused. */
+/* Write the advice for @resp, sent to @url, into @out. @auth_hint says
+ * what to check when the credentials are refused (401/403); NULL for a
+ * generic one. */
 void sbi_advice(char *out, size_t size, const sbi_http_response *resp,
-                const char *url, int region);
+                const char *url, const char *auth_hint);
 
 #endif

@@ -11,7 +11,7 @@
 #include "core/secret.h"
 #include "dispatch/advice.h"
 #include "dispatch/batch.h"
-#include "dispatch/retry.h"
+#include "transport/retry.h"
 
 /* Requests answered with Retry-After do not count as retries; this bounds
  * how many a batch may take anyway, so a server that always asks to wait
@@ -160,7 +160,7 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
         finish(s, q, n, SEGB_OK, "");
         return SEGB_OK;
       }
-      sbi_advice(advice, sizeof advice, &s->resp, s->url, s->region);
+      sbi_advice(advice, sizeof advice, &s->resp, s->url, s->auth_hint);
       snprintf(s->last_failure, sizeof s->last_failure, "%s", advice);
       /* A fetched token may have expired or been revoked: get a fresh one
        * and resend the same batch, once. */

@@ -31,7 +31,7 @@ typedef struct sbi_sender {
   sbi_transport *transport; /* borrowed */
   sbi_auth *auth;           /* borrowed */
   char *url;                /* ".../v1/batch" */
-  int region;               /* for advice on auth failures */
+  const char *auth_hint;    /* what to check when credentials are refused */
   sbi_sender_limits limits;
   sbi_outcome_fn *outcome;
   void *outcome_ctx;

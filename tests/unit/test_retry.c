@@ -12,7 +12,7 @@
 
 #include <segbridge/error.h>
 
-#include "dispatch/retry.h"
+#include "transport/retry.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

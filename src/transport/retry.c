@@ -143,8 +143,7 @@ static int64_t full_year(int yy, int64_t now_ms) {
   return y;
 }
 
-/* Epoch milliseconds of an HTTP-date in any of its three forms. */
-static int parse_http_date(const char *s, int64_t now_ms, int64_t *epoch_ms) {
+int sbi_http_date_parse(const char *s, int64_t now_ms, int64_t *epoch_ms) {
   int form = take_day_name(&s);
   int day = 0, mon = 0, year = 0, secs = 0, ok = 0;
   int64_t y;
@@ -205,7 +204,7 @@ int sbi_retry_after_parse(const char *value, int64_t now_ms,
     return 0;
   memcpy(date, b, (size_t)(e - b));
   date[e - b] = '\0';
-  if (!parse_http_date(date, now_ms, &at))
+  if (!sbi_http_date_parse(date, now_ms, &at))
     return 0;
   /* Compared before subtracting: @now_ms may be anything. */
   if (at <= now_ms)

@@ -1,10 +1,10 @@
 /* What to do with a response: the retry matrix, backoff and Retry-After. */
-#ifndef SBI_DISPATCH_RETRY_H
-#define SBI_DISPATCH_RETRY_H
+#ifndef SBI_TRANSPORT_RETRY_H
+#define SBI_TRANSPORT_RETRY_H
 
 #include <stdint.h>
 
-#include "transport/transport.h"
+#include "transport.h"
 
 typedef enum sbi_verdict {
   SBI_VERDICT_DELIVERED,   /* 2xx */
@@ -20,6 +20,10 @@ typedef enum sbi_verdict {
  * gets the wait the server asked for, capped at @max_wait_ms. */
 sbi_verdict sbi_retry_classify(const sbi_http_response *resp, int64_t now_ms,
                                int64_t max_wait_ms, int64_t *wait_ms);
+
+/* Epoch milliseconds of an HTTP-date (RFC 9110 §5.6.7) in any of its three
+ * forms; @now_ms places two-digit RFC 850 years. 1 on success, else 0. */
+int sbi_http_date_parse(const char *s, int64_t now_ms, int64_t *epoch_ms);
 
 /* Parse a Retry-After value: delay-seconds or an HTTP-date (IMF-fixdate,
  * RFC 9110 §10.2.3). 1 and *@wait_ms (>= 0) on success, 0 when it is
