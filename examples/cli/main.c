@@ -47,7 +47,8 @@ static const char usage[] =
     "      --oauth-key-id, --oauth-scope as what it accepts)\n"
     "\n"
     "exit status: 0 delivered; 2 usage or invalid input; 3 authentication\n"
-    "rejected; 4 rate limited, network failure or retries exhausted; 1 other\n";
+    "rejected; 4 rate limited, network failure or retries exhausted; 5 no\n"
+    "such profile or source; 1 other\n";
 
 enum {
   OPT_WRITE_KEY = 256, OPT_REGION, OPT_ENDPOINT, OPT_GZIP, OPT_TIMEOUT,

@@ -89,6 +89,25 @@ check "import names the bad line" grep -q 'line 122: track message needs event' 
 run 0 import --write-key cli-key --endpoint "$url" < <(head -5 "$tmp/in.ndjson")
 check "stdin import" grep -q '^delivered 5, failed 0$' "$tmp/out"
 
+# Reading: the Public and Profile APIs the mock also serves
+run 0 workspace --token t --api-url "$url"
+check "workspace JSON" grep -q '"slug":"mock-workspace"' "$tmp/out"
+run 0 sources --token t --api-url "$url" --count 2 --all
+check "every source once, as NDJSON" [ "$(grep -c '"id":"src_' "$tmp/out")" -eq 5 ]
+run 0 source src_003 --token t --api-url "$url"
+check "one source" grep -q '"id":"src_003"' "$tmp/out"
+run 0 profile traits user_id:u-1 --space spa_mock --profile-token p \
+  --profiles-url "$url" --limit 3
+check "profile traits" grep -q '"email":"jane@example.com"' "$tmp/out"
+run 5 profile traits user_id:nobody --space spa_mock --profile-token p \
+  --profiles-url "$url"
+check "no such profile is explained" grep -q 'no profile user_id:nobody' "$tmp/err"
+run 0 test-connection --write-key cli-key --endpoint "$url" --token t \
+  --api-url "$url" --profile-token p --profiles-url "$url" --space spa_mock
+check "test-connection verdicts" grep -q '"receive":{"verdict":"passed"' "$tmp/out"
+run 3 test-connection --write-key not-the-key --endpoint "$url"
+check "test-connection advice" grep -q 'write key was refused' "$tmp/out"
+
 # The mock stops on SIGTERM and prints its counts
 kill -TERM "$mock_pid"
 wait "$mock_pid"
