@@ -3,7 +3,6 @@
  * thread, and nothing runs in the background. */
 #include <segbridge/client.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,22 +32,6 @@ struct segb_report_s {
   int err;
   const char *errstr;
 };
-
-/* Fill errstr the way segb_config_set() does, and the thread's detail. */
-static void fail(char *errstr, size_t size, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void fail(char *errstr, size_t size, int code, const char *fmt, ...) {
-  va_list ap;
-  char text[SBI_ERR_DETAIL_MAX];
-
-  va_start(ap, fmt);
-  vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  sbi_error(code, "%s", text);
-  if (errstr != NULL && size > 0)
-    snprintf(errstr, size, "%s", text);
-}
 
 static void report(void *ctx, segb_message_t *msg, int err,
                    const char *errstr) {
@@ -122,18 +105,6 @@ static int setup_sender(segb_client_t *c) {
   return SEGB_OK;
 }
 
-static sbi_transport *new_transport(const segb_config_t *conf, int gzip) {
-  sbi_transport_options o;
-
-  o.connect_timeout_ms = sbi_conf_int(conf, SBI_PROP_HTTP_CONNECT_TIMEOUT_MS);
-  o.timeout_ms = sbi_conf_int(conf, SBI_PROP_HTTP_TIMEOUT_MS);
-  o.ca_file = sbi_conf_str(conf, SBI_PROP_HTTP_CA_FILE);
-  o.ca_path = sbi_conf_str(conf, SBI_PROP_HTTP_CA_PATH);
-  o.proxy = sbi_conf_str(conf, SBI_PROP_HTTP_PROXY);
-  o.gzip = gzip;
-  return sbi_curl_transport_new(&o);
-}
-
 /* OAuth when any oauth.* credential is set, else the write key. OAuth
  * still needs the write key: it goes into every body. Token requests get a
  * libcurl handle of their own (a handle serves one thread at a time); a
@@ -148,7 +119,7 @@ static int setup_auth(segb_client_t *c, int shared_transport) {
                      "(without one Segment answers \"writeKey required\")");
   if (sbi_oauth_configured(c->conf)) {
     if (!shared_transport &&
-        (oauth_transport = new_transport(c->conf, 0)) == NULL)
+        (oauth_transport = sbi_curl_transport_from_conf(c->conf, 0)) == NULL)
       return segb_last_error();
     c->auth = sbi_oauth_from_conf(c->conf, oauth_transport, !shared_transport);
   } else {
@@ -161,7 +132,7 @@ static int setup_auth(segb_client_t *c, int shared_transport) {
 static int setup_transport(segb_client_t *c) {
   if (c->transport != NULL)
     return SEGB_OK;
-  c->transport = new_transport(
+  c->transport = sbi_curl_transport_from_conf(
       c->conf,
       sbi_conf_int(c->conf, SBI_PROP_COMPRESSION) == SBI_COMPRESSION_GZIP);
   return c->transport != NULL ? SEGB_OK : segb_last_error();
@@ -194,14 +165,16 @@ segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
   if (conf == NULL) {
     if (transport != NULL)
       transport->destroy(transport);
-    fail(errstr, errstr_size, SEGB_ERR_INVALID_ARG, "configuration is NULL");
+    sbi_error_errstr(errstr, errstr_size, SEGB_ERR_INVALID_ARG,
+                     "configuration is NULL");
     return NULL;
   }
   rc = sbi_global_init();
   if (rc < 0) {
     if (transport != NULL)
       transport->destroy(transport);
-    fail(errstr, errstr_size, rc, "%s", segb_last_error_message());
+    sbi_error_errstr(errstr, errstr_size, rc, "%s",
+                     segb_last_error_message());
     return NULL;
   }
   c = calloc(1, sizeof *c);
@@ -209,7 +182,8 @@ segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
     if (transport != NULL)
       transport->destroy(transport);
     sbi_global_cleanup();
-    fail(errstr, errstr_size, SEGB_ERR_NOMEM, "out of memory creating a client");
+    sbi_error_errstr(errstr, errstr_size, SEGB_ERR_NOMEM,
+                     "out of memory creating a client");
     return NULL;
   }
   c->conf = conf;
@@ -225,7 +199,7 @@ segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
     char why[SBI_ERR_DETAIL_MAX];
     snprintf(why, sizeof why, "%s", segb_last_error_message());
     teardown(c, 0);
-    fail(errstr, errstr_size, rc, "%s", why);
+    sbi_error_errstr(errstr, errstr_size, rc, "%s", why);
     return NULL;
   }
   return c;

@@ -203,16 +203,6 @@ static int pchar(unsigned char c) {
          (c >= '0' && c <= '9') || (c && strchr("-._~!$&'()*+,;=:@", c));
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 char *sbm_segment_decode(const char *s, size_t n) {
   char *out = malloc(n + 1);
   size_t k = 0;
@@ -220,8 +210,8 @@ char *sbm_segment_decode(const char *s, size_t n) {
     return NULL;
   for (size_t i = 0; i < n; i++) {
     if (s[i] == '%') {
-      int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-      int lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+      int hi = i + 2 < n ? sbm_hex_value(s[i + 1]) : -1;
+      int lo = hi >= 0 ? sbm_hex_value(s[i + 2]) : -1;
       if (lo < 0 || (hi | lo) == 0) /* no %00 either */
         goto bad;
       out[k++] = (char)(hi << 4 | lo);

@@ -112,6 +112,17 @@ typedef struct sbm_vinput {
 /* The decoded value of query argument @name of the request, or NULL. */
 const char *sbm_query_arg(const sbm_vinput *in, const char *name);
 
+/* Value of hex digit @c (either case), or -1. */
+static inline int sbm_hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
 /* ---- mock_routes.c: Segment's APIs beside the Tracking API ---------- */
 
 /* Answer @in when it is a route of another API (OAuth /token, Public API,

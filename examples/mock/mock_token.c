@@ -194,16 +194,6 @@ const char *sbm_oauth_bearer_problem(sbm_mock *m, const char *token) {
 
 /* ---- the request: form fields and the assertion ---------------------- */
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* The decoded value of form field @name in @body, malloc'd; NULL when the
  * field is absent or malformed. */
 static char *form_field(const char *body, const char *name) {
@@ -224,8 +214,8 @@ static char *form_field(const char *body, const char *name) {
     if (v[i] == '+') {
       out[o++] = ' ';
     } else if (v[i] == '%') {
-      int hi = i + 2 < n ? hex_value(v[i + 1]) : -1;
-      int lo = hi >= 0 ? hex_value(v[i + 2]) : -1;
+      int hi = i + 2 < n ? sbm_hex_value(v[i + 1]) : -1;
+      int lo = hi >= 0 ? sbm_hex_value(v[i + 2]) : -1;
       if (lo < 0) {
         free(out);
         return NULL;

@@ -172,7 +172,7 @@ static int post_empty(const segb_config_t *conf, sbi_auth *auth,
 
   rc = rc ? rc : sbi_buf_puts(&url, "/v1/batch");
   rc = rc ? rc : empty_batch(auth, &body);
-  if (rc == SEGB_OK && (h.transport = sbi_api_transport_new(conf)) == NULL)
+  if (rc == SEGB_OK && (h.transport = sbi_curl_transport_from_conf(conf, 0)) == NULL)
     rc = segb_last_error();
   if (rc == SEGB_OK) {
     sbi_url_host(url.data, host, host_size);

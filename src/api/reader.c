@@ -1,6 +1,5 @@
 /* The reader: config -> tokens -> base URLs -> transport, and the one GET
  * every read call goes through. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -11,22 +10,6 @@
 #include "config/props.h"
 #include "config/region.h"
 #include "core/err.h"
-
-/* Fill errstr the way segb_config_set() does, and the thread's detail. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static void fail(char *errstr, size_t size, int code, const char *fmt, ...) {
-  char text[SBI_ERR_DETAIL_MAX];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  sbi_error(code, "%s", text);
-  if (errstr != NULL && size > 0)
-    snprintf(errstr, size, "%s", text);
-}
 
 static int setup_auth(segb_reader_t *r) {
   const char *token = sbi_conf_str(r->conf, SBI_PROP_PUBLIC_API_TOKEN);
@@ -62,21 +45,9 @@ static int setup_bases(segb_reader_t *r) {
   return SEGB_OK;
 }
 
-sbi_transport *sbi_api_transport_new(const segb_config_t *conf) {
-  sbi_transport_options o;
-
-  o.connect_timeout_ms = sbi_conf_int(conf, SBI_PROP_HTTP_CONNECT_TIMEOUT_MS);
-  o.timeout_ms = sbi_conf_int(conf, SBI_PROP_HTTP_TIMEOUT_MS);
-  o.ca_file = sbi_conf_str(conf, SBI_PROP_HTTP_CA_FILE);
-  o.ca_path = sbi_conf_str(conf, SBI_PROP_HTTP_CA_PATH);
-  o.proxy = sbi_conf_str(conf, SBI_PROP_HTTP_PROXY);
-  o.gzip = 0; /* reads send no bodies worth compressing */
-  return sbi_curl_transport_new(&o);
-}
-
 static int setup_transport(segb_reader_t *r) {
   if (r->transport == NULL)
-    r->transport = sbi_api_transport_new(r->conf);
+    r->transport = sbi_curl_transport_from_conf(r->conf, 0);
   return r->transport != NULL ? SEGB_OK : segb_last_error();
 }
 
@@ -112,9 +83,11 @@ segb_reader_t *sbi_reader_new(segb_config_t *conf, sbi_transport *transport,
     if (transport != NULL)
       transport->destroy(transport);
     if (conf == NULL)
-      fail(errstr, errstr_size, SEGB_ERR_INVALID_ARG, "configuration is NULL");
+      sbi_error_errstr(errstr, errstr_size, SEGB_ERR_INVALID_ARG,
+                       "configuration is NULL");
     else
-      fail(errstr, errstr_size, rc, "%s", segb_last_error_message());
+      sbi_error_errstr(errstr, errstr_size, rc, "%s",
+                       segb_last_error_message());
     return NULL;
   }
   r = calloc(1, sizeof *r);
@@ -122,7 +95,7 @@ segb_reader_t *sbi_reader_new(segb_config_t *conf, sbi_transport *transport,
     if (transport != NULL)
       transport->destroy(transport);
     sbi_global_cleanup();
-    fail(errstr, errstr_size, SEGB_ERR_NOMEM,
+    sbi_error_errstr(errstr, errstr_size, SEGB_ERR_NOMEM,
          "out of memory creating a reader");
     return NULL;
   }
@@ -135,7 +108,7 @@ segb_reader_t *sbi_reader_new(segb_config_t *conf, sbi_transport *transport,
     char why[SBI_ERR_DETAIL_MAX];
     snprintf(why, sizeof why, "%s", segb_last_error_message());
     teardown(r, 0);
-    fail(errstr, errstr_size, rc, "%s", why);
+    sbi_error_errstr(errstr, errstr_size, rc, "%s", why);
     return NULL;
   }
   r->http.transport = r->transport;

@@ -24,10 +24,6 @@ struct segb_reader_s {
 segb_reader_t *sbi_reader_new(segb_config_t *conf, sbi_transport *transport,
                               char *errstr, size_t errstr_size);
 
-/* A libcurl transport with the http.* settings of @conf (the caller holds
- * a sbi_global_init() reference). NULL with the thread's error. */
-sbi_transport *sbi_api_transport_new(const segb_config_t *conf);
-
 /* Where a page's next cursor is. */
 typedef enum sbi_cursor_style {
   SBI_CURSOR_NONE,    /* a call without pages */

@@ -19,27 +19,6 @@
 /* base64url length (no padding) of @n bytes, rounded up to whole groups. */
 #define B64_MAX(n) (((n) + 2) / 3 * 4)
 
-/* A UUID v4 (RFC 9562) from the kernel's generator: a jti must not be
- * guessable, which the fast per-thread generator does not promise. */
-static int jti_uuid(char out[SBI_UUID_LEN + 1]) {
-  static const char hex[] = "0123456789abcdef";
-  unsigned char b[16];
-  int i, o = 0, rc = sbi_random_bytes(b, sizeof b);
-
-  if (rc != SEGB_OK)
-    return rc;
-  b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
-  b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* RFC variant */
-  for (i = 0; i < 16; i++) {
-    if (i == 4 || i == 6 || i == 8 || i == 10)
-      out[o++] = '-';
-    out[o++] = hex[b[i] >> 4];
-    out[o++] = hex[b[i] & 0x0F];
-  }
-  out[o] = '\0';
-  return SEGB_OK;
-}
-
 static int put_string_member(sbi_buf *b, const char *name, const char *value) {
   int rc = sbi_buf_puts(b, name);
   return rc ? rc : sbi_json_write_string(b, value, strlen(value));
@@ -104,7 +83,7 @@ int sbi_jwt_sign(sbi_buf *out, EVP_PKEY *key, const sbi_jwt_claims *c) {
   sbi_buf header = SBI_BUF_INIT, claims = SBI_BUF_INIT;
   char jti[SBI_UUID_LEN + 1];
   size_t start = out->len, sig_size = (size_t)EVP_PKEY_get_size(key);
-  int rc = jti_uuid(jti);
+  int rc = sbi_uuid4_secure(jti);
 
   rc = rc ? rc : header_json(&header, c->kid);
   rc = rc ? rc : claims_json(&claims, c, jti);

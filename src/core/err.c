@@ -60,6 +60,20 @@ int sbi_error(int code, const char *fmt, ...) {
   return code;
 }
 
+void sbi_error_errstr(char *errstr, size_t errstr_size, int code,
+                      const char *fmt, ...) {
+  char text[SBI_ERR_DETAIL_MAX]; /* the arguments may be last_detail */
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  last_code = code;
+  memcpy(last_detail, text, sizeof text);
+  if (errstr != NULL && errstr_size > 0)
+    snprintf(errstr, errstr_size, "%s", text);
+}
+
 int sbi_error_prefix(int code, const char *prefix) {
   const size_t room = sizeof last_detail - 1;
   size_t plen = strlen(prefix), dlen;

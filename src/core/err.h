@@ -4,6 +4,8 @@
 
 #include <segbridge/error.h>
 
+#include <stddef.h>
+
 /* Largest detail message kept, NUL included. */
 #define SBI_ERR_DETAIL_MAX 512
 
@@ -13,6 +15,15 @@
 int sbi_error(int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* sbi_error(), and the same text into the caller's @errstr buffer (when not
+ * NULL), the way constructors taking an errstr report failures. */
+void sbi_error_errstr(char *errstr, size_t errstr_size, int code,
+                      const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
 #endif
     ;
 

@@ -8,4 +8,8 @@
  * @out (SBI_UUID_LEN + 1 bytes). */
 void sbi_uuid4(char *out);
 
+/* The same from the kernel's generator, for identifiers that must not be
+ * guessable (a JWT's jti). SEGB_OK or SEGB_ERR_SYSTEM. */
+int sbi_uuid4_secure(char *out);
+
 #endif

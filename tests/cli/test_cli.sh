@@ -4,43 +4,10 @@
 # loopback. Usage: test_cli.sh PATH/TO/segbridge
 set -u
 cli=$1
-tmp=$(mktemp -d)
-mock_pid=
-passed=0
-failed=0
-trap '[ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-
-check() { # NAME CONDITION...
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name" >&2
-  fi
-}
-
-# run EXPECTED_STATUS ARGS...: run the CLI, keep its output, check the status
-run() {
-  local want=$1 got
-  shift
-  "$cli" "$@" >"$tmp/out" 2>"$tmp/err"
-  got=$?
-  check "segbridge $* exits $want (got $got: $(head -c 300 "$tmp/err"))" \
-    [ "$got" -eq "$want" ]
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # A mock requiring key "cli-key", recording to a file, on a free port.
-"$cli" mock --port 0 --write-key cli-key --record "$tmp/rec.ndjson" \
-  >"$tmp/mock.out" 2>&1 &
-mock_pid=$!
-for _ in $(seq 100); do
-  grep -q 'http://' "$tmp/mock.out" 2>/dev/null && break
-  sleep 0.05
-done
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/mock.out")
-check "mock prints its URL" [ -n "$url" ]
+start_mock --write-key cli-key --record "$tmp/rec.ndjson"
 
 # Sending: every type, delivered (0); identity problems are input errors (2)
 run 0 identify --write-key cli-key --endpoint "$url" --user-id u1 \
@@ -115,5 +82,4 @@ check "mock exits 0 on SIGTERM" [ $? -eq 0 ]
 mock_pid=
 check "mock prints stats" grep -q 'messages' "$tmp/mock.out"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

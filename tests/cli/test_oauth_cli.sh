@@ -4,32 +4,7 @@
 # the openssl command line. Usage: test_oauth_cli.sh PATH/TO/segbridge
 set -u
 cli=$1
-tmp=$(mktemp -d)
-mock_pid=
-passed=0
-failed=0
-trap '[ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-
-check() { # NAME CONDITION...
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name" >&2
-  fi
-}
-
-# run EXPECTED_STATUS ARGS...: run the CLI, keep its output, check the status
-run() {
-  local want=$1 got
-  shift
-  "$cli" "$@" >"$tmp/out" 2>"$tmp/err"
-  got=$?
-  check "segbridge $* exits $want (got $got: $(head -c 300 "$tmp/err"))" \
-    [ "$got" -eq "$want" ]
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
   -out "$tmp/key.pem" 2>/dev/null
@@ -38,16 +13,9 @@ openssl pkey -in "$tmp/key.pem" -traditional -out "$tmp/key1.pem"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 \
   -out "$tmp/small.pem" 2>/dev/null
 
-"$cli" mock --port 0 --write-key cli-key --record "$tmp/rec.ndjson" \
+start_mock --write-key cli-key --record "$tmp/rec.ndjson" \
   --oauth-public-key "$tmp/pub.pem" --oauth-client-id app-1 \
-  --oauth-key-id kid-1 >"$tmp/mock.out" 2>&1 &
-mock_pid=$!
-for _ in $(seq 100); do
-  grep -q 'http://' "$tmp/mock.out" 2>/dev/null && break
-  sleep 0.05
-done
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/mock.out")
-check "mock prints its URL" [ -n "$url" ]
+  --oauth-key-id kid-1
 check "mock says it serves /token" grep -q 'OAuth /token served' "$tmp/mock.out"
 
 oauth=(--oauth-server "$url" --oauth-client-id app-1 --oauth-key-id kid-1)
@@ -85,5 +53,4 @@ run 2 track --write-key cli-key --endpoint "$url" "${oauth[@]}" \
   --oauth-key-file "$tmp/key.pem" --user-id u1 --event E --dry-run
 check "dry-run refuses OAuth" grep -q 'segbridge token' "$tmp/err"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -1,0 +1,48 @@
+# Shared by the CLI test scripts: sourced after `cli` names the segbridge
+# binary. Gives a temporary directory, check/run helpers, a mock starter
+# and the closing count line.
+tmp=$(mktemp -d)
+mock_pid=
+passed=0
+failed=0
+trap '[ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+check() { # NAME CONDITION...
+  local name=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name" >&2
+  fi
+}
+
+# run EXPECTED_STATUS ARGS...: run the CLI, keep its output, check the status
+run() {
+  local want=$1 got
+  shift
+  "$cli" "$@" >"$tmp/out" 2>"$tmp/err"
+  got=$?
+  check "segbridge $* exits $want (got $got: $(head -c 300 "$tmp/err"))" \
+    [ "$got" -eq "$want" ]
+}
+
+# start_mock ARGS...: `segbridge mock --port 0 ARGS` in the background;
+# sets url once it listens (its output is in $tmp/mock.out).
+start_mock() {
+  "$cli" mock --port 0 "$@" >"$tmp/mock.out" 2>&1 &
+  mock_pid=$!
+  for _ in $(seq 100); do
+    grep -q 'http://' "$tmp/mock.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/mock.out")
+  check "mock prints its URL" [ -n "$url" ]
+}
+
+# The closing line ctest reads, and the script's status.
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
