@@ -14,6 +14,7 @@
 #include <segbridge/segbridge.h>
 #include <segbridge/client.h>
 
+#include "client_fixture.h"
 #include "mock.h"
 #include "tls_cert.h"
 
@@ -21,88 +22,46 @@
 /* base64("abc123:"), Segment's documented example */
 #define BASIC "Basic YWJjMTIzOg=="
 
-typedef struct outcomes {
-  int delivered, dropped, last_err;
-  char last_errstr[512];
-} outcomes;
+typedef fx_client fixture;
+#define set fx_set
+#define open_client fx_open
+#define finish fx_close
 
-static void on_report(segb_client_t *c, const segb_report_t *r, void *opaque) {
-  outcomes *o = opaque;
-  (void)c;
-  if (segb_report_err(r) == SEGB_OK) {
-    o->delivered++;
-    return;
-  }
-  o->dropped++;
-  o->last_err = segb_report_err(r);
-  snprintf(o->last_errstr, sizeof o->last_errstr, "%s", segb_report_errstr(r));
+/* A mock requiring WRITE_KEY (with @mo's extras) and a config pointed at
+ * it, with fast retries; then the name, value pairs in @extras. */
+static void start_va(fixture *f, sbm_options mo, va_list extras) {
+  mo.write_key = WRITE_KEY;
+  fx_start(f, mo, WRITE_KEY);
+  fx_finish_config(f, extras);
 }
 
-typedef struct fixture {
-  sbm_mock *mock;
-  segb_config_t *conf;
-  segb_client_t *client;
-  outcomes out;
-} fixture;
-
-static void set(segb_config_t *conf, const char *name, const char *value) {
-  char err[SEGB_ERRSTR_SIZE];
-  if (segb_config_set(conf, name, value, err, sizeof err) != SEGB_OK)
-    fail_msg("%s: %s", name, err);
-}
-
-/* A mock requiring WRITE_KEY and a config pointed at it, with fast
- * retries. Extra settings come as name, value pairs ending in NULL. */
+/* As start_va; extra settings come as name, value pairs ending in NULL. */
 static void start(fixture *f, ...) {
   sbm_options mo;
-  char err[256];
-  const char *name;
   va_list ap;
 
-  memset(f, 0, sizeof *f);
   memset(&mo, 0, sizeof mo);
-  mo.write_key = WRITE_KEY;
-  mo.quiet = 1;
-  f->mock = sbm_start(&mo, err, sizeof err);
-  if (f->mock == NULL)
-    fail_msg("mock: %s", err);
-  f->conf = segb_config_new();
-  set(f->conf, "write_key", WRITE_KEY);
-  set(f->conf, "endpoint", sbm_url(f->mock));
-  set(f->conf, "retry.backoff_initial_ms", "10");
-  set(f->conf, "retry.backoff_max_ms", "50");
-  set(f->conf, "http.timeout_ms", "5000");
   va_start(ap, f);
-  while ((name = va_arg(ap, const char *)) != NULL)
-    set(f->conf, name, va_arg(ap, const char *));
+  start_va(f, mo, ap);
   va_end(ap);
-  segb_config_set_delivery_cb(f->conf, on_report);
-  segb_config_set_opaque(f->conf, &f->out);
 }
 
-static void open_client(fixture *f) {
-  char err[SEGB_ERRSTR_SIZE];
-  f->client = segb_client_new(f->conf, err, sizeof err);
-  if (f->client == NULL)
-    fail_msg("client: %s", err);
+/* start() with the mock serving HTTPS with @cert and @key. */
+static void start_tls(fixture *f, char *cert, char *key, ...) {
+  sbm_options mo;
+  va_list ap;
+
+  memset(&mo, 0, sizeof mo);
+  mo.tls_cert_pem = cert;
+  mo.tls_key_pem = key;
+  va_start(ap, key);
+  start_va(f, mo, ap);
+  va_end(ap);
 }
 
-static void finish(fixture *f) {
-  assert_int_equal(segb_client_close(f->client, 5000), SEGB_OK);
-  sbm_stop(f->mock);
-}
+static uint64_t mock_messages(fixture *f) { return fx_stats(f).messages; }
 
-static uint64_t mock_messages(fixture *f) {
-  sbm_stats st;
-  sbm_get_stats(f->mock, &st);
-  return st.messages;
-}
-
-static uint64_t mock_requests(fixture *f) {
-  sbm_stats st;
-  sbm_get_stats(f->mock, &st);
-  return st.requests;
-}
+static uint64_t mock_requests(fixture *f) { return fx_stats(f).requests; }
 
 static void track_n(fixture *f, int n) {
   char props[320];
@@ -282,11 +241,7 @@ static void test_timeout_retried(void **state) {
   finish(&f);
 }
 
-static uint64_t mock_duplicates(fixture *f) {
-  sbm_stats st;
-  sbm_get_stats(f->mock, &st);
-  return st.duplicates;
-}
+static uint64_t mock_duplicates(fixture *f) { return fx_stats(f).duplicates; }
 
 static void test_retry_keeps_message_id(void **state) {
   fixture f;
@@ -433,27 +388,21 @@ static void test_network_errors(void **state) {
   assert_int_equal(segb_client_close(f.client, 1000), SEGB_OK);
 
   /* .invalid never resolves */
-  memset(&f.out, 0, sizeof f.out);
-  f.conf = segb_config_new();
-  set(f.conf, "write_key", WRITE_KEY);
-  set(f.conf, "endpoint", "http://segment.invalid");
-  set(f.conf, "retry.max_attempts", "0");
-  segb_config_set_delivery_cb(f.conf, on_report);
-  segb_config_set_opaque(f.conf, &f.out);
+  start(&f, "endpoint", "http://segment.invalid", "retry.max_attempts", "0",
+        NULL);
   open_client(&f);
   track_n(&f, 1);
   assert_int_equal(segb_client_flush(f.client, 5000), SEGB_OK);
   assert_int_equal(f.out.last_err, SEGB_ERR_RETRIES_EXHAUSTED);
   assert_non_null(strstr(f.out.last_errstr, "segment.invalid"));
   assert_non_null(strstr(f.out.last_errstr, "DNS"));
-  assert_int_equal(segb_client_close(f.client, 1000), SEGB_OK);
+  finish(&f);
 }
 
 /* HTTPS to a self-signed loopback server: refused by default (and not
  * retried: a certificate does not fix itself), accepted with ca_file. */
 static void test_tls(void **state) {
-  char *cert, *key, *ca, err[256];
-  sbm_options mo;
+  char *cert, *key, *ca;
   fixture f;
   int i;
   (void)state;
@@ -462,23 +411,11 @@ static void test_tls(void **state) {
   ca = segb_test_temp_file(cert);
   assert_non_null(ca);
   for (i = 0; i < 2; i++) {
-    memset(&f, 0, sizeof f);
-    memset(&mo, 0, sizeof mo);
-    mo.write_key = WRITE_KEY;
-    mo.quiet = 1;
-    mo.tls_cert_pem = cert;
-    mo.tls_key_pem = key;
-    f.mock = sbm_start(&mo, err, sizeof err);
-    if (f.mock == NULL)
-      fail_msg("mock: %s", err);
+    if (i == 0)
+      start_tls(&f, cert, key, NULL);
+    else
+      start_tls(&f, cert, key, "http.ca_file", ca, NULL);
     assert_true(strncmp(sbm_url(f.mock), "https://127.0.0.1:", 18) == 0);
-    f.conf = segb_config_new();
-    set(f.conf, "write_key", WRITE_KEY);
-    set(f.conf, "endpoint", sbm_url(f.mock));
-    if (i == 1)
-      set(f.conf, "http.ca_file", ca);
-    segb_config_set_delivery_cb(f.conf, on_report);
-    segb_config_set_opaque(f.conf, &f.out);
     open_client(&f);
     track_n(&f, 2);
     assert_int_equal(segb_client_flush(f.client, 5000), SEGB_OK);

@@ -19,6 +19,7 @@
 #include "auth/oauth.h"
 #include "client_int.h"
 #include "core/clock.h"
+#include "client_fixture.h"
 #include "mock.h"
 #include "test_keys.h"
 #include "tls_cert.h"
@@ -29,84 +30,36 @@
 
 static segb_test_keypair keys, other_keys;
 
-typedef struct outcomes {
-  int delivered, dropped, last_err;
-  char last_errstr[640];
-  sbm_mock *revoke_on; /* revoke every token at revoke_after deliveries */
-  int revoke_after;
-} outcomes;
-
-static void on_report(segb_client_t *c, const segb_report_t *r, void *opaque) {
-  outcomes *o = opaque;
-  (void)c;
-  if (segb_report_err(r) != SEGB_OK) {
-    o->dropped++;
-    o->last_err = segb_report_err(r);
-    snprintf(o->last_errstr, sizeof o->last_errstr, "%s",
-             segb_report_errstr(r));
-    return;
-  }
-  if (++o->delivered == o->revoke_after && o->revoke_on != NULL)
-    sbm_oauth_revoke(o->revoke_on);
-}
-
-typedef struct fixture {
-  sbm_mock *mock;
-  segb_config_t *conf;
-  segb_client_t *client;
-  outcomes out;
-} fixture;
-
-static void set(segb_config_t *conf, const char *name, const char *value) {
-  char err[SEGB_ERRSTR_SIZE];
-  if (segb_config_set(conf, name, value, err, sizeof err) != SEGB_OK)
-    fail_msg("%s: %s", name, err);
-}
+typedef fx_client fixture;
+#define set fx_set
+#define open_client fx_open
+#define finish fx_close
+#define stats fx_stats
 
 /* A mock serving OAuth for CLIENT_ID/KEY_ID with @mo's extras, and a
  * config pointed at it; more settings as name, value pairs up to NULL. */
 static void start(fixture *f, sbm_options mo, ...) {
-  char err[256];
-  const char *name;
   va_list ap;
 
-  memset(f, 0, sizeof *f);
   mo.write_key = WRITE_KEY;
-  mo.quiet = 1;
   mo.oauth_public_key_pem = keys.public_pem;
   mo.oauth_key_id = KEY_ID;
   mo.oauth_client_id = CLIENT_ID;
-  f->mock = sbm_start(&mo, err, sizeof err);
-  if (f->mock == NULL)
-    fail_msg("mock: %s", err);
-  f->conf = segb_config_new();
-  set(f->conf, "write_key", WRITE_KEY);
-  set(f->conf, "endpoint", sbm_url(f->mock));
+  fx_start(f, mo, WRITE_KEY);
   set(f->conf, "oauth.server", sbm_url(f->mock));
   set(f->conf, "oauth.client_id", CLIENT_ID);
   set(f->conf, "oauth.key_id", KEY_ID);
   set(f->conf, "oauth.private_key", keys.pkcs8);
-  set(f->conf, "retry.backoff_initial_ms", "10");
-  set(f->conf, "retry.backoff_max_ms", "50");
-  set(f->conf, "http.timeout_ms", "5000");
   va_start(ap, mo);
-  while ((name = va_arg(ap, const char *)) != NULL)
-    set(f->conf, name, va_arg(ap, const char *));
+  fx_finish_config(f, ap);
   va_end(ap);
-  segb_config_set_delivery_cb(f->conf, on_report);
-  segb_config_set_opaque(f->conf, &f->out);
 }
 
-static void open_client(fixture *f) {
-  char err[SEGB_ERRSTR_SIZE];
-  f->client = segb_client_new(f->conf, err, sizeof err);
-  if (f->client == NULL)
-    fail_msg("client: %s", err);
-}
-
-static void finish(fixture *f) {
-  assert_int_equal(segb_client_close(f->client, 5000), SEGB_OK);
-  sbm_stop(f->mock);
+/* After revoke_after deliveries, revoke every token the mock issued. */
+static int revoke_after;
+static void revoke_tokens(fx_outcomes *o) {
+  if (o->delivered == revoke_after)
+    sbm_oauth_revoke(o->ctx);
 }
 
 static void track_n(fixture *f, int n) {
@@ -122,12 +75,6 @@ static void track_n(fixture *f, int n) {
 static sbm_oauth_stats oauth_stats(fixture *f) {
   sbm_oauth_stats st;
   sbm_get_oauth_stats(f->mock, &st);
-  return st;
-}
-
-static sbm_stats stats(fixture *f) {
-  sbm_stats st;
-  sbm_get_stats(f->mock, &st);
   return st;
 }
 
@@ -289,8 +236,9 @@ static void test_revoked_mid_import(void **state) {
   (void)state;
 
   start(&f, no_extras, "batch.max_events", "10", NULL);
-  f.out.revoke_on = f.mock;
-  f.out.revoke_after = 10;
+  f.out.after_delivery = revoke_tokens;
+  f.out.ctx = f.mock;
+  revoke_after = 10;
   open_client(&f);
   track_n(&f, 100);
   assert_int_equal(segb_client_flush(f.client, 10000), SEGB_OK);
