@@ -13,9 +13,10 @@
  *     segb_track(c, "u-42", NULL, "Signed Up", "{\"plan\":\"pro\"}");
  *     segb_client_close(c, 5000);
  *
- * Threading: in dispatch.mode=inline (this release) nothing happens in the
- * background: segb_client_flush() and segb_client_close() send on the
- * caller's thread. A client may be used by one thread at a time.
+ * Threading: in this release every client runs inline, whatever
+ * dispatch.mode says: nothing happens in the background, and
+ * segb_client_flush() and segb_client_close() send on the caller's thread.
+ * A client may be used by one thread at a time.
  */
 #ifndef SEGBRIDGE_CLIENT_H
 #define SEGBRIDGE_CLIENT_H

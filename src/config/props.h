@@ -148,7 +148,7 @@ enum {
   X(DISPATCH_MODE, "dispatch.mode", SBI_PT_ENUM, 0, 0, "thread",              \
     SBI_DISPATCH_CHOICES, "0.1",                                              \
     "thread: a background thread sends; inline: no thread, sending happens "  \
-    "in flush and poll calls.")                                               \
+    "in flush and poll calls. In 0.1 every client runs inline.")              \
   X(DISPATCH_MAX_IN_FLIGHT, "dispatch.max_in_flight", SBI_PT_INT, 1, 16, "1", \
     "", "0.1",                                                                \
     "Most requests in flight at once; 1 keeps delivery in FIFO order.")       \
