@@ -93,17 +93,6 @@ static const sbi_json *member(const sbi_json *obj, const char *key) {
              : NULL;
 }
 
-/* The parsed answer holds the token in a string node, perhaps more than
- * once: wipe every string in the tree (@n and its siblings, depth first)
- * before it goes. The nodes own their text; only the pointer is const. */
-static void wipe_strings(const sbi_json *n) {
-  for (; n != NULL; n = n->next) {
-    if (n->type == SBI_JSON_STRING)
-      sbi_secret_wipe((void *)(uintptr_t)n->str, n->str_len);
-    wipe_strings(n->head);
-  }
-}
-
 /* A token goes into a header line: visible ASCII only (RFC 6750 allows
  * less), so it cannot end the line or smuggle in another header. */
 static int token_ok(const sbi_json *t) {
@@ -193,8 +182,8 @@ static int read_token(const sbi_http_response *resp, const char *host,
        sbi_buf_append(&r->header, tok->str, tok->str_len) != SEGB_OK))
     rc = sbi_error(SEGB_ERR_NOMEM, "out of memory keeping a token");
   r->expires_in_ms = lifetime * 1000;
-  wipe_strings(root);
-  sbi_json_free(root);
+  /* the answer holds the token, perhaps more than once */
+  sbi_json_free_secret(root);
   return rc;
 }
 
@@ -218,7 +207,7 @@ static int read_refusal(const sbi_http_response *resp, const char *host,
   else if (root == NULL)
     excerpt(resp->body.data != NULL ? resp->body.data : "",
             resp->body.len < 120 ? resp->body.len : 120, text, sizeof text);
-  sbi_json_free(root);
+  sbi_json_free_secret(root);
   if (code[0] != '\0' || text[0] != '\0')
     snprintf(what, sizeof what,
              "%s answered the token request with HTTP %d (%s%s%s)", host,

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "secret.h"
+
 /* One allocation: the struct, then the key, then the text, each of the two
  * NUL-terminated. Only strings and numbers carry text. */
 static sbi_json *node_alloc(sbi_json_type type, const char *key,
@@ -78,7 +80,8 @@ sbi_json *sbi_json_new_double(const char *key, size_t key_len, double v) {
   return node_alloc(SBI_JSON_NUMBER, key, key_len, text, len);
 }
 
-void sbi_json_free(sbi_json *node) {
+/* Free @node's subtree; with @wipe, zero every key and text first. */
+static void free_tree(sbi_json *node, int wipe) {
   sbi_json *todo = node;
 
   /* The node's siblings are not ours. Each freed container splices its
@@ -94,9 +97,17 @@ void sbi_json_free(sbi_json *node) {
       n->tail->next = todo;
       todo = n->head;
     }
+    if (wipe) {
+      sbi_secret_wipe((void *)(uintptr_t)n->key, n->key_len);
+      sbi_secret_wipe((void *)(uintptr_t)n->str, n->str_len);
+    }
     free(n);
   }
 }
+
+void sbi_json_free(sbi_json *node) { free_tree(node, 0); }
+
+void sbi_json_free_secret(sbi_json *node) { free_tree(node, 1); }
 
 static int key_equal(const sbi_json *n, const char *key, size_t key_len) {
   return n->key != NULL && n->key_len == key_len &&

@@ -53,6 +53,10 @@ sbi_json *sbi_json_new_double(const char *key, size_t key_len, double v);
 /* Free @node and its subtree. Accepts NULL. */
 void sbi_json_free(sbi_json *node);
 
+/* The same, zeroing every key and text first: for trees that may hold
+ * secrets (token answers, webhook settings). */
+void sbi_json_free_secret(sbi_json *node);
+
 /* Last member of object @obj named @key, or NULL. */
 sbi_json *sbi_json_get(const sbi_json *obj, const char *key, size_t key_len);
 

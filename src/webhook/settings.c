@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/secret.h"
 
 struct segb_webhook_settings_s {
   sbi_json *root;
@@ -31,11 +32,13 @@ static int decode(const char *value, size_t len, const sbi_webhook_limits *lim,
   }
   rc = sbi_json_parse(text.data != NULL ? text.data : "", text.len, NULL, 0,
                       lim->max_depth, root, why, sizeof why);
+  /* partner settings may carry credentials of their own */
+  sbi_secret_wipe(text.data, text.len);
   sbi_buf_free(&text);
   if (rc != SEGB_OK)
     return sbi_error(rc, "X-Segment-Settings: %s", why);
   if ((*root)->type != SBI_JSON_OBJECT) {
-    sbi_json_free(*root);
+    sbi_json_free_secret(*root);
     *root = NULL;
     return sbi_error(SEGB_ERR_JSON_TYPE,
                      "X-Segment-Settings is not a JSON object");
@@ -70,7 +73,7 @@ int segb_webhook_settings_decode(const segb_webhook_t *wh, const char *value,
     return rc;
   *out = malloc(sizeof **out);
   if (*out == NULL) {
-    sbi_json_free(root);
+    sbi_json_free_secret(root);
     return sbi_error(SEGB_ERR_NOMEM, "out of memory");
   }
   (*out)->root = root;
@@ -86,6 +89,6 @@ segb_webhook_settings_json(const segb_webhook_settings_t *settings) {
 void segb_webhook_settings_destroy(segb_webhook_settings_t *settings) {
   if (settings == NULL)
     return;
-  sbi_json_free(settings->root);
+  sbi_json_free_secret(settings->root);
   free(settings);
 }
