@@ -61,3 +61,7 @@ install(CODE "
 ")
 install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/segbridge.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The licence travels with every installed copy.
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})

@@ -46,6 +46,14 @@ fi
 export PKG_CONFIG_PATH
 PKG_CONFIG_PATH=$(dirname "$pc")
 libdir=$(pkg-config --variable=libdir segbridge)
+if ! grep -qx 'License: MIT' "$pc" || ! [[ -f $prefix/share/doc/segbridge/LICENSE ]]; then
+  echo "FAIL: the installed copy does not carry its licence"
+  exit 1
+fi
+if [[ -d $build/examples ]] && ! "$prefix/bin/segbridge" --help >/dev/null; then
+  echo "FAIL: the installed segbridge tool does not run"
+  exit 1
+fi
 echo "pkg-config: segbridge $(pkg-config --modversion segbridge), libdir $libdir"
 
 step "pkg-config, shared library"
