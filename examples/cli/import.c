@@ -31,7 +31,7 @@ typedef struct import_state {
   uint64_t invalid;          /* lines that never became a message */
   uint64_t not_sent;         /* messages and lines left when it stopped */
   uint64_t per_code[CODES];  /* failures by -code, invalid lines included */
-  char example[CODES][160];  /* one explanation per code */
+  char example[CODES][320];  /* one explanation per code */
   int timeout_ms;
   int64_t deadline;          /* monotonic ms: --timeout-ms after the start
                                 or the last progress */
@@ -156,7 +156,7 @@ static void summary(const import_state *st, int rest_unread) {
   if (st->stop == SEGB_OK)
     return;
   printf("not sent %llu%s: %s\n", (unsigned long long)st->not_sent,
-         rest_unread ? " and the rest of the input, unread" : "",
+         rest_unread ? " + the rest of the input, unread" : "",
          st->stop_why);
   if (st->closed_why[0] != '\0')
     printf("  %s\n", st->closed_why);
