@@ -1,7 +1,6 @@
 /* segbridge identify|track|page|screen|group|alias: one message, sent, or
  * shown with --dry-run. */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "client_int.h"

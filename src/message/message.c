@@ -529,6 +529,7 @@ segb_message_t *segb_message_new_from_json(const char *json, size_t len) {
   }
   rc = type_from_json(root);
   msg = rc > 0 ? segb_message_new(rc) : NULL;
+  /* Move each member into the message by the import's rules. */
   while (msg != NULL && (member = root->head) != NULL) {
     root->head = member->next;
     root->count--;
