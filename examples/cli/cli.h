@@ -42,12 +42,19 @@ int cli_exit_code(int err);
 /* A config from the connection options; NULL after printing why. */
 segb_config_t *cli_config(const cli_opts *o);
 
+/* --dry-run: a transport that prints each request (credentials redacted)
+ * on standard output and answers 200 without sending anything; NULL when
+ * out of memory. */
+struct sbi_transport *cli_dry_run_transport_new(int gzip);
+
 /* The collected fates of the messages a client sent. */
 typedef struct cli_tally {
-  uint64_t delivered, failed;
+  uint64_t delivered, failed; /* in a dry run, delivered counts the messages
+                                 printed instead of sent */
   int first_err;           /* the first failure's code */
   char first_errstr[512];  /* and its explanation */
   int verbose;
+  int dry_run;
 } cli_tally;
 
 /* A delivery callback filling a cli_tally passed as opaque. */

@@ -85,7 +85,11 @@ void cli_tally_report(segb_client_t *client, const segb_report_t *report,
   (void)client;
   if (err == SEGB_OK) {
     t->delivered++;
-    if (t->verbose)
+    if (t->verbose && t->dry_run)
+      fprintf(stderr, "not sent %s: dry run (its request is shown on "
+                      "standard output)\n",
+              segb_report_message_id(report));
+    else if (t->verbose)
       fprintf(stderr, "delivered %s (HTTP %d, %d request%s)\n",
               segb_report_message_id(report), segb_report_http_status(report),
               segb_report_attempts(report),

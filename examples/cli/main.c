@@ -13,6 +13,8 @@ static const char usage[] =
     "commands:\n"
     "  identify|track|page|screen|group|alias   send one message\n"
     "  import [FILE|-]    send NDJSON, one Segment message with its type per line\n"
+    "                     (lines up to 64 KiB; exported events replay as they\n"
+    "                     were: docs/IMPORT.md)\n"
     "  mock               run a local Segment-compatible Tracking API\n"
     "  token              get an OAuth access token and print the answer as JSON\n"
     "  webhook-receiver   verify and print Segment webhooks (--help for options)\n"
@@ -24,10 +26,11 @@ static const char usage[] =
     "  --region us|eu     Segment region (default us)\n"
     "  --endpoint URL     Tracking API base URL, e.g. http://127.0.0.1:8080\n"
     "  --gzip             compress request bodies\n"
-    "  --timeout-ms MS    give up delivering after MS (default 30000)\n"
+    "  --timeout-ms MS    give up delivering after MS (default 30000); import:\n"
+    "                     after MS without progress, for the whole run\n"
     "  --ca-file FILE     trust these CA certificates\n"
     "  --proxy URL        HTTP proxy\n"
-    "  --dry-run          print the request (secrets redacted), send nothing\n"
+    "  --dry-run          print the requests (secrets redacted), send nothing\n"
     "  -v                 say what happened to each message\n"
     "\n"
     "OAuth (instead of Basic auth; the write key still goes in the body):\n"
@@ -48,7 +51,8 @@ static const char usage[] =
     "\n"
     "exit status: 0 delivered; 2 usage or invalid input; 3 authentication\n"
     "rejected; 4 rate limited, network failure or retries exhausted; 5 no\n"
-    "such profile or source; 1 other\n";
+    "such profile or source; 1 other. An import stops sending at 3 or at\n"
+    "--timeout-ms without progress (4) and reports the rest as not sent.\n";
 
 enum {
   OPT_WRITE_KEY = 256, OPT_REGION, OPT_ENDPOINT, OPT_GZIP, OPT_TIMEOUT,

@@ -1,7 +1,6 @@
 /* segbridge identify|track|page|screen|group|alias: one message, sent, or
  * shown with --dry-run. */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "client_int.h"
@@ -35,54 +34,13 @@ static int fill(segb_message_t *m, const cli_opts *o) {
   return segb_message_seal(m);
 }
 
-/* Print a body with the value of "writeKey" replaced. */
-static void print_redacted_body(const char *body, size_t len) {
-  static const char key[] = "\"writeKey\":\"";
-  const char *at = strstr(body, key);
-  const char *end;
-
-  if (at == NULL) {
-    printf("%.*s\n", (int)len, body);
-    return;
-  }
-  at += sizeof key - 1;
-  for (end = at; *end != '\0' && *end != '"'; end++)
-    if (*end == '\\' && end[1] != '\0')
-      end++;
-  printf("%.*s[redacted]%s\n", (int)(at - body), body, end);
-}
-
-static void print_requests(const sbi_transport *capture, const cli_opts *o) {
-  size_t i, h;
-
-  for (i = 0; i < sbi_capture_count(capture); i++) {
-    const sbi_http_request *r = sbi_capture_at(capture, i);
-
-    printf("%s %s\n", r->method, r->url);
-    printf("User-Agent: " SBI_USER_AGENT_PREFIX "%s\n", segb_version_str());
-    if (o->gzip)
-      printf("Content-Encoding: gzip (the body below is before compression)\n");
-    for (h = 0; h < r->header_count; h++) {
-      if (strncmp(r->headers[h], "Authorization:", 14) == 0) {
-        const char *scheme = r->headers[h] + 15;
-        printf("Authorization: %.*s [redacted]\n",
-               (int)strcspn(scheme, " "), scheme);
-      } else {
-        printf("%s\n", r->headers[h]);
-      }
-    }
-    printf("\n");
-    print_redacted_body(r->body, r->body_len);
-  }
-}
-
 int cli_send(int type, const cli_opts *o) {
   char err[SEGB_ERRSTR_SIZE];
-  cli_tally tally = {0, 0, SEGB_OK, "", o->verbose};
+  cli_tally tally = {0, 0, SEGB_OK, "", o->verbose, o->dry_run};
   segb_config_t *conf;
   segb_message_t *m;
   segb_client_t *c;
-  sbi_transport *capture = NULL;
+  sbi_transport *dry_run = NULL;
   int rc;
 
   m = segb_message_new(type);
@@ -99,9 +57,13 @@ int cli_send(int type, const cli_opts *o) {
   }
   segb_config_set_delivery_cb(conf, cli_tally_report);
   segb_config_set_opaque(conf, &tally);
-  if (o->dry_run)
-    capture = sbi_capture_transport_new(200, "{\"success\":true}");
-  c = sbi_client_new(conf, capture, err, sizeof err);
+  if (o->dry_run && (dry_run = cli_dry_run_transport_new(o->gzip)) == NULL) {
+    fprintf(stderr, "segbridge: out of memory\n");
+    segb_config_destroy(conf);
+    segb_message_destroy(m);
+    return CLI_OTHER;
+  }
+  c = sbi_client_new(conf, dry_run, err, sizeof err);
   if (c == NULL) {
     fprintf(stderr, "segbridge: %s\n", err);
     segb_config_destroy(conf);
@@ -110,8 +72,6 @@ int cli_send(int type, const cli_opts *o) {
   }
   segb_client_enqueue(c, m);
   segb_client_flush(c, o->timeout_ms);
-  if (capture != NULL)
-    print_requests(capture, o);
   /* what the flush could not deliver in time is reported as dropped */
   segb_client_close(c, 0);
   if (tally.failed > 0) {

@@ -60,6 +60,10 @@ SEGB_API segb_message_t *segb_message_new(int type);
 /** A message from one JSON object with a "type" member, as found in a
  *  Segment batch or an NDJSON import file. Each member goes through the same
  *  checks as the setters; messageId and timestamp are kept when present.
+ *  An event exported from Segment replays as it was first sent: its
+ *  context.library, channel and _metadata are kept, the server's fields
+ *  dropped, nulls taken as absent, whole-number IDs turned into strings
+ *  (docs/IMPORT.md has the table).
  *  NULL on error, with the reason in segb_last_error_message(). @since 0.1 */
 SEGB_API segb_message_t *segb_message_new_from_json(const char *json,
                                                     size_t len);

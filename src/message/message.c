@@ -372,18 +372,122 @@ int segb_message_set_json(segb_message_t *msg, const char *field,
                                    json != NULL ? strlen(json) : 0);
 }
 
-/* Members a Segment export or a sender adds, which a new message does not
- * take over: the sender sets sentAt and writeKey per request, the server
- * the rest. */
-static int is_server_field(const sbi_json *m) {
-  static const char *const names[] = {"sentAt", "writeKey", "receivedAt",
-                                      "originalTimestamp", "version"};
-  size_t i;
+/* What an import does with a member of an exported event that is no field
+ * a new message has (docs/IMPORT.md gives the reasons): the sender sets
+ * sentAt and writeKey per request, Segment's servers the ones dropped here;
+ * channel and _metadata describe the original sending and go through. */
+static const struct {
+  const char *name;
+  int keep; /* else dropped */
+  sbi_json_type type; /* of a kept value */
+} import_only[] = {
+    {"sentAt", 0, SBI_JSON_NULL},     {"writeKey", 0, SBI_JSON_NULL},
+    {"receivedAt", 0, SBI_JSON_NULL}, {"originalTimestamp", 0, SBI_JSON_NULL},
+    {"version", 0, SBI_JSON_NULL},    {"projectId", 0, SBI_JSON_NULL},
+    {"channel", 1, SBI_JSON_STRING},  {"_metadata", 1, SBI_JSON_OBJECT},
+};
 
-  for (i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (same(m->key, m->key_len, names[i]))
+/* An identifier given as a whole JSON number (userId 42), which an import
+ * turns into its digits. */
+static int is_numeric_id(const sbi_json *m) {
+  static const char *const ids[] = {"userId", "anonymousId", "groupId",
+                                    "previousId"};
+  size_t i, digits = m->str_len > 0 && m->str[0] == '-';
+
+  if (m->type != SBI_JSON_NUMBER || digits == m->str_len)
+    return 0;
+  for (; digits < m->str_len; digits++)
+    if (m->str[digits] < '0' || m->str[digits] > '9')
+      return 0;
+  for (i = 0; i < sizeof ids / sizeof ids[0]; i++)
+    if (same(m->key, m->key_len, ids[i]))
       return 1;
   return 0;
+}
+
+/* Unlink and return the member of @obj named @key, or NULL. */
+static sbi_json *take_member(sbi_json *obj, const char *key, size_t key_len) {
+  sbi_json **link, *prev = NULL;
+
+  for (link = &obj->head; *link != NULL; prev = *link, link = &(*link)->next) {
+    sbi_json *m = *link;
+    if (m->key_len == key_len && memcmp(m->key, key, key_len) == 0) {
+      *link = m->next;
+      if (obj->tail == m)
+        obj->tail = prev;
+      obj->count--;
+      m->next = NULL;
+      return m;
+    }
+  }
+  return NULL;
+}
+
+/* Move one member of an imported event into @msg, through the setters'
+ * checks, with the import's own rules first: a null is an absent member;
+ * a whole number as an identifier becomes its digits as a string, as
+ * Segment coerces numeric IDs; context.library names the library that first
+ * sent the event and is kept. Takes ownership of @member. */
+static int import_member(segb_message_t *msg, sbi_json *member) {
+  sbi_json *library = NULL, *context;
+  size_t i;
+  path p;
+  int rc;
+
+  if (member->type == SBI_JSON_NULL ||
+      same(member->key, member->key_len, "type")) {
+    sbi_json_free(member);
+    return SEGB_OK;
+  }
+  for (i = 0; i < sizeof import_only / sizeof import_only[0]; i++) {
+    if (!same(member->key, member->key_len, import_only[i].name))
+      continue;
+    if (!import_only[i].keep) {
+      sbi_json_free(member);
+      return SEGB_OK;
+    }
+    if (member->type != import_only[i].type) {
+      rc = sbi_error(SEGB_ERR_JSON_TYPE, "%s must be a JSON %s",
+                     import_only[i].name,
+                     import_only[i].type == SBI_JSON_STRING ? "string"
+                                                            : "object");
+      sbi_json_free(member);
+      return rc;
+    }
+    sbi_json_put(msg->fields, member);
+    return SEGB_OK;
+  }
+  if (is_numeric_id(member)) {
+    sbi_json *digits = sbi_json_new_string(member->key, member->key_len,
+                                           member->str, member->str_len);
+    sbi_json_free(member);
+    if (digits == NULL)
+      return sbi_error(SEGB_ERR_NOMEM, "out of memory importing an ID");
+    member = digits;
+  }
+  if (member->type == SBI_JSON_OBJECT &&
+      same(member->key, member->key_len, "context")) {
+    library = take_member(member, "library", 7);
+    if (library != NULL && library->type != SBI_JSON_OBJECT) {
+      sbi_json_free(library);
+      sbi_json_free(member);
+      return sbi_error(SEGB_ERR_JSON_TYPE,
+                       "context.library must be a JSON object");
+    }
+  }
+  p.seg[0] = member->key;
+  p.seg_len[0] = member->key_len;
+  p.count = 1;
+  p.shown = member->key;
+  p.shown_len = member->key_len > 200 ? 200 : (int)member->key_len;
+  rc = attach(msg, &p, member);
+  if (rc == SEGB_OK && library != NULL &&
+      (context = sbi_json_get(msg->fields, "context", 7)) != NULL) {
+    sbi_json_append(context, library);
+    library = NULL;
+  }
+  sbi_json_free(library);
+  return rc;
 }
 
 static int type_from_json(const sbi_json *root) {
@@ -425,23 +529,12 @@ segb_message_t *segb_message_new_from_json(const char *json, size_t len) {
   }
   rc = type_from_json(root);
   msg = rc > 0 ? segb_message_new(rc) : NULL;
-  /* Move each member into the message through the setters' own checks. */
+  /* Move each member into the message by the import's rules. */
   while (msg != NULL && (member = root->head) != NULL) {
-    path p;
-
     root->head = member->next;
     root->count--;
     member->next = NULL;
-    if (same(member->key, member->key_len, "type") || is_server_field(member)) {
-      sbi_json_free(member);
-      continue;
-    }
-    p.seg[0] = member->key;
-    p.seg_len[0] = member->key_len;
-    p.count = 1;
-    p.shown = member->key;
-    p.shown_len = member->key_len > 200 ? 200 : (int)member->key_len;
-    if (attach(msg, &p, member) != SEGB_OK) {
+    if (import_member(msg, member) != SEGB_OK) {
       segb_message_destroy(msg);
       msg = NULL;
     }

@@ -40,9 +40,11 @@ static int check_required(const segb_message_t *msg) {
 }
 
 /* {"type":..,"messageId":..,"timestamp":..,<fields>,"context":{..,library}}
- * context goes last so the library's own member can close it. */
+ * context goes last so the library's own member can close it. Only an
+ * imported event has a context.library already: the original's, kept. */
 static int serialize(const segb_message_t *msg, sbi_buf *out) {
   const sbi_json *context = field(msg, "context"), *m;
+  int own_library = context == NULL || !sbi_json_get(context, "library", 7);
   const char *type = segb_message_type_name(msg->type);
   int rc = sbi_buf_reserve(out, 384);
 
@@ -65,9 +67,12 @@ static int serialize(const segb_message_t *msg, sbi_buf *out) {
   rc = rc ? rc : sbi_buf_puts(out, ",\"context\":{");
   if (context != NULL && context->count > 0) {
     rc = rc ? rc : sbi_json_write_members(out, context);
-    rc = rc ? rc : sbi_buf_putc(out, ',');
+    if (own_library)
+      rc = rc ? rc : sbi_buf_putc(out, ',');
   }
-  rc = rc ? rc : sbi_buf_puts(out, LIBRARY_MEMBER "}}");
+  if (own_library)
+    rc = rc ? rc : sbi_buf_puts(out, LIBRARY_MEMBER);
+  rc = rc ? rc : sbi_buf_puts(out, "}}");
   return rc;
 }
 

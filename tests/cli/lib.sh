@@ -33,12 +33,25 @@ run() {
 start_mock() {
   "$cli" mock --port 0 "$@" >"$tmp/mock.out" 2>&1 &
   mock_pid=$!
-  for _ in $(seq 100); do
+  for _ in $(seq 1200); do # up to 60 s on a loaded machine
     grep -q 'http://' "$tmp/mock.out" 2>/dev/null && break
     sleep 0.05
   done
   url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/mock.out")
   check "mock prints its URL" [ -n "$url" ]
+}
+
+# stop_mock: SIGTERM the mock and wait; its closing counts are then in
+# $tmp/mock.out ("mock: N requests, M messages, ...").
+stop_mock() {
+  kill -TERM "$mock_pid"
+  wait "$mock_pid"
+  mock_pid=
+}
+
+# mock_requests: the request count of the mock stop_mock ended.
+mock_requests() {
+  sed -n 's/^mock: \([0-9]*\) requests.*/\1/p' "$tmp/mock.out"
 }
 
 # The closing line ctest reads, and the script's status.
