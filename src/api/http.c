@@ -1,7 +1,9 @@
-/* The request loop of the read APIs: the retry matrix and Retry-After come
- * from transport/retry, 429 waits also from the Public API's own hints. */
+/* The request loop of the read APIs, within one deadline per call: the
+ * retry matrix and Retry-After come from transport/retry, 429 waits also
+ * from the Public API's own hints. */
 #include "http.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -194,9 +196,9 @@ static int perform(sbi_api_http *h, const sbi_api_call *call,
     sbi_sleep_ms(wait);
   }
   snprintf(why, sizeof why,
-           "out of time (api.timeout_ms is %lld ms) after %d request%s, "
-           "the last: ",
-           (long long)h->limits.call_timeout_ms, requests,
+           "out of time (api.timeout_ms is %" PRId64 " ms) after %d "
+           "request%s, the last: ",
+           h->limits.call_timeout_ms, requests,
            requests == 1 ? "" : "s");
   return fail(h, call, SEGB_ERR_TIMED_OUT, why);
 }
