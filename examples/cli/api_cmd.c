@@ -183,6 +183,7 @@ static segb_config_t *config(const api_opts *o) {
       set(conf, "http.ca_file", o->ca_file) &&
       set(conf, "http.proxy", o->proxy) &&
       set(conf, "retry.total_timeout_ms", total) &&
+      set(conf, "api.timeout_ms", total) &&
       set(conf, "http.timeout_ms", request))
     return conf;
   segb_config_destroy(conf);

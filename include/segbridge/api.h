@@ -24,16 +24,21 @@
  * 429 and 5xx (not 501/505) with backoff, waits as long as a 429 asks
  * (Retry-After, data.msBeforeNext, X-RateLimit-Reset), and gives up after
  * retry.max_attempts retries or retry.total_timeout_ms from its first
- * failure, whichever comes first.
+ * failure, whichever comes first. api.timeout_ms (60 s by default) bounds
+ * each call as a whole: every request is cut at what is left of it, a wait
+ * that would end past it is not started, and the call then fails with
+ * SEGB_ERR_TIMED_OUT.
  *
  * Errors: every call returns SEGB_OK or a negative segb_err_t, with the
  * detail in segb_last_error_message(): the host, the status and the
  * server's own message. SEGB_ERR_AUTH for a rejected token,
  * SEGB_ERR_NOT_FOUND for a profile or source that does not exist (the
  * request itself worked), SEGB_ERR_RATE_LIMITED, SEGB_ERR_SERVER and the
- * network codes when retries ran out, SEGB_ERR_REJECTED for other 4xx,
+ * network codes when retries ran out, SEGB_ERR_TIMED_OUT when
+ * api.timeout_ms did, SEGB_ERR_REJECTED for other 4xx,
  * SEGB_ERR_BAD_RESPONSE for a body that is truncated, is not JSON, or lacks
- * what the call returns.
+ * what the call returns. Text the server sends back is quoted with the
+ * reader's own credential redacted, should the server echo it.
  *
  * Ownership: a result owns its parsed document; every segb_json_t view and
  * string read from it lives until segb_result_destroy(). Results do not
@@ -102,7 +107,9 @@ SEGB_API void segb_reader_destroy(segb_reader_t *reader);
 SEGB_API int segb_workspace_get(segb_reader_t *reader, segb_result_t **out);
 
 /** GET /sources/{id}: data() is the SourceV1 object. SEGB_ERR_NOT_FOUND
- *  when there is no such source. @since 0.1 */
+ *  when there is no such source; SEGB_ERR_INVALID_ARG, with nothing sent,
+ *  for an empty id and for "." and "..", which are path steps and not
+ *  ids. @since 0.1 */
 SEGB_API int segb_source_get(segb_reader_t *reader, const char *source_id,
                              segb_result_t **out);
 
@@ -131,7 +138,8 @@ SEGB_API int segb_sources_pager(segb_reader_t *reader, int32_t count,
  * Known names: traits limit, include, class, verbose; events start, end,
  * include, exclude, limit, sort; external ids include, limit, verbose;
  * metadata verbose. Others are refused (SEGB_ERR_INVALID_ARG). `limit` is
- * the page size. The space is profile_api.space_id.
+ * the page size. The space is profile_api.space_id; one that is unset, "."
+ * or ".." fails with SEGB_ERR_INVALID_VALUE before anything is sent.
  */
 
 /** One page of a profile's traits, events, external ids or metadata
@@ -154,9 +162,11 @@ SEGB_API int segb_profile_pager(segb_reader_t *reader, int32_t what,
 
 /** The next page, into *@p page (a new result the caller destroys), or
  *  *@p page = NULL once every page has been returned. Each page is
- *  requested once; a server that answers a cursor with that same cursor
- *  again ends the walk with SEGB_ERR_BAD_RESPONSE. After any other error
- *  the same page can be asked for again. @since 0.1 */
+ *  requested once: a server that hands back a cursor of the same walk
+ *  again (a cycle, A -> B -> A, or a page pointing at itself), or whose
+ *  cursors do not end within 1,000,000 pages, ends the walk with
+ *  SEGB_ERR_BAD_RESPONSE. After any other error the same page can be
+ *  asked for again. @since 0.1 */
 SEGB_API int segb_pager_next(segb_pager_t *pager, segb_result_t **page);
 
 /** Free @p pager (not its reader). Accepts NULL. @since 0.1 */

@@ -1,7 +1,9 @@
-/* The request loop of the read APIs: the retry matrix and Retry-After come
- * from transport/retry, 429 waits also from the Public API's own hints. */
+/* The request loop of the read APIs, within one deadline per call: the
+ * retry matrix and Retry-After come from transport/retry, 429 waits also
+ * from the Public API's own hints. */
 #include "http.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,63 +59,72 @@ void sbi_url_host(const char *url, char *out, size_t size) {
 }
 
 /* The server's explanation: the envelope's message, else a printable
- * excerpt of the body. */
-static void server_says(const sbi_http_response *resp, char *out,
-                        size_t size) {
+ * excerpt of the body, with the credential the request carried redacted
+ * (a server may echo the Authorization header) where the text was cut. */
+static void server_says(const sbi_api_http *h, char *out, size_t size) {
+  const sbi_http_response *resp = &h->resp;
   size_t i, n = 0;
 
-  if (sbi_api_error_text(resp->body.data, resp->body.len, out, size))
-    return;
-  for (i = 0; i < resp->body.len && n + 1 < size && n < 160; i++) {
-    unsigned char c = (unsigned char)resp->body.data[i];
-    out[n++] = c >= 0x20 && c < 0x7F ? (char)c : ' ';
+  if (!sbi_api_error_text(resp->body.data, resp->body.len, out, size)) {
+    for (i = 0; i < resp->body.len && n + 1 < size && n < 160; i++) {
+      unsigned char c = (unsigned char)resp->body.data[i];
+      out[n++] = c >= 0x20 && c < 0x7F ? (char)c : ' ';
+    }
+    out[n] = '\0';
   }
-  out[n] = '\0';
+  sbi_secret_redact_auth(out, size, h->auth_header.data);
 }
 
-/* Record the error @call ended in; @requests > 0 when retries ran out
- * after that many requests. */
-static int fail(const sbi_api_http *h, const sbi_api_call *call,
-                int requests) {
+/* Record the error @call ended in, after @why (why it stopped, or ""):
+ * @code, or 0 for the one its last answer stands for. A transport failure
+ * comes with what to do about it only in that case: with a @code, @why
+ * says what to do. */
+static int fail(const sbi_api_http *h, const sbi_api_call *call, int code,
+                const char *why) {
   const sbi_http_response *resp = &h->resp;
-  char host[128], says[192], gave_up[48], transport[384];
+  char host[128], says[192], transport[384];
   int status = resp->status;
-  int code = status == 404 ? SEGB_ERR_NOT_FOUND : sbi_advice_code(resp);
 
-  gave_up[0] = '\0';
-  if (requests > 0)
-    snprintf(gave_up, sizeof gave_up, "gave up after %d request%s: ",
-             requests, requests == 1 ? "" : "s");
   if (resp->error != SEGB_OK) {
-    sbi_advice(transport, sizeof transport, resp, call->url, NULL);
-    return sbi_error(code, "%s%s", gave_up, transport);
+    if (code == 0)
+      sbi_advice(transport, sizeof transport, resp, call->url, NULL,
+                 h->auth_header.data);
+    else
+      snprintf(transport, sizeof transport, "%s", resp->error_text);
+    return sbi_error(code != 0 ? code : resp->error, "%s%s", why, transport);
   }
+  if (code == 0)
+    code = status == 404 ? SEGB_ERR_NOT_FOUND : sbi_advice_code(resp);
   sbi_url_host(call->url, host, sizeof host);
-  server_says(resp, says, sizeof says);
+  server_says(h, says, sizeof says);
   if (status == 401 || status == 403)
-    return sbi_error(code, "%s%s (%s answered HTTP %d%s%s)", gave_up,
+    return sbi_error(code, "%s%s (%s answered HTTP %d%s%s)", why,
                      auth_advice(call->api), host, status, says[0] ? ": " : "",
                      says);
-  return sbi_error(code, "%s%s answered HTTP %d%s%s%s: %s", gave_up, host,
+  return sbi_error(code, "%s%s answered HTTP %d%s%s%s: %s", why, host,
                    status, says[0] ? " (" : "", says, says[0] ? ")" : "",
                    status_hint(call, status));
 }
 
-/* One request. Without its credentials it is not sent at all: the
- * server's 401 would blame the token for what went wrong here. */
-static int send_once(sbi_api_http *h, const sbi_api_call *call) {
+/* One request, cut at @timeout_ms. Without its credentials it is not sent
+ * at all: the server's 401 would blame the token for what went wrong
+ * here. The Authorization line stays in h->auth_header for fail(). */
+static int send_once(sbi_api_http *h, const sbi_api_call *call,
+                     int64_t timeout_ms) {
   sbi_http_request req;
   int rc;
 
   memset(&req, 0, sizeof req);
   req.method = call->method;
   req.url = call->url;
+  req.timeout_ms = timeout_ms;
   req.headers[req.header_count++] = "Accept: application/json";
   if (call->body != NULL) {
     req.headers[req.header_count++] = "Content-Type: application/json";
     req.body = call->body;
     req.body_len = call->body_len;
   }
+  sbi_secret_wipe(h->auth_header.data, h->auth_header.len);
   sbi_buf_clear(&h->auth_header);
   rc = call->auth->header(call->auth, &h->auth_header);
   if (rc != SEGB_OK)
@@ -121,7 +132,6 @@ static int send_once(sbi_api_http *h, const sbi_api_call *call) {
   if (h->auth_header.len > 0)
     req.headers[req.header_count++] = h->auth_header.data;
   h->transport->send(h->transport, &req, &h->resp);
-  sbi_secret_wipe(h->auth_header.data, h->auth_header.len);
   return SEGB_OK;
 }
 
@@ -141,15 +151,22 @@ static sbi_verdict classify(const sbi_api_http *h, int64_t *wait) {
   return v;
 }
 
-int sbi_api_perform(sbi_api_http *h, const sbi_api_call *call) {
+/* sbi_api_perform() until the monotonic @deadline. */
+static int perform(sbi_api_http *h, const sbi_api_call *call,
+                   int64_t deadline) {
   int counted = 0, requests = 0;
   int64_t first_failure = -1;
+  char why[128];
 
   for (;;) {
-    int64_t now, wait = 0;
+    int64_t now = sbi_clock_mono_ms(), wait = 0;
     sbi_verdict v;
-    int rc = send_once(h, call);
+    int rc;
 
+    /* The first request always goes, with at least a millisecond. */
+    if (requests > 0 && now >= deadline)
+      break;
+    rc = send_once(h, call, deadline > now ? deadline - now : 1);
     if (rc != SEGB_OK)
       return rc;
     requests++;
@@ -159,7 +176,7 @@ int sbi_api_perform(sbi_api_http *h, const sbi_api_call *call) {
     if (v == SBI_VERDICT_AUTH)
       call->auth->unauthorized(call->auth);
     if (v == SBI_VERDICT_AUTH || v == SBI_VERDICT_REJECTED)
-      return fail(h, call, 0);
+      return fail(h, call, 0, "");
     now = sbi_clock_mono_ms();
     if (first_failure < 0)
       first_failure = now;
@@ -168,10 +185,29 @@ int sbi_api_perform(sbi_api_http *h, const sbi_api_call *call) {
                             h->limits.backoff_max_ms);
     if (counted > h->limits.max_retries ||
         requests > h->limits.max_retries + SBI_API_EXTRA_WAITS ||
-        now + wait - first_failure > h->limits.total_timeout_ms)
-      return fail(h, call, requests);
+        now + wait - first_failure > h->limits.total_timeout_ms) {
+      snprintf(why, sizeof why, "gave up after %d request%s: ", requests,
+               requests == 1 ? "" : "s");
+      return fail(h, call, 0, why);
+    }
+    /* A wait that ends past the deadline cannot help the call. */
+    if (now + wait >= deadline)
+      break;
     sbi_sleep_ms(wait);
   }
+  snprintf(why, sizeof why,
+           "out of time (api.timeout_ms is %" PRId64 " ms) after %d "
+           "request%s, the last: ",
+           h->limits.call_timeout_ms, requests,
+           requests == 1 ? "" : "s");
+  return fail(h, call, SEGB_ERR_TIMED_OUT, why);
+}
+
+int sbi_api_perform(sbi_api_http *h, const sbi_api_call *call) {
+  int rc = perform(h, call, sbi_clock_mono_ms() + h->limits.call_timeout_ms);
+
+  sbi_secret_wipe(h->auth_header.data, h->auth_header.len);
+  return rc;
 }
 
 void sbi_api_limits_from(const segb_config_t *conf, sbi_api_limits *out) {
@@ -181,6 +217,7 @@ void sbi_api_limits_from(const segb_config_t *conf, sbi_api_limits *out) {
   out->backoff_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_MAX_MS);
   out->total_timeout_ms = sbi_conf_int(conf, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS);
   out->after_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_AFTER_MAX_MS);
+  out->call_timeout_ms = sbi_conf_int(conf, SBI_PROP_API_TIMEOUT_MS);
 }
 
 void sbi_api_http_free(sbi_api_http *h) {

@@ -16,12 +16,14 @@ typedef struct sbi_api_limits {
   int64_t backoff_max_ms;
   int64_t total_timeout_ms; /* from the first failure */
   int64_t after_max_ms;     /* cap on one wait the server asks for */
+  int64_t call_timeout_ms;  /* the whole call: requests, retries, waits */
 } sbi_api_limits;
 
 typedef struct sbi_api_http {
   sbi_transport *transport; /* borrowed */
   sbi_api_limits limits;
-  sbi_buf auth_header;      /* wiped after each request */
+  sbi_buf auth_header;      /* kept for redacting the call's error text,
+                               wiped when the call ends */
   sbi_http_response resp;   /* the last answer */
 } sbi_api_http;
 
@@ -37,14 +39,16 @@ typedef struct sbi_api_call {
 
 /* Perform @call until it gets a 2xx (SEGB_OK; h->resp holds the answer)
  * or an answer retrying cannot change, or the limits run out: then the
- * error code, with the host, status, the server's message and what to do
- * in the thread's detail. 404 is SEGB_ERR_NOT_FOUND. */
+ * error code, with the host, status, the server's message (the credential
+ * redacted) and what to do in the thread's detail. 404 is
+ * SEGB_ERR_NOT_FOUND. Every request and wait fits in what is left of
+ * limits.call_timeout_ms; when that runs out, SEGB_ERR_TIMED_OUT. */
 int sbi_api_perform(sbi_api_http *h, const sbi_api_call *call);
 
 /* The host[:port] of @url, for messages: never the path or query. */
 void sbi_url_host(const char *url, char *out, size_t size);
 
-/* The limits from retry.* of @conf. */
+/* The limits from retry.* and api.timeout_ms of @conf. */
 void sbi_api_limits_from(const segb_config_t *conf, sbi_api_limits *out);
 
 void sbi_api_http_free(sbi_api_http *h);

@@ -38,6 +38,10 @@ int sbi_pct_append(sbi_buf *out, const char *s, size_t len) {
   return rc;
 }
 
+int sbi_dot_segment(const char *s) {
+  return strcmp(s, ".") == 0 || strcmp(s, "..") == 0;
+}
+
 int sbi_query_append(sbi_buf *url, const char *name, const char *value) {
   int has_query = url->data != NULL && memchr(url->data, '?', url->len);
   int rc = sbi_buf_putc(url, has_query ? '&' : '?');

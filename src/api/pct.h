@@ -12,6 +12,11 @@
  * path segment and in a query value. SEGB_OK or SEGB_ERR_NOMEM. */
 int sbi_pct_append(sbi_buf *out, const char *s, size_t len);
 
+/* 1 when @s is "." or "..": encoded or not, such a path segment is a step
+ * in the path (libcurl removes it, and RFC 3986 lets any hop decode %2E),
+ * so it can never name a resource. */
+int sbi_dot_segment(const char *s);
+
 /* Append "?name=value", or "&name=value" when @url already has a query,
  * with @value encoded. @name is appended as is. */
 int sbi_query_append(sbi_buf *url, const char *name, const char *value);

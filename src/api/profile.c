@@ -134,6 +134,12 @@ int segb_profile_get(segb_reader_t *r, int32_t what, const char *id,
     return sbi_error(SEGB_ERR_INVALID_VALUE,
                      "profile_api.space_id is not set: copy the space ID "
                      "from Unify settings > API access");
+  if (sbi_dot_segment(space))
+    return sbi_error(SEGB_ERR_INVALID_VALUE,
+                     "profile_api.space_id \"%s\" is not a space ID: a path "
+                     "step; copy the space ID from Unify settings > API "
+                     "access",
+                     space);
   rc = check_params(route, params);
   rc = rc ? rc : build_url(r, route, space, id, params, cursor, &url);
   if (rc == SEGB_OK) {

@@ -72,6 +72,11 @@ int segb_source_get(segb_reader_t *r, const char *source_id,
     return rc;
   if (source_id == NULL || source_id[0] == '\0')
     return sbi_error(SEGB_ERR_INVALID_ARG, "source id is empty");
+  if (sbi_dot_segment(source_id))
+    return sbi_error(SEGB_ERR_INVALID_ARG,
+                     "source id \"%s\" is not an id: a path step, no source "
+                     "has it",
+                     source_id);
   if (sbi_buf_puts(&url, r->public_base) != SEGB_OK ||
       sbi_buf_puts(&url, "/sources/") != SEGB_OK ||
       sbi_pct_append(&url, source_id, strlen(source_id)) != SEGB_OK)

@@ -11,13 +11,15 @@
 #include "config/props.h"
 #include "core/err.h"
 
-/* Set @name to the number @v on @conf. */
-static int set_ms(segb_config_t *conf, const char *name, int64_t v) {
+/* Set property @id to the number @v on @conf, or to its maximum when @v
+ * is larger. */
+static int set_ms(segb_config_t *conf, sbi_prop_id id, int64_t v) {
+  const sbi_prop *p = sbi_prop_at((size_t)id);
   char text[24], err[SEGB_ERRSTR_SIZE];
   int rc;
 
-  snprintf(text, sizeof text, "%" PRId64, v);
-  rc = segb_config_set(conf, name, text, err, sizeof err);
+  snprintf(text, sizeof text, "%" PRId64, v < p->max ? v : p->max);
+  rc = segb_config_set(conf, p->name, text, err, sizeof err);
   return rc == SEGB_OK ? rc : sbi_error(rc, "%s", err);
 }
 
@@ -28,13 +30,14 @@ segb_config_t *sbi_check_config(const segb_config_t *conf,
 
   if (dup == NULL)
     return NULL;
-  /* One request may not take longer than the whole check, and retries
-   * stop when the check's time is up. */
+  /* One request may not take longer than the whole check, retries stop
+   * when the check's time is up, and so does a read call. */
   http_ms = sbi_conf_int(dup, SBI_PROP_HTTP_TIMEOUT_MS);
   if (http_ms > timeout_ms)
     http_ms = timeout_ms;
-  if (set_ms(dup, "http.timeout_ms", http_ms) != SEGB_OK ||
-      set_ms(dup, "retry.total_timeout_ms", timeout_ms) != SEGB_OK) {
+  if (set_ms(dup, SBI_PROP_HTTP_TIMEOUT_MS, http_ms) != SEGB_OK ||
+      set_ms(dup, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS, timeout_ms) != SEGB_OK ||
+      set_ms(dup, SBI_PROP_API_TIMEOUT_MS, timeout_ms) != SEGB_OK) {
     segb_config_destroy(dup);
     return NULL;
   }

@@ -117,6 +117,12 @@ enum {
     "", "0.1", "Unify space ID the Profile API reads from.")                  \
   X(PROFILE_API_ENDPOINT, "profile_api.endpoint", SBI_PT_ENDPOINT, 0, 2048, "",    \
     "", "0.1", "Profile API base URL. Empty: the region's host.")             \
+  /* reads from both APIs */                                                 \
+  X(API_TIMEOUT_MS, "api.timeout_ms", SBI_PT_DURATION, 1, 86400000, "60000",  \
+    "", "0.1",                                                                \
+    "Longest time one Public API or Profile API call may take, its "          \
+    "retries and waits included; past it the call fails with "                \
+    "SEGB_ERR_TIMED_OUT.")                                                    \
   /* batching */                                                              \
   X(BATCH_MAX_EVENTS, "batch.max_events", SBI_PT_INT, 1, 2500, "50", "",      \
     "0.1", "Most events in one request; a full batch is sent at once.")       \

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/secret.h"
+
 
 int sbi_advice_code(const sbi_http_response *resp) {
   if (resp->error != SEGB_OK)
@@ -29,9 +31,11 @@ static void url_host(const char *url, char *out, size_t size) {
 }
 
 /* A short, printable excerpt of the server's answer: Segment's error bodies
- * are short JSON or text, and they say what was wrong. */
-static void body_excerpt(const sbi_http_response *resp, char *out,
-                         size_t size) {
+ * are short JSON or text, and they say what was wrong. The credentials in
+ * the line @auth are redacted where the excerpt ends, so that one cut
+ * through goes too. */
+static void body_excerpt(const sbi_http_response *resp, const char *auth,
+                         char *out, size_t size) {
   size_t i, n = 0;
 
   for (i = 0; i < resp->body.len && n + 1 < size && n < 120; i++) {
@@ -39,6 +43,7 @@ static void body_excerpt(const sbi_http_response *resp, char *out,
     out[n++] = c >= 0x20 && c < 0x7F ? (char)c : ' ';
   }
   out[n] = '\0';
+  sbi_secret_redact_auth(out, size, auth);
 }
 
 static const char *transport_hint(int err) {
@@ -74,7 +79,7 @@ static const char *status_hint(int status, const char *auth_hint) {
 }
 
 void sbi_advice(char *out, size_t size, const sbi_http_response *resp,
-                const char *url, const char *auth_hint) {
+                const char *url, const char *auth_hint, const char *auth) {
   char host[256], excerpt[128], wait[64], retry_after[32];
 
   url_host(url, host, sizeof host);
@@ -83,7 +88,7 @@ void sbi_advice(char *out, size_t size, const sbi_http_response *resp,
              transport_hint(resp->error));
     return;
   }
-  body_excerpt(resp, excerpt, sizeof excerpt);
+  body_excerpt(resp, auth, excerpt, sizeof excerpt);
   wait[0] = '\0';
   if (sbi_http_header(resp, "Retry-After", retry_after, sizeof retry_after))
     snprintf(wait, sizeof wait, ", Retry-After: %s", retry_after);

@@ -13,8 +13,10 @@ int sbi_advice_code(const sbi_http_response *resp);
 
 /* Write the advice for @resp, sent to @url, into @out. @auth_hint says
  * what to check when the credentials are refused (401/403); NULL for a
- * generic one. */
+ * generic one. @auth is the Authorization line the request carried (or
+ * NULL): a server may echo it, so it is redacted from the excerpt of the
+ * server's answer. */
 void sbi_advice(char *out, size_t size, const sbi_http_response *resp,
-                const char *url, const char *auth_hint);
+                const char *url, const char *auth_hint, const char *auth);
 
 #endif

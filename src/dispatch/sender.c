@@ -66,7 +66,7 @@ static void finish(sbi_sender *s, sbi_queue *q, size_t n, int err,
  * credentials to give: its error comes back, the detail in the thread's
  * error. *@sent_ms gets the time the request left, credentials in hand.
  * The Authorization line lives in a buffer that is wiped as soon as the
- * request is done. */
+ * answer is explained. */
 static int send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
                      int64_t timeout_ms, int64_t *sent_ms) {
   sbi_http_request req;
@@ -97,7 +97,6 @@ static int send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
   req.timeout_ms = timeout_ms;
   *sent_ms = sbi_clock_mono_ms();
   s->transport->send(s->transport, &req, &s->resp);
-  sbi_secret_wipe(s->auth_header.data, s->auth_header.len);
   for (i = 0, m = q->head; i < n; i++, m = m->next) {
     m->attempts++;
     m->http_status = s->resp.status;
@@ -153,6 +152,11 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
       verdict = auth_retry(s, &wait);
     } else {
       sent++;
+      /* A server may echo the Authorization line: explain the answer while
+       * the line is at hand to redact, then wipe it. */
+      sbi_advice(advice, sizeof advice, &s->resp, s->url, s->auth_hint,
+                 s->auth_header.data);
+      sbi_secret_wipe(s->auth_header.data, s->auth_header.len);
       verdict = sbi_retry_classify(&s->resp, sbi_clock_now_ms(),
                                    s->limits.after_max_ms, &wait);
       if (verdict == SBI_VERDICT_DELIVERED) {
@@ -160,7 +164,6 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
         finish(s, q, n, SEGB_OK, "");
         return SEGB_OK;
       }
-      sbi_advice(advice, sizeof advice, &s->resp, s->url, s->auth_hint);
       snprintf(s->last_failure, sizeof s->last_failure, "%s", advice);
       /* A fetched token may have expired or been revoked: get a fresh one
        * and resend the same batch, once. */

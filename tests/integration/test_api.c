@@ -6,10 +6,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
 
 #include <segbridge/segbridge.h>
 
@@ -97,6 +103,107 @@ static int contains(const char *s, const char *part) {
     return 1;
   print_error("\"%s\" does not contain \"%s\"\n", s, part);
   return 0;
+}
+
+/* ---- a scripted server ---------------------------------------------------
+ * What the mock does not play. The first path segment picks the act:
+ * /cycle/sources pages first -> A -> B -> A ..., and /echo<status>/...
+ * answers <status> with a body that quotes the request's Authorization
+ * header, as a debugging proxy or a careless server might. */
+
+typedef struct scripted {
+  struct MHD_Daemon *daemon;
+  char url[64];
+  atomic_int requests;
+} scripted;
+
+/* The error body /echo<status> answers: a Public API envelope for 400,
+ * plain text for 401, httpbin-style JSON for the rest. */
+static void echo_body(int status, const char *auth, char *out, size_t size) {
+  if (status == 400)
+    snprintf(out, size,
+             "{\"errors\":[{\"type\":\"ValidationError\",\"message\":"
+             "\"bad request; you sent Authorization: %s\"}]}",
+             auth);
+  else if (status == 401)
+    snprintf(out, size, "Unauthorized.\nYou sent Authorization: %s\n", auth);
+  else
+    snprintf(out, size,
+             "{\"error\":\"oops\",\"headers\":{\"Authorization\":\"%s\"}}",
+             auth);
+}
+
+static enum MHD_Result scripted_answer(void *cls, struct MHD_Connection *conn,
+                                       const char *url, const char *method,
+                                       const char *version,
+                                       const char *upload,
+                                       size_t *upload_size, void **con_cls) {
+  static int started;
+  scripted *s = cls;
+  const char *auth, *cursor;
+  char body[1024];
+  struct MHD_Response *r;
+  enum MHD_Result ret;
+  int status = 200;
+  (void)method;
+  (void)version;
+  (void)upload;
+
+  if (*con_cls == NULL) { /* headers are in; the body may follow */
+    *con_cls = &started;
+    return MHD_YES;
+  }
+  if (*upload_size > 0) { /* a batch: not looked at */
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  atomic_fetch_add(&s->requests, 1);
+  auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+  if (strncmp(url, "/cycle/", 7) == 0) {
+    cursor = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+                                         "pagination.cursor");
+    snprintf(body, sizeof body,
+             "{\"data\":{\"sources\":[{\"id\":\"src_%s\"}],"
+             "\"pagination\":{\"next\":\"%s\"}}}",
+             cursor != NULL ? cursor : "first",
+             cursor != NULL && strcmp(cursor, "A") == 0 ? "B" : "A");
+  } else if (sscanf(url, "/echo%d/", &status) == 1) {
+    echo_body(status, auth != NULL ? auth : "(none)", body, sizeof body);
+  } else {
+    status = 404;
+    snprintf(body, sizeof body, "{}");
+  }
+  r = MHD_create_response_from_buffer(strlen(body), body,
+                                      MHD_RESPMEM_MUST_COPY);
+  ret = MHD_queue_response(conn, (unsigned)status, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+static scripted *scripted_start(void) {
+  scripted *s = calloc(1, sizeof *s);
+  struct sockaddr_in addr;
+  const union MHD_DaemonInfo *info;
+
+  assert_non_null(s);
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  s->daemon = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+      NULL, NULL, scripted_answer, s, MHD_OPTION_SOCK_ADDR,
+      (struct sockaddr *)&addr, MHD_OPTION_END);
+  assert_non_null(s->daemon);
+  info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  assert_non_null(info);
+  snprintf(s->url, sizeof s->url, "http://127.0.0.1:%u",
+           (unsigned)info->port);
+  return s;
+}
+
+static void scripted_stop(scripted *s) {
+  MHD_stop_daemon(s->daemon);
+  free(s);
 }
 
 /* ---- Public API -------------------------------------------------------- */
@@ -225,6 +332,99 @@ static void test_broken_responses(void **state) {
   finish(&f);
 }
 
+/* A server whose cursors run in a cycle, first -> A -> B -> A: the walk
+ * ends with an error instead of reading A and B again forever. */
+static void test_sources_cursor_cycle(void **state) {
+  scripted *srv = scripted_start();
+  segb_config_t *conf = segb_config_new();
+  char url[96], err[SEGB_ERRSTR_SIZE];
+  segb_reader_t *r;
+  segb_pager_t *p;
+  segb_result_t *page;
+  int pages = 0, rc = SEGB_OK, i;
+  (void)state;
+  snprintf(url, sizeof url, "%s/cycle", srv->url);
+  set(conf, "public_api.token", API_TOKEN);
+  set(conf, "public_api.endpoint", url);
+  r = segb_reader_new(conf, err, sizeof err);
+  assert_non_null(r);
+  assert_int_equal(segb_sources_pager(r, 1, &p), SEGB_OK);
+  for (i = 0; i < 10; i++) { /* bounded: without the check it never ends */
+    rc = segb_pager_next(p, &page);
+    if (rc != SEGB_OK || page == NULL)
+      break;
+    pages++;
+    segb_result_destroy(page);
+  }
+  assert_int_equal(rc, SEGB_ERR_BAD_RESPONSE);
+  assert_null(page);
+  assert_true(contains(segb_last_error_message(), "cycle"));
+  assert_int_equal(pages, 2); /* first and A; B pointed back to A */
+  assert_int_equal(atomic_load(&srv->requests), 3);
+  /* the walk is over, without another request */
+  assert_int_equal(segb_pager_next(p, &page), SEGB_OK);
+  assert_null(page);
+  assert_int_equal(atomic_load(&srv->requests), 3);
+  segb_pager_destroy(p);
+  segb_reader_destroy(r);
+  scripted_stop(srv);
+}
+
+/* "." and ".." are path steps, not ids: libcurl would collapse them
+ * (segb_source_get(r, "..") used to send GET /). They are refused before
+ * anything is sent; ids that merely hold dots go through as they are. */
+static void test_dot_segments(void **state) {
+  fixture f;
+  segb_result_t *res;
+  segb_reader_t *r;
+  char *path, err[SEGB_ERRSTR_SIZE];
+  segb_config_t *conf;
+  (void)state;
+  start(&f, 1, 0);
+  open_reader(&f);
+  assert_int_equal(segb_source_get(f.reader, "..", &res),
+                   SEGB_ERR_INVALID_ARG);
+  assert_null(res);
+  assert_true(contains(segb_last_error_message(), "path step"));
+  assert_int_equal(segb_source_get(f.reader, ".", &res), SEGB_ERR_INVALID_ARG);
+  assert_int_equal(stats(&f).requests, 0);
+
+  assert_int_equal(segb_source_get(f.reader, "..x", &res),
+                   SEGB_ERR_NOT_FOUND);
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS,
+                                    "user_id:..", NULL, NULL, &res),
+                   SEGB_ERR_NOT_FOUND);
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS, "..:..",
+                                    NULL, NULL, &res),
+                   SEGB_ERR_NOT_FOUND);
+  path = sbm_request_path(f.mock, 0);
+  assert_string_equal(path, "/sources/..x");
+  free(path);
+  path = sbm_request_path(f.mock, 1);
+  assert_string_equal(path, "/v1/spaces/" SPACE "/collections/users/"
+                            "profiles/user_id:../traits");
+  free(path);
+  path = sbm_request_path(f.mock, 2);
+  assert_string_equal(path, "/v1/spaces/" SPACE "/collections/users/"
+                            "profiles/..:../traits");
+  free(path);
+
+  /* a space ID of ".." is a setting gone wrong */
+  conf = segb_config_new();
+  set(conf, "profile_api.token", PROFILE_TOKEN);
+  set(conf, "profile_api.space_id", "..");
+  set(conf, "profile_api.endpoint", sbm_url(f.mock));
+  r = segb_reader_new(conf, err, sizeof err);
+  assert_non_null(r);
+  assert_int_equal(segb_profile_get(r, SEGB_PROFILE_TRAITS, "user_id:u-1",
+                                    NULL, NULL, &res),
+                   SEGB_ERR_INVALID_VALUE);
+  assert_true(contains(segb_last_error_message(), "profile_api.space_id"));
+  segb_reader_destroy(r);
+  assert_int_equal(stats(&f).requests, 3);
+  finish(&f);
+}
+
 /* ---- rate limits -------------------------------------------------------- */
 
 static void test_429_ms_before_next(void **state) {
@@ -290,6 +490,49 @@ static void test_429_budget_runs_out(void **state) {
   assert_true(now_ms() - t0 < 2000);
   assert_true(contains(segb_last_error_message(), "Too many requests"));
   finish(&f);
+}
+
+/* A server that answers 429 Retry-After: 1 forever: the call ends at
+ * api.timeout_ms, not after 31 requests and waits. */
+static void test_deadline_429_forever(void **state) {
+  fixture f;
+  segb_result_t *res;
+  int64_t t0;
+  (void)state;
+  start(&f, 1, 0);
+  set(f.conf, "api.timeout_ms", "2500");
+  open_reader(&f);
+  sbm_script(f.mock, SBM_FAULT_429, 1000, 1);
+  t0 = now_ms();
+  assert_int_equal(segb_workspace_get(f.reader, &res), SEGB_ERR_TIMED_OUT);
+  assert_null(res);
+  assert_true(now_ms() - t0 < 60000); /* only against a hang */
+  /* 1 s apart, and no wait starts that would end past 2.5 s */
+  assert_true(stats(&f).requests >= 1);
+  assert_true(stats(&f).requests <= 3);
+  assert_true(contains(segb_last_error_message(), "api.timeout_ms"));
+  assert_true(contains(segb_last_error_message(), "HTTP 429"));
+  finish(&f);
+}
+
+/* A request that gets no answer is cut at what is left of the call's
+ * deadline, whatever http.timeout_ms allows. */
+static void test_deadline_cuts_request(void **state) {
+  fixture f;
+  segb_result_t *res;
+  int64_t t0;
+  (void)state;
+  start(&f, 1, 0);
+  set(f.conf, "http.timeout_ms", "600000");
+  set(f.conf, "api.timeout_ms", "1000");
+  open_reader(&f);
+  sbm_script(f.mock, SBM_FAULT_DELAY, 1, 100000);
+  t0 = now_ms();
+  assert_int_equal(segb_source_get(f.reader, "src_001", &res),
+                   SEGB_ERR_TIMED_OUT);
+  assert_true(now_ms() - t0 < 60000); /* only against a hang */
+  assert_true(contains(segb_last_error_message(), "api.timeout_ms"));
+  finish(&f); /* stopping the mock ends the delay */
 }
 
 /* ---- Profile API -------------------------------------------------------- */
@@ -464,6 +707,113 @@ static void test_profile_bad_token(void **state) {
   finish(&f);
 }
 
+/* ---- credentials echoed by a server ------------------------------------ */
+
+#define LONG_API_TOKEN "sgp_pub9fJ2kLmN4pQ7rS1tU3vW5xY8zA0bC2dE"
+#define LONG_PROFILE_TOKEN "prof_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123"
+#define LONG_PROFILE_BASIC "cHJvZl9BQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWjAxMjM6"
+#define LONG_WRITE_KEY "wk_9fJ2kLmN4pQ7rS1tU3vW5xY8zA0bC2dE"
+#define LONG_WRITE_KEY_BASIC "d2tfOWZKMmtMbU40cFE3clMxdFUzdlc1eFk4ekEwYkMyZEU6"
+
+/* 1 when @msg names none of the credentials but says it hid one. */
+static int scrubbed(const char *msg) {
+  static const char *const secrets[] = {
+      LONG_API_TOKEN, LONG_PROFILE_TOKEN, LONG_PROFILE_BASIC, LONG_WRITE_KEY,
+      LONG_WRITE_KEY_BASIC};
+  size_t i;
+
+  for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+    if (strstr(msg, secrets[i]) != NULL) {
+      print_error("\"%s\" holds %s\n", msg, secrets[i]);
+      return 0;
+    }
+  return contains(msg, "[redacted]");
+}
+
+/* One read from /echo<status>/ of @srv through @api's endpoint: its code,
+ * and its message into @msg. */
+static int echo_read(const scripted *srv, int profile, int status, char *msg,
+                     size_t size) {
+  segb_config_t *conf = segb_config_new();
+  char url[96], err[SEGB_ERRSTR_SIZE];
+  segb_result_t *res = NULL;
+  segb_reader_t *r;
+  int rc;
+
+  snprintf(url, sizeof url, "%s/echo%d", srv->url, status);
+  set(conf, "public_api.token", LONG_API_TOKEN);
+  set(conf, "profile_api.token", LONG_PROFILE_TOKEN);
+  set(conf, "profile_api.space_id", SPACE);
+  set(conf, profile ? "profile_api.endpoint" : "public_api.endpoint", url);
+  set(conf, "retry.max_attempts", "0");
+  r = segb_reader_new(conf, err, sizeof err);
+  assert_non_null(r);
+  rc = profile ? segb_profile_get(r, SEGB_PROFILE_TRAITS, "user_id:u-1", NULL,
+                                  NULL, &res)
+               : segb_workspace_get(r, &res);
+  assert_null(res);
+  snprintf(msg, size, "%s", segb_last_error_message());
+  segb_reader_destroy(r);
+  return rc;
+}
+
+static void test_readers_redact_echoed_credentials(void **state) {
+  static const int statuses[] = {400, 401, 500};
+  static const int codes[] = {SEGB_ERR_REJECTED, SEGB_ERR_AUTH,
+                              SEGB_ERR_SERVER};
+  scripted *srv = scripted_start();
+  char msg[SEGB_ERRSTR_SIZE * 2];
+  int i, profile;
+  (void)state;
+  for (profile = 0; profile <= 1; profile++)
+    for (i = 0; i < 3; i++) {
+      assert_int_equal(echo_read(srv, profile, statuses[i], msg, sizeof msg),
+                       codes[i]);
+      assert_true(scrubbed(msg));
+      /* the echo is there, the credential in it is not */
+      assert_true(contains(msg, profile ? "Basic [redacted]"
+                                        : "Bearer [redacted]"));
+    }
+  scripted_stop(srv);
+}
+
+static void keep_report(segb_client_t *c, const segb_report_t *r,
+                        void *opaque) {
+  (void)c;
+  snprintf(opaque, SEGB_ERRSTR_SIZE * 2, "%s", segb_report_errstr(r));
+}
+
+/* The tracking sender's excerpt of an error body, in the delivery report. */
+static void test_sender_redacts_echoed_write_key(void **state) {
+  static const int statuses[] = {400, 401, 500};
+  scripted *srv = scripted_start();
+  char url[96], err[SEGB_ERRSTR_SIZE], errstr[SEGB_ERRSTR_SIZE * 2];
+  size_t i;
+  (void)state;
+  for (i = 0; i < 3; i++) {
+    segb_config_t *conf = segb_config_new();
+    segb_client_t *c;
+
+    snprintf(url, sizeof url, "%s/echo%d", srv->url, statuses[i]);
+    set(conf, "endpoint", url);
+    set(conf, "write_key", LONG_WRITE_KEY);
+    set(conf, "dispatch.mode", "inline");
+    set(conf, "retry.max_attempts", "0");
+    segb_config_set_delivery_cb(conf, keep_report);
+    segb_config_set_opaque(conf, errstr);
+    errstr[0] = '\0';
+    c = segb_client_new(conf, err, sizeof err);
+    if (c == NULL)
+      fail_msg("client: %s", err);
+    assert_int_equal(segb_track(c, "u-1", NULL, "Echo", NULL), SEGB_OK);
+    segb_client_flush(c, 10000);
+    segb_client_close(c, 1000);
+    assert_true(contains(errstr, "Basic [redacted]"));
+    assert_true(scrubbed(errstr));
+  }
+  scripted_stop(srv);
+}
+
 /* ---- Test Connection ---------------------------------------------------- */
 
 static void test_connection_all_pass(void **state) {
@@ -601,16 +951,22 @@ int main(void) {
       cmocka_unit_test(test_sources_by_hand),
       cmocka_unit_test(test_workspace_and_bad_token),
       cmocka_unit_test(test_broken_responses),
+      cmocka_unit_test(test_sources_cursor_cycle),
+      cmocka_unit_test(test_dot_segments),
       cmocka_unit_test(test_429_ms_before_next),
       cmocka_unit_test(test_429_retry_after),
       cmocka_unit_test(test_429_profile_backoff),
       cmocka_unit_test(test_429_budget_runs_out),
+      cmocka_unit_test(test_deadline_429_forever),
+      cmocka_unit_test(test_deadline_cuts_request),
       cmocka_unit_test(test_profile_identifiers_escaped),
       cmocka_unit_test(test_profile_not_found),
       cmocka_unit_test(test_profile_events_every_page_once),
       cmocka_unit_test(test_profile_traits_pages_and_include),
       cmocka_unit_test(test_profile_ids_metadata_accounts),
       cmocka_unit_test(test_profile_bad_token),
+      cmocka_unit_test(test_readers_redact_echoed_credentials),
+      cmocka_unit_test(test_sender_redacts_echoed_write_key),
       cmocka_unit_test(test_connection_all_pass),
       cmocka_unit_test(test_connection_no_send),
       cmocka_unit_test(test_connection_failures),

@@ -35,6 +35,7 @@ typedef struct script {
   step steps[MAX_STEPS];
   size_t count, next;
   int64_t sent_at[MAX_STEPS]; /* monotonic ms of each request */
+  int64_t timeouts[MAX_STEPS]; /* the cap each request was given */
   char urls[MAX_STEPS][256];
 } script;
 
@@ -47,6 +48,7 @@ static int script_send(sbi_transport *t, const sbi_http_request *req,
   assert_true(s->next < s->count); /* no more requests than scripted */
   st = &s->steps[s->next];
   s->sent_at[s->next] = sbi_clock_mono_ms();
+  s->timeouts[s->next] = req->timeout_ms;
   snprintf(s->urls[s->next], sizeof s->urls[0], "%s", req->url);
   s->next++;
   if (st->error != SEGB_OK) {
@@ -307,6 +309,59 @@ static void test_429_wait_past_budget(void **state) {
   finish(&f);
 }
 
+/* A server asking to wait again and again: the call ends at
+ * api.timeout_ms with SEGB_ERR_TIMED_OUT, each request cut at what is
+ * left, and no wait starts that would end past the deadline. */
+static void test_call_deadline(void **state) {
+  static const step steps[] = {{429, 0, "Retry-After: 2\r\n", NULL},
+                               {429, 0, "Retry-After: 2\r\n", NULL},
+                               {429, 0, "Retry-After: 2\r\n", NULL}};
+  static const char *const deadline[] = {"api.timeout_ms", "3000", NULL};
+  fixture f;
+  segb_result_t *res;
+  (void)state;
+  start(&f, steps, 3, deadline);
+  assert_int_equal(segb_workspace_get(f.r, &res), SEGB_ERR_TIMED_OUT);
+  assert_null(res);
+  /* at 0 s and 2 s; a wait from there would end at 4 s */
+  assert_true(f.s->next >= 1 && f.s->next <= 2);
+  assert_true(f.s->timeouts[0] > 0 && f.s->timeouts[0] <= 3000);
+  if (f.s->next == 2)
+    assert_true(f.s->timeouts[1] > 0 && f.s->timeouts[1] <= 1000);
+  assert_true(contains(segb_last_error_message(),
+                       "out of time (api.timeout_ms is 3000 ms)"));
+  assert_true(contains(segb_last_error_message(), "HTTP 429"));
+  segb_reader_destroy(f.r);
+}
+
+/* Text a server quotes from the request loses the credential, also when
+ * the excerpt is cut through it. */
+#define LONG_TOKEN "tok_0123456789abcdefghijklmnopqrstuvwxyz"
+#define PAD20 "...................."
+#define PAD140 PAD20 PAD20 PAD20 PAD20 PAD20 PAD20 PAD20
+
+static void test_echoed_token_redacted(void **state) {
+  static const step steps[] = {
+      {400, 0, NULL,
+       "{\"errors\":[{\"type\":\"RequestError\",\"message\":\"" PAD140
+       " Authorization: Bearer " LONG_TOKEN "\"}]}"},
+      {401, 0, NULL, PAD20 PAD20 PAD20 PAD20 PAD20 PAD20 ".... Bearer "
+                         LONG_TOKEN},
+      {422, 0, NULL, "Bearer " LONG_TOKEN " is not welcome"}};
+  static const char *const token[] = {"public_api.token", LONG_TOKEN, NULL};
+  fixture f;
+  segb_result_t *res;
+  int i;
+  (void)state;
+  start(&f, steps, 3, token);
+  for (i = 0; i < 3; i++) {
+    assert_int_not_equal(segb_workspace_get(f.r, &res), SEGB_OK);
+    assert_true(contains(segb_last_error_message(), "Bearer [redacted]"));
+    assert_null(strstr(segb_last_error_message(), "tok_0123"));
+  }
+  finish(&f);
+}
+
 static void test_broken_bodies(void **state) {
   static const step steps[] = {
       {200, 0, NULL, "{\"data\":{\"workspace\":{\"id\":\"w"},
@@ -397,6 +452,48 @@ static void test_pager_error_then_same_page(void **state) {
   finish(&f);
 }
 
+/* Cursors that come back after other pages run in a cycle: the walk
+ * stops at the page that points back, having requested each page once. */
+static void test_pager_cycle(void **state) {
+  static const step steps[] = {
+      {200, 0, NULL, PAGE("", "\"c1\"")},
+      {200, 0, NULL, PAGE("", "\"c2\"")},
+      {200, 0, NULL, PAGE("", "\"c1\"")}, /* back to page 2 */
+      {200, 0, NULL,
+       "{\"traits\":{},\"cursor\":{\"has_more\":true,\"next\":\"a\"}}"},
+      {200, 0, NULL,
+       "{\"traits\":{},\"cursor\":{\"has_more\":true,\"next\":\"b\"}}"},
+      {200, 0, NULL,
+       "{\"traits\":{},\"cursor\":{\"has_more\":true,\"next\":\"c\"}}"},
+      {200, 0, NULL,
+       "{\"traits\":{},\"cursor\":{\"has_more\":true,\"next\":\"a\"}}"}};
+  fixture f;
+  segb_pager_t *p;
+  segb_result_t *page;
+  int pages;
+  (void)state;
+  start(&f, steps, 7, NULL);
+  assert_int_equal(segb_sources_pager(f.r, 0, &p), SEGB_OK);
+  for (pages = 0; segb_pager_next(p, &page) == SEGB_OK; pages++)
+    segb_result_destroy(page);
+  assert_int_equal(segb_last_error(), SEGB_ERR_BAD_RESPONSE);
+  assert_true(contains(segb_last_error_message(), "on page 3"));
+  assert_true(contains(segb_last_error_message(), "cycle"));
+  assert_int_equal(pages, 2);
+  assert_int_equal(segb_pager_next(p, &page), SEGB_OK); /* ended */
+  assert_null(page);
+  segb_pager_destroy(p);
+  assert_int_equal(segb_profile_pager(f.r, SEGB_PROFILE_TRAITS, "user_id:u",
+                                      NULL, &p),
+                   SEGB_OK);
+  for (pages = 0; segb_pager_next(p, &page) == SEGB_OK; pages++)
+    segb_result_destroy(page);
+  assert_int_equal(segb_last_error(), SEGB_ERR_BAD_RESPONSE);
+  assert_int_equal(pages, 3);
+  segb_pager_destroy(p);
+  finish(&f); /* every page requested once */
+}
+
 #define TRAITS(more, next)                                                    \
   "{\"traits\":{\"a\":1},\"cursor\":{\"has_more\":" more ",\"next\":" next "}}"
 
@@ -443,9 +540,12 @@ int main(void) {
       cmocka_unit_test(test_429_ms_before_next),
       cmocka_unit_test(test_429_rate_limit_reset),
       cmocka_unit_test(test_429_wait_past_budget),
+      cmocka_unit_test(test_call_deadline),
+      cmocka_unit_test(test_echoed_token_redacted),
       cmocka_unit_test(test_broken_bodies),
       cmocka_unit_test(test_pager_walks_once),
       cmocka_unit_test(test_pager_error_then_same_page),
+      cmocka_unit_test(test_pager_cycle),
       cmocka_unit_test(test_profile_cursor),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -127,6 +127,16 @@ static void test_collection(void **state) {
   assert_string_equal(sbi_profile_collection("email:group_id:x"), "users");
 }
 
+static void test_dot_segment(void **state) {
+  (void)state;
+  assert_true(sbi_dot_segment("."));
+  assert_true(sbi_dot_segment(".."));
+  assert_false(sbi_dot_segment("..."));
+  assert_false(sbi_dot_segment("..x"));
+  assert_false(sbi_dot_segment("user_id:.."));
+  assert_false(sbi_dot_segment(""));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pct_unreserved_kept),
@@ -136,6 +146,7 @@ int main(void) {
       cmocka_unit_test(test_profile_id_encoded),
       cmocka_unit_test(test_profile_id_refused),
       cmocka_unit_test(test_collection),
+      cmocka_unit_test(test_dot_segment),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -161,6 +162,63 @@ static void test_secret_equal(void **state) {
   assert_false(sbi_secret_equal("a\0b", 3, "a\0c", 3));
 }
 
+/* sbi_secret_redact() on a copy of @text in a buffer of @size bytes. */
+static const char *redacted(const char *text, size_t size, const char *secret) {
+  static char buf[256];
+
+  assert_true(size <= sizeof buf && strlen(text) < size);
+  strcpy(buf, text);
+  sbi_secret_redact(buf, size, secret, strlen(secret));
+  return buf;
+}
+
+static void test_secret_redact(void **state) {
+  (void)state;
+  assert_string_equal(redacted("key=k3y-value; again k3y-value.", 64,
+                               "k3y-value"),
+                      "key=[redacted]; again [redacted].");
+  /* a secret cut off at the end of an excerpt goes too, from 4 bytes on */
+  assert_string_equal(redacted("Basic d2tfOWZK", 64, "d2tfOWZKMmtM"),
+                      "Basic [redacted]");
+  assert_string_equal(redacted("Basic d2t", 64, "d2tfOWZKMmtM"), "Basic d2t");
+  /* short secrets still go wherever they are whole */
+  assert_string_equal(redacted("a-b-a", 64, "a"), "[redacted]-b-[redacted]");
+  /* the mark is longer than the secret: what no longer fits is cut */
+  assert_string_equal(redacted("xy 1234 tail", 16, "1234"), "xy [redacted] t");
+  assert_string_equal(redacted("xy 1234", 8, "1234"), "xy [red");
+  assert_string_equal(redacted("nothing here", 64, "s3cr3t"), "nothing here");
+  assert_string_equal(redacted("", 4, "s3cr3t"), "");
+  sbi_secret_redact(NULL, 4, "x", 1);
+  assert_string_equal(redacted("abc", 8, ""), "abc");
+}
+
+static void test_secret_redact_auth(void **state) {
+  char text[256];
+  (void)state;
+  /* Basic base64("wk_s3cr3t:"): the base64, the pair and the key */
+  snprintf(text, sizeof text,
+           "sent Authorization: Basic d2tfczNjcjN0Og== as wk_s3cr3t: or "
+           "wk_s3cr3t");
+  sbi_secret_redact_auth(text, sizeof text,
+                         "Authorization: Basic d2tfczNjcjN0Og==");
+  assert_string_equal(text, "sent Authorization: Basic [redacted] as "
+                            "[redacted] or [redacted]");
+  /* a password part goes too */
+  snprintf(text, sizeof text, "user:pa55word, pa55word");
+  sbi_secret_redact_auth(text, sizeof text,
+                         "authorization: basic dXNlcjpwYTU1d29yZA==");
+  assert_string_equal(text, "[redacted], [redacted]");
+  snprintf(text, sizeof text, "{\"Authorization\":\"Bearer tok.en-42\"}");
+  sbi_secret_redact_auth(text, sizeof text, "Authorization: Bearer tok.en-42");
+  assert_string_equal(text, "{\"Authorization\":\"Bearer [redacted]\"}");
+  /* nothing to redact: no line, no credential */
+  snprintf(text, sizeof text, "Bearer tok");
+  sbi_secret_redact_auth(text, sizeof text, NULL);
+  sbi_secret_redact_auth(text, sizeof text, "");
+  sbi_secret_redact_auth(text, sizeof text, "Authorization: Bearer ");
+  assert_string_equal(text, "Bearer tok");
+}
+
 static void test_secret_wipe(void **state) {
   char buf[16] = "write-key-value";
   char *heap = strdup("token");
@@ -185,6 +243,8 @@ int main(void) {
       cmocka_unit_test(test_random_bytes),
       cmocka_unit_test(test_secret_equal),
       cmocka_unit_test(test_secret_wipe),
+      cmocka_unit_test(test_secret_redact),
+      cmocka_unit_test(test_secret_redact_auth),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
