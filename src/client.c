@@ -67,7 +67,6 @@ static int enter(segb_client_t *c, const char *what, int nested_ok,
                      "%s called from the client's delivery callback; call it "
                      "after the callback has returned",
                      what);
-  *g = GUARD_NESTED;
   return SEGB_OK;
 }
 
@@ -351,7 +350,9 @@ int segb_client_close(segb_client_t *c, int timeout_ms) {
 }
 
 size_t segb_client_outq_len(const segb_client_t *c) {
-  segb_client_t *w = (segb_client_t *)(uintptr_t)c; /* the guard only */
+  /* Only the guard writes, to the owner flag; the client is a heap object
+   * the caller merely sees as const. */
+  segb_client_t *w = (segb_client_t *)(uintptr_t)c;
   size_t n;
   guard g;
 

@@ -430,7 +430,7 @@ static int check_unique(parser *ps, const sbi_json *obj) {
     o += 3;
   }
   shown[o] = '\0';
-  snprintf(msg, sizeof msg, "duplicate key \"%s\" in the object closed",
+  snprintf(msg, sizeof msg, "duplicate key \"%s\" in the object ending",
            shown);
   return fail(ps, SEGB_ERR_DUPLICATE_KEY, msg, ps->pos);
 }

@@ -984,10 +984,10 @@ static void test_parse_unique_keys(void **state) {
     const char *why;
   } twins[] = {
       {"{\"a\":1,\"a\":2}",
-       "duplicate key \"a\" in the object closed at byte 12"},
+       "duplicate key \"a\" in the object ending at byte 12"},
       {"{\"a\":1,\"b\":2,\"a\":1}", "duplicate key \"a\""},
       {"{\"x\":{\"k\":[],\"k\":{}}}",
-       "duplicate key \"k\" in the object closed at byte 19"},
+       "duplicate key \"k\" in the object ending at byte 19"},
       {"[{},{\"z\":null,\"z\":null}]", "duplicate key \"z\""},
       /* the same key after unescaping */
       {"{\"a\":1,\"\\u0061\":2}", "duplicate key \"a\""},
