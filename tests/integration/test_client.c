@@ -478,6 +478,27 @@ static void test_configuration_errors(void **state) {
   assert_int_equal(segb_client_enqueue(NULL, NULL), SEGB_ERR_INVALID_ARG);
 }
 
+/* Issue 9: JSON text with a key twice reached the wire with both twins.
+ * The convenience calls refuse it now, naming the key, and queue nothing. */
+static void test_duplicate_keys_never_sent(void **state) {
+  fixture f;
+  (void)state;
+
+  start(&f, NULL);
+  open_client(&f);
+  assert_int_equal(segb_track(f.client, "u-1", NULL, "E",
+                              "{\"plan\":\"a\",\"plan\":\"b\"}"),
+                   SEGB_ERR_DUPLICATE_KEY);
+  assert_non_null(strstr(segb_last_error_message(), "\"plan\""));
+  assert_int_equal(segb_identify(f.client, "u-1", NULL,
+                                 "{\"o\":{\"k\":1,\"k\":1}}"),
+                   SEGB_ERR_DUPLICATE_KEY);
+  assert_int_equal(segb_client_outq_len(f.client), 0);
+  assert_int_equal(segb_client_flush(f.client, 5000), SEGB_OK);
+  assert_int_equal(mock_requests(&f), 0);
+  finish(&f);
+}
+
 /* ---- misuse: calls from the callback, calls from other threads -------- */
 
 /* What a delivery callback that calls back into its client saw. */
@@ -855,6 +876,7 @@ int main(void) {
       cmocka_unit_test(test_tls),
       cmocka_unit_test(test_rate_limit_advice),
       cmocka_unit_test(test_configuration_errors),
+      cmocka_unit_test(test_duplicate_keys_never_sent),
       cmocka_unit_test(test_flush_and_close_in_callback_refused),
       cmocka_unit_test(test_enqueue_in_callback),
       cmocka_unit_test(test_concurrent_use_refused),
