@@ -3,6 +3,8 @@
  * thread, and nothing runs in the background. */
 #include <segbridge/client.h>
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,53 @@ struct segb_client_s {
   sbi_sender sender;
   sbi_queue queue;
   size_t max_queued_events, max_queued_bytes;
+  /* The thread inside a public call (its thread_tag's address), 0 for
+   * none: a 0.1 client serves one thread at a time, and this catches the
+   * others instead of letting them corrupt the queue. */
+  atomic_uintptr_t owner;
+  int closing; /* close has begun: enqueue is refused */
 };
+
+/* The guard a public call takes. The same thread finding itself the owner
+ * means the call came from the delivery callback (the only way the
+ * library calls out while it holds the client). */
+typedef enum guard { GUARD_TAKEN, GUARD_NESTED } guard;
+
+/* One per thread; its address tells threads apart. */
+static _Thread_local char thread_tag;
+
+/* Take @c for the calling thread, for the call @what. Another thread
+ * inside the client is SEGB_ERR_CONCURRENT_USE; the calling thread itself
+ * (from the callback) is GUARD_NESTED, which only the calls that are safe
+ * there (@nested_ok) accept, the others get SEGB_ERR_IN_CALLBACK. */
+static int enter(segb_client_t *c, const char *what, int nested_ok,
+                 guard *g) {
+  uintptr_t me = (uintptr_t)&thread_tag, seen = 0;
+
+  *g = GUARD_NESTED;
+  if (atomic_compare_exchange_strong_explicit(&c->owner, &seen, me,
+                                              memory_order_acquire,
+                                              memory_order_relaxed)) {
+    *g = GUARD_TAKEN;
+    return SEGB_OK;
+  }
+  if (seen != me)
+    return sbi_error(SEGB_ERR_CONCURRENT_USE,
+                     "%s: the client is in use by another thread; a client "
+                     "serves one thread at a time",
+                     what);
+  if (!nested_ok)
+    return sbi_error(SEGB_ERR_IN_CALLBACK,
+                     "%s called from the client's delivery callback; call it "
+                     "after the callback has returned",
+                     what);
+  return SEGB_OK;
+}
+
+static void leave(segb_client_t *c, guard g) {
+  if (g == GUARD_TAKEN)
+    atomic_store_explicit(&c->owner, 0, memory_order_release);
+}
 
 struct segb_report_s {
   const segb_message_t *msg;
@@ -186,6 +234,7 @@ segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
                      "out of memory creating a client");
     return NULL;
   }
+  atomic_init(&c->owner, 0);
   c->conf = conf;
   c->transport = transport;
   c->delivery_cb = sbi_conf_delivery_cb(conf);
@@ -205,7 +254,25 @@ segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
   return c;
 }
 
+/* Queue the sealed @msg. From the callback this is safe: the sender pops a
+ * batch from the head of the queue and a new message goes to its tail. */
+static int enqueue(segb_client_t *c, segb_message_t *msg) {
+  if (c->closing)
+    return sbi_error(SEGB_ERR_CLOSED, "the client is closing: message %s "
+                                      "not queued",
+                     msg->message_id);
+  if (c->queue.count >= c->max_queued_events ||
+      c->queue.bytes + msg->json.len > c->max_queued_bytes)
+    return sbi_error(SEGB_ERR_QUEUE_FULL,
+                     "queue holds %zu messages and %zu bytes, its limits "
+                     "(queue.max_events, queue.max_bytes): flush first",
+                     c->queue.count, c->queue.bytes);
+  sbi_queue_push(&c->queue, msg);
+  return SEGB_OK;
+}
+
 int segb_client_enqueue(segb_client_t *c, segb_message_t *msg) {
+  guard g;
   int rc;
 
   if (c == NULL || msg == NULL) {
@@ -213,34 +280,26 @@ int segb_client_enqueue(segb_client_t *c, segb_message_t *msg) {
     return sbi_error(SEGB_ERR_INVALID_ARG, "%s is NULL",
                      c == NULL ? "client" : "message");
   }
+  /* Sealing needs only the message: it is done before taking the client. */
   rc = segb_message_seal(msg);
-  if (rc != SEGB_OK) {
-    segb_message_destroy(msg);
-    return rc;
+  if (rc == SEGB_OK)
+    rc = enter(c, "segb_client_enqueue", 1, &g);
+  if (rc == SEGB_OK) {
+    rc = enqueue(c, msg);
+    leave(c, g);
   }
-  if (c->queue.count >= c->max_queued_events ||
-      c->queue.bytes + msg->json.len > c->max_queued_bytes) {
-    rc = sbi_error(SEGB_ERR_QUEUE_FULL,
-                   "queue holds %zu messages and %zu bytes, its limits "
-                   "(queue.max_events, queue.max_bytes): flush first",
-                   c->queue.count, c->queue.bytes);
+  if (rc != SEGB_OK)
     segb_message_destroy(msg);
-    return rc;
-  }
-  sbi_queue_push(&c->queue, msg);
-  return SEGB_OK;
+  return rc;
 }
 
 static int64_t deadline_after(int timeout_ms) {
   return timeout_ms < 0 ? -1 : sbi_clock_mono_ms() + timeout_ms;
 }
 
-int segb_client_flush(segb_client_t *c, int timeout_ms) {
-  int rc;
+static int flush(segb_client_t *c, int timeout_ms) {
+  int rc = sbi_sender_drain(&c->sender, &c->queue, deadline_after(timeout_ms));
 
-  if (c == NULL)
-    return sbi_error(SEGB_ERR_INVALID_ARG, "client is NULL");
-  rc = sbi_sender_drain(&c->sender, &c->queue, deadline_after(timeout_ms));
   if (rc == SEGB_ERR_TIMED_OUT)
     return sbi_error(rc, "flush timed out after %d ms with %zu messages "
                          "still queued",
@@ -248,14 +307,34 @@ int segb_client_flush(segb_client_t *c, int timeout_ms) {
   return rc;
 }
 
+int segb_client_flush(segb_client_t *c, int timeout_ms) {
+  guard g;
+  int rc;
+
+  if (c == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "client is NULL");
+  rc = enter(c, "segb_client_flush", 0, &g);
+  if (rc != SEGB_OK)
+    return rc;
+  rc = flush(c, timeout_ms);
+  leave(c, g);
+  return rc;
+}
+
+/* The guard is never given back: the client is gone when close returns. */
 int segb_client_close(segb_client_t *c, int timeout_ms) {
   char why[SBI_ERR_DETAIL_MAX];
   size_t left;
+  guard g;
   int rc;
 
   if (c == NULL)
     return SEGB_OK;
-  rc = segb_client_flush(c, timeout_ms);
+  rc = enter(c, "segb_client_close", 0, &g);
+  if (rc != SEGB_OK)
+    return rc;
+  c->closing = 1;
+  rc = flush(c, timeout_ms);
   left = c->queue.count;
   snprintf(why, sizeof why, "not delivered before the client closed%s%.400s",
            c->sender.last_failure[0] ? "; last failure: " : "",
@@ -271,7 +350,17 @@ int segb_client_close(segb_client_t *c, int timeout_ms) {
 }
 
 size_t segb_client_outq_len(const segb_client_t *c) {
-  return c != NULL ? c->queue.count : 0;
+  /* Only the guard writes, to the owner flag; the client is a heap object
+   * the caller merely sees as const. */
+  segb_client_t *w = (segb_client_t *)(uintptr_t)c;
+  size_t n;
+  guard g;
+
+  if (c == NULL || enter(w, "segb_client_outq_len", 1, &g) != SEGB_OK)
+    return 0;
+  n = c->queue.count;
+  leave(w, g);
+  return n;
 }
 
 void *segb_client_opaque(const segb_client_t *c) {

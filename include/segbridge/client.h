@@ -16,7 +16,11 @@
  * Threading: in this release every client runs inline, whatever
  * dispatch.mode says: nothing happens in the background, and
  * segb_client_flush() and segb_client_close() send on the caller's thread.
- * A client may be used by one thread at a time.
+ * A client may be used by one thread at a time. A call made while another
+ * thread is inside a call on the same client is refused with
+ * SEGB_ERR_CONCURRENT_USE (nothing changes; the call may be made again
+ * later), so concurrent use fails instead of corrupting the queue. The
+ * check cannot catch a call on a client that another thread has closed.
  */
 #ifndef SEGBRIDGE_CLIENT_H
 #define SEGBRIDGE_CLIENT_H
@@ -32,8 +36,16 @@ typedef struct segb_client_s segb_client_t;
 typedef struct segb_report_s segb_report_t;
 
 /** Called once for every message the client accepted, when its fate is
- *  known. @p report is borrowed for the duration of the call. The callback
- *  must not call segb_client_close() or segb_client_flush(). */
+ *  known, on the thread that called segb_client_flush() or
+ *  segb_client_close(). @p report is borrowed for the duration of the call.
+ *
+ *  Inside the callback, segb_client_flush() and segb_client_close() on the
+ *  same client fail with SEGB_ERR_IN_CALLBACK and change nothing.
+ *  segb_client_enqueue() and the convenience calls work: the message joins
+ *  the end of the queue and is sent by the flush that is running (so a
+ *  callback that enqueues on every report keeps a flush without a timeout
+ *  going), or, during segb_client_close(), is refused with SEGB_ERR_CLOSED.
+ *  segb_client_outq_len() and segb_client_opaque() work too. */
 typedef void segb_delivery_cb(segb_client_t *client,
                               const segb_report_t *report, void *opaque);
 
@@ -65,22 +77,31 @@ SEGB_API segb_client_t *segb_client_new(segb_config_t *conf, char *errstr,
 /** Queue @p msg for sending; seals it first if needed. Always takes
  *  ownership of @p msg: on error it is destroyed and no report follows.
  *  @returns SEGB_OK; the seal's error for an invalid message;
- *  SEGB_ERR_INVALID_ARG; SEGB_ERR_CLOSED after close. @since 0.1 */
+ *  SEGB_ERR_INVALID_ARG; SEGB_ERR_QUEUE_FULL; SEGB_ERR_CLOSED from a
+ *  callback during close; SEGB_ERR_CONCURRENT_USE while another thread
+ *  uses the client. @since 0.1 */
 SEGB_API int segb_client_enqueue(segb_client_t *client, segb_message_t *msg);
 
 /** Send everything queued, waiting for retries, for at most @p timeout_ms
  *  (-1: no limit). The client stays usable.
  *  @returns SEGB_OK when everything queued before the call was delivered or
  *  dropped (see the reports); SEGB_ERR_TIMED_OUT when time ran out with
- *  messages still queued. @since 0.1 */
+ *  messages still queued; SEGB_ERR_IN_CALLBACK from the delivery callback;
+ *  SEGB_ERR_CONCURRENT_USE while another thread uses the client.
+ *  @since 0.1 */
 SEGB_API int segb_client_flush(segb_client_t *client, int timeout_ms);
 
 /** Flush for at most @p timeout_ms, report what is left as dropped
  *  (SEGB_ERR_CLOSED), and free the client. Accepts NULL.
- *  @returns SEGB_OK when nothing was left undelivered. @since 0.1 */
+ *  @returns SEGB_OK when nothing was left undelivered. From the delivery
+ *  callback it fails with SEGB_ERR_IN_CALLBACK, and while another thread
+ *  uses the client with SEGB_ERR_CONCURRENT_USE; in both cases the client
+ *  is left as it was, still to be closed. @since 0.1 */
 SEGB_API int segb_client_close(segb_client_t *client, int timeout_ms);
 
-/** Messages queued and not yet reported. @since 0.1 */
+/** Messages queued and not yet reported. 0 for NULL, and 0 with
+ *  segb_last_error() set to SEGB_ERR_CONCURRENT_USE while another thread
+ *  uses the client. @since 0.1 */
 SEGB_API size_t segb_client_outq_len(const segb_client_t *client);
 
 /** The opaque pointer set on the config. @since 0.1 */

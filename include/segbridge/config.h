@@ -54,8 +54,10 @@ SEGB_API int segb_config_set(segb_config_t *conf, const char *name,
  * On entry *@p dest_size is the size of @p dest; on return it is the size
  * needed, NUL included, so a caller can call again with a larger buffer.
  * @p dest may be NULL to ask for the size only. Secret properties read as
- * "[redacted]" when set and "" when unset: the library never hands a secret
- * back.
+ * "[redacted]" when set and "" when unset, and the password of a URL with
+ * user:password@ (http.proxy) reads as "[redacted]" in place
+ * ("http://user:[redacted]@proxy:3128"): the library never hands a secret
+ * back. Endpoint properties refuse credentials in the URL altogether.
  *
  * @returns SEGB_OK; SEGB_ERR_BUFFER_TOO_SMALL (nothing written);
  *          SEGB_ERR_UNKNOWN_OPTION; SEGB_ERR_INVALID_ARG. @since 0.1

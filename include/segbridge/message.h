@@ -16,6 +16,7 @@
  * traits, context, integrations) allowed for the message's type; further
  * segments are object keys, created as needed. Write "\." for a dot and "\\"
  * for a backslash inside a key. context.library belongs to the library.
+ * Setting a path that exists replaces its value, in place.
  *
  * Every setter validates before it changes anything: on error the message is
  * exactly as it was, and segb_last_error_message() names the field.
@@ -105,7 +106,8 @@ SEGB_API int segb_message_set_null(segb_message_t *msg, const char *path);
 
 /** Set a value parsed from NUL-terminated JSON text, e.g. a whole
  *  "properties" object. Strict RFC 8259, UTF-8 checked, nesting at most
- *  64 deep. @since 0.1 */
+ *  64 deep; an object with the same key twice is refused with
+ *  SEGB_ERR_DUPLICATE_KEY, naming the key. @since 0.1 */
 SEGB_API int segb_message_set_json(segb_message_t *msg, const char *path,
                                    const char *json);
 

@@ -98,8 +98,9 @@ static char *copy_text(const char *s, size_t n) {
   return t;
 }
 
+/* A URL may carry a proxy password, so it is wiped like a secret. */
 static void free_text(const sbi_prop *p, char *s) {
-  if (sbi_prop_is_secret(p))
+  if (sbi_prop_is_secret(p) || p->type == SBI_PT_URL)
     sbi_secret_free(s);
   else
     free(s);
@@ -154,24 +155,34 @@ static int choice_count(const char *choices) {
 }
 
 /* Strict decimal: an optional sign and digits only. 0 when @s is a number
- * that fits, 1 when it is a number too large for int64, -1 otherwise. */
+ * that fits, 1 when it is a number beyond int64, -1 otherwise. Overflow is
+ * caught before the digit that would cause it is added: checking after the
+ * multiplication lets 2^64 + 5 wrap around to 5. */
 static int parse_i64(const char *s, int64_t *out) {
-  uint64_t acc = 0;
+  uint64_t acc = 0, limit = (uint64_t)INT64_MAX;
   int neg = 0, big = 0;
 
   if (*s == '+' || *s == '-')
     neg = *s++ == '-';
+  if (neg)
+    limit += 1; /* INT64_MIN has no positive twin */
   if (*s == '\0')
     return -1;
   for (; *s != '\0'; s++) {
+    unsigned d;
     if (*s < '0' || *s > '9')
       return -1;
-    acc = acc * 10 + (uint64_t)(*s - '0');
-    big |= acc > (uint64_t)INT64_MAX;
+    d = (unsigned)(*s - '0');
+    /* Once too big, keep scanning: "99...9x" is not a number at all. */
+    if (big || acc > (limit - d) / 10)
+      big = 1;
+    else
+      acc = acc * 10 + d;
   }
   if (big)
     return 1;
-  *out = neg ? -(int64_t)acc : (int64_t)acc;
+  /* Negate in unsigned arithmetic so INT64_MIN needs no special case. */
+  *out = neg ? (int64_t)(0 - acc) : (int64_t)acc;
   return 0;
 }
 
@@ -587,11 +598,46 @@ int segb_config_set(segb_config_t *conf, const char *name, const char *value,
   return SEGB_OK;
 }
 
+/* The bytes [*from, *to) of the URL @v that hold the password of its
+ * user:password@, if it has one; 0 when it has none. The userinfo ends at
+ * the last '@', so a password with an unencoded '@' or '/' in it is still
+ * covered whole: redacting too much is harmless, too little is a leak. */
+static int url_password(const char *v, size_t *from, size_t *to) {
+  const char *sep = strstr(v, "://");
+  const char *start = sep != NULL ? sep + 3 : v;
+  const char *at = strrchr(start, '@');
+  const char *colon;
+
+  if (at == NULL)
+    return 0;
+  colon = memchr(start, ':', (size_t)(at - start));
+  if (colon == NULL || colon + 1 == at)
+    return 0;
+  *from = (size_t)(colon + 1 - v);
+  *to = (size_t)(at - v);
+  return 1;
+}
+
+/* What segb_config_get shows of @p's value @s: @s with the bytes
+ * [*from, *to) replaced by the returned text. Secrets are hidden whole, a
+ * URL's password alone (http://user:[redacted]@proxy:3128). */
+static const char *redaction(const sbi_prop *p, const char *s, size_t *from,
+                             size_t *to) {
+  *from = *to = strlen(s);
+  if (sbi_prop_is_secret(p) && *s != '\0') {
+    *from = 0;
+    return "[redacted]";
+  }
+  if (p->type == SBI_PT_URL && url_password(s, from, to))
+    return "[redacted]";
+  return "";
+}
+
 int segb_config_get(const segb_config_t *conf, const char *name, char *dest,
                     size_t *dest_size) {
   const sbi_prop *p;
-  const char *s;
-  size_t need;
+  const char *s, *mask;
+  size_t need, from, to, mask_len;
   int id;
 
   if (conf == NULL || name == NULL || dest_size == NULL)
@@ -602,9 +648,9 @@ int segb_config_get(const segb_config_t *conf, const char *name, char *dest,
     return id;
   p = sbi_prop_at((size_t)id);
   s = conf->text[id] != NULL ? conf->text[id] : p->def;
-  if (sbi_prop_is_secret(p))
-    s = *s != '\0' ? "[redacted]" : "";
-  need = strlen(s) + 1;
+  mask = redaction(p, s, &from, &to);
+  mask_len = strlen(mask);
+  need = from + mask_len + strlen(s + to) + 1;
   if (dest != NULL && *dest_size < need) {
     size_t have = *dest_size;
     *dest_size = need;
@@ -612,8 +658,11 @@ int segb_config_get(const segb_config_t *conf, const char *name, char *dest,
                 "%s: the value needs %zu bytes, the buffer has %zu", p->name,
                 need, have);
   }
-  if (dest != NULL)
-    memcpy(dest, s, need);
+  if (dest != NULL) {
+    memcpy(dest, s, from);
+    memcpy(dest + from, mask, mask_len);
+    memcpy(dest + from + mask_len, s + to, need - from - mask_len);
+  }
   *dest_size = need;
   return SEGB_OK;
 }

@@ -186,8 +186,9 @@ enum {
   X(HTTP_CA_PATH, "http.ca_path", SBI_PT_PATH, 0, 4096, "", "", "0.1",        \
     "Directory of hashed CA certificates to trust. Empty: the system's.")     \
   X(HTTP_PROXY, "http.proxy", SBI_PT_URL, 0, 2048, "", "", "0.1",             \
-    "Proxy for every request, e.g. http://proxy:3128. Empty: the usual "      \
-    "proxy environment variables apply.")                                     \
+    "Proxy for every request, e.g. http://proxy:3128 or "                     \
+    "http://user:password@proxy:3128. Its password reads back as "            \
+    "[redacted]. Empty: the usual proxy environment variables apply.")        \
   /* delivery reports */                                                      \
   X(REPORT_MODE, "report.mode", SBI_PT_ENUM, 0, 0, "callback",                \
     SBI_REPORT_CHOICES, "0.1",                                                \

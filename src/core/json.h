@@ -80,6 +80,19 @@ int sbi_json_parse(const char *text, size_t len, const char *key,
                    size_t key_len, unsigned max_depth, sbi_json **out,
                    char *why, size_t why_size);
 
+/* Flags of sbi_json_parse_ex(). */
+enum {
+  /* Refuse an object with two members of the same key (after unescaping):
+   * SEGB_ERR_DUPLICATE_KEY, the reason naming the key. Without it twins
+   * are kept and sbi_json_get() finds the last. */
+  SBI_JSON_UNIQUE_KEYS = 1u << 0
+};
+
+/* sbi_json_parse() with SBI_JSON_* @flags. */
+int sbi_json_parse_ex(const char *text, size_t len, const char *key,
+                      size_t key_len, unsigned max_depth, unsigned flags,
+                      sbi_json **out, char *why, size_t why_size);
+
 /* Append the compact JSON of @node's value (its key is not written).
  * SEGB_OK or SEGB_ERR_NOMEM. */
 int sbi_json_write(sbi_buf *out, const sbi_json *node);

@@ -32,6 +32,11 @@ typedef struct parser {
   sbi_json **stack; /* open arrays and objects, innermost last */
   size_t depth;
   size_t stack_cap;
+  /* SBI_JSON_UNIQUE_KEYS: each object's members, sorted by key when it
+   * closes, so twins end up side by side (O(n log n) whatever the keys). */
+  unsigned flags;
+  const sbi_json **members;
+  size_t members_cap;
 } parser;
 
 /* A decoded string: @ptr into the input, or, when @ptr is NULL, @off into
@@ -367,6 +372,69 @@ static int parse_value(parser *ps, const span *key, sbi_json **node) {
   return SEGB_OK;
 }
 
+static int key_order(const void *a, const void *b) {
+  const sbi_json *x = *(const sbi_json *const *)a;
+  const sbi_json *y = *(const sbi_json *const *)b;
+  size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+  int c = n > 0 ? memcmp(x->key, y->key, n) : 0;
+
+  if (c != 0)
+    return c;
+  return x->key_len < y->key_len ? -1 : x->key_len > y->key_len;
+}
+
+/* Refuse object @obj, closed by the '}' at ps->pos, when two of its members
+ * share a key. Unlike the other reasons this one names the key (escaped,
+ * cut after 32 bytes): only message input asks for unique keys, and there
+ * a key is a field name the caller has to find. */
+static int check_unique(parser *ps, const sbi_json *obj) {
+  static const char hex[] = "0123456789abcdef";
+  const sbi_json *m, *twin = NULL;
+  char shown[32 * 4 + 4], msg[sizeof shown + 48];
+  size_t n = 0, i, o = 0, cut;
+
+  if (obj->count < 2)
+    return SEGB_OK;
+  if (obj->count > ps->members_cap) {
+    const sbi_json **a = realloc(ps->members, obj->count * sizeof *a);
+    if (a == NULL)
+      return fail(ps, SEGB_ERR_NOMEM, "out of memory", ps->pos);
+    ps->members = a;
+    ps->members_cap = obj->count;
+  }
+  for (m = obj->head; m != NULL; m = m->next)
+    ps->members[n++] = m;
+  qsort(ps->members, n, sizeof *ps->members, key_order);
+  for (i = 1; i < n && twin == NULL; i++)
+    if (key_order(&ps->members[i - 1], &ps->members[i]) == 0)
+      twin = ps->members[i];
+  if (twin == NULL)
+    return SEGB_OK;
+  /* Cut on a character boundary: keys are valid UTF-8. */
+  cut = twin->key_len < 32 ? twin->key_len : 32;
+  while (cut < twin->key_len && ((unsigned char)twin->key[cut] & 0xC0) == 0x80)
+    cut--;
+  for (i = 0; i < cut; i++) {
+    unsigned char c = (unsigned char)twin->key[i];
+    if (c < 0x20 || c == 0x7F || c == '"' || c == '\\') {
+      shown[o++] = '\\';
+      shown[o++] = 'x';
+      shown[o++] = hex[c >> 4];
+      shown[o++] = hex[c & 0xF];
+    } else {
+      shown[o++] = (char)c;
+    }
+  }
+  if (cut < twin->key_len) {
+    memcpy(shown + o, "...", 3);
+    o += 3;
+  }
+  shown[o] = '\0';
+  snprintf(msg, sizeof msg, "duplicate key \"%s\" in the object ending",
+           shown);
+  return fail(ps, SEGB_ERR_DUPLICATE_KEY, msg, ps->pos);
+}
+
 static int push(parser *ps, sbi_json *node) {
   if (ps->depth == ps->stack_cap) {
     size_t cap = ps->stack_cap > 0 ? ps->stack_cap * 2 : 16;
@@ -430,6 +498,9 @@ static int parse_tree(parser *ps, const span *key, unsigned max_depth,
       if (ps->p[ps->pos] == ',') {
         want_item = 1;
       } else if (ps->p[ps->pos] == (is_array ? ']' : '}')) {
+        if (!is_array && (ps->flags & SBI_JSON_UNIQUE_KEYS) &&
+            (rc = check_unique(ps, ps->stack[ps->depth - 1])) != SEGB_OK)
+          return rc;
         ps->depth--;
       } else {
         return fail(ps, SEGB_ERR_INVALID_JSON,
@@ -470,8 +541,15 @@ static int parse_tree(parser *ps, const span *key, unsigned max_depth,
 int sbi_json_parse(const char *text, size_t len, const char *key,
                    size_t key_len, unsigned max_depth, sbi_json **out,
                    char *why, size_t why_size) {
+  return sbi_json_parse_ex(text, len, key, key_len, max_depth, 0, out, why,
+                           why_size);
+}
+
+int sbi_json_parse_ex(const char *text, size_t len, const char *key,
+                      size_t key_len, unsigned max_depth, unsigned flags,
+                      sbi_json **out, char *why, size_t why_size) {
   parser ps = {(const unsigned char *)text, len, 0, why, why_size,
-               SBI_BUF_INIT, NULL, 0, 0};
+               SBI_BUF_INIT, NULL, 0, 0, flags, NULL, 0};
   span root_key = {key, 0, key_len};
   sbi_json *root = NULL;
   int rc;
@@ -485,6 +563,7 @@ int sbi_json_parse(const char *text, size_t len, const char *key,
                 ps.pos);
   }
   free(ps.stack);
+  free(ps.members);
   sbi_buf_free(&ps.scratch);
   if (rc != SEGB_OK) {
     sbi_json_free(root);

@@ -16,6 +16,11 @@
 #define PATH_MAX_BYTES 1024
 /* Nesting allowed inside a value given as JSON text. */
 #define JSON_MAX_DEPTH 64
+/* How JSON text given to a message is parsed: a key given twice is refused,
+ * as a setter on it could only replace one of the twins. */
+#define JSON_FLAGS SBI_JSON_UNIQUE_KEYS
+/* Room for a parse error's reason, a quoted key included. */
+#define WHY_SIZE 256
 
 /* A field path split into unescaped segments. */
 typedef struct path {
@@ -349,7 +354,7 @@ int segb_message_set_null(segb_message_t *msg, const char *field) {
 
 int segb_message_set_json_len(segb_message_t *msg, const char *field,
                               const char *json, size_t len) {
-  char why[128];
+  char why[WHY_SIZE];
   sbi_json *value;
   path p;
   int rc = begin_set(msg, field, &p);
@@ -359,8 +364,8 @@ int segb_message_set_json_len(segb_message_t *msg, const char *field,
   if (json == NULL)
     return sbi_error(SEGB_ERR_INVALID_ARG, "'%.*s': JSON text is NULL",
                      p.shown_len, p.shown);
-  rc = sbi_json_parse(json, len, LAST_SEGMENT(p), JSON_MAX_DEPTH, &value, why,
-                      sizeof why);
+  rc = sbi_json_parse_ex(json, len, LAST_SEGMENT(p), JSON_MAX_DEPTH,
+                         JSON_FLAGS, &value, why, sizeof why);
   if (rc != SEGB_OK)
     return sbi_error(rc, "'%.*s': %s", p.shown_len, p.shown, why);
   return attach(msg, &p, value);
@@ -507,7 +512,7 @@ static int type_from_json(const sbi_json *root) {
 }
 
 segb_message_t *segb_message_new_from_json(const char *json, size_t len) {
-  char why[128];
+  char why[WHY_SIZE];
   sbi_json *root, *member;
   segb_message_t *msg;
   int rc;
@@ -516,8 +521,8 @@ segb_message_t *segb_message_new_from_json(const char *json, size_t len) {
     sbi_error(SEGB_ERR_INVALID_ARG, "JSON text is NULL");
     return NULL;
   }
-  rc = sbi_json_parse(json, len, NULL, 0, JSON_MAX_DEPTH, &root, why,
-                      sizeof why);
+  rc = sbi_json_parse_ex(json, len, NULL, 0, JSON_MAX_DEPTH, JSON_FLAGS, &root,
+                         why, sizeof why);
   if (rc != SEGB_OK) {
     sbi_error(rc, "message: %s", why);
     return NULL;

@@ -2,7 +2,8 @@
  * libFuzzer target for the JSON parser and writer. Whatever the parser
  * accepts must write back as valid UTF-8 that parses again and writes back
  * to the very same bytes; whatever it refuses must leave no tree behind and
- * a NUL-terminated reason.
+ * a NUL-terminated reason. With SBI_JSON_UNIQUE_KEYS it must refuse exactly
+ * the texts that have a key twice in one object.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,36 @@ static void write_or_abort(sbi_buf *out, const sbi_json *root) {
     abort();
 }
 
+/* 1 when some object under @n has two members of the same key. */
+static int has_twin(const sbi_json *n) {
+  const sbi_json *a, *b;
+
+  for (a = n->head; a != NULL; a = a->next) {
+    if (has_twin(a))
+      return 1;
+    for (b = a->next; n->type == SBI_JSON_OBJECT && b != NULL; b = b->next)
+      if (a->key_len == b->key_len &&
+          memcmp(a->key, b->key, a->key_len) == 0)
+        return 1;
+  }
+  return 0;
+}
+
+/* SBI_JSON_UNIQUE_KEYS refuses exactly the texts with twins, as
+ * SEGB_ERR_DUPLICATE_KEY, and otherwise parses as without it. */
+static void check_unique_keys(const uint8_t *data, size_t size,
+                              const sbi_json *tree) {
+  sbi_json *u = NULL;
+  int rc = sbi_json_parse_ex((const char *)data, size, NULL, 0,
+                             FUZZ_MAX_DEPTH, SBI_JSON_UNIQUE_KEYS, &u, NULL,
+                             0);
+
+  if (has_twin(tree) ? rc != SEGB_ERR_DUPLICATE_KEY || u != NULL
+                     : rc != SEGB_OK || u->count != tree->count)
+    abort();
+  sbi_json_free(u);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sbi_json *one = NULL, *two = NULL;
   sbi_buf first = SBI_BUF_INIT, second = SBI_BUF_INIT;
@@ -43,6 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       abort();
     return 0;
   }
+  check_unique_keys(data, size, one);
   write_or_abort(&first, one);
   if (!sbi_utf8_is_valid(first.data, first.len))
     abort();

@@ -1,8 +1,8 @@
 /*
  * libFuzzer target for segb_message_new_from_json, the parser behind
  * `segbridge import`. A line it accepts must seal into JSON that the
- * library's own parser reads back and that keeps the messageId; a line it
- * refuses must say why.
+ * library's own parser reads back, with no key twice in any object, and
+ * that keeps the messageId; a line it refuses must say why.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const sbi_json *id;
     json = segb_message_json(m, &len);
     if (json == NULL || len > SEGB_MESSAGE_MAX_BYTES ||
-        sbi_json_parse(json, len, NULL, 0, 200, &back, NULL, 0) != SEGB_OK)
+        sbi_json_parse_ex(json, len, NULL, 0, 200, SBI_JSON_UNIQUE_KEYS,
+                          &back, NULL, 0) != SEGB_OK)
       abort();
     id = sbi_json_get(back, "messageId", 9);
     if (id == NULL || id->type != SBI_JSON_STRING ||

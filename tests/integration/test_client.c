@@ -5,6 +5,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,6 +478,386 @@ static void test_configuration_errors(void **state) {
   assert_int_equal(segb_client_enqueue(NULL, NULL), SEGB_ERR_INVALID_ARG);
 }
 
+/* Issue 9: JSON text with a key twice reached the wire with both twins.
+ * The convenience calls refuse it now, naming the key, and queue nothing. */
+static void test_duplicate_keys_never_sent(void **state) {
+  fixture f;
+  (void)state;
+
+  start(&f, NULL);
+  open_client(&f);
+  assert_int_equal(segb_track(f.client, "u-1", NULL, "E",
+                              "{\"plan\":\"a\",\"plan\":\"b\"}"),
+                   SEGB_ERR_DUPLICATE_KEY);
+  assert_non_null(strstr(segb_last_error_message(), "\"plan\""));
+  assert_int_equal(segb_identify(f.client, "u-1", NULL,
+                                 "{\"o\":{\"k\":1,\"k\":1}}"),
+                   SEGB_ERR_DUPLICATE_KEY);
+  assert_int_equal(segb_client_outq_len(f.client), 0);
+  assert_int_equal(segb_client_flush(f.client, 5000), SEGB_OK);
+  assert_int_equal(mock_requests(&f), 0);
+  finish(&f);
+}
+
+/* ---- misuse: calls from the callback, calls from other threads -------- */
+
+/* What a delivery callback that calls back into its client saw. */
+typedef struct reentry {
+  int reports, delivered, no_id;
+  int flush_refused, close_refused, detail_ok;
+  int follow_ups;  /* messages the callback still enqueues */
+  int enqueued, enqueue_closed, enqueue_other;
+  size_t outq_seen;
+} reentry;
+
+static void on_reentry(segb_client_t *c, const segb_report_t *r, void *opaque) {
+  reentry *st = opaque;
+
+  st->reports++;
+  st->delivered += segb_report_err(r) == SEGB_OK;
+  st->no_id += segb_report_message_id(r) == NULL;
+  if (st->follow_ups > 0) {
+    int rc;
+    st->follow_ups--;
+    rc = segb_track(c, "u-2", NULL, "Follow-up", NULL);
+    if (rc == SEGB_OK)
+      st->enqueued++;
+    else if (rc == SEGB_ERR_CLOSED)
+      st->enqueue_closed++;
+    else
+      st->enqueue_other++;
+    st->outq_seen = segb_client_outq_len(c);
+    return;
+  }
+  if (segb_client_flush(c, 1000) == SEGB_ERR_IN_CALLBACK) {
+    st->flush_refused++;
+    st->detail_ok += strstr(segb_last_error_message(),
+                            "segb_client_flush called from the client's "
+                            "delivery callback") != NULL;
+  }
+  if (segb_client_close(c, 0) == SEGB_ERR_IN_CALLBACK)
+    st->close_refused++;
+}
+
+/* A mock and a client whose reports go to on_reentry with @st. */
+static void start_reentry(fixture *f, reentry *st) {
+  sbm_options mo;
+
+  memset(&mo, 0, sizeof mo);
+  memset(st, 0, sizeof *st);
+  mo.write_key = WRITE_KEY;
+  fx_start(f, mo, WRITE_KEY);
+  segb_config_set_delivery_cb(f->conf, on_reentry);
+  segb_config_set_opaque(f->conf, st);
+  open_client(f);
+}
+
+/* Issue 9: flush inside the callback gave 9 reports for 6 messages and one
+ * for no message; close inside it freed the client under the running
+ * flush. Both are refused now, and each message is reported once. */
+static void test_flush_and_close_in_callback_refused(void **state) {
+  fixture f;
+  reentry st;
+  (void)state;
+
+  start_reentry(&f, &st);
+  track_n(&f, 6);
+  assert_int_equal(segb_client_flush(f.client, 5000), SEGB_OK);
+  assert_int_equal(st.reports, 6);
+  assert_int_equal(st.delivered, 6);
+  assert_int_equal(st.no_id, 0);
+  assert_int_equal(st.flush_refused, 6);
+  assert_int_equal(st.detail_ok, 6);
+  assert_int_equal(st.close_refused, 6);
+  assert_int_equal(mock_messages(&f), 6);
+  assert_int_equal(fx_stats(&f).duplicates, 0);
+  assert_int_equal(segb_client_outq_len(f.client), 0);
+  /* the client is still whole: it sends and closes as usual */
+  track_n(&f, 2);
+  finish(&f);
+  assert_int_equal(st.reports, 8);
+  assert_int_equal(st.close_refused, 8);
+}
+
+/* Enqueueing from the callback is allowed: the running flush sends it.
+ * During close it is refused with SEGB_ERR_CLOSED, so close ends. */
+static void test_enqueue_in_callback(void **state) {
+  fixture f;
+  reentry st;
+  sbm_stats stats;
+  (void)state;
+
+  start_reentry(&f, &st);
+  st.follow_ups = 3;
+  track_n(&f, 3);
+  assert_int_equal(segb_client_flush(f.client, 5000), SEGB_OK);
+  assert_int_equal(st.enqueued, 3);
+  assert_int_equal(st.enqueue_other, 0);
+  assert_true(st.outq_seen >= 1);
+  assert_int_equal(st.reports, 6);
+  assert_int_equal(st.delivered, 6);
+  assert_int_equal(mock_messages(&f), 6);
+  assert_int_equal(segb_client_outq_len(f.client), 0);
+
+  /* during close: one refusal per report, and close still returns */
+  st.follow_ups = 1000;
+  track_n(&f, 2);
+  assert_int_equal(segb_client_close(f.client, 5000), SEGB_OK);
+  assert_int_equal(st.enqueue_closed, 2);
+  assert_int_equal(st.enqueued, 3);
+  assert_int_equal(st.reports, 8);
+  assert_int_equal(st.delivered, 8);
+  sbm_get_stats(f.mock, &stats);
+  assert_int_equal(stats.messages, 8);
+  sbm_stop(f.mock);
+}
+
+/* Threads that end by calling crew_done(); crew_wait() fails the test when
+ * they have not all ended within its bound (a hang), instead of joining
+ * forever. */
+typedef struct crew {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int running;
+} crew;
+
+static void crew_init(crew *c, int running) {
+  assert_int_equal(pthread_mutex_init(&c->mu, NULL), 0);
+  assert_int_equal(pthread_cond_init(&c->cv, NULL), 0);
+  c->running = running;
+}
+
+static void crew_done(crew *c) {
+  pthread_mutex_lock(&c->mu);
+  c->running--;
+  pthread_cond_broadcast(&c->cv);
+  pthread_mutex_unlock(&c->mu);
+}
+
+/* Wait until @pred(@arg) holds under @c's lock, at most @seconds. */
+static int crew_wait_for(crew *c, int (*pred)(crew *, void *), void *arg,
+                         int seconds) {
+  struct timespec until;
+  int ok = 1;
+
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += seconds;
+  pthread_mutex_lock(&c->mu);
+  while (!pred(c, arg) && ok)
+    ok = pthread_cond_timedwait(&c->cv, &c->mu, &until) != ETIMEDOUT ||
+         pred(c, arg);
+  pthread_mutex_unlock(&c->mu);
+  return ok;
+}
+
+static int crew_all_done(crew *c, void *arg) {
+  (void)arg;
+  return c->running == 0;
+}
+
+static int crew_one_left(crew *c, void *arg) {
+  (void)arg;
+  return c->running == 1;
+}
+
+static void crew_wait(crew *c, int seconds) {
+  if (!crew_wait_for(c, crew_all_done, NULL, seconds))
+    fail_msg("%d threads still running after %d s: a client call hangs",
+             c->running, seconds);
+}
+
+/* The flushing thread parks in the callback until the test lets it go. */
+typedef struct gate {
+  crew crew; /* the flusher and the intruders */
+  int inside, go, reports;
+  segb_client_t *client;
+  int flush_rc;
+} gate;
+
+static void on_gate(segb_client_t *c, const segb_report_t *r, void *opaque) {
+  gate *g = opaque;
+  (void)c;
+  (void)r;
+  pthread_mutex_lock(&g->crew.mu);
+  g->reports++;
+  g->inside = 1;
+  pthread_cond_broadcast(&g->crew.cv);
+  while (!g->go)
+    pthread_cond_wait(&g->crew.cv, &g->crew.mu);
+  pthread_mutex_unlock(&g->crew.mu);
+}
+
+static void *gate_flusher(void *arg) {
+  gate *g = arg;
+  g->flush_rc = segb_client_flush(g->client, -1);
+  crew_done(&g->crew);
+  return NULL;
+}
+
+static int gate_inside(crew *c, void *arg) {
+  (void)c;
+  return ((gate *)arg)->inside;
+}
+
+/* Every call another thread makes while the client is busy. */
+typedef struct intruder {
+  gate *g;
+  int track_rc, enqueue_rc, flush_rc, close_rc, outq_err;
+  size_t outq;
+} intruder;
+
+static void *intrude(void *arg) {
+  intruder *in = arg;
+  segb_client_t *c = in->g->client;
+  segb_message_t *m = segb_message_new(SEGB_MSG_TRACK);
+
+  if (m != NULL) {
+    segb_message_set_string(m, "userId", "u-3");
+    segb_message_set_string(m, "event", "Intruded");
+  }
+  in->track_rc = segb_track(c, "u-3", NULL, "Intruded", NULL);
+  in->enqueue_rc = segb_client_enqueue(c, m);
+  in->flush_rc = segb_client_flush(c, 1000);
+  in->close_rc = segb_client_close(c, 0);
+  in->outq = segb_client_outq_len(c);
+  in->outq_err = segb_last_error();
+  crew_done(&in->g->crew);
+  return NULL;
+}
+
+/* While one thread is inside a call (parked in its callback), every call
+ * from any other thread fails with SEGB_ERR_CONCURRENT_USE and changes
+ * nothing. */
+static void test_concurrent_use_refused(void **state) {
+  enum { INTRUDERS = 4 };
+  fixture f;
+  gate g;
+  intruder in[INTRUDERS];
+  pthread_t flusher, th[INTRUDERS];
+  int i;
+  (void)state;
+
+  memset(&g, 0, sizeof g);
+  memset(in, 0, sizeof in);
+  start(&f, NULL);
+  segb_config_set_delivery_cb(f.conf, on_gate);
+  segb_config_set_opaque(f.conf, &g);
+  open_client(&f);
+  g.client = f.client;
+  track_n(&f, 1);
+
+  crew_init(&g.crew, 1 + INTRUDERS);
+  assert_int_equal(pthread_create(&flusher, NULL, gate_flusher, &g), 0);
+  if (!crew_wait_for(&g.crew, gate_inside, &g, 60))
+    fail_msg("the flush never reached its callback");
+  assert_int_equal(segb_track(f.client, "u-1", NULL, "Main", NULL),
+                   SEGB_ERR_CONCURRENT_USE);
+  assert_non_null(strstr(segb_last_error_message(), "another thread"));
+  for (i = 0; i < INTRUDERS; i++) {
+    in[i].g = &g;
+    assert_int_equal(pthread_create(&th[i], NULL, intrude, &in[i]), 0);
+  }
+  /* wait for the intruders alone: the flusher is parked */
+  if (!crew_wait_for(&g.crew, crew_one_left, NULL, 60))
+    fail_msg("a call from another thread hangs");
+  for (i = 0; i < INTRUDERS; i++) {
+    assert_int_equal(in[i].track_rc, SEGB_ERR_CONCURRENT_USE);
+    assert_int_equal(in[i].enqueue_rc, SEGB_ERR_CONCURRENT_USE);
+    assert_int_equal(in[i].flush_rc, SEGB_ERR_CONCURRENT_USE);
+    assert_int_equal(in[i].close_rc, SEGB_ERR_CONCURRENT_USE);
+    assert_int_equal(in[i].outq, 0);
+    assert_int_equal(in[i].outq_err, SEGB_ERR_CONCURRENT_USE);
+  }
+  pthread_mutex_lock(&g.crew.mu);
+  g.go = 1;
+  pthread_cond_broadcast(&g.crew.cv);
+  pthread_mutex_unlock(&g.crew.mu);
+  crew_wait(&g.crew, 60);
+  assert_int_equal(pthread_join(flusher, NULL), 0);
+  for (i = 0; i < INTRUDERS; i++)
+    assert_int_equal(pthread_join(th[i], NULL), 0);
+  assert_int_equal(g.flush_rc, SEGB_OK);
+  /* only the one message queued before was sent, once */
+  assert_int_equal(g.reports, 1);
+  assert_int_equal(mock_messages(&f), 1);
+  assert_int_equal(segb_client_outq_len(f.client), 0);
+  finish(&f);
+}
+
+/* Issue 9: four enqueuing threads and a flushing one on one client hung.
+ * Now each call succeeds or is refused, nothing hangs, and every accepted
+ * message is delivered exactly once. */
+typedef struct stress {
+  crew crew;
+  segb_client_t *client;
+  atomic_int enqueuers_left;
+  atomic_int accepted, refused, other, flushes;
+} stress;
+
+static void *stress_enqueue(void *arg) {
+  stress *st = arg;
+  int i;
+
+  for (i = 0; i < 100; i++) {
+    int rc = segb_track(st->client, "u-4", NULL, "Stressed", "{\"n\":1}");
+    if (rc == SEGB_OK)
+      atomic_fetch_add(&st->accepted, 1);
+    else if (rc == SEGB_ERR_CONCURRENT_USE)
+      atomic_fetch_add(&st->refused, 1);
+    else
+      atomic_fetch_add(&st->other, 1);
+  }
+  atomic_fetch_sub(&st->enqueuers_left, 1);
+  crew_done(&st->crew);
+  return NULL;
+}
+
+static void *stress_flush(void *arg) {
+  stress *st = arg;
+
+  while (atomic_load(&st->enqueuers_left) > 0) {
+    int rc = segb_client_flush(st->client, 30000);
+    if (rc == SEGB_OK)
+      atomic_fetch_add(&st->flushes, 1);
+    else if (rc != SEGB_ERR_CONCURRENT_USE)
+      atomic_fetch_add(&st->other, 1);
+  }
+  crew_done(&st->crew);
+  return NULL;
+}
+
+static void test_concurrent_use_never_hangs(void **state) {
+  enum { ENQUEUERS = 4 };
+  fixture f;
+  stress st;
+  pthread_t th[ENQUEUERS + 1];
+  int i;
+  (void)state;
+
+  memset(&st, 0, sizeof st);
+  start(&f, NULL);
+  open_client(&f);
+  st.client = f.client;
+  atomic_init(&st.enqueuers_left, ENQUEUERS);
+  crew_init(&st.crew, ENQUEUERS + 1);
+  for (i = 0; i < ENQUEUERS; i++)
+    assert_int_equal(pthread_create(&th[i], NULL, stress_enqueue, &st), 0);
+  assert_int_equal(pthread_create(&th[ENQUEUERS], NULL, stress_flush, &st),
+                   0);
+  crew_wait(&st.crew, 100);
+  for (i = 0; i <= ENQUEUERS; i++)
+    assert_int_equal(pthread_join(th[i], NULL), 0);
+  assert_int_equal(atomic_load(&st.other), 0);
+  assert_int_equal(atomic_load(&st.accepted) + atomic_load(&st.refused),
+                   ENQUEUERS * 100);
+  assert_int_equal(segb_client_flush(f.client, 30000), SEGB_OK);
+  assert_int_equal(f.out.delivered, atomic_load(&st.accepted));
+  assert_int_equal(f.out.dropped, 0);
+  assert_int_equal(mock_messages(&f), (uint64_t)atomic_load(&st.accepted));
+  assert_int_equal(fx_stats(&f).duplicates, 0);
+  finish(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_type),
@@ -493,6 +876,11 @@ int main(void) {
       cmocka_unit_test(test_tls),
       cmocka_unit_test(test_rate_limit_advice),
       cmocka_unit_test(test_configuration_errors),
+      cmocka_unit_test(test_duplicate_keys_never_sent),
+      cmocka_unit_test(test_flush_and_close_in_callback_refused),
+      cmocka_unit_test(test_enqueue_in_callback),
+      cmocka_unit_test(test_concurrent_use_refused),
+      cmocka_unit_test(test_concurrent_use_never_hangs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

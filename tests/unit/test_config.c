@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,26 @@
 
 /* Largest value a non-secret property can read back as, NUL included. */
 #define VALUE_MAX 8192
+
+/* This program is linked with -Wl,--wrap=free: every block the library
+ * frees is searched for @watched first, so a test can tell that a secret
+ * was wiped before its memory went back to the allocator. */
+void __real_free(void *p);
+void __wrap_free(void *p);
+static const char *watched;
+static int watched_seen;
+
+void __wrap_free(void *p) {
+  size_t n = watched != NULL ? strlen(watched) : 0;
+  if (p != NULL && n > 0) {
+    const char *b = p;
+    size_t size = malloc_usable_size(p), i;
+    for (i = 0; i + n <= size; i++)
+      if (memcmp(b + i, watched, n) == 0)
+        watched_seen = 1;
+  }
+  __real_free(p);
+}
 
 static int setup(void **state) {
   *state = segb_config_new();
@@ -321,7 +342,8 @@ static void test_text_round_trip(void **state) {
       {"endpoint", "events.eu1.segmentapis.com"},
       {"endpoint", "localhost:9000/v1"},
       {"oauth.server", "HTTPS://oauth2.eu1.segmentapis.com/"},
-      {"http.proxy", "http://user:pw@proxy:3128"},
+      {"http.proxy", "http://proxy.example:3128"},
+      {"http.proxy", "http://user@proxy:3128"},
       {"oauth.client_id", "client-\xc3\xa9t\xc3\xa9"},
       {"profile_api.space_id", "spa_123"},
       {"oauth.private_key_file", "/etc/segbridge/key.pem"},
@@ -919,6 +941,274 @@ static void test_fresh_configs_are_separate(void **state) {
   segb_config_destroy(b);
 }
 
+/* ---- integers past 64 bits ---------------------------------------------- */
+
+/* Decimal text of 2^64 * @times + @v: what an unsigned 64-bit accumulator
+ * that multiplies before checking wraps around to @v. */
+static const char *wrapping(unsigned times, int64_t v) {
+  static char out[64];
+  char digits[64];
+  /* 2^64 as digits, least significant first */
+  static const char two64[] = "61615590737044764481";
+  unsigned carry = 0;
+  size_t i, n = 0, len = sizeof two64 - 1;
+  uint64_t rest = (uint64_t)v;
+
+  for (i = 0; i < len || rest > 0 || carry > 0; i++) {
+    unsigned d = carry + (unsigned)(rest % 10);
+    if (i < len)
+      d += times * (unsigned)(two64[i] - '0');
+    rest /= 10;
+    digits[n++] = (char)('0' + d % 10);
+    carry = d / 10;
+  }
+  for (i = 0; i < n; i++)
+    out[i] = digits[n - 1 - i];
+  out[n] = '\0';
+  return out;
+}
+
+static void test_numbers_never_wrap(void **state) {
+  static const char *const huge[] = {
+      "9223372036854775807",  "9223372036854775808",
+      "-9223372036854775808", "-9223372036854775809",
+      "18446744073709551615", "18446744073709551616",
+      "18446744073709551621", "18446744073709551716",
+      "+18446744073709551621", "-18446744073709551611",
+      "0018446744073709551621", "36893488147419103237",
+      "99999999999999999999999999999999999999999999999999",
+  };
+  segb_config_t *conf = *state;
+  size_t i, j;
+
+  assert_string_equal(wrapping(1, 5), "18446744073709551621");
+  assert_string_equal(wrapping(2, 5), "36893488147419103237");
+  for (i = 0; i < sbi_prop_count(); i++) {
+    const sbi_prop *p = sbi_prop_at(i);
+    char before[VALUE_MAX], errstr[SEGB_ERRSTR_SIZE], want[SEGB_ERRSTR_SIZE];
+    const char *bad[sizeof huge / sizeof huge[0] + 4];
+    size_t n = 0;
+
+    if (p->type != SBI_PT_INT && p->type != SBI_PT_DURATION)
+      continue;
+    for (j = 0; j < sizeof huge / sizeof huge[0]; j++)
+      bad[n++] = huge[j];
+    snprintf(before, sizeof before, "%s", get(conf, p->name));
+    /* each of these wrapped into the range before the fix */
+    for (j = 0; j < 4; j++) {
+      const char *w = wrapping(j % 2 + 1, j < 2 ? p->min : p->max);
+      char *copy = malloc(strlen(w) + 1);
+      assert_non_null(copy);
+      memcpy(copy, w, strlen(w) + 1);
+      bad[n++] = copy;
+    }
+    for (j = 0; j < n; j++) {
+      assert_int_equal(segb_config_set(conf, p->name, bad[j], errstr,
+                                       sizeof errstr),
+                       SEGB_ERR_INVALID_VALUE);
+      snprintf(want, sizeof want,
+               "%s: \"%s\" is out of range %" PRId64 "..%" PRId64, p->name,
+               bad[j], p->min, p->max);
+      assert_string_equal(errstr, want);
+      assert_string_equal(get(conf, p->name), before);
+    }
+    for (j = sizeof huge / sizeof huge[0]; j < n; j++)
+      free((char *)(uintptr_t)bad[j]);
+  }
+}
+
+static void test_number_edges(void **state) {
+  static const char *const not_numbers[] = {
+      "", "+", "-", "+-5", "-+5", "--5", "++5", "5-", "5+", " 5", "5 ",
+      "\t5", "5\t", "5\n", "0x10", "1e3", "1.0", "1,000", "1_000", "5ms",
+      "1s", "\xd9\xa1", "\xef\xbc\x95", "99999999999999999999x",
+      "-99999999999999999999x", "5\xff",
+  };
+  segb_config_t *conf = *state;
+  size_t i, j;
+
+  for (i = 0; i < sbi_prop_count(); i++) {
+    const sbi_prop *p = sbi_prop_at(i);
+    char text[32], errstr[SEGB_ERRSTR_SIZE];
+
+    if (p->type != SBI_PT_INT && p->type != SBI_PT_DURATION)
+      continue;
+    /* both ends of the range, and one past each */
+    snprintf(text, sizeof text, "%" PRId64, p->max);
+    assert_int_equal(set(conf, p->name, text), SEGB_OK);
+    assert_int_equal(sbi_conf_int(conf, (sbi_prop_id)i), p->max);
+    assert_string_equal(get(conf, p->name), text);
+    snprintf(text, sizeof text, "%" PRId64, p->max + 1);
+    assert_int_equal(set(conf, p->name, text), SEGB_ERR_INVALID_VALUE);
+    snprintf(text, sizeof text, "%" PRId64, p->min);
+    assert_int_equal(set(conf, p->name, text), SEGB_OK);
+    assert_int_equal(sbi_conf_int(conf, (sbi_prop_id)i), p->min);
+    snprintf(text, sizeof text, "%" PRId64, p->min - 1);
+    assert_int_equal(set(conf, p->name, text), SEGB_ERR_INVALID_VALUE);
+    assert_int_equal(sbi_conf_int(conf, (sbi_prop_id)i), p->min);
+    /* a sign and any number of leading zeros are fine */
+    snprintf(text, sizeof text, "+%025" PRId64, p->min);
+    assert_int_equal(set(conf, p->name, text), SEGB_OK);
+    snprintf(text, sizeof text, "%" PRId64, p->min);
+    assert_string_equal(get(conf, p->name), text);
+    for (j = 0; j < sizeof not_numbers / sizeof not_numbers[0]; j++) {
+      assert_int_equal(segb_config_set(conf, p->name, not_numbers[j], errstr,
+                                       sizeof errstr),
+                       SEGB_ERR_INVALID_VALUE);
+      assert_non_null(strstr(errstr, p->type == SBI_PT_DURATION
+                                         ? "is not a number of milliseconds"
+                                         : "is not an integer"));
+      assert_int_equal(sbi_conf_int(conf, (sbi_prop_id)i), p->min);
+    }
+  }
+  /* -0 is zero */
+  assert_int_equal(set(conf, "log.level", "-0"), SEGB_OK);
+  assert_string_equal(get(conf, "log.level"), "0");
+}
+
+/* ---- credentials in URLs ------------------------------------------------ */
+
+static void test_proxy_password_redacted(void **state) {
+  static const struct {
+    const char *value, *shown;
+  } cases[] = {
+      {"http://user:s3cret@proxy:3128", "http://user:[redacted]@proxy:3128"},
+      {"https://user:s3cret@proxy", "https://user:[redacted]@proxy"},
+      {"HTTP://u:s3cret@proxy:1/", "HTTP://u:[redacted]@proxy:1/"},
+      {"user:s3cret@proxy:3128", "user:[redacted]@proxy:3128"},
+      {"http://us%3Aer:s3%40cret@proxy:3128",
+       "http://us%3Aer:[redacted]@proxy:3128"},
+      /* unencoded '@' and '/' in the password: none of it shows */
+      {"http://user:s3@cr@et@proxy:3128", "http://user:[redacted]@proxy:3128"},
+      {"http://user:s3/cret@proxy:3128", "http://user:[redacted]@proxy:3128"},
+      {"http://user:@proxy:3128", "http://user:@proxy:3128"},
+      {"http://user@proxy:3128", "http://user@proxy:3128"},
+      {"http://proxy:3128", "http://proxy:3128"},
+  };
+  segb_config_t *conf = *state, *copy;
+  char buf[64];
+  size_t i, size;
+
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    assert_int_equal(set(conf, "http.proxy", cases[i].value), SEGB_OK);
+    assert_string_equal(get(conf, "http.proxy"), cases[i].shown);
+    /* the library itself still has the password */
+    assert_string_equal(sbi_conf_str(conf, SBI_PROP_HTTP_PROXY),
+                        cases[i].value);
+    /* the size query is the shown size */
+    size = 0;
+    assert_int_equal(segb_config_get(conf, "http.proxy", NULL, &size),
+                     SEGB_OK);
+    assert_int_equal(size, strlen(cases[i].shown) + 1);
+    /* reading back what was read back shows the same */
+    snprintf(buf, sizeof buf, "%s", cases[i].shown);
+    assert_int_equal(set(conf, "http.proxy", buf), SEGB_OK);
+    assert_string_equal(get(conf, "http.proxy"), cases[i].shown);
+  }
+  /* a buffer that fits the password but not the mask is too small */
+  assert_int_equal(set(conf, "http.proxy", "http://u:p@h"), SEGB_OK);
+  size = sizeof "http://u:p@h";
+  assert_int_equal(segb_config_get(conf, "http.proxy", buf, &size),
+                   SEGB_ERR_BUFFER_TOO_SMALL);
+  assert_int_equal(size, sizeof "http://u:[redacted]@h");
+  assert_int_equal(segb_config_get(conf, "http.proxy", buf, &size), SEGB_OK);
+  assert_string_equal(buf, "http://u:[redacted]@h");
+  /* a copy redacts the same */
+  assert_int_equal(set(conf, "http.proxy", "http://user:s3cret@proxy:3128"),
+                   SEGB_OK);
+  copy = segb_config_dup(conf);
+  assert_non_null(copy);
+  assert_string_equal(get(copy, "http.proxy"),
+                      "http://user:[redacted]@proxy:3128");
+  assert_string_equal(sbi_conf_str(copy, SBI_PROP_HTTP_PROXY),
+                      "http://user:s3cret@proxy:3128");
+  segb_config_destroy(copy);
+  /* a refused proxy URL is never quoted back */
+  {
+    char errstr[SEGB_ERRSTR_SIZE];
+    assert_int_equal(segb_config_set(conf, "http.proxy",
+                                     "ftp://user:s3cret@proxy", errstr,
+                                     sizeof errstr),
+                     SEGB_ERR_INVALID_VALUE);
+    assert_null(strstr(errstr, "s3cret"));
+    assert_null(strstr(segb_last_error_message(), "s3cret"));
+  }
+}
+
+static void test_endpoint_credentials_refused(void **state) {
+  static const char *const values[] = {
+      "https://user:hunter2@api.example",
+      "user:hunter2@api.example:8443",
+      "http://hunter2@api.example/v1",
+  };
+  segb_config_t *conf = *state;
+  size_t i, j;
+
+  for (i = 0; i < sbi_prop_count(); i++) {
+    const sbi_prop *p = sbi_prop_at(i);
+    if (p->type != SBI_PT_ENDPOINT)
+      continue;
+    for (j = 0; j < sizeof values / sizeof values[0]; j++) {
+      char errstr[SEGB_ERRSTR_SIZE];
+      assert_int_equal(segb_config_set(conf, p->name, values[j], errstr,
+                                       sizeof errstr),
+                       SEGB_ERR_INVALID_VALUE);
+      assert_non_null(strstr(errstr, "user:password@"));
+      assert_null(strstr(errstr, "hunter2"));
+      assert_null(strstr(segb_last_error_message(), "hunter2"));
+      assert_string_equal(get(conf, p->name), "");
+    }
+  }
+}
+
+/* Every value that may hold a credential is wiped before it is freed:
+ * replaced, reset, or with its config. */
+static void test_credentials_wiped_when_freed(void **state) {
+  static const struct {
+    const char *name, *value, *secret;
+  } cases[] = {
+      {"http.proxy", "http://user:Wipe-Me-1@proxy:3128", "Wipe-Me-1"},
+      {"write_key", "Wipe-Me-2", "Wipe-Me-2"},
+      {"oauth.private_key", "-----BEGIN K-----\nWipe-Me-3\n", "Wipe-Me-3"},
+  };
+  size_t i;
+  int how;
+  (void)state;
+
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (how = 0; how < 4; how++) {
+      segb_config_t *conf = segb_config_new(), *copy = NULL;
+      assert_non_null(conf);
+      assert_int_equal(set(conf, cases[i].name, cases[i].value), SEGB_OK);
+      watched = cases[i].secret;
+      watched_seen = 0;
+      if (how == 0) {
+        assert_int_equal(set(conf, cases[i].name, NULL), SEGB_OK);
+      } else if (how == 1) {
+        assert_int_equal(set(conf, cases[i].name, ""), SEGB_OK);
+      } else if (how == 3) {
+        copy = segb_config_dup(conf);
+        assert_non_null(copy);
+      }
+      segb_config_destroy(conf);
+      segb_config_destroy(copy);
+      watched = NULL;
+      assert_false(watched_seen);
+    }
+  }
+  /* the watch sees the library's frees: plain text is not wiped */
+  {
+    segb_config_t *conf = segb_config_new();
+    assert_non_null(conf);
+    assert_int_equal(set(conf, "oauth.client_id", "Wipe-Me-0"), SEGB_OK);
+    watched = "Wipe-Me-0";
+    watched_seen = 0;
+    segb_config_destroy(conf);
+    watched = NULL;
+    assert_true(watched_seen);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_table_is_consistent),
@@ -953,6 +1243,14 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_fresh_configs_are_separate, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_numbers_never_wrap, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_number_edges, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_proxy_password_redacted, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_endpoint_credentials_refused,
+                                      setup, teardown),
+      cmocka_unit_test(test_credentials_wiped_when_freed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

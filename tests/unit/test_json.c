@@ -976,6 +976,98 @@ static void test_write_is_stable(void **state) {
   sbi_json_free(two);
 }
 
+/* SBI_JSON_UNIQUE_KEYS: a key twice in one object is refused, naming the
+ * key; the same key in different objects is fine. */
+static void test_parse_unique_keys(void **state) {
+  static const struct {
+    const char *text;
+    const char *why;
+  } twins[] = {
+      {"{\"a\":1,\"a\":2}",
+       "duplicate key \"a\" in the object ending at byte 12"},
+      {"{\"a\":1,\"b\":2,\"a\":1}", "duplicate key \"a\""},
+      {"{\"x\":{\"k\":[],\"k\":{}}}",
+       "duplicate key \"k\" in the object ending at byte 19"},
+      {"[{},{\"z\":null,\"z\":null}]", "duplicate key \"z\""},
+      /* the same key after unescaping */
+      {"{\"a\":1,\"\\u0061\":2}", "duplicate key \"a\""},
+      {"{\"\\n\\\"\":1,\"\\n\\\"\":2}", "duplicate key \"\\x0a\\x22\""},
+      {"{\"\":1,\"\":2}", "duplicate key \"\""},
+      {"{\"\\u0000\":1,\"\\u0000\":2}", "duplicate key \"\\x00\""},
+      {"{\"\xc3\xa9\":1,\"\\u00e9\":2}", "duplicate key \"\xc3\xa9\""},
+      /* long keys are cut on a character boundary */
+      {"{\"0123456789012345678901234567890\xc3\xa9xyz\":1,"
+       "\"0123456789012345678901234567890\xc3\xa9xyz\":2}",
+       "duplicate key \"0123456789012345678901234567890...\""},
+  };
+  static const char *const fine[] = {
+      "{\"a\":1,\"A\":2,\"a.b\":3,\"ab\":4,\"\":5,\"\\u0000\":6}",
+      "{\"a\":{\"a\":{\"a\":1}},\"b\":{\"a\":2}}",
+      "[{\"a\":1},{\"a\":1}]",
+      "{\"a\\u0000\":1,\"a\":2}",
+      "{}",
+      "[1,1]",
+  };
+  char why[256];
+  sbi_json *root;
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < COUNT(twins); i++) {
+    const char *t = twins[i].text;
+    root = (sbi_json *)&root;
+    assert_int_equal(sbi_json_parse_ex(t, strlen(t), NULL, 0, DEPTH,
+                                       SBI_JSON_UNIQUE_KEYS, &root, why,
+                                       sizeof why),
+                     SEGB_ERR_DUPLICATE_KEY);
+    assert_null(root);
+    if (strstr(why, twins[i].why) == NULL)
+      fail_msg("case %zu: \"%s\" does not hold \"%s\"", i, why, twins[i].why);
+    /* without the flag twins are kept, as before */
+    assert_int_equal(parse(t, strlen(t), DEPTH, &root, NULL, 0), SEGB_OK);
+    sbi_json_free(root);
+  }
+  for (i = 0; i < COUNT(fine); i++) {
+    assert_int_equal(sbi_json_parse_ex(fine[i], strlen(fine[i]), NULL, 0,
+                                       DEPTH, SBI_JSON_UNIQUE_KEYS, &root,
+                                       why, sizeof why),
+                     SEGB_OK);
+    sbi_json_free(root);
+  }
+  /* a large object is checked in one sort, its twin found at the end */
+  {
+    sbi_buf b = SBI_BUF_INIT;
+    int k;
+    assert_int_equal(sbi_buf_putc(&b, '{'), SEGB_OK);
+    for (k = 0; k < 20000; k++) {
+      char member[32];
+      snprintf(member, sizeof member, "\"k%d\":%d,", k, k);
+      assert_int_equal(sbi_buf_puts(&b, member), SEGB_OK);
+    }
+    assert_int_equal(sbi_buf_puts(&b, "\"k7\":0}"), SEGB_OK);
+    assert_int_equal(sbi_json_parse_ex(b.data, b.len, NULL, 0, DEPTH,
+                                       SBI_JSON_UNIQUE_KEYS, &root, why,
+                                       sizeof why),
+                     SEGB_ERR_DUPLICATE_KEY);
+    assert_non_null(strstr(why, "\"k7\""));
+    b.data[b.len - 5] = '8'; /* "k8" collides too */
+    b.data[b.len - 6] = 'k';
+    assert_int_equal(sbi_json_parse_ex(b.data, b.len, NULL, 0, DEPTH,
+                                       SBI_JSON_UNIQUE_KEYS, &root, why,
+                                       sizeof why),
+                     SEGB_ERR_DUPLICATE_KEY);
+    memcpy(b.data + b.len - 7, "\"x\":0}", 6);
+    b.len--;
+    assert_int_equal(sbi_json_parse_ex(b.data, b.len, NULL, 0, DEPTH,
+                                       SBI_JSON_UNIQUE_KEYS, &root, why,
+                                       sizeof why),
+                     SEGB_OK);
+    assert_int_equal(root->count, 20001);
+    sbi_json_free(root);
+    sbi_buf_free(&b);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_accept),
@@ -996,6 +1088,7 @@ int main(void) {
       cmocka_unit_test(test_constructors),
       cmocka_unit_test(test_free_subtree),
       cmocka_unit_test(test_buf),
+      cmocka_unit_test(test_parse_unique_keys),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -691,6 +691,183 @@ static void test_from_json(void **state) {
   assert_error_mentions("event");
 }
 
+/* JSON text with a key twice is refused with the key named, wherever the
+ * twins sit, and the message stays byte-identical to its twin. */
+static void test_duplicate_keys_refused(void **state) {
+  static const struct {
+    const char *path, *json, *key;
+  } cases[] = {
+      {"properties", "{\"a\":1,\"a\":2}", "\"a\""},
+      {"properties", "{\"a\":1,\"b\":{},\"a\":1}", "\"a\""},
+      {"properties", "{\"o\":{\"k\":1,\"k\":2}}", "\"k\""},
+      {"properties", "{\"l\":[{\"k\":1,\"k\":2}]}", "\"k\""},
+      {"properties", "{\"a\":1,\"\\u0061\":2}", "\"a\""},
+      {"properties.o", "{\"k\":true,\"k\":true}", "\"k\""},
+      {"context", "{\"ip\":\"1.2.3.4\",\"ip\":\"5.6.7.8\"}", "\"ip\""},
+      {"integrations", "{\"All\":false,\"All\":true}", "\"All\""},
+  };
+  segb_message_t *want = base_message();
+  const char *want_bytes;
+  size_t i;
+  (void)state;
+
+  assert_int_equal(segb_message_seal(want), SEGB_OK);
+  want_bytes = segb_message_json(want, NULL);
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    segb_message_t *m = base_message();
+    assert_int_equal(segb_message_set_json(m, cases[i].path, cases[i].json),
+                     SEGB_ERR_DUPLICATE_KEY);
+    assert_error_mentions(cases[i].path);
+    assert_error_mentions("duplicate key");
+    assert_error_mentions(cases[i].key);
+    assert_int_equal(segb_message_seal(m), SEGB_OK);
+    assert_string_equal(segb_message_json(m, NULL), want_bytes);
+    segb_message_destroy(m);
+  }
+  segb_message_destroy(want);
+
+  /* traits of identify and group, too */
+  {
+    segb_message_t *m = new_msg(SEGB_MSG_IDENTIFY);
+    assert_int_equal(
+        segb_message_set_json(m, "traits", "{\"plan\":\"a\",\"plan\":\"b\"}"),
+        SEGB_ERR_DUPLICATE_KEY);
+    assert_error_mentions("\"plan\"");
+    segb_message_destroy(m);
+  }
+  /* and a whole message, at the top or deeper */
+  assert_null(from_text("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"A\","
+                        "\"event\":\"B\"}"));
+  assert_int_equal(segb_last_error(), SEGB_ERR_DUPLICATE_KEY);
+  assert_error_mentions("\"event\"");
+  assert_null(from_text("{\"type\":\"track\",\"type\":\"identify\","
+                        "\"userId\":\"u\",\"event\":\"A\"}"));
+  assert_int_equal(segb_last_error(), SEGB_ERR_DUPLICATE_KEY);
+  assert_null(from_text("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"A\","
+                        "\"properties\":{\"n\":1,\"n\":2}}"));
+  assert_int_equal(segb_last_error(), SEGB_ERR_DUPLICATE_KEY);
+  assert_error_mentions("\"n\"");
+  /* the same key in different objects is no twin */
+  {
+    segb_message_t *m = from_text(
+        "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"A\","
+        "\"properties\":{\"event\":1,\"o\":{\"event\":2},\"A\":1,\"a\":2}}");
+    assert_non_null(m);
+    assert_int_equal(segb_message_seal(m), SEGB_OK);
+    segb_message_destroy(m);
+  }
+}
+
+/* Number of times @needle occurs in @hay. */
+static int occurrences(const char *hay, const char *needle) {
+  int n = 0;
+  for (hay = strstr(hay, needle); hay != NULL;
+       hay = strstr(hay + 1, needle))
+    n++;
+  return n;
+}
+
+/* A setter on a key that exists replaces its value in place, whatever
+ * the setter and whatever the value was: built over an old value, a
+ * message serializes exactly like its twin built with the new one alone. */
+static void test_setters_replace(void **state) {
+  static const char *const olds[] = {
+      "\"old\"", "17", "{\"deep\":{\"x\":1}}", "[1,2]", "null", "true",
+  };
+  size_t i;
+  int round;
+  (void)state;
+
+  for (i = 0; i < sizeof olds / sizeof olds[0]; i++) {
+    for (round = 0; round < 6; round++) {
+      segb_message_t *m = base_message(), *twin = base_message();
+      const char *bytes;
+      int rc = SEGB_ERR_INVALID_ARG, rc_twin = SEGB_ERR_INVALID_ARG;
+
+      assert_int_equal(segb_message_set_json(m, "properties.k", olds[i]),
+                       SEGB_OK);
+      assert_int_equal(segb_message_set_int64(m, "properties.z", 0), SEGB_OK);
+      assert_int_equal(segb_message_set_int64(twin, "properties.k", 0),
+                       SEGB_OK);
+      assert_int_equal(segb_message_set_int64(twin, "properties.z", 0),
+                       SEGB_OK);
+      switch (round) {
+      case 0:
+        rc = segb_message_set_string(m, "properties.k", "new");
+        rc_twin = segb_message_set_string(twin, "properties.k", "new");
+        break;
+      case 1:
+        rc = segb_message_set_int64(m, "properties.k", 42);
+        rc_twin = segb_message_set_int64(twin, "properties.k", 42);
+        break;
+      case 2:
+        rc = segb_message_set_double(m, "properties.k", 0.5);
+        rc_twin = segb_message_set_double(twin, "properties.k", 0.5);
+        break;
+      case 3:
+        rc = segb_message_set_bool(m, "properties.k", 1);
+        rc_twin = segb_message_set_bool(twin, "properties.k", 1);
+        break;
+      case 4:
+        rc = segb_message_set_null(m, "properties.k");
+        rc_twin = segb_message_set_null(twin, "properties.k");
+        break;
+      case 5:
+        rc = segb_message_set_json(m, "properties.k", "{\"n\":[]}");
+        rc_twin = segb_message_set_json(twin, "properties.k", "{\"n\":[]}");
+        break;
+      }
+      assert_int_equal(rc, SEGB_OK);
+      assert_int_equal(rc_twin, SEGB_OK);
+      assert_int_equal(segb_message_seal(m), SEGB_OK);
+      assert_int_equal(segb_message_seal(twin), SEGB_OK);
+      bytes = segb_message_json(m, NULL);
+      assert_string_equal(bytes, segb_message_json(twin, NULL));
+      assert_int_equal(occurrences(bytes, "\"k\":"), 1);
+      segb_message_destroy(m);
+      segb_message_destroy(twin);
+    }
+  }
+  /* deeper paths and top-level fields replace too */
+  {
+    segb_message_t *m = base_message();
+    const char *bytes;
+    assert_int_equal(segb_message_set_json(m, "properties.o", "{\"a\":{\"b\":1}}"),
+                     SEGB_OK);
+    assert_int_equal(segb_message_set_int64(m, "properties.o.a.b", 2),
+                     SEGB_OK);
+    assert_int_equal(segb_message_set_string(m, "properties.o.a.b", "3"),
+                     SEGB_OK);
+    assert_int_equal(segb_message_set_string(m, "event", "F"), SEGB_OK);
+    assert_int_equal(segb_message_set_json(m, "context", "{\"ip\":\"9\"}"),
+                     SEGB_OK);
+    assert_int_equal(segb_message_set_string(m, "context.ip", "8"), SEGB_OK);
+    assert_int_equal(segb_message_seal(m), SEGB_OK);
+    bytes = segb_message_json(m, NULL);
+    assert_non_null(strstr(bytes, "\"o\":{\"a\":{\"b\":\"3\"}}"));
+    assert_int_equal(occurrences(bytes, "\"b\":"), 1);
+    assert_int_equal(occurrences(bytes, "\"event\":"), 1);
+    assert_non_null(strstr(bytes, "\"event\":\"F\""));
+    assert_int_equal(occurrences(bytes, "\"ip\":"), 1);
+    assert_non_null(strstr(bytes, "\"ip\":\"8\""));
+    assert_int_equal(occurrences(bytes, "\"context\":"), 1);
+    segb_message_destroy(m);
+  }
+  /* the case from issue 9: twins given as text, then a setter on them */
+  {
+    segb_message_t *m = base_message();
+    const char *bytes;
+    assert_true(segb_message_set_json(m, "properties",
+                                      "{\"a\":1,\"a\":2}") < 0);
+    assert_int_equal(segb_message_set_int64(m, "properties.a", 3), SEGB_OK);
+    assert_int_equal(segb_message_seal(m), SEGB_OK);
+    bytes = segb_message_json(m, NULL);
+    assert_int_equal(occurrences(bytes, "\"a\":"), 1);
+    assert_non_null(strstr(bytes, "\"a\":3"));
+    segb_message_destroy(m);
+  }
+}
+
 static void test_errors_table(void **state) {
   int code;
   (void)state;
@@ -728,6 +905,8 @@ int main(void) {
       cmocka_unit_test(test_null_arguments),
       cmocka_unit_test(test_from_json),
       cmocka_unit_test(test_errors_table),
+      cmocka_unit_test(test_duplicate_keys_refused),
+      cmocka_unit_test(test_setters_replace),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
