@@ -80,6 +80,26 @@ int sbi_json_parse(const char *text, size_t len, const char *key,
                    size_t key_len, unsigned max_depth, sbi_json **out,
                    char *why, size_t why_size);
 
+/* Limits of sbi_json_parse_limited(), for text from a party that may be
+ * hostile: each check runs as a node is made, so the parse stops before a
+ * tree grows past them. */
+typedef struct sbi_json_limits {
+  unsigned max_depth; /* as for sbi_json_parse() */
+  /* Most values in the tree, the root included; one more fails with
+   * SEGB_ERR_TOO_LARGE. 0: no cap. */
+  size_t max_nodes;
+  /* When not NULL, called each time a value is added to the array or
+   * object @parent, which is nested @depth levels deep (1: the root); a
+   * return other than SEGB_OK stops the parse with that code. */
+  int (*on_item)(void *opaque, const sbi_json *parent, size_t depth);
+  void *opaque;
+} sbi_json_limits;
+
+/* sbi_json_parse() with no root key and the limits @lim. */
+int sbi_json_parse_limited(const char *text, size_t len,
+                           const sbi_json_limits *lim, sbi_json **out,
+                           char *why, size_t why_size);
+
 /* Append the compact JSON of @node's value (its key is not written).
  * SEGB_OK or SEGB_ERR_NOMEM. */
 int sbi_json_write(sbi_buf *out, const sbi_json *node);

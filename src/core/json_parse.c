@@ -32,6 +32,8 @@ typedef struct parser {
   sbi_json **stack; /* open arrays and objects, innermost last */
   size_t depth;
   size_t stack_cap;
+  const sbi_json_limits *lim;
+  size_t nodes; /* made so far */
 } parser;
 
 /* A decoded string: @ptr into the input, or, when @ptr is NULL, @off into
@@ -308,6 +310,8 @@ static int parse_value(parser *ps, const span *key, sbi_json **node) {
 
   if (ps->pos >= ps->len)
     return fail_end(ps);
+  if (ps->lim->max_nodes > 0 && ps->nodes == ps->lim->max_nodes)
+    return fail(ps, SEGB_ERR_TOO_LARGE, "too many values", start);
   switch (ps->p[ps->pos]) {
   case '{':
     type = SBI_JSON_OBJECT;
@@ -364,6 +368,7 @@ static int parse_value(parser *ps, const span *key, sbi_json **node) {
     *node = sbi_json_new(type, key_ptr, key_len);
   if (*node == NULL)
     return fail(ps, SEGB_ERR_NOMEM, "out of memory", start);
+  ps->nodes++;
   return SEGB_OK;
 }
 
@@ -464,20 +469,23 @@ static int parse_tree(parser *ps, const span *key, unsigned max_depth,
       return rc;
     sbi_json_append(top, node);
     sbi_buf_clear(&ps->scratch);
+    if (ps->lim->on_item != NULL &&
+        (rc = ps->lim->on_item(ps->lim->opaque, top, ps->depth)) != SEGB_OK)
+      return fail(ps, rc, "refused by a limit", ps->pos);
   }
 }
 
-int sbi_json_parse(const char *text, size_t len, const char *key,
-                   size_t key_len, unsigned max_depth, sbi_json **out,
-                   char *why, size_t why_size) {
+static int parse_text(const char *text, size_t len, const char *key,
+                      size_t key_len, const sbi_json_limits *lim,
+                      sbi_json **out, char *why, size_t why_size) {
   parser ps = {(const unsigned char *)text, len, 0, why, why_size,
-               SBI_BUF_INIT, NULL, 0, 0};
+               SBI_BUF_INIT, NULL, 0, 0, lim, 0};
   span root_key = {key, 0, key_len};
   sbi_json *root = NULL;
   int rc;
 
   *out = NULL;
-  rc = parse_tree(&ps, key != NULL ? &root_key : NULL, max_depth, &root);
+  rc = parse_tree(&ps, key != NULL ? &root_key : NULL, lim->max_depth, &root);
   if (rc == SEGB_OK) {
     skip_ws(&ps);
     if (ps.pos != len)
@@ -492,4 +500,18 @@ int sbi_json_parse(const char *text, size_t len, const char *key,
   }
   *out = root;
   return SEGB_OK;
+}
+
+int sbi_json_parse(const char *text, size_t len, const char *key,
+                   size_t key_len, unsigned max_depth, sbi_json **out,
+                   char *why, size_t why_size) {
+  sbi_json_limits lim = {max_depth, 0, NULL, NULL};
+
+  return parse_text(text, len, key, key_len, &lim, out, why, why_size);
+}
+
+int sbi_json_parse_limited(const char *text, size_t len,
+                           const sbi_json_limits *lim, sbi_json **out,
+                           char *why, size_t why_size) {
+  return parse_text(text, len, NULL, 0, lim, out, why, why_size);
 }
