@@ -67,7 +67,8 @@
   X(ERR_OAUTH_INVALID_SCOPE, -49, "OAuth scope refused (invalid_scope)")   \
   X(ERR_OAUTH_RESPONSE,  -50, "OAuth token response is malformed")     \
   X(ERR_NOT_FOUND,       -51, "no such profile or resource (HTTP 404)") \
-  X(ERR_BAD_RESPONSE,    -52, "response is truncated, not JSON, or of the wrong shape")
+  X(ERR_BAD_RESPONSE,    -52, "response is truncated, not JSON, or of the wrong shape") \
+  X(ERR_WEBHOOK_UNSIGNED_EVENTS, -53, "X-Signature does not cover every event of the batch")
 
 typedef enum segb_err_t {
 #define SEGB__ERR_ENUM(name, value, desc) SEGB_##name = value,
