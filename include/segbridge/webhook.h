@@ -238,9 +238,10 @@ segb_webhook_event_timestamp(const segb_webhook_batch_t *batch, size_t i);
 
 /** Decode the value of an X-Segment-Settings header (@p len bytes of
  *  base64 of a JSON object; spaces around it are ignored). @p wh gives the
- *  size and depth limits (NULL: the defaults). On SEGB_OK *@p out is a new
- *  settings object; otherwise it is NULL and the code is
- *  SEGB_ERR_INVALID_BASE64, SEGB_ERR_BODY_TOO_LARGE, SEGB_ERR_INVALID_JSON,
+ *  size, depth and value limits (NULL: the defaults). On SEGB_OK *@p out is
+ *  a new settings object; otherwise it is NULL and the code is
+ *  SEGB_ERR_INVALID_BASE64, SEGB_ERR_BODY_TOO_LARGE (the value too long, or
+ *  holding more JSON values than a body may), SEGB_ERR_INVALID_JSON,
  *  SEGB_ERR_INVALID_UTF8, SEGB_ERR_TOO_DEEP, SEGB_ERR_JSON_TYPE (not an
  *  object), SEGB_ERR_INVALID_ARG or SEGB_ERR_NOMEM. @since 0.1 */
 SEGB_API int segb_webhook_settings_decode(const segb_webhook_t *wh,

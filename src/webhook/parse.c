@@ -51,14 +51,11 @@ static int count_events(void *opaque, const sbi_json *parent, size_t depth) {
 static int parse_body(const sbi_webhook_limits *lim, const char *body,
                       size_t len, sbi_json **root) {
   size_t max_events = lim->max_events;
-  sbi_json_limits jl = {lim->max_depth,
-                        lim->max_body / SBI_WEBHOOK_BYTES_PER_NODE,
+  sbi_json_limits jl = {lim->max_depth, sbi_webhook_max_nodes(lim),
                         count_events, &max_events};
   char why[96];
   int rc;
 
-  if (jl.max_nodes < SBI_WEBHOOK_MIN_NODES)
-    jl.max_nodes = SBI_WEBHOOK_MIN_NODES;
   rc = sbi_json_parse_limited(body, len, &jl, root, why, sizeof why);
   if (rc == SEGB_ERR_TOO_MANY_EVENTS)
     return sbi_error(rc,

@@ -140,3 +140,9 @@ size_t segb_webhook_option(const segb_webhook_t *wh, int option) {
 void sbi_webhook_limits_of(const segb_webhook_t *wh, sbi_webhook_limits *out) {
   *out = wh != NULL ? wh->limits : defaults;
 }
+
+size_t sbi_webhook_max_nodes(const sbi_webhook_limits *lim) {
+  size_t n = lim->max_body / SBI_WEBHOOK_BYTES_PER_NODE;
+
+  return n > SBI_WEBHOOK_MIN_NODES ? n : SBI_WEBHOOK_MIN_NODES;
+}

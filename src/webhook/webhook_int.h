@@ -48,6 +48,9 @@ struct segb_webhook_s {
 /* The limits of @wh, or the defaults when it is NULL. */
 void sbi_webhook_limits_of(const segb_webhook_t *wh, sbi_webhook_limits *out);
 
+/* The most JSON values a body or a settings header may hold under @lim. */
+size_t sbi_webhook_max_nodes(const sbi_webhook_limits *lim);
+
 /* The Authorization check: SEGB_OK when @header is Basic credentials
  * "<key>:" for one of @keys. */
 int sbi_webhook_check_basic(const sbi_credential *keys, size_t n_keys,

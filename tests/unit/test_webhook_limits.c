@@ -1,5 +1,6 @@
 /* Hostile webhook bodies (issue 9): the parser's value cap and item hook,
- * and the webhook's event and value limits stopping the parse as it goes.
+ * and the webhook's event and value limits stopping the parse of a body
+ * or an X-Segment-Settings header as it goes.
  * A body that goes on past a limit into bytes that are not JSON at all
  * shows where the parser stopped: a parser that read on to the end would
  * answer SEGB_ERR_INVALID_JSON instead. */
@@ -16,6 +17,8 @@
 #include <segbridge/error.h>
 #include <segbridge/webhook.h>
 
+#include "auth/auth.h"
+#include "core/buf.h"
 #include "core/json.h"
 
 #define MIB ((size_t)1024 * 1024)
@@ -274,6 +277,37 @@ static void test_value_cap_follows_body_limit(void **state) {
   segb_webhook_destroy(wh);
 }
 
+/* X-Segment-Settings has the same value cap as a body. */
+static void test_settings_value_cap(void **state) {
+  segb_webhook_t *wh = segb_webhook_new();
+  segb_webhook_settings_t *st = NULL;
+  sbi_buf value = SBI_BUF_INIT;
+  size_t len;
+  char *json;
+  (void)state;
+
+  assert_int_equal(
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES, 800), SEGB_OK);
+  /* the object, "a" and 98 ones: 100 values */
+  json = ones("{\"a\":[", 98, "]}", &len);
+  assert_int_equal(sbi_base64_append(&value, json, len), SEGB_OK);
+  assert_int_equal(segb_webhook_settings_decode(wh, value.data, value.len, &st),
+                   SEGB_OK);
+  segb_webhook_settings_destroy(st);
+  free(json);
+  sbi_buf_clear(&value);
+  json = ones("{\"a\":[", 99, "]}", &len);
+  assert_int_equal(sbi_base64_append(&value, json, len), SEGB_OK);
+  assert_true(value.len <= 800);
+  assert_int_equal(segb_webhook_settings_decode(wh, value.data, value.len, &st),
+                   SEGB_ERR_BODY_TOO_LARGE);
+  assert_null(st);
+  assert_non_null(strstr(segb_last_error_message(), "100 JSON values"));
+  free(json);
+  sbi_buf_free(&value);
+  segb_webhook_destroy(wh);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parser_value_cap),
@@ -282,6 +316,7 @@ int main(void) {
       cmocka_unit_test(test_event_limit_counts_events_only),
       cmocka_unit_test(test_hostile_value_body),
       cmocka_unit_test(test_value_cap_follows_body_limit),
+      cmocka_unit_test(test_settings_value_cap),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
