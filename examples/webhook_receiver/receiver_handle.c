@@ -1,5 +1,5 @@
-/* One webhook request, from headers and body to an answer: verify, decode
- * X-Segment-Settings when sent, parse, print the good events. */
+/* One webhook request, from headers and body to an answer: verify and
+ * parse, decode X-Segment-Settings when sent, print the good events. */
 #include "receiver.h"
 
 #include <segbridge/segbridge.h>
@@ -39,35 +39,41 @@ static void refuse(receiver_reply *r, unsigned status, int err,
   fprintf(log, "refused %u: %s: %s\n", status, segb_err_name(err), message);
 }
 
-static unsigned verify_status(int err) {
+/* The status for a request segb_webhook_receive() refused: 401 when it
+ * does not verify, 413 over a limit, 400 for a body that is not a webhook
+ * body. */
+static unsigned receive_status(int err) {
   switch (err) {
-  case SEGB_ERR_BODY_TOO_LARGE:
-    return 413;
-  case SEGB_ERR_NOMEM:
-  case SEGB_ERR_INVALID_ARG:
-    return 500;
-  default:
+  case SEGB_ERR_WEBHOOK_NO_AUTH:
+  case SEGB_ERR_WEBHOOK_NOT_BASIC:
+  case SEGB_ERR_INVALID_BASE64:
+  case SEGB_ERR_WEBHOOK_PASSWORD:
+  case SEGB_ERR_WEBHOOK_WRONG_KEY:
+  case SEGB_ERR_WEBHOOK_NO_SIGNATURE:
+  case SEGB_ERR_WEBHOOK_BAD_SIGNATURE:
+  case SEGB_ERR_WEBHOOK_WRONG_SIGNATURE:
+  case SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS:
     return 401;
-  }
-}
-
-static unsigned parse_status(int err) {
-  switch (err) {
   case SEGB_ERR_BODY_TOO_LARGE:
   case SEGB_ERR_TOO_MANY_EVENTS:
     return 413;
   case SEGB_ERR_NOMEM:
+  case SEGB_ERR_INVALID_ARG:
     return 500;
   default:
     return 400;
   }
 }
 
-/* Print the good events; refuse the request only when none is good. */
+/* Print the good events; refuse the request only when none is good. An
+ * event the X-Signature does not cover (one appended after a batch's
+ * signed first event) is printed too, but counted as "unsigned" in the
+ * answer and, when the request was signed at all, named on the log. */
 static void deliver(const segb_webhook_batch_t *b, FILE *out, FILE *log,
                     receiver_reply *r) {
-  size_t n = segb_webhook_batch_count(b), i, printed = 0;
+  size_t n = segb_webhook_batch_count(b), i, printed = 0, uncovered = 0;
   size_t first_bad = n;
+  int signed_request = segb_webhook_event_signed(b, 0);
 
   for (i = 0; i < n; i++) {
     char *line;
@@ -87,6 +93,12 @@ static void deliver(const segb_webhook_batch_t *b, FILE *out, FILE *log,
     fprintf(out, "%s\n", line);
     segb_free(line);
     printed++;
+    if (!segb_webhook_event_signed(b, i)) {
+      uncovered++;
+      if (signed_request)
+        fprintf(log, "event %zu unsigned: X-Signature covers event 0 only\n",
+                i);
+    }
   }
   fflush(out);
   if (n > 0 && printed == 0) {
@@ -95,8 +107,9 @@ static void deliver(const segb_webhook_batch_t *b, FILE *out, FILE *log,
     return;
   }
   r->status = 200;
-  snprintf(r->body, sizeof r->body, "{\"accepted\":%zu,\"rejected\":%zu}",
-           printed, n - printed);
+  snprintf(r->body, sizeof r->body,
+           "{\"accepted\":%zu,\"rejected\":%zu,\"unsigned\":%zu}", printed,
+           n - printed, uncovered);
 }
 
 void segb_receiver_handle(const segb_webhook_t *wh, const char *authorization,
@@ -107,9 +120,9 @@ void segb_receiver_handle(const segb_webhook_t *wh, const char *authorization,
   segb_webhook_batch_t *batch = NULL;
   int rc;
 
-  rc = segb_webhook_verify(wh, authorization, signature, body, len);
+  rc = segb_webhook_receive(wh, authorization, signature, body, len, &batch);
   if (rc != SEGB_OK) {
-    refuse(r, verify_status(rc), rc, segb_last_error_message(), log);
+    refuse(r, receive_status(rc), rc, segb_last_error_message(), log);
     return;
   }
   if (settings != NULL) {
@@ -118,13 +131,9 @@ void segb_receiver_handle(const segb_webhook_t *wh, const char *authorization,
     if (rc != SEGB_OK) {
       refuse(r, rc == SEGB_ERR_NOMEM ? 500 : 400, rc, segb_last_error_message(),
              log);
+      segb_webhook_batch_destroy(batch);
       return;
     }
-  }
-  rc = segb_webhook_parse(wh, body, len, &batch);
-  if (rc != SEGB_OK) {
-    refuse(r, parse_status(rc), rc, segb_last_error_message(), log);
-    return;
   }
   deliver(batch, out, log, r);
   segb_webhook_batch_destroy(batch);

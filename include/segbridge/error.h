@@ -70,7 +70,8 @@
   X(ERR_BAD_RESPONSE,    -52, "response is truncated, not JSON, or of the wrong shape") \
   X(ERR_DUPLICATE_KEY,   -53, "JSON object has the same key twice")        \
   X(ERR_IN_CALLBACK,     -54, "call not allowed inside the client's callback") \
-  X(ERR_CONCURRENT_USE,  -55, "the client is in use by another thread")
+  X(ERR_CONCURRENT_USE,  -55, "the client is in use by another thread") \
+  X(ERR_WEBHOOK_UNSIGNED_EVENTS, -56, "X-Signature does not cover every event of the batch")
 
 typedef enum segb_err_t {
 #define SEGB__ERR_ENUM(name, value, desc) SEGB_##name = value,

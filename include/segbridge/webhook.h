@@ -8,14 +8,17 @@
  *     segb_webhook_t *wh = segb_webhook_new();
  *     segb_webhook_add_secret(wh, "shared-secret");
  *     ...for each request...
- *     int rc = segb_webhook_verify(wh, authorization, x_signature, body, len);
- *     if (rc != SEGB_OK) answer 401 (or 413 for SEGB_ERR_BODY_TOO_LARGE);
  *     segb_webhook_batch_t *b = NULL;
- *     rc = segb_webhook_parse(wh, body, len, &b);
+ *     int rc = segb_webhook_receive(wh, authorization, x_signature, body,
+ *                                   len, &b);
+ *     if (rc != SEGB_OK) answer 401, 400 or 413 (see docs/WEBHOOKS.md);
  *     for (size_t i = 0; i < segb_webhook_batch_count(b); i++)
  *       if (segb_webhook_event_err(b, i) == SEGB_OK)
- *         handle(segb_webhook_event_type(b, i), segb_webhook_event(b, i));
+ *         handle(segb_webhook_event_type(b, i), segb_webhook_event(b, i),
+ *                segb_webhook_event_signed(b, i));
  *     segb_webhook_batch_destroy(b);
+ *
+ * (segb_webhook_verify() and segb_webhook_parse() do the two halves apart.)
  *
  * Checks (docs/WEBHOOKS.md has the details):
  * - Authorization: Basic base64("<api key>:"), when API keys are set;
@@ -23,7 +26,9 @@
  *   when secrets are set. For a batch (a JSON array, or {"batch": [...]})
  *   Segment signs only the first event: the bytes of the first element as
  *   they appear in the body are tried first, then the whole body. The
- *   events after the first are then not covered by the signature; see
+ *   events after the first are then not covered by the signature: anyone
+ *   holding one signed event can append events of their own. See
+ *   segb_webhook_event_signed(), SEGB_WEBHOOK_REFUSE_UNSIGNED and
  *   SEGB_WEBHOOK_SIGNED_FIRST_EVENT.
  * Several keys and secrets may be active at once, for rotation. Every
  * comparison takes constant time; secrets are wiped when the verifier is
@@ -47,11 +52,17 @@
 #define SEGB_WEBHOOK_MAX_BODY_BYTES 1
 /** Deepest JSON nesting accepted, 1..256 (default 64). */
 #define SEGB_WEBHOOK_MAX_DEPTH 2
-/** Most events in one body (default 4000, Segment's largest batch). */
+/** Most events in one body (default 4000, Segment's largest batch). The
+ *  parser stops as soon as a body passes it. */
 #define SEGB_WEBHOOK_MAX_EVENTS 3
 /** 1 (default): a batch's X-Signature may cover its first event only, as
  *  Segment signs batches; 0: it must cover the whole body. */
 #define SEGB_WEBHOOK_SIGNED_FIRST_EVENT 4
+/** 0 (default): a batch whose X-Signature covers its first event only
+ *  passes, and segb_webhook_event_signed() tells the covered event from
+ *  the others; 1: it fails with SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS unless it
+ *  holds that one event alone (needs a secret). */
+#define SEGB_WEBHOOK_REFUSE_UNSIGNED 5
 
 /** Most API keys, and separately most secrets, one verifier holds. */
 #define SEGB_WEBHOOK_MAX_CREDENTIALS 16
@@ -108,14 +119,27 @@ SEGB_API size_t segb_webhook_option(const segb_webhook_t *wh, int option);
  *  SEGB_ERR_INVALID_BASE64, SEGB_ERR_WEBHOOK_PASSWORD (credentials are not
  *  "key:"), SEGB_ERR_WEBHOOK_WRONG_KEY, SEGB_ERR_WEBHOOK_NO_SIGNATURE,
  *  SEGB_ERR_WEBHOOK_BAD_SIGNATURE (not 40 hex digits),
- *  SEGB_ERR_WEBHOOK_WRONG_SIGNATURE; SEGB_ERR_INVALID_ARG when @p wh is
- *  NULL, has neither key nor secret, or @p body is NULL with a length;
- *  SEGB_ERR_NOMEM. segb_last_error_message() says more, never quoting a
- *  credential. @since 0.1 */
+ *  SEGB_ERR_WEBHOOK_WRONG_SIGNATURE, SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS
+ *  (with SEGB_WEBHOOK_REFUSE_UNSIGNED: the signature covers the first of
+ *  several events only); SEGB_ERR_INVALID_ARG when @p wh is NULL, has
+ *  neither key nor secret, has SEGB_WEBHOOK_REFUSE_UNSIGNED set and no
+ *  secret, or @p body is NULL with a length; SEGB_ERR_NOMEM.
+ *  segb_last_error_message() says more, never quoting a credential.
+ *  @since 0.1 */
 SEGB_API int segb_webhook_verify(const segb_webhook_t *wh,
                                  const char *authorization,
                                  const char *x_signature, const char *body,
                                  size_t body_len);
+
+/** segb_webhook_verify(), then, when it passes, segb_webhook_parse() with
+ *  the limits of @p wh; the batch remembers which of its events the
+ *  signature covers (segb_webhook_event_signed()). On SEGB_OK *@p out is a
+ *  new batch; otherwise it is NULL and the code is one of verify's or, for
+ *  a request that verifies, one of parse's. @since 0.1 */
+SEGB_API int segb_webhook_receive(const segb_webhook_t *wh,
+                                  const char *authorization,
+                                  const char *x_signature, const char *body,
+                                  size_t body_len, segb_webhook_batch_t **out);
 
 /* ---- parsed bodies ----------------------------------------------------- */
 
@@ -127,8 +151,13 @@ SEGB_API int segb_webhook_verify(const segb_webhook_t *wh,
  *  says why the body as a whole was refused: SEGB_ERR_BODY_TOO_LARGE,
  *  SEGB_ERR_INVALID_JSON, SEGB_ERR_INVALID_UTF8, SEGB_ERR_TOO_DEEP,
  *  SEGB_ERR_JSON_TYPE (neither an object nor an array, or "batch" is not an
- *  array), SEGB_ERR_TOO_MANY_EVENTS, SEGB_ERR_INVALID_ARG, SEGB_ERR_NOMEM.
- *  @since 0.1 */
+ *  array), SEGB_ERR_TOO_MANY_EVENTS (also for an object whose "batch" array
+ *  is over the limit, batch or not), SEGB_ERR_INVALID_ARG, SEGB_ERR_NOMEM.
+ *  SEGB_ERR_BODY_TOO_LARGE also stands for a body of more JSON values than
+ *  one per 8 bytes of SEGB_WEBHOOK_MAX_BODY_BYTES (at least 64), which
+ *  bounds the memory of any parse to about 13 times that limit. Both limits
+ *  stop the parser as it goes: a hostile body costs no more than one at
+ *  the limits. @since 0.1 */
 SEGB_API int segb_webhook_parse(const segb_webhook_t *wh, const char *body,
                                 size_t len, segb_webhook_batch_t **out);
 
@@ -173,6 +202,15 @@ segb_webhook_event_errstr(const segb_webhook_batch_t *batch, size_t i);
 SEGB_API const char *segb_webhook_event_type(const segb_webhook_batch_t *batch,
                                              size_t i);
 
+/** 1 when the X-Signature segb_webhook_receive() checked covers event
+ *  @p i: every event when it signs the whole body (or a batch of one), the
+ *  first only when it signs a batch's first event. 0 for the events after
+ *  that first one, for every event when the verifier has no secret, for a
+ *  batch from segb_webhook_parse() (which sees no signature), and past the
+ *  end. @since 0.1 */
+SEGB_API int segb_webhook_event_signed(const segb_webhook_batch_t *batch,
+                                       size_t i);
+
 /** The string "userId" of event @p i, or NULL. Borrowed. @since 0.1 */
 SEGB_API const char *
 segb_webhook_event_user_id(const segb_webhook_batch_t *batch, size_t i);
@@ -200,9 +238,10 @@ segb_webhook_event_timestamp(const segb_webhook_batch_t *batch, size_t i);
 
 /** Decode the value of an X-Segment-Settings header (@p len bytes of
  *  base64 of a JSON object; spaces around it are ignored). @p wh gives the
- *  size and depth limits (NULL: the defaults). On SEGB_OK *@p out is a new
- *  settings object; otherwise it is NULL and the code is
- *  SEGB_ERR_INVALID_BASE64, SEGB_ERR_BODY_TOO_LARGE, SEGB_ERR_INVALID_JSON,
+ *  size, depth and value limits (NULL: the defaults). On SEGB_OK *@p out is
+ *  a new settings object; otherwise it is NULL and the code is
+ *  SEGB_ERR_INVALID_BASE64, SEGB_ERR_BODY_TOO_LARGE (the value too long, or
+ *  holding more JSON values than a body may), SEGB_ERR_INVALID_JSON,
  *  SEGB_ERR_INVALID_UTF8, SEGB_ERR_TOO_DEEP, SEGB_ERR_JSON_TYPE (not an
  *  object), SEGB_ERR_INVALID_ARG or SEGB_ERR_NOMEM. @since 0.1 */
 SEGB_API int segb_webhook_settings_decode(const segb_webhook_t *wh,

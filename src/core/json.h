@@ -80,7 +80,7 @@ int sbi_json_parse(const char *text, size_t len, const char *key,
                    size_t key_len, unsigned max_depth, sbi_json **out,
                    char *why, size_t why_size);
 
-/* Flags of sbi_json_parse_ex(). */
+/* Flags of sbi_json_opts. */
 enum {
   /* Refuse an object with two members of the same key (after unescaping):
    * SEGB_ERR_DUPLICATE_KEY, the reason naming the key. Without it twins
@@ -88,10 +88,27 @@ enum {
   SBI_JSON_UNIQUE_KEYS = 1u << 0
 };
 
-/* sbi_json_parse() with SBI_JSON_* @flags. */
-int sbi_json_parse_ex(const char *text, size_t len, const char *key,
-                      size_t key_len, unsigned max_depth, unsigned flags,
-                      sbi_json **out, char *why, size_t why_size);
+/* What sbi_json_parse_opts() accepts, for text from a party that may be
+ * hostile: each limit is checked as a node is made, so the parse stops
+ * before a tree grows past it. */
+typedef struct sbi_json_opts {
+  unsigned max_depth; /* as for sbi_json_parse() */
+  unsigned flags;     /* SBI_JSON_* */
+  /* Most values in the tree, the root included; one more fails with
+   * SEGB_ERR_TOO_LARGE. 0: no cap. */
+  size_t max_nodes;
+  /* When not NULL, called each time a value is added to the array or
+   * object @parent, which is nested @depth levels deep (1: the root); a
+   * return other than SEGB_OK stops the parse with that code. */
+  int (*on_item)(void *opaque, const sbi_json *parent, size_t depth);
+  void *opaque;
+} sbi_json_opts;
+
+/* sbi_json_parse() with the options @opts (their max_depth replaces the
+ * argument of that name). */
+int sbi_json_parse_opts(const char *text, size_t len, const char *key,
+                        size_t key_len, const sbi_json_opts *opts,
+                        sbi_json **out, char *why, size_t why_size);
 
 /* Append the compact JSON of @node's value (its key is not written).
  * SEGB_OK or SEGB_ERR_NOMEM. */

@@ -32,9 +32,10 @@ typedef struct parser {
   sbi_json **stack; /* open arrays and objects, innermost last */
   size_t depth;
   size_t stack_cap;
+  const sbi_json_opts *opts;
+  size_t nodes; /* made so far */
   /* SBI_JSON_UNIQUE_KEYS: each object's members, sorted by key when it
    * closes, so twins end up side by side (O(n log n) whatever the keys). */
-  unsigned flags;
   const sbi_json **members;
   size_t members_cap;
 } parser;
@@ -313,6 +314,8 @@ static int parse_value(parser *ps, const span *key, sbi_json **node) {
 
   if (ps->pos >= ps->len)
     return fail_end(ps);
+  if (ps->opts->max_nodes > 0 && ps->nodes == ps->opts->max_nodes)
+    return fail(ps, SEGB_ERR_TOO_LARGE, "too many values", start);
   switch (ps->p[ps->pos]) {
   case '{':
     type = SBI_JSON_OBJECT;
@@ -369,6 +372,7 @@ static int parse_value(parser *ps, const span *key, sbi_json **node) {
     *node = sbi_json_new(type, key_ptr, key_len);
   if (*node == NULL)
     return fail(ps, SEGB_ERR_NOMEM, "out of memory", start);
+  ps->nodes++;
   return SEGB_OK;
 }
 
@@ -498,7 +502,7 @@ static int parse_tree(parser *ps, const span *key, unsigned max_depth,
       if (ps->p[ps->pos] == ',') {
         want_item = 1;
       } else if (ps->p[ps->pos] == (is_array ? ']' : '}')) {
-        if (!is_array && (ps->flags & SBI_JSON_UNIQUE_KEYS) &&
+        if (!is_array && (ps->opts->flags & SBI_JSON_UNIQUE_KEYS) &&
             (rc = check_unique(ps, ps->stack[ps->depth - 1])) != SEGB_OK)
           return rc;
         ps->depth--;
@@ -535,27 +539,23 @@ static int parse_tree(parser *ps, const span *key, unsigned max_depth,
       return rc;
     sbi_json_append(top, node);
     sbi_buf_clear(&ps->scratch);
+    if (ps->opts->on_item != NULL &&
+        (rc = ps->opts->on_item(ps->opts->opaque, top, ps->depth)) != SEGB_OK)
+      return fail(ps, rc, "refused by a limit", ps->pos);
   }
 }
 
-int sbi_json_parse(const char *text, size_t len, const char *key,
-                   size_t key_len, unsigned max_depth, sbi_json **out,
-                   char *why, size_t why_size) {
-  return sbi_json_parse_ex(text, len, key, key_len, max_depth, 0, out, why,
-                           why_size);
-}
-
-int sbi_json_parse_ex(const char *text, size_t len, const char *key,
-                      size_t key_len, unsigned max_depth, unsigned flags,
-                      sbi_json **out, char *why, size_t why_size) {
+int sbi_json_parse_opts(const char *text, size_t len, const char *key,
+                        size_t key_len, const sbi_json_opts *opts,
+                        sbi_json **out, char *why, size_t why_size) {
   parser ps = {(const unsigned char *)text, len, 0, why, why_size,
-               SBI_BUF_INIT, NULL, 0, 0, flags, NULL, 0};
+               SBI_BUF_INIT, NULL, 0, 0, opts, 0, NULL, 0};
   span root_key = {key, 0, key_len};
   sbi_json *root = NULL;
   int rc;
 
   *out = NULL;
-  rc = parse_tree(&ps, key != NULL ? &root_key : NULL, max_depth, &root);
+  rc = parse_tree(&ps, key != NULL ? &root_key : NULL, opts->max_depth, &root);
   if (rc == SEGB_OK) {
     skip_ws(&ps);
     if (ps.pos != len)
@@ -571,4 +571,13 @@ int sbi_json_parse_ex(const char *text, size_t len, const char *key,
   }
   *out = root;
   return SEGB_OK;
+}
+
+int sbi_json_parse(const char *text, size_t len, const char *key,
+                   size_t key_len, unsigned max_depth, sbi_json **out,
+                   char *why, size_t why_size) {
+  sbi_json_opts opts = {max_depth, 0, 0, NULL, NULL};
+
+  return sbi_json_parse_opts(text, len, key, key_len, &opts, out, why,
+                             why_size);
 }

@@ -18,7 +18,8 @@
 #define JSON_MAX_DEPTH 64
 /* How JSON text given to a message is parsed: a key given twice is refused,
  * as a setter on it could only replace one of the twins. */
-#define JSON_FLAGS SBI_JSON_UNIQUE_KEYS
+static const sbi_json_opts message_json = {JSON_MAX_DEPTH,
+                                           SBI_JSON_UNIQUE_KEYS, 0, NULL, NULL};
 /* Room for a parse error's reason, a quoted key included. */
 #define WHY_SIZE 256
 
@@ -364,8 +365,8 @@ int segb_message_set_json_len(segb_message_t *msg, const char *field,
   if (json == NULL)
     return sbi_error(SEGB_ERR_INVALID_ARG, "'%.*s': JSON text is NULL",
                      p.shown_len, p.shown);
-  rc = sbi_json_parse_ex(json, len, LAST_SEGMENT(p), JSON_MAX_DEPTH,
-                         JSON_FLAGS, &value, why, sizeof why);
+  rc = sbi_json_parse_opts(json, len, LAST_SEGMENT(p), &message_json, &value,
+                           why, sizeof why);
   if (rc != SEGB_OK)
     return sbi_error(rc, "'%.*s': %s", p.shown_len, p.shown, why);
   return attach(msg, &p, value);
@@ -521,8 +522,8 @@ segb_message_t *segb_message_new_from_json(const char *json, size_t len) {
     sbi_error(SEGB_ERR_INVALID_ARG, "JSON text is NULL");
     return NULL;
   }
-  rc = sbi_json_parse_ex(json, len, NULL, 0, JSON_MAX_DEPTH, JSON_FLAGS, &root,
-                         why, sizeof why);
+  rc = sbi_json_parse_opts(json, len, NULL, 0, &message_json, &root, why,
+                           sizeof why);
   if (rc != SEGB_OK) {
     sbi_error(rc, "message: %s", why);
     return NULL;

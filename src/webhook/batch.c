@@ -57,6 +57,10 @@ const char *segb_webhook_event_errstr(const segb_webhook_batch_t *batch,
   return e != NULL ? e->why : "";
 }
 
+int segb_webhook_event_signed(const segb_webhook_batch_t *batch, size_t i) {
+  return event_at(batch, i) != NULL && i < batch->covered;
+}
+
 /* The string member @key of event @i, or NULL. */
 static const char *member(const segb_webhook_batch_t *batch, size_t i,
                           const char *key) {

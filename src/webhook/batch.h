@@ -17,6 +17,7 @@ struct segb_webhook_batch_s {
   sbi_webhook_event *events;
   size_t count;
   size_t errors;
+  size_t covered; /* events 0 .. covered-1 are covered by the X-Signature */
 };
 
 /* The status of one event: SEGB_OK, or an error code with *@why saying

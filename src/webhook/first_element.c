@@ -77,7 +77,7 @@ static int skip_value(scan *s) {
 }
 
 /* The first element of the array whose '[' is at s->i. */
-static int first_of_array(scan *s, size_t *start, size_t *end) {
+static int first_of_array(scan *s, size_t *start, size_t *end, int *more) {
   s->i++;
   skip_ws(s);
   if (s->i >= s->len || s->p[s->i] == ']')
@@ -87,8 +87,8 @@ static int first_of_array(scan *s, size_t *start, size_t *end) {
     return 0;
   *end = s->i;
   skip_ws(s);
-  return *end > *start && s->i < s->len &&
-         (s->p[s->i] == ',' || s->p[s->i] == ']');
+  *more = s->i < s->len && s->p[s->i] == ',';
+  return *end > *start && s->i < s->len && (*more || s->p[s->i] == ']');
 }
 
 static int key_is(const scan *s, size_t open, const char *name) {
@@ -99,7 +99,7 @@ static int key_is(const scan *s, size_t open, const char *name) {
 
 /* The "batch" array of the object whose '{' is at s->i, read member by
  * member to its closing brace. */
-static int first_of_batch(scan *s, size_t *start, size_t *end) {
+static int first_of_batch(scan *s, size_t *start, size_t *end, int *more) {
   size_t batch_at = 0;
   int batches = 0, escaped;
 
@@ -134,20 +134,20 @@ static int first_of_batch(scan *s, size_t *start, size_t *end) {
         s->p[batch_at] != '[')
       return 0;
     s->i = batch_at;
-    return first_of_array(s, start, end);
+    return first_of_array(s, start, end, more);
   }
 }
 
 int sbi_webhook_first_element(const char *body, size_t len, size_t *start,
-                              size_t *end) {
+                              size_t *end, int *more) {
   scan s = {body, len, 0};
 
   skip_ws(&s);
   if (s.i >= len)
     return 0;
   if (body[s.i] == '[')
-    return first_of_array(&s, start, end);
+    return first_of_array(&s, start, end, more);
   if (body[s.i] == '{')
-    return first_of_batch(&s, start, end);
+    return first_of_batch(&s, start, end, more);
   return 0;
 }

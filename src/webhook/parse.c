@@ -1,11 +1,13 @@
 /* segb_webhook_parse(): the body as a whole (size, JSON, shape, event
  * count), then each event on its own, so one bad event never hides the
- * others. Memory is the tree plus one small record per event: both grow
- * with the body only. */
+ * others. Memory is the tree plus one small record per event; the event
+ * and value limits stop the parser as it builds the tree, so a hostile body
+ * costs no more than a body at the limits. */
 #include "batch.h"
 #include "webhook_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/err.h"
 
@@ -32,16 +34,49 @@ static int find_events(const sbi_json *root, const sbi_json **list) {
   return SEGB_OK;
 }
 
-static int fill(segb_webhook_batch_t *b, const sbi_json *list,
-                size_t max_events) {
+/* Stops the parse as soon as a list of events holds one more than the
+ * limit: the root array, or a "batch" array member of the root object
+ * (whether that object is a batch, find_events() decides later). */
+static int count_events(void *opaque, const sbi_json *parent, size_t depth) {
+  const size_t *max_events = opaque;
+
+  if (parent->type != SBI_JSON_ARRAY || parent->count <= *max_events)
+    return SEGB_OK;
+  if (depth == 1 || (depth == 2 && parent->key_len == 5 &&
+                     memcmp(parent->key, "batch", 5) == 0))
+    return SEGB_ERR_TOO_MANY_EVENTS;
+  return SEGB_OK;
+}
+
+static int parse_body(const sbi_webhook_limits *lim, const char *body,
+                      size_t len, sbi_json **root) {
+  size_t max_events = lim->max_events;
+  sbi_json_opts jl = {lim->max_depth, 0, sbi_webhook_max_nodes(lim),
+                      count_events, &max_events};
+  char why[96];
+  int rc;
+
+  rc = sbi_json_parse_opts(body, len, NULL, 0, &jl, root, why, sizeof why);
+  if (rc == SEGB_ERR_TOO_MANY_EVENTS)
+    return sbi_error(rc,
+                     "the body holds at least %zu events, over the limit "
+                     "of %zu",
+                     lim->max_events + 1, lim->max_events);
+  if (rc == SEGB_ERR_TOO_LARGE)
+    return sbi_error(SEGB_ERR_BODY_TOO_LARGE,
+                     "the body holds more than %zu JSON values, the most "
+                     "a body limit of %zu bytes allows",
+                     jl.max_nodes, lim->max_body);
+  if (rc != SEGB_OK)
+    return sbi_error(rc, "body: %s", why);
+  return SEGB_OK;
+}
+
+static int fill(segb_webhook_batch_t *b, const sbi_json *list) {
   const sbi_json *ev = list != NULL ? list->head : b->root;
   size_t i;
 
   b->count = list != NULL ? list->count : 1;
-  if (b->count > max_events)
-    return sbi_error(SEGB_ERR_TOO_MANY_EVENTS,
-                     "the body holds %zu events, over the limit of %zu",
-                     b->count, max_events);
   if (b->count == 0)
     return SEGB_OK;
   b->events = calloc(b->count, sizeof *b->events);
@@ -55,12 +90,10 @@ static int fill(segb_webhook_batch_t *b, const sbi_json *list,
   return SEGB_OK;
 }
 
-int segb_webhook_parse(const segb_webhook_t *wh, const char *body, size_t len,
-                       segb_webhook_batch_t **out) {
-  sbi_webhook_limits lim;
+int sbi_webhook_parse(const sbi_webhook_limits *lim, const char *body,
+                      size_t len, segb_webhook_batch_t **out) {
   segb_webhook_batch_t *b;
   const sbi_json *list;
-  char why[96];
   int rc;
 
   if (out == NULL)
@@ -68,26 +101,30 @@ int segb_webhook_parse(const segb_webhook_t *wh, const char *body, size_t len,
   *out = NULL;
   if (body == NULL)
     return sbi_error(SEGB_ERR_INVALID_ARG, "the body is NULL");
-  sbi_webhook_limits_of(wh, &lim);
-  if (len > lim.max_body)
+  if (len > lim->max_body)
     return sbi_error(SEGB_ERR_BODY_TOO_LARGE,
                      "the body is %zu bytes, over the limit of %zu", len,
-                     lim.max_body);
+                     lim->max_body);
   b = calloc(1, sizeof *b);
   if (b == NULL)
     return sbi_error(SEGB_ERR_NOMEM, "out of memory");
-  rc = sbi_json_parse(body, len, NULL, 0, lim.max_depth, &b->root, why,
-                      sizeof why);
-  if (rc != SEGB_OK)
-    rc = sbi_error(rc, "body: %s", why);
+  rc = parse_body(lim, body, len, &b->root);
   if (rc == SEGB_OK)
     rc = find_events(b->root, &list);
   if (rc == SEGB_OK)
-    rc = fill(b, list, lim.max_events);
+    rc = fill(b, list);
   if (rc != SEGB_OK) {
     segb_webhook_batch_destroy(b);
     return rc;
   }
   *out = b;
   return SEGB_OK;
+}
+
+int segb_webhook_parse(const segb_webhook_t *wh, const char *body, size_t len,
+                       segb_webhook_batch_t **out) {
+  sbi_webhook_limits lim;
+
+  sbi_webhook_limits_of(wh, &lim);
+  return sbi_webhook_parse(&lim, body, len, out);
 }

@@ -19,6 +19,8 @@ static int is_space(char c) { return c == ' ' || c == '\t'; }
 /* Decode and parse; *@root is the object. */
 static int decode(const char *value, size_t len, const sbi_webhook_limits *lim,
                   sbi_json **root) {
+  sbi_json_opts jl = {lim->max_depth, 0, sbi_webhook_max_nodes(lim), NULL,
+                     NULL};
   sbi_buf text = SBI_BUF_INIT;
   char why[96];
   int rc;
@@ -30,11 +32,16 @@ static int decode(const char *value, size_t len, const sbi_webhook_limits *lim,
                              ? "X-Segment-Settings is not base64"
                              : "out of memory");
   }
-  rc = sbi_json_parse(text.data != NULL ? text.data : "", text.len, NULL, 0,
-                      lim->max_depth, root, why, sizeof why);
+  rc = sbi_json_parse_opts(text.data != NULL ? text.data : "", text.len, NULL,
+                           0, &jl, root, why, sizeof why);
   /* partner settings may carry credentials of their own */
   sbi_secret_wipe(text.data, text.len);
   sbi_buf_free(&text);
+  if (rc == SEGB_ERR_TOO_LARGE)
+    return sbi_error(SEGB_ERR_BODY_TOO_LARGE,
+                     "X-Segment-Settings holds more than %zu JSON values, the "
+                     "most a body limit of %zu bytes allows",
+                     jl.max_nodes, lim->max_body);
   if (rc != SEGB_OK)
     return sbi_error(rc, "X-Segment-Settings: %s", why);
   if ((*root)->type != SBI_JSON_OBJECT) {

@@ -73,23 +73,28 @@ static int signed_by_any(const sbi_credential *secrets, size_t n_secrets,
 
 int sbi_webhook_check_signature(const sbi_credential *secrets, size_t n_secrets,
                                 const char *header, const char *body,
-                                size_t len, int first_event) {
+                                size_t len, int first_event,
+                                sbi_webhook_coverage *covers) {
   unsigned char want[SHA1_LEN];
   size_t start, end;
-  int match = 0, rc = SEGB_OK;
+  int first = 0, whole = 0, more = 0, rc = SEGB_OK;
 
+  *covers = SBI_COVERS_NONE;
   if (header == NULL || header[strspn(header, " \t")] == '\0')
     return sbi_error(SEGB_ERR_WEBHOOK_NO_SIGNATURE, "no X-Signature header");
   if (!parse_hex(header, want))
     return sbi_error(SEGB_ERR_WEBHOOK_BAD_SIGNATURE,
                      "X-Signature is not 40 hexadecimal digits");
-  if (first_event && sbi_webhook_first_element(body, len, &start, &end))
+  if (first_event && sbi_webhook_first_element(body, len, &start, &end, &more))
     rc = signed_by_any(secrets, n_secrets, body + start, end - start, want,
-                       &match);
+                       &first);
   if (rc == SEGB_OK)
-    rc = signed_by_any(secrets, n_secrets, body, len, want, &match);
-  if (rc == SEGB_OK && !match)
+    rc = signed_by_any(secrets, n_secrets, body, len, want, &whole);
+  if (rc == SEGB_OK && !first && !whole)
     rc = sbi_error(SEGB_ERR_WEBHOOK_WRONG_SIGNATURE,
                    "X-Signature does not match the body");
+  /* Which candidate matched is no secret: the sender chose the body. */
+  if (rc == SEGB_OK)
+    *covers = whole || !more ? SBI_COVERS_ALL : SBI_COVERS_FIRST;
   return rc;
 }

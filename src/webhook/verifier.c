@@ -9,7 +9,7 @@
 
 static const sbi_webhook_limits defaults = {SBI_WEBHOOK_DEFAULT_BODY_BYTES,
                                             SBI_WEBHOOK_DEFAULT_EVENTS,
-                                            SBI_WEBHOOK_DEFAULT_DEPTH, 1};
+                                            SBI_WEBHOOK_DEFAULT_DEPTH, 1, 0};
 
 segb_webhook_t *segb_webhook_new(void) {
   segb_webhook_t *wh = calloc(1, sizeof *wh);
@@ -79,6 +79,15 @@ int segb_webhook_add_secret(segb_webhook_t *wh, const char *secret) {
   return add(wh->secrets, &wh->n_secrets, secret, "secret");
 }
 
+/* An option that is 0 or 1; @name names it in errors. */
+static int set_flag(int *flag, size_t value, const char *name) {
+  if (value > 1)
+    return sbi_error(SEGB_ERR_INVALID_VALUE, "%s is 0 or 1, not %zu", name,
+                     value);
+  *flag = (int)value;
+  return SEGB_OK;
+}
+
 int segb_webhook_set_option(segb_webhook_t *wh, int option, size_t value) {
   if (wh == NULL)
     return sbi_error(SEGB_ERR_INVALID_ARG, "the verifier is NULL");
@@ -99,11 +108,10 @@ int segb_webhook_set_option(segb_webhook_t *wh, int option, size_t value) {
     wh->limits.max_depth = (unsigned)value;
     return SEGB_OK;
   case SEGB_WEBHOOK_SIGNED_FIRST_EVENT:
-    if (value > 1)
-      return sbi_error(SEGB_ERR_INVALID_VALUE,
-                       "signed-first-event is 0 or 1, not %zu", value);
-    wh->limits.signed_first_event = (int)value;
-    return SEGB_OK;
+    return set_flag(&wh->limits.signed_first_event, value,
+                    "signed-first-event");
+  case SEGB_WEBHOOK_REFUSE_UNSIGNED:
+    return set_flag(&wh->limits.refuse_unsigned, value, "refuse-unsigned");
   default:
     return sbi_error(SEGB_ERR_UNKNOWN_OPTION, "no webhook option %d", option);
   }
@@ -122,6 +130,8 @@ size_t segb_webhook_option(const segb_webhook_t *wh, int option) {
     return l.max_events;
   case SEGB_WEBHOOK_SIGNED_FIRST_EVENT:
     return (size_t)l.signed_first_event;
+  case SEGB_WEBHOOK_REFUSE_UNSIGNED:
+    return (size_t)l.refuse_unsigned;
   default:
     return 0;
   }
@@ -129,4 +139,10 @@ size_t segb_webhook_option(const segb_webhook_t *wh, int option) {
 
 void sbi_webhook_limits_of(const segb_webhook_t *wh, sbi_webhook_limits *out) {
   *out = wh != NULL ? wh->limits : defaults;
+}
+
+size_t sbi_webhook_max_nodes(const sbi_webhook_limits *lim) {
+  size_t n = lim->max_body / SBI_WEBHOOK_BYTES_PER_NODE;
+
+  return n > SBI_WEBHOOK_MIN_NODES ? n : SBI_WEBHOOK_MIN_NODES;
 }

@@ -15,6 +15,13 @@
 #define SBI_WEBHOOK_DEPTH_CAP 256
 /* Longest key or secret accepted, in bytes. */
 #define SBI_WEBHOOK_CREDENTIAL_MAX 4096
+/* A body may hold one JSON value per this many bytes of the body limit (at
+ * least SBI_WEBHOOK_MIN_NODES), 524 288 at the default 4 MiB. A value costs
+ * about 100 bytes of tree while "1," is 2 bytes of body, so without a cap a
+ * body could cost 50 times its size; with it a tree stays under about 13
+ * times the limit, and real events (20 bytes or more per value) fit. */
+#define SBI_WEBHOOK_BYTES_PER_NODE 8
+#define SBI_WEBHOOK_MIN_NODES 64
 
 /* A key or secret: heap bytes, wiped before they are freed. */
 typedef struct sbi_credential {
@@ -27,6 +34,7 @@ typedef struct sbi_webhook_limits {
   size_t max_events;
   unsigned max_depth;
   int signed_first_event;
+  int refuse_unsigned;
 } sbi_webhook_limits;
 
 struct segb_webhook_s {
@@ -40,23 +48,44 @@ struct segb_webhook_s {
 /* The limits of @wh, or the defaults when it is NULL. */
 void sbi_webhook_limits_of(const segb_webhook_t *wh, sbi_webhook_limits *out);
 
+/* The most JSON values a body or a settings header may hold under @lim. */
+size_t sbi_webhook_max_nodes(const sbi_webhook_limits *lim);
+
 /* The Authorization check: SEGB_OK when @header is Basic credentials
  * "<key>:" for one of @keys. */
 int sbi_webhook_check_basic(const sbi_credential *keys, size_t n_keys,
                             const char *header);
 
+/* Which events of a body a verified request vouches for. */
+typedef enum sbi_webhook_coverage {
+  SBI_COVERS_NONE,  /* no secret is set: nothing was signed */
+  SBI_COVERS_FIRST, /* the first event of a batch, and more follow it */
+  SBI_COVERS_ALL    /* the whole body, or a batch of one signed event */
+} sbi_webhook_coverage;
+
 /* The X-Signature check: SEGB_OK when @header is the hex HMAC-SHA1, under
  * one of @secrets, of the whole body or (with @first_event) of the first
- * element of a batch body. */
+ * element of a batch body; *@covers then says which. */
 int sbi_webhook_check_signature(const sbi_credential *secrets, size_t n_secrets,
                                 const char *header, const char *body,
-                                size_t len, int first_event);
+                                size_t len, int first_event,
+                                sbi_webhook_coverage *covers);
+
+/* segb_webhook_verify(), also saying what the signature covers. */
+int sbi_webhook_verify(const segb_webhook_t *wh, const char *authorization,
+                       const char *x_signature, const char *body,
+                       size_t body_len, sbi_webhook_coverage *covers);
+
+/* segb_webhook_parse() with the limits @lim. */
+int sbi_webhook_parse(const sbi_webhook_limits *lim, const char *body,
+                      size_t len, segb_webhook_batch_t **out);
 
 /* Where the first element of a batch body (a JSON array, or an object with
- * a "batch" array) lies: 1 with *@start and *@end set, 0 when @body is not
- * such a batch or the array is empty. A lexical scan, with no allocation and
- * no recursion; it does not validate the JSON. */
+ * a "batch" array) lies: 1 with *@start and *@end set and *@more saying
+ * whether another element follows, 0 when @body is not such a batch or the
+ * array is empty. A lexical scan, with no allocation and no recursion; it
+ * does not validate the JSON. */
 int sbi_webhook_first_element(const char *body, size_t len, size_t *start,
-                              size_t *end);
+                              size_t *end, int *more);
 
 #endif

@@ -3,13 +3,16 @@
  * X-Signature) and parsed, and the fields a handler reads are read, through
  * the public API on one thread. Prints requests/s and latency percentiles
  * against the goal of issue 6 (over 100 000 requests/s), and the cost of
- * verify and parse on their own. A benchmark reports; it never fails a
- * test run. */
+ * verify and parse on their own. `bench_webhook hostile KIND` instead
+ * parses one hostile 4 MiB body (issue 9) and reports the time and the
+ * memory it took; run it under /usr/bin/time -v for the peak RSS.
+ * A benchmark reports; it never fails a test run. */
 #include <segbridge/segbridge.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 /* tr -d '\n' < event.json */
@@ -111,17 +114,73 @@ static void split(const segb_webhook_t *wh, long n) {
          (double)(now_ns() - t1) / (double)n / 1e3);
 }
 
+/* A body of the default limit, 4 MiB, of one of these shapes:
+ *   events  [1,1,1,...]            two million one-byte "events"
+ *   nodes   [{"p":[1,1,1,...]}]    one event holding two million values */
+static char *hostile_body(const char *kind, size_t *len) {
+  size_t size = (size_t)4 * 1024 * 1024, i = 0;
+  char *b = malloc(size);
+  int nodes = strcmp(kind, "nodes") == 0;
+  const char *open = nodes ? "[{\"p\":[" : "[", *close = nodes ? "]}]" : "]";
+
+  if (b == NULL || (!nodes && strcmp(kind, "events") != 0))
+    return NULL;
+  memcpy(b, open, strlen(open));
+  i = strlen(open);
+  while (i + 2 + strlen(close) <= size) {
+    b[i++] = '1';
+    b[i++] = ',';
+  }
+  memcpy(b + i - 1, close, strlen(close)); /* over the last comma */
+  *len = i - 1 + strlen(close);
+  return b;
+}
+
+static long max_rss_kb(void) {
+  struct rusage ru;
+
+  return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+static int hostile(const char *kind) {
+  segb_webhook_batch_t *b = NULL;
+  size_t len = 0;
+  char *text = hostile_body(kind, &len);
+  long rss0;
+  int64_t t0;
+  int rc;
+
+  if (text == NULL) {
+    fprintf(stderr, "usage: bench_webhook hostile events|nodes\n");
+    return 2;
+  }
+  rss0 = max_rss_kb();
+  t0 = now_ns();
+  rc = segb_webhook_parse(NULL, text, len, &b);
+  printf("webhook hostile %s: %zu-byte body -> %s in %.1f ms, peak RSS "
+         "+%ld KiB (%s)\n",
+         kind, len, segb_err_name(rc), (double)(now_ns() - t0) / 1e6,
+         max_rss_kb() - rss0, segb_last_error_message());
+  segb_webhook_batch_destroy(b);
+  free(text);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 200000;
-  segb_webhook_t *wh = segb_webhook_new();
+  segb_webhook_t *wh;
   int64_t *lat, total;
   double sink = 0, rate;
   long i;
 
+  if (argc > 2 && strcmp(argv[1], "hostile") == 0)
+    return hostile(argv[2]);
   if (n < 100) {
-    fprintf(stderr, "usage: %s [iterations >= 100]\n", argv[0]);
+    fprintf(stderr, "usage: %s [iterations >= 100 | hostile events|nodes]\n",
+            argv[0]);
     return 2;
   }
+  wh = segb_webhook_new();
   lat = malloc((size_t)n * sizeof *lat);
   if (lat == NULL || wh == NULL ||
       segb_webhook_add_api_key(wh, "abc123") != SEGB_OK ||

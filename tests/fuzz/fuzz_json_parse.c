@@ -47,9 +47,9 @@ static int has_twin(const sbi_json *n) {
 static void check_unique_keys(const uint8_t *data, size_t size,
                               const sbi_json *tree) {
   sbi_json *u = NULL;
-  int rc = sbi_json_parse_ex((const char *)data, size, NULL, 0,
-                             FUZZ_MAX_DEPTH, SBI_JSON_UNIQUE_KEYS, &u, NULL,
-                             0);
+  sbi_json_opts unique = {FUZZ_MAX_DEPTH, SBI_JSON_UNIQUE_KEYS, 0, NULL, NULL};
+  int rc = sbi_json_parse_opts((const char *)data, size, NULL, 0, &unique, &u,
+                               NULL, 0);
 
   if (has_twin(tree) ? rc != SEGB_ERR_DUPLICATE_KEY || u != NULL
                      : rc != SEGB_OK || u->count != tree->count)

@@ -15,6 +15,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static const sbi_json_opts unique = {200, SBI_JSON_UNIQUE_KEYS, 0, NULL, NULL};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   segb_message_t *m = segb_message_new_from_json((const char *)data, size);
   const char *json;
@@ -30,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const sbi_json *id;
     json = segb_message_json(m, &len);
     if (json == NULL || len > SEGB_MESSAGE_MAX_BYTES ||
-        sbi_json_parse_ex(json, len, NULL, 0, 200, SBI_JSON_UNIQUE_KEYS,
-                          &back, NULL, 0) != SEGB_OK)
+        sbi_json_parse_opts(json, len, NULL, 0, &unique, &back, NULL, 0) !=
+            SEGB_OK)
       abort();
     id = sbi_json_get(back, "messageId", 9);
     if (id == NULL || id->type != SBI_JSON_STRING ||

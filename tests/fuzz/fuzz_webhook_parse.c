@@ -3,7 +3,8 @@
  * readable through every accessor, with statuses that agree with the error
  * count. And the scan verification uses to find a batch's first event must
  * agree with the parser: when it finds one in a body the parser accepts,
- * those bytes must be the parser's first event. A disagreement would let a
+ * those bytes must be the parser's first event, and it must see more
+ * elements after it exactly when the parser has more events. A disagreement would let a
  * signature over one event vouch for another.
  */
 #include <stddef.h>
@@ -67,9 +68,13 @@ static void check_first_element(const char *body, size_t len,
   sbi_buf a = SBI_BUF_INIT;
   char *first;
   size_t first_len = 0;
+  int more = 0;
 
-  if (!sbi_webhook_first_element(body, len, &start, &end))
+  if (!sbi_webhook_first_element(body, len, &start, &end, &more))
     return;
+  /* "more" is what tells a batch of one signed event from a longer one */
+  if ((segb_webhook_batch_count(b) > 1) != more)
+    abort();
   if (segb_webhook_batch_count(b) == 0 ||
       sbi_json_parse(body + start, end - start, NULL, 0, 64, &span, NULL, 0) !=
           SEGB_OK ||
@@ -92,7 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (b != NULL ||
         (rc != SEGB_ERR_INVALID_JSON && rc != SEGB_ERR_INVALID_UTF8 &&
          rc != SEGB_ERR_TOO_DEEP && rc != SEGB_ERR_JSON_TYPE &&
-         rc != SEGB_ERR_TOO_MANY_EVENTS && rc != SEGB_ERR_NOMEM))
+         rc != SEGB_ERR_TOO_MANY_EVENTS && rc != SEGB_ERR_BODY_TOO_LARGE &&
+         rc != SEGB_ERR_NOMEM))
       abort();
     return 0;
   }

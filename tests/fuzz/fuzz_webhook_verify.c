@@ -4,7 +4,8 @@
  * a missing header. Each request goes through a verifier with two keys and
  * two secrets and one with a secret only; the answer must be one of the
  * documented codes, and a request whose signature line is the body's real
- * signature must pass the signature check.
+ * signature must pass the signature check, and every event of what it
+ * parses into must come back covered by that signature.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -77,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0, i;
   char *auth, *sig, real[41];
-  size_t body_len;
+  segb_webhook_batch_t *b = NULL;
+  size_t body_len, n, e;
   int rc;
 
   if (both == NULL)
@@ -99,6 +101,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   rc = segb_webhook_verify(secret_only, NULL, real, p, body_len);
   if (rc != (body_len > 4096 ? SEGB_ERR_BODY_TOO_LARGE : SEGB_OK))
     abort();
+  if (rc == SEGB_OK &&
+      segb_webhook_receive(secret_only, NULL, real, p, body_len, &b) ==
+          SEGB_OK) {
+    for (n = segb_webhook_batch_count(b), e = 0; e < n; e++)
+      if (segb_webhook_event_signed(b, e) != 1)
+        abort();
+    segb_webhook_batch_destroy(b);
+  }
   free(auth);
   free(sig);
   return 0;

@@ -978,6 +978,13 @@ static void test_write_is_stable(void **state) {
 
 /* SBI_JSON_UNIQUE_KEYS: a key twice in one object is refused, naming the
  * key; the same key in different objects is fine. */
+static int parse_unique(const char *s, size_t len, sbi_json **out, char *why,
+                        size_t why_size) {
+  sbi_json_opts unique = {DEPTH, SBI_JSON_UNIQUE_KEYS, 0, NULL, NULL};
+
+  return sbi_json_parse_opts(s, len, NULL, 0, &unique, out, why, why_size);
+}
+
 static void test_parse_unique_keys(void **state) {
   static const struct {
     const char *text;
@@ -1016,9 +1023,7 @@ static void test_parse_unique_keys(void **state) {
   for (i = 0; i < COUNT(twins); i++) {
     const char *t = twins[i].text;
     root = (sbi_json *)&root;
-    assert_int_equal(sbi_json_parse_ex(t, strlen(t), NULL, 0, DEPTH,
-                                       SBI_JSON_UNIQUE_KEYS, &root, why,
-                                       sizeof why),
+    assert_int_equal(parse_unique(t, strlen(t), &root, why, sizeof why),
                      SEGB_ERR_DUPLICATE_KEY);
     assert_null(root);
     if (strstr(why, twins[i].why) == NULL)
@@ -1028,9 +1033,7 @@ static void test_parse_unique_keys(void **state) {
     sbi_json_free(root);
   }
   for (i = 0; i < COUNT(fine); i++) {
-    assert_int_equal(sbi_json_parse_ex(fine[i], strlen(fine[i]), NULL, 0,
-                                       DEPTH, SBI_JSON_UNIQUE_KEYS, &root,
-                                       why, sizeof why),
+    assert_int_equal(parse_unique(fine[i], strlen(fine[i]), &root, why, sizeof why),
                      SEGB_OK);
     sbi_json_free(root);
   }
@@ -1045,22 +1048,16 @@ static void test_parse_unique_keys(void **state) {
       assert_int_equal(sbi_buf_puts(&b, member), SEGB_OK);
     }
     assert_int_equal(sbi_buf_puts(&b, "\"k7\":0}"), SEGB_OK);
-    assert_int_equal(sbi_json_parse_ex(b.data, b.len, NULL, 0, DEPTH,
-                                       SBI_JSON_UNIQUE_KEYS, &root, why,
-                                       sizeof why),
+    assert_int_equal(parse_unique(b.data, b.len, &root, why, sizeof why),
                      SEGB_ERR_DUPLICATE_KEY);
     assert_non_null(strstr(why, "\"k7\""));
     b.data[b.len - 5] = '8'; /* "k8" collides too */
     b.data[b.len - 6] = 'k';
-    assert_int_equal(sbi_json_parse_ex(b.data, b.len, NULL, 0, DEPTH,
-                                       SBI_JSON_UNIQUE_KEYS, &root, why,
-                                       sizeof why),
+    assert_int_equal(parse_unique(b.data, b.len, &root, why, sizeof why),
                      SEGB_ERR_DUPLICATE_KEY);
     memcpy(b.data + b.len - 7, "\"x\":0}", 6);
     b.len--;
-    assert_int_equal(sbi_json_parse_ex(b.data, b.len, NULL, 0, DEPTH,
-                                       SBI_JSON_UNIQUE_KEYS, &root, why,
-                                       sizeof why),
+    assert_int_equal(parse_unique(b.data, b.len, &root, why, sizeof why),
                      SEGB_OK);
     assert_int_equal(root->count, 20001);
     sbi_json_free(root);

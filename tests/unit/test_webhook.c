@@ -390,36 +390,184 @@ static void test_options(void **state) {
   segb_webhook_destroy(wh);
 }
 
-/* The scanner that finds a batch's first element. */
+/* An event appended to a signed one: the signature still verifies, as
+ * Segment signs batches over their first event only. */
+#define EVIL "{\"type\":\"track\",\"userId\":\"evil\",\"event\":\"Refund\"}"
+static const char appended[] = "[" EVENT0 "," EVIL "]";
+
+static segb_webhook_batch_t *receive_ok(const segb_webhook_t *wh,
+                                        const char *auth, const char *sig_,
+                                        const char *body) {
+  segb_webhook_batch_t *b = NULL;
+
+  assert_int_equal(segb_webhook_receive(wh, auth, sig_, body, strlen(body), &b),
+                   SEGB_OK);
+  assert_non_null(b);
+  return b;
+}
+
+/* segb_webhook_receive() tells each event whether the signature covers
+ * it. */
+static void test_receive_coverage(void **state) {
+  static const char wrapped[] = "{\"batch\":[" EVENT0 "," EVENT1 "]}";
+  segb_webhook_t *wh = with_secret(SECRET);
+  segb_webhook_t *key_only = with_key("abc123");
+  segb_webhook_batch_t *b;
+  (void)state;
+
+  /* the first event signed: it alone is covered */
+  b = receive_ok(wh, NULL, SIG_FIRST, appended);
+  assert_int_equal(segb_webhook_batch_count(b), 2);
+  assert_int_equal(segb_webhook_batch_errors(b), 0);
+  assert_int_equal(segb_webhook_event_signed(b, 0), 1);
+  assert_int_equal(segb_webhook_event_signed(b, 1), 0);
+  assert_string_equal(segb_webhook_event_user_id(b, 1), "evil");
+  assert_int_equal(segb_webhook_event_signed(b, 2), 0);
+  segb_webhook_batch_destroy(b);
+  b = receive_ok(wh, NULL, SIG_FIRST, wrapped);
+  assert_int_equal(segb_webhook_event_signed(b, 0), 1);
+  assert_int_equal(segb_webhook_event_signed(b, 1), 0);
+  segb_webhook_batch_destroy(b);
+  /* the whole body signed, a batch of one, a single event: all covered */
+  b = receive_ok(wh, NULL, SIG2_WHOLE, body2);
+  assert_int_equal(segb_webhook_event_signed(b, 0), 1);
+  assert_int_equal(segb_webhook_event_signed(b, 1), 1);
+  segb_webhook_batch_destroy(b);
+  b = receive_ok(wh, NULL, SIG_FIRST, " [ " EVENT0 " ] ");
+  assert_int_equal(segb_webhook_batch_count(b), 1);
+  assert_int_equal(segb_webhook_event_signed(b, 0), 1);
+  segb_webhook_batch_destroy(b);
+  b = receive_ok(wh, NULL, SIG1, body1);
+  assert_int_equal(segb_webhook_event_signed(b, 0), 1);
+  segb_webhook_batch_destroy(b);
+  /* no secret, so nothing signed: Basic credentials vouch for the sender,
+   * not for the bytes */
+  b = receive_ok(key_only, BASIC_ABC, NULL, body2);
+  assert_int_equal(segb_webhook_event_signed(b, 0), 0);
+  assert_int_equal(segb_webhook_event_signed(b, 1), 0);
+  segb_webhook_batch_destroy(b);
+  /* segb_webhook_parse() sees no signature */
+  assert_int_equal(segb_webhook_parse(wh, body1, sizeof body1 - 1, &b),
+                   SEGB_OK);
+  assert_int_equal(segb_webhook_event_signed(b, 0), 0);
+  segb_webhook_batch_destroy(b);
+  assert_int_equal(segb_webhook_event_signed(NULL, 0), 0);
+  segb_webhook_destroy(wh);
+  segb_webhook_destroy(key_only);
+}
+
+/* receive() fails as verify() does, then as parse() does, with no batch. */
+static void test_receive_refused(void **state) {
+  segb_webhook_t *wh = with_secret(SECRET);
+  segb_webhook_batch_t *b = (segb_webhook_batch_t *)&b;
+  (void)state;
+
+  assert_int_equal(
+      segb_webhook_receive(wh, NULL, SIG_FIRST, body1, sizeof body1 - 1, &b),
+      SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
+  assert_null(b);
+  b = (segb_webhook_batch_t *)&b;
+  assert_int_equal(segb_webhook_receive(wh, NULL, SIG_EMPTY, NULL, 0, &b),
+                   SEGB_ERR_INVALID_JSON);
+  assert_null(b);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 1),
+                   SEGB_OK);
+  assert_int_equal(
+      segb_webhook_receive(wh, NULL, SIG_FIRST, body2, sizeof body2 - 1, &b),
+      SEGB_ERR_TOO_MANY_EVENTS);
+  assert_null(b);
+  assert_int_equal(
+      segb_webhook_receive(NULL, NULL, SIG1, body1, sizeof body1 - 1, &b),
+      SEGB_ERR_INVALID_ARG);
+  assert_int_equal(
+      segb_webhook_receive(wh, NULL, SIG1, body1, sizeof body1 - 1, NULL),
+      SEGB_ERR_INVALID_ARG);
+  segb_webhook_destroy(wh);
+}
+
+/* SEGB_WEBHOOK_REFUSE_UNSIGNED: a batch with events the signature does not
+ * cover fails, with a code of its own, in verify() and receive() alike. */
+static void test_refuse_unsigned(void **state) {
+  segb_webhook_t *wh = with_secret(SECRET);
+  segb_webhook_t *key_only = with_key("abc123");
+  segb_webhook_batch_t *b = (segb_webhook_batch_t *)&b;
+  (void)state;
+
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_REFUSE_UNSIGNED), 0);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_REFUSE_UNSIGNED, 2),
+                   SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_REFUSE_UNSIGNED, 1),
+                   SEGB_OK);
+  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_REFUSE_UNSIGNED), 1);
+
+  assert_int_equal(sig(wh, SIG_FIRST, appended),
+                   SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS);
+  assert_non_null(strstr(segb_last_error_message(), "first event"));
+  assert_no_secret_in_error();
+  assert_int_equal(sig(wh, SIG_FIRST, body2), SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS);
+  assert_int_equal(segb_webhook_receive(wh, NULL, SIG_FIRST, appended,
+                                        sizeof appended - 1, &b),
+                   SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS);
+  assert_null(b);
+  /* covered throughout: still accepted */
+  assert_int_equal(sig(wh, SIG2_WHOLE, body2), SEGB_OK);
+  assert_int_equal(sig(wh, SIG_FIRST, "[" EVENT0 "]"), SEGB_OK);
+  assert_int_equal(sig(wh, SIG1, body1), SEGB_OK);
+  b = receive_ok(wh, NULL, SIG_FIRST, "{\"batch\":[" EVENT0 "]}");
+  assert_int_equal(segb_webhook_event_signed(b, 0), 1);
+  segb_webhook_batch_destroy(b);
+  /* a wrong signature stays a wrong signature */
+  assert_int_equal(sig(wh, SIG1, body2), SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
+  assert_string_equal(segb_err_name(SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS),
+                      "SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS");
+
+  /* without a secret nothing could ever be covered: a setup error */
+  assert_int_equal(
+      segb_webhook_set_option(key_only, SEGB_WEBHOOK_REFUSE_UNSIGNED, 1),
+      SEGB_OK);
+  assert_int_equal(
+      segb_webhook_verify(key_only, BASIC_ABC, NULL, body1, sizeof body1 - 1),
+      SEGB_ERR_INVALID_ARG);
+  assert_non_null(strstr(segb_last_error_message(), "needs a secret"));
+  segb_webhook_destroy(wh);
+  segb_webhook_destroy(key_only);
+}
+
+/* The scanner that finds a batch's first element, and whether more
+ * elements follow it. */
 static void test_first_element(void **state) {
   static const struct {
     const char *body;
     const char *first; /* NULL: no candidate */
+    int more;
   } cases[] = {
-      {"[1,2]", "1"},
-      {"[ \"a,]\" , 2]", "\"a,]\""},
-      {"[{\"s\":\"}\\\"]\"},2]", "{\"s\":\"}\\\"]\"}"},
-      {"[[1,[2]],3]", "[1,[2]]"},
-      {"{\"batch\":[true]}", "true"},
-      {"{\"context\":{\"batch\":1},\"batch\":[{}]}", "{}"},
-      {"[]", NULL},
-      {"[ ]", NULL},
-      {"", NULL},
-      {"   ", NULL},
-      {"1", NULL},
-      {"{}", NULL},
-      {"{\"batch\":[]}", NULL},
-      {"{\"b\\u0061tch\":[1]}", NULL},
-      {"[\"open", NULL},
-      {"[{", NULL},
-      {"{\"batch\":[1]", NULL},
+      {"[1,2]", "1", 1},
+      {"[ \"a,]\" , 2]", "\"a,]\"", 1},
+      {"[{\"s\":\"}\\\"]\"},2]", "{\"s\":\"}\\\"]\"}", 1},
+      {"[[1,[2]],3]", "[1,[2]]", 1},
+      {"{\"batch\":[true]}", "true", 0},
+      {"{\"context\":{\"batch\":1},\"batch\":[{}]}", "{}", 0},
+      {"[ 7 ]", "7", 0},
+      {"{\"batch\":[{} ,{}]}", "{}", 1},
+      {"[]", NULL, 0},
+      {"[ ]", NULL, 0},
+      {"", NULL, 0},
+      {"   ", NULL, 0},
+      {"1", NULL, 0},
+      {"{}", NULL, 0},
+      {"{\"batch\":[]}", NULL, 0},
+      {"{\"b\\u0061tch\":[1]}", NULL, 0},
+      {"[\"open", NULL, 0},
+      {"[{", NULL, 0},
+      {"{\"batch\":[1]", NULL, 0},
   };
   size_t i, start = 0, end = 0;
   (void)state;
 
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const char *b = cases[i].body;
-    int found = sbi_webhook_first_element(b, strlen(b), &start, &end);
+    int more = -1;
+    int found = sbi_webhook_first_element(b, strlen(b), &start, &end, &more);
 
     if (cases[i].first == NULL) {
       assert_int_equal(found, 0);
@@ -428,6 +576,7 @@ static void test_first_element(void **state) {
     assert_int_equal(found, 1);
     assert_int_equal(end - start, strlen(cases[i].first));
     assert_memory_equal(b + start, cases[i].first, end - start);
+    assert_int_equal(more, cases[i].more);
   }
 }
 
@@ -457,6 +606,9 @@ int main(void) {
       cmocka_unit_test(test_verify_bad_arguments),
       cmocka_unit_test(test_credentials_refused),
       cmocka_unit_test(test_options),
+      cmocka_unit_test(test_receive_coverage),
+      cmocka_unit_test(test_receive_refused),
+      cmocka_unit_test(test_refuse_unsigned),
       cmocka_unit_test(test_first_element),
       cmocka_unit_test(test_error_names),
   };
