@@ -166,7 +166,7 @@ static void *race(void *arg) {
   racer *r = arg;
   sbi_buf b = SBI_BUF_INIT;
   pthread_barrier_wait(r->start);
-  r->rc = r->auth->header(r->auth, &b);
+  r->rc = r->auth->header(r->auth, -1, &b);
   sbi_buf_free(&b);
   return NULL;
 }
