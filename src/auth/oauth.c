@@ -119,9 +119,8 @@ static int post_assertion(sbi_oauth *o, int64_t deadline_ms,
 /* One exchange, and one more at once when the server refused the
  * assertion's times and its Date changed what we know of its clock.
  * *@started gets the start of the request that answered. */
-static int exchange(sbi_oauth *o, int64_t deadline_ms,
-                    sbi_http_response *resp, sbi_token_reply *reply,
-                    int64_t *started) {
+static int exchange(sbi_oauth *o, int64_t deadline_ms, sbi_http_response *resp,
+                    sbi_token_reply *reply, int64_t *started) {
   int attempt;
 
   for (attempt = 0;; attempt++) {
@@ -132,7 +131,9 @@ static int exchange(sbi_oauth *o, int64_t deadline_ms,
     rc = post_assertion(o, deadline_ms, resp);
     if (rc != SEGB_OK)
       return rc;
-    if (sbi_token_skew(resp, sbi_clock_now_ms(), &skew))
+    /* no answer, no Date */
+    if (resp->error == SEGB_OK &&
+        sbi_token_skew(resp, sbi_clock_now_ms(), &skew))
       o->skew_ms = skew;
     rc = sbi_token_read(resp, o->token_url, reply);
     if (rc == SEGB_OK || !reply->clock_refused || attempt > 0 ||
@@ -168,9 +169,9 @@ static void land(sbi_oauth *o, int rc, sbi_token_reply *reply,
       now + (pause < SBI_OAUTH_PAUSE_MAX_MS ? pause : SBI_OAUTH_PAUSE_MAX_MS);
   o->retry_after = rc == SEGB_ERR_RATE_LIMITED && reply->retry_after_ms >= 0;
   if (o->retry_after)
-    o->fail_until_ms = now + (reply->retry_after_ms < o->after_max_ms
-                                  ? reply->retry_after_ms
-                                  : o->after_max_ms);
+    o->fail_until_ms =
+        now + (reply->retry_after_ms < o->after_max_ms ? reply->retry_after_ms
+                                                       : o->after_max_ms);
   else if (sbi_auth_transient(rc))
     o->fail_until_ms = now; /* the caller's own backoff decides */
   else
@@ -214,8 +215,7 @@ static int await_landing(sbi_oauth *o, int64_t deadline_ms) {
   while (o->flights == seen) {
     if (deadline_ms < 0)
       pthread_cond_wait(&o->landed, &o->lock);
-    else if (pthread_cond_timedwait(&o->landed, &o->lock, &until) ==
-             ETIMEDOUT)
+    else if (pthread_cond_timedwait(&o->landed, &o->lock, &until) == ETIMEDOUT)
       return o->flights != seen;
   }
   return 1;

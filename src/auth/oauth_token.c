@@ -103,9 +103,9 @@ static void excerpt(const char *s, size_t len, char *out, size_t size) {
 
   while (i < len && n + 1 < size) {
     unsigned char c = (unsigned char)s[i];
-    size_t jwt =
-        i == 0 || !is_base64url((unsigned char)s[i - 1]) ? jwt_at(s + i, len - i)
-                                                         : 0;
+    size_t jwt = i == 0 || !is_base64url((unsigned char)s[i - 1])
+                     ? jwt_at(s + i, len - i)
+                     : 0;
 
     if (jwt > 0) {
       if (n + sizeof cut > size)

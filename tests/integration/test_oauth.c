@@ -350,7 +350,7 @@ static void test_token_server_down(void **state) {
 #define RAW_ECHO NULL
 
 typedef struct raw_reply {
-  const char *status; /* "200 OK" */
+  const char *status;  /* "200 OK" */
   const char *headers; /* extra lines, each ending "\r\n" */
   const char *body;    /* or RAW_ECHO */
 } raw_reply;

@@ -82,8 +82,8 @@ static void check_file_refused(const char *path, const char *says) {
   assert_int_equal(sbi_rsa_key_load_file(path, &key), SEGB_ERR_KEY_UNREADABLE);
   assert_null(key);
   if (strstr(segb_last_error_message(), says) == NULL)
-    fail_msg("%s: \"%s\" does not say \"%s\"", path,
-             segb_last_error_message(), says);
+    fail_msg("%s: \"%s\" does not say \"%s\"", path, segb_last_error_message(),
+             says);
 }
 
 /* Only a regular file of bounded size is read. A FIFO once blocked in

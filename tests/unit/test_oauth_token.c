@@ -205,9 +205,9 @@ static void test_refusals(void **state) {
  * (Segment's SDKs: 400, 401 and 415 are unrecoverable, the rest transient). */
 static void test_final_or_transient(void **state) {
   static const int final[] = {400, 401, 415, 301, 302, 307};
-  static const int passing[] = {402, 403, 404, 405, 406, 407, 408, 409, 410,
-                                413, 418, 422, 425, 429, 451, 460, 499, 500,
-                                502, 503, 504, 100, 201, 204};
+  static const int passing[] = {402, 403, 404, 405, 406, 407, 408, 409,
+                                410, 413, 418, 422, 425, 429, 451, 460,
+                                499, 500, 502, 503, 504, 100, 201, 204};
   size_t i;
   (void)state;
 
@@ -252,8 +252,9 @@ static void test_echoed_assertion_redacted(void **state) {
       {404, "<html>POST /token client_assertion=" JWT "</html>"},
       {403, JWT},
       /* cut inside the JWT by the excerpt's length */
-      {400, "....................................................................."
-            "..........................................." JWT},
+      {400,
+       "....................................................................."
+       "..........................................." JWT},
   };
   size_t i;
   (void)state;
