@@ -126,7 +126,7 @@ static int send_once(sbi_api_http *h, const sbi_api_call *call,
   }
   sbi_secret_wipe(h->auth_header.data, h->auth_header.len);
   sbi_buf_clear(&h->auth_header);
-  rc = call->auth->header(call->auth, &h->auth_header);
+  rc = call->auth->header(call->auth, -1, &h->auth_header);
   if (rc != SEGB_OK)
     return sbi_error(rc, "could not build the Authorization header");
   if (h->auth_header.len > 0)

@@ -21,8 +21,10 @@ struct sbi_auth {
    * the detail in the thread's error. A provider that fetches credentials
    * fails with a code sbi_auth_transient() accepts while its credential
    * server is out of reach (worth trying again later), and with any other
-   * code when its configuration is wrong (not worth it). */
-  int (*header)(sbi_auth *a, sbi_buf *out);
+   * code when its configuration is wrong (not worth it). It waits and
+   * requests only until the monotonic time @deadline_ms (-1: no deadline),
+   * failing with SEGB_ERR_TIMED_OUT when that is not enough. */
+  int (*header)(sbi_auth *a, int64_t deadline_ms, sbi_buf *out);
   /* Append members for a JSON request body, each starting with a comma
    * (e.g. ,"writeKey":"..."), or nothing. */
   int (*body_members)(sbi_auth *a, sbi_buf *out);
@@ -43,11 +45,13 @@ struct sbi_auth {
 };
 
 /* 1 for the header() failures that may pass by themselves: the credential
- * server was unreachable, busy or failing. */
+ * server was unreachable, busy or failing, or something in between (a
+ * proxy's page) answered in its place. */
 static inline int sbi_auth_transient(int err) {
   return err == SEGB_ERR_DNS || err == SEGB_ERR_CONNECT ||
          err == SEGB_ERR_TIMED_OUT || err == SEGB_ERR_NETWORK ||
-         err == SEGB_ERR_RATE_LIMITED || err == SEGB_ERR_SERVER;
+         err == SEGB_ERR_RATE_LIMITED || err == SEGB_ERR_SERVER ||
+         err == SEGB_ERR_OAUTH_RESPONSE;
 }
 
 /* Authorization: Basic base64("<write_key>:"). With @in_body, writeKey also

@@ -4,10 +4,12 @@
  * requests to wait remembered between requests. */
 #include "oauth.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -38,12 +40,13 @@ typedef struct sbi_oauth {
   sbi_auth *write_key; /* body members, or NULL */
   sbi_transport *transport;
   int own_transport;
+  int64_t after_max_ms; /* cap on a Retry-After */
   /* Only the thread making the token request touches these. */
   int64_t skew_ms; /* local wall clock minus the server's */
   sbi_http_response resp;
   /* The rest is under the lock. Times are monotonic milliseconds. */
   pthread_mutex_t lock;
-  pthread_cond_t landed; /* a token request finished */
+  pthread_cond_t landed; /* a token request finished; monotonic clock */
   sbi_buf header;        /* "Authorization: Bearer <token>", or empty */
   int64_t stored_ms, refresh_ms, expires_ms;
   int fetching;     /* a token request is in flight */
@@ -67,14 +70,25 @@ static void drop_token(sbi_oauth *o) {
   o->refresh_ms = o->expires_ms = 0;
 }
 
-/* Sign a fresh assertion and post it. The JWT and the form holding it are
- * wiped as soon as the request is done. */
-static int post_assertion(sbi_oauth *o, sbi_http_response *resp) {
+/* The caller's deadline came before a token request could be made. */
+static int out_of_time(void) {
+  return sbi_error(SEGB_ERR_TIMED_OUT,
+                   "no time left before the deadline for a token request");
+}
+
+/* Sign a fresh assertion and post it, the request cut at @deadline_ms
+ * (-1: the transport's own timeout only). The JWT and the form holding it
+ * are wiped as soon as the request is done. */
+static int post_assertion(sbi_oauth *o, int64_t deadline_ms,
+                          sbi_http_response *resp) {
   sbi_jwt_claims claims;
   sbi_buf jwt = SBI_BUF_INIT, form = SBI_BUF_INIT;
   sbi_http_request req;
+  int64_t left = 0;
   int rc;
 
+  if (deadline_ms >= 0 && (left = deadline_ms - sbi_clock_mono_ms()) <= 0)
+    return out_of_time();
   claims.kid = o->key_id;
   claims.client_id = o->client_id;
   claims.audience = o->audience;
@@ -92,6 +106,7 @@ static int post_assertion(sbi_oauth *o, sbi_http_response *resp) {
     req.headers[req.header_count++] = "Accept: application/json";
     req.body = form.data;
     req.body_len = form.len;
+    req.timeout_ms = left;
     o->transport->send(o->transport, &req, resp);
   }
   sbi_secret_wipe(jwt.data, jwt.cap);
@@ -104,7 +119,7 @@ static int post_assertion(sbi_oauth *o, sbi_http_response *resp) {
 /* One exchange, and one more at once when the server refused the
  * assertion's times and its Date changed what we know of its clock.
  * *@started gets the start of the request that answered. */
-static int exchange(sbi_oauth *o, sbi_http_response *resp,
+static int exchange(sbi_oauth *o, int64_t deadline_ms, sbi_http_response *resp,
                     sbi_token_reply *reply, int64_t *started) {
   int attempt;
 
@@ -113,10 +128,12 @@ static int exchange(sbi_oauth *o, sbi_http_response *resp,
     int rc;
 
     *started = sbi_clock_mono_ms();
-    rc = post_assertion(o, resp);
+    rc = post_assertion(o, deadline_ms, resp);
     if (rc != SEGB_OK)
       return rc;
-    if (sbi_token_skew(resp, sbi_clock_now_ms(), &skew))
+    /* no answer, no Date */
+    if (resp->error == SEGB_OK &&
+        sbi_token_skew(resp, sbi_clock_now_ms(), &skew))
       o->skew_ms = skew;
     rc = sbi_token_read(resp, o->token_url, reply);
     if (rc == SEGB_OK || !reply->clock_refused || attempt > 0 ||
@@ -152,7 +169,9 @@ static void land(sbi_oauth *o, int rc, sbi_token_reply *reply,
       now + (pause < SBI_OAUTH_PAUSE_MAX_MS ? pause : SBI_OAUTH_PAUSE_MAX_MS);
   o->retry_after = rc == SEGB_ERR_RATE_LIMITED && reply->retry_after_ms >= 0;
   if (o->retry_after)
-    o->fail_until_ms = now + reply->retry_after_ms;
+    o->fail_until_ms =
+        now + (reply->retry_after_ms < o->after_max_ms ? reply->retry_after_ms
+                                                       : o->after_max_ms);
   else if (sbi_auth_transient(rc))
     o->fail_until_ms = now; /* the caller's own backoff decides */
   else
@@ -161,16 +180,17 @@ static void land(sbi_oauth *o, int rc, sbi_token_reply *reply,
     o->pause_until_ms = o->fail_until_ms;
 }
 
-/* With the lock held and no request in flight: make one, releasing the
- * lock meanwhile. Its failure, if any, is in the thread's error. */
-static int fly(sbi_oauth *o, sbi_http_response *resp) {
+/* With the lock held and no request in flight: make one, over by
+ * @deadline_ms, releasing the lock meanwhile. Its failure, if any, is in
+ * the thread's error. */
+static int fly(sbi_oauth *o, int64_t deadline_ms, sbi_http_response *resp) {
   sbi_token_reply reply = SBI_TOKEN_REPLY_INIT;
   int64_t started = 0;
   int rc;
 
   o->fetching = 1;
   pthread_mutex_unlock(&o->lock);
-  rc = exchange(o, resp, &reply, &started);
+  rc = exchange(o, deadline_ms, resp, &reply, &started);
   pthread_mutex_lock(&o->lock);
   land(o, rc, &reply, started);
   o->fetching = 0;
@@ -184,12 +204,29 @@ static int give(const sbi_oauth *o, sbi_buf *out) {
   return sbi_buf_append(out, o->header.data, o->header.len);
 }
 
+/* With the lock held and a request in flight: wait until it lands or
+ * @deadline_ms (-1: no deadline) passes; 0 when the deadline came first. */
+static int await_landing(sbi_oauth *o, int64_t deadline_ms) {
+  uint64_t seen = o->flights;
+  struct timespec until;
+
+  until.tv_sec = (time_t)(deadline_ms / 1000);
+  until.tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
+  while (o->flights == seen) {
+    if (deadline_ms < 0)
+      pthread_cond_wait(&o->landed, &o->lock);
+    else if (pthread_cond_timedwait(&o->landed, &o->lock, &until) == ETIMEDOUT)
+      return o->flights != seen;
+  }
+  return 1;
+}
+
 /* The last request's failure, raised again on this thread. */
 static int repeat_failure(const sbi_oauth *o) {
   return sbi_error(o->fail_code, "%s", o->fail_detail);
 }
 
-static int oa_header(sbi_auth *a, sbi_buf *out) {
+static int oa_header(sbi_auth *a, int64_t deadline_ms, sbi_buf *out) {
   sbi_oauth *o = (sbi_oauth *)a;
   int rc;
 
@@ -202,14 +239,17 @@ static int oa_header(sbi_auth *a, sbi_buf *out) {
       break;
     }
     if (o->fetching) {
-      uint64_t seen = o->flights;
       /* Someone is refreshing: a token that still works will do. */
       if (usable(o, now)) {
         rc = give(o, out);
         break;
       }
-      while (o->flights == seen)
-        pthread_cond_wait(&o->landed, &o->lock);
+      if (!await_landing(o, deadline_ms)) {
+        rc = sbi_error(SEGB_ERR_TIMED_OUT,
+                       "the deadline passed while waiting for the token "
+                       "request in flight");
+        break;
+      }
       if (o->fail_code == SEGB_OK)
         continue;
       rc = usable(o, sbi_clock_mono_ms()) ? give(o, out) : repeat_failure(o);
@@ -223,7 +263,12 @@ static int oa_header(sbi_auth *a, sbi_buf *out) {
       rc = usable(o, now) ? give(o, out) : repeat_failure(o);
       break;
     }
-    rc = fly(o, &o->resp);
+    /* Past the deadline no request is made; a working token still does. */
+    if (deadline_ms >= 0 && now >= deadline_ms) {
+      rc = usable(o, now) ? give(o, out) : out_of_time();
+      break;
+    }
+    rc = fly(o, deadline_ms, &o->resp);
     /* The answer held the token, if it brought one. */
     sbi_secret_wipe(o->resp.body.data, o->resp.body.len);
     if (rc != SEGB_OK) {
@@ -302,7 +347,7 @@ int sbi_oauth_fetch(sbi_auth *a, sbi_http_response *resp) {
   pthread_mutex_lock(&o->lock);
   while (o->fetching)
     pthread_cond_wait(&o->landed, &o->lock);
-  rc = fly(o, resp);
+  rc = fly(o, -1, resp);
   pthread_mutex_unlock(&o->lock);
   return rc;
 }
@@ -322,11 +367,26 @@ static int check_options(const sbi_oauth_options *opt) {
   for (i = 0; i < 4; i++)
     if (values[i] == NULL || values[i][0] == '\0')
       return sbi_error(SEGB_ERR_INVALID_VALUE, "OAuth needs a %s", names[i]);
+  if (opt->after_max_ms <= 0)
+    return sbi_error(SEGB_ERR_INVALID_VALUE,
+                     "OAuth needs a positive cap on Retry-After waits "
+                     "(retry.after_max_ms)");
   if ((opt->private_key_pem == NULL) == (opt->private_key_file == NULL))
     return sbi_error(SEGB_ERR_INVALID_VALUE,
                      "OAuth needs exactly one private key: oauth.private_key "
                      "or oauth.private_key_file");
   return SEGB_OK;
+}
+
+/* Timed waits for a landing count on the monotonic clock, as deadlines do:
+ * a change of the wall clock neither cuts them short nor stretches them. */
+static void init_landed(pthread_cond_t *cond) {
+  pthread_condattr_t attr;
+
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(cond, &attr);
+  pthread_condattr_destroy(&attr);
 }
 
 static char *dup_str(const char *s, int *failed) {
@@ -378,8 +438,9 @@ sbi_auth *sbi_oauth_auth_new(const sbi_oauth_options *opt) {
   o->base.retry_wait_ms = oa_retry_wait_ms;
   o->transport = opt->transport;
   o->own_transport = opt->own_transport;
+  o->after_max_ms = opt->after_max_ms;
   pthread_mutex_init(&o->lock, NULL);
-  pthread_cond_init(&o->landed, NULL);
+  init_landed(&o->landed);
   rc =
       opt->private_key_pem != NULL
           ? sbi_rsa_key_load(opt->private_key_pem, "oauth.private_key", &o->key)

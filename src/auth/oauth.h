@@ -43,12 +43,16 @@ int sbi_token_form(sbi_buf *out, const char *jwt, const char *scope);
 /* Read the answer @resp of the token endpoint at @url into @r. SEGB_OK with
  * r->header and r->expires_in_ms, or the error with its detail in the
  * thread's error: the transport's code; SEGB_ERR_RATE_LIMITED (429);
- * SEGB_ERR_SERVER (5xx, 408); SEGB_ERR_OAUTH_INVALID_CLIENT (invalid_client,
- * unauthorized_client, or a bare 401); SEGB_ERR_OAUTH_INVALID_SCOPE;
+ * SEGB_ERR_SERVER (5xx, and any status but 200, 3xx, 400, 401 and 415:
+ * what may pass, such as a proxy's 403 or a 404 during a deployment);
  * SEGB_ERR_OAUTH_RESPONSE (a 200 without a usable token: not JSON, no
- * access_token, expires_in missing, not a whole number, not positive or over
- * a year); SEGB_ERR_REJECTED (any other refusal). The detail never holds
- * the token. */
+ * access_token, expires_in missing, not a whole number, not positive or
+ * over a year; transient too, as a proxy's page may be in the way). Only
+ * 400, 401 and 415 (and redirects) say the setup is wrong:
+ * SEGB_ERR_OAUTH_INVALID_CLIENT (invalid_client, unauthorized_client, or a
+ * bare 401); SEGB_ERR_OAUTH_INVALID_SCOPE; SEGB_ERR_REJECTED (any other).
+ * The detail never holds the token, nor anything shaped like a JWT that the
+ * server echoed (our assertion). */
 int sbi_token_read(const sbi_http_response *resp, const char *url,
                    sbi_token_reply *r);
 
@@ -71,6 +75,9 @@ typedef struct sbi_oauth_options {
    * assertion's aud; tokens come from server + "/token". */
   const char *server;
   const char *write_key;    /* writeKey for every body; NULL for none */
+  /* Longest wait a token server's Retry-After is honoured for (> 0): past
+   * it the server is asked again, however long it asked for. */
+  int64_t after_max_ms;
   sbi_transport *transport; /* for token requests */
   int own_transport;        /* destroy @transport with the provider, and
                                at once when creation fails */
@@ -78,14 +85,17 @@ typedef struct sbi_oauth_options {
 
 /* The OAuth provider. header() returns a cached token, fetching one when
  * there is none or at half its lifetime; concurrent callers share one token
- * request (single flight). It is thread-safe. NULL with the reason in the
- * thread's error: SEGB_ERR_INVALID_VALUE (empty client_id, key_id, scope or
- * server), the key errors of sbi_rsa_key_load(), SEGB_ERR_NOMEM. */
+ * request (single flight). Neither the token request nor the wait for
+ * another caller's outlasts header()'s deadline. It is thread-safe. NULL
+ * with the reason in the thread's error: SEGB_ERR_INVALID_VALUE (empty
+ * client_id, key_id, scope or server, after_max_ms not positive), the key
+ * errors of sbi_rsa_key_load(), SEGB_ERR_NOMEM. */
 sbi_auth *sbi_oauth_auth_new(const sbi_oauth_options *o);
 
 /* Make one token request through provider @a now, whatever is cached, and
  * leave the server's answer in @resp (which then holds the token: the
- * caller wipes its body). For `segbridge token`. */
+ * caller wipes its body). For `segbridge token`: no deadline but the
+ * transport's timeout. */
 int sbi_oauth_fetch(sbi_auth *a, sbi_http_response *resp);
 
 /* ---- oauth_conf.c ------------------------------------------------------ */

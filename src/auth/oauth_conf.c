@@ -78,6 +78,7 @@ sbi_auth *sbi_oauth_from_conf(const segb_config_t *conf,
     o.scope = sbi_conf_str(conf, SBI_PROP_OAUTH_SCOPE);
     o.server = server.data;
     o.write_key = sbi_conf_str(conf, SBI_PROP_WRITE_KEY);
+    o.after_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_AFTER_MAX_MS);
     o.transport = transport;
     o.own_transport = own_transport;
     auth = sbi_oauth_auth_new(&o);

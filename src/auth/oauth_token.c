@@ -76,13 +76,47 @@ static void url_host(const char *url, char *out, size_t size) {
   snprintf(out, size, "%.*s", (int)strcspn(start, "/?#"), start);
 }
 
-/* A printable, bounded copy of server-supplied text for error details. */
-static void excerpt(const char *s, size_t len, char *out, size_t size) {
-  size_t i, n = 0;
+static int is_base64url(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
 
-  for (i = 0; i < len && n + 1 < size; i++) {
+/* The length of the JWT at @s (a run of base64url and dots that starts as
+ * a JSON header's base64url does), or 0. */
+static size_t jwt_at(const char *s, size_t len) {
+  size_t n;
+
+  if (len < 3 || memcmp(s, "eyJ", 3) != 0)
+    return 0;
+  for (n = 3; n < len && (is_base64url((unsigned char)s[n]) || s[n] == '.');
+       n++)
+    ;
+  return n;
+}
+
+/* A printable, bounded copy of server-supplied text for error details. A
+ * server that echoes the request would echo our client assertion: JWTs
+ * are cut out. */
+static void excerpt(const char *s, size_t len, char *out, size_t size) {
+  static const char cut[] = "[redacted]";
+  size_t i = 0, n = 0;
+
+  while (i < len && n + 1 < size) {
     unsigned char c = (unsigned char)s[i];
+    size_t jwt = i == 0 || !is_base64url((unsigned char)s[i - 1])
+                     ? jwt_at(s + i, len - i)
+                     : 0;
+
+    if (jwt > 0) {
+      if (n + sizeof cut > size)
+        break;
+      memcpy(out + n, cut, sizeof cut - 1);
+      n += sizeof cut - 1;
+      i += jwt;
+      continue;
+    }
     out[n++] = c >= 0x20 && c < 0x7F ? (char)c : ' ';
+    i++;
   }
   out[n] = '\0';
 }
@@ -187,35 +221,52 @@ static int read_token(const sbi_http_response *resp, const char *host,
   return rc;
 }
 
-/* A 4xx: an OAuth error body {"error": ..., "error_description": ...}
- * when the server sent one (RFC 6749 §5.2). */
-static int read_refusal(const sbi_http_response *resp, const char *host,
-                        sbi_token_reply *r) {
+/* What a server that handed out no token said: the error and its
+ * description (or ""), and a sentence for the detail naming both. */
+typedef struct sbi_refusal {
+  char code[48], text[160], what[512];
+} sbi_refusal;
+
+/* From an OAuth error body {"error": ..., "error_description": ...} when
+ * the server sent one (RFC 6749 §5.2), else from the start of its body. */
+static void describe(const sbi_http_response *resp, const char *host,
+                     sbi_refusal *f) {
   const sbi_json *err, *desc;
   sbi_json *root = NULL;
-  char code[48] = "", text[160] = "", what[512];
-  int status = resp->status;
 
+  f->code[0] = f->text[0] = '\0';
   sbi_json_parse(resp->body.data != NULL ? resp->body.data : "", resp->body.len,
                  NULL, 0, 8, &root, NULL, 0);
   err = member(root, "error");
   desc = member(root, "error_description");
   if (err != NULL && err->type == SBI_JSON_STRING)
-    excerpt(err->str, err->str_len, code, sizeof code);
+    excerpt(err->str, err->str_len, f->code, sizeof f->code);
   if (desc != NULL && desc->type == SBI_JSON_STRING)
-    excerpt(desc->str, desc->str_len, text, sizeof text);
+    excerpt(desc->str, desc->str_len, f->text, sizeof f->text);
   else if (root == NULL)
     excerpt(resp->body.data != NULL ? resp->body.data : "",
-            resp->body.len < 120 ? resp->body.len : 120, text, sizeof text);
+            resp->body.len < 120 ? resp->body.len : 120, f->text,
+            sizeof f->text);
   sbi_json_free_secret(root);
-  if (code[0] != '\0' || text[0] != '\0')
-    snprintf(what, sizeof what,
+  if (f->code[0] != '\0' || f->text[0] != '\0')
+    snprintf(f->what, sizeof f->what,
              "%s answered the token request with HTTP %d (%s%s%s)", host,
-             status, code, code[0] && text[0] ? ": " : "", text);
+             resp->status, f->code, f->code[0] && f->text[0] ? ": " : "",
+             f->text);
   else
-    snprintf(what, sizeof what, "%s answered the token request with HTTP %d",
-             host, status);
+    snprintf(f->what, sizeof f->what,
+             "%s answered the token request with HTTP %d", host, resp->status);
+}
 
+/* A 400, 401 or 415, or a redirect: the request or the setup is wrong, and
+ * asking again would not mend it. */
+static int read_refusal(const sbi_http_response *resp, const char *host,
+                        sbi_token_reply *r) {
+  sbi_refusal f;
+  const char *code = f.code, *text = f.text, *what = f.what;
+  int status = resp->status;
+
+  describe(resp, host, &f);
   if (strcmp(code, "invalid_client") == 0 ||
       strcmp(code, "unauthorized_client") == 0 ||
       (code[0] == '\0' && status == 401))
@@ -246,6 +297,14 @@ static int read_refusal(const sbi_http_response *resp, const char *host,
   return sbi_error(SEGB_ERR_REJECTED, "%s", what);
 }
 
+/* Any other answer: nothing in it says the setup is wrong. */
+static int read_other(const sbi_http_response *resp, const char *host) {
+  sbi_refusal f;
+
+  describe(resp, host, &f);
+  return sbi_error(SEGB_ERR_SERVER, "%s: tried again later", f.what);
+}
+
 int sbi_token_read(const sbi_http_response *resp, const char *url,
                    sbi_token_reply *r) {
   char host[256], value[64];
@@ -273,7 +332,13 @@ int sbi_token_read(const sbi_http_response *resp, const char *url,
                      "%s answered the token request with HTTP %d: the "
                      "authorization server is failing; tried again later",
                      host, resp->status);
-  return read_refusal(resp, host, r);
+  /* Segment's token servers, as its SDKs read them: only these say the
+   * request was wrong. Other answers (a proxy's 403, a 404 while the
+   * server is deployed) may pass. */
+  if (resp->status == 400 || resp->status == 401 || resp->status == 415 ||
+      (resp->status >= 300 && resp->status < 400))
+    return read_refusal(resp, host, r);
+  return read_other(resp, host);
 }
 
 int sbi_token_skew(const sbi_http_response *resp, int64_t local_ms,

@@ -120,14 +120,42 @@ int sbi_rsa_key_load(const char *pem, const char *what, EVP_PKEY **out) {
   return SEGB_OK;
 }
 
-/* Read all of @fd into a NUL-terminated buffer of *@len bytes, which the
- * caller wipes and frees. */
+/* errno @err as text into @why. */
+static void describe_errno(int err, char *why, size_t size) {
+  if (strerror_r(err, why, size) != 0)
+    snprintf(why, size, "errno %d", err);
+}
+
+/* What a file of @mode is, when it is not a regular file. */
+static const char *file_kind(mode_t mode) {
+  if (S_ISDIR(mode))
+    return "a directory";
+  if (S_ISFIFO(mode))
+    return "a FIFO";
+  if (S_ISCHR(mode) || S_ISBLK(mode))
+    return "a device";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  return "a special file";
+}
+
+/* Read all of @fd, a regular file of bounded size, into a NUL-terminated
+ * buffer of *@len bytes, which the caller wipes and frees. */
 static int read_all(int fd, const char *path, char **text, size_t *len) {
   struct stat st;
+  char why[128];
   char *buf;
 
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-    return sbi_error(SEGB_ERR_KEY_UNREADABLE, "%s is not a regular file", path);
+  if (fstat(fd, &st) != 0) {
+    describe_errno(errno, why, sizeof why);
+    return sbi_error(SEGB_ERR_KEY_UNREADABLE,
+                     "cannot read the private key file %s: %s", path, why);
+  }
+  if (!S_ISREG(st.st_mode))
+    return sbi_error(SEGB_ERR_KEY_UNREADABLE,
+                     "the private key file %s is %s, not a regular file: "
+                     "give the path of a PEM file",
+                     path, file_kind(st.st_mode));
   if (st.st_size > SBI_KEY_FILE_MAX)
     return sbi_error(SEGB_ERR_KEY_UNREADABLE,
                      "%s is over %d bytes: not a PEM key file", path,
@@ -155,11 +183,12 @@ int sbi_rsa_key_load_file(const char *path, EVP_PKEY **out) {
   int fd, rc;
 
   *out = NULL;
-  fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer, before
+   * fstat() could tell it is no regular file; O_NOCTTY: a terminal named
+   * here must not become the process's controlling terminal. */
+  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
-    int err = errno;
-    if (strerror_r(err, why, sizeof why) != 0)
-      snprintf(why, sizeof why, "errno %d", err);
+    describe_errno(errno, why, sizeof why);
     return sbi_error(SEGB_ERR_KEY_UNREADABLE,
                      "cannot open the private key file %s: %s", path, why);
   }

@@ -16,8 +16,11 @@ typedef struct sbi_token_auth {
   sbi_buf header;
 } sbi_token_auth;
 
-static int tok_header(sbi_auth *a, sbi_buf *out) {
+/* Built at creation: no wait, no deadline to mind. */
+static int tok_header(sbi_auth *a, int64_t deadline_ms, sbi_buf *out) {
   const sbi_token_auth *t = (const sbi_token_auth *)a;
+
+  (void)deadline_ms;
   return sbi_buf_append(out, t->header.data, t->header.len);
 }
 

@@ -22,8 +22,11 @@ typedef struct sbi_write_key_auth {
   sbi_buf members; /* ,"writeKey":"<key>" or empty */
 } sbi_write_key_auth;
 
-static int wk_header(sbi_auth *a, sbi_buf *out) {
+/* Built at creation: no wait, no deadline to mind. */
+static int wk_header(sbi_auth *a, int64_t deadline_ms, sbi_buf *out) {
   const sbi_write_key_auth *w = (const sbi_write_key_auth *)a;
+
+  (void)deadline_ms;
   return sbi_buf_append(out, w->header.data, w->header.len);
 }
 

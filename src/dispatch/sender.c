@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/err.h"
 #include "core/secret.h"
 #include "dispatch/advice.h"
 #include "dispatch/batch.h"
@@ -62,13 +63,13 @@ static void finish(sbi_sender *s, sbi_queue *q, size_t n, int err,
     s->outcome(s->outcome_ctx, sbi_queue_pop(q), err, errstr);
 }
 
-/* One request for the batch, or none when the auth provider has no
- * credentials to give: its error comes back, the detail in the thread's
- * error. *@sent_ms gets the time the request left, credentials in hand.
- * The Authorization line lives in a buffer that is wiped as soon as the
- * answer is explained. */
+/* One request for the batch, over by @deadline (-1: none), or none when
+ * the auth provider has no credentials to give: its error comes back, the
+ * detail in the thread's error. *@sent_ms gets the time the request left,
+ * credentials in hand. The Authorization line lives in a buffer that is
+ * wiped as soon as the answer is explained. */
 static int send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
-                     int64_t timeout_ms, int64_t *sent_ms) {
+                     int64_t deadline, int64_t *sent_ms) {
   sbi_http_request req;
   char retry_header[48];
   segb_message_t *m;
@@ -80,7 +81,12 @@ static int send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
   req.url = s->url;
   req.headers[req.header_count++] = "Content-Type: application/json";
   sbi_buf_clear(&s->auth_header);
-  rc = s->auth->header(s->auth, &s->auth_header);
+  rc = s->auth->header(s->auth, deadline, &s->auth_header);
+  /* Fetching credentials may have spent the time left. */
+  *sent_ms = sbi_clock_mono_ms();
+  if (rc == SEGB_OK && deadline >= 0 && *sent_ms >= deadline)
+    rc = sbi_error(SEGB_ERR_TIMED_OUT,
+                   "no time left for the request after getting credentials");
   if (rc != SEGB_OK) {
     sbi_secret_wipe(s->auth_header.data, s->auth_header.len);
     return rc;
@@ -94,8 +100,7 @@ static int send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
   }
   req.body = s->body.data;
   req.body_len = s->body.len;
-  req.timeout_ms = timeout_ms;
-  *sent_ms = sbi_clock_mono_ms();
+  req.timeout_ms = deadline >= 0 ? deadline - *sent_ms : 0;
   s->transport->send(s->transport, &req, &s->resp);
   for (i = 0, m = q->head; i < n; i++, m = m->next) {
     m->attempts++;
@@ -138,8 +143,7 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
     /* sentAt says when this attempt left, for Segment's clock-skew fix */
     sbi_time_format_iso_ms(now_text, sbi_clock_now_ms());
     memcpy(s->body.data + sent_at_at, now_text, SBI_ISO_MS_LEN);
-    rc = send_once(s, q, n, sent, deadline >= 0 ? deadline - now : 0,
-                   &sent_ms);
+    rc = send_once(s, q, n, sent, deadline, &sent_ms);
     requests++;
     if (rc != SEGB_OK) {
       snprintf(advice, sizeof advice, "%s", segb_last_error_message());

@@ -7,10 +7,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <segbridge/segbridge.h>
@@ -166,7 +172,7 @@ static void *race(void *arg) {
   racer *r = arg;
   sbi_buf b = SBI_BUF_INIT;
   pthread_barrier_wait(r->start);
-  r->rc = r->auth->header(r->auth, &b);
+  r->rc = r->auth->header(r->auth, -1, &b);
   sbi_buf_free(&b);
   return NULL;
 }
@@ -332,6 +338,303 @@ static void test_token_server_down(void **state) {
   finish(&f);
 }
 
+/* ---- a token server on a raw socket ------------------------------------- */
+
+/* For answers the mock does not give. Each request gets the next scripted
+ * reply (the last one repeats); with none scripted, it is read, counted
+ * and never answered, its connection held open. */
+#define RAW_REPLIES 8
+#define RAW_HELD 32
+/* A reply body that echoes the request's own from its client assertion
+ * on, as a careless server quoting what it refused might. */
+#define RAW_ECHO NULL
+
+typedef struct raw_reply {
+  const char *status;  /* "200 OK" */
+  const char *headers; /* extra lines, each ending "\r\n" */
+  const char *body;    /* or RAW_ECHO */
+} raw_reply;
+
+typedef struct raw_server {
+  int fd;
+  pthread_t thread;
+  pthread_mutex_t lock;
+  raw_reply replies[RAW_REPLIES];
+  size_t n_replies;
+  int requests, stop;
+  int held[RAW_HELD];
+  size_t n_held;
+  char url[64];
+} raw_server;
+
+#define RAW_TOKEN                                                              \
+  "{\"access_token\":\"raw-token\",\"token_type\":\"Bearer\","                 \
+  "\"expires_in\":3600}"
+
+static void raw_script(raw_server *s, const char *status, const char *headers,
+                       const char *body) {
+  assert_true(s->n_replies < RAW_REPLIES);
+  s->replies[s->n_replies].status = status;
+  s->replies[s->n_replies].headers = headers;
+  s->replies[s->n_replies].body = body;
+  s->n_replies++;
+}
+
+/* Read one request from @c into @buf: its head and, after it, as much of
+ * the body as Content-Length says. The body's length, or -1. */
+static long raw_read(int c, char *buf, size_t size, const char **body) {
+  size_t got = 0, want = 0;
+  char *end = NULL;
+
+  while (end == NULL || got < want) {
+    ssize_t n = read(c, buf + got, size - 1 - got);
+    if (n <= 0)
+      return -1;
+    got += (size_t)n;
+    buf[got] = '\0';
+    if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
+      char *p;
+      for (p = buf; p < end; p++)
+        *p = (char)tolower((unsigned char)*p);
+      p = strstr(buf, "content-length:");
+      want = (size_t)(end + 4 - buf) +
+             (p != NULL && p < end ? strtoul(p + 15, NULL, 10) : 0);
+      if (want >= size)
+        return -1;
+    }
+  }
+  *body = end + 4;
+  return (long)(got - (size_t)(end + 4 - buf));
+}
+
+static void raw_answer(raw_server *s, int c) {
+  static char buf[65536], out[70000];
+  const raw_reply *r = NULL;
+  const char *body = NULL;
+  long body_len = raw_read(c, buf, sizeof buf, &body);
+  int n;
+
+  pthread_mutex_lock(&s->lock);
+  if (body_len >= 0 && s->n_replies > 0)
+    r = &s->replies[(size_t)s->requests < s->n_replies ? (size_t)s->requests
+                                                       : s->n_replies - 1];
+  s->requests += body_len >= 0;
+  if (r == NULL && body_len >= 0 && s->n_held < RAW_HELD) {
+    s->held[s->n_held++] = c;
+    c = -1;
+  }
+  pthread_mutex_unlock(&s->lock);
+  if (r != NULL) {
+    const char *from;
+
+    if (r->body != RAW_ECHO) {
+      body = r->body;
+      body_len = (long)strlen(body);
+    } else if ((from = strstr(body, "client_assertion=")) != NULL) {
+      body_len -= from - body;
+      body = from;
+    }
+    n = snprintf(out, sizeof out,
+                 "HTTP/1.1 %s\r\n%sContent-Length: %ld\r\nConnection: "
+                 "close\r\n\r\n%.*s",
+                 r->status, r->headers, body_len, (int)body_len, body);
+    if (write(c, out, (size_t)n) != n)
+      perror("raw server write");
+  }
+  if (c >= 0)
+    close(c);
+}
+
+static void *raw_serve(void *arg) {
+  raw_server *s = arg;
+
+  for (;;) {
+    struct pollfd p;
+    int stop, c;
+
+    pthread_mutex_lock(&s->lock);
+    stop = s->stop;
+    pthread_mutex_unlock(&s->lock);
+    if (stop)
+      return NULL;
+    p.fd = s->fd;
+    p.events = POLLIN;
+    if (poll(&p, 1, 50) <= 0 || (c = accept(s->fd, NULL, NULL)) < 0)
+      continue;
+    raw_answer(s, c);
+  }
+}
+
+/* Start @s on a loopback port with the replies scripted so far. */
+static void raw_start(raw_server *s) {
+  struct sockaddr_in addr;
+  socklen_t len = sizeof addr;
+
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  assert_true(s->fd >= 0);
+  assert_int_equal(bind(s->fd, (struct sockaddr *)&addr, sizeof addr), 0);
+  assert_int_equal(listen(s->fd, 16), 0);
+  assert_int_equal(getsockname(s->fd, (struct sockaddr *)&addr, &len), 0);
+  snprintf(s->url, sizeof s->url, "http://127.0.0.1:%u", ntohs(addr.sin_port));
+  pthread_mutex_init(&s->lock, NULL);
+  assert_int_equal(pthread_create(&s->thread, NULL, raw_serve, s), 0);
+}
+
+static int raw_requests(raw_server *s) {
+  int n;
+  pthread_mutex_lock(&s->lock);
+  n = s->requests;
+  pthread_mutex_unlock(&s->lock);
+  return n;
+}
+
+static void raw_stop(raw_server *s) {
+  size_t i;
+
+  pthread_mutex_lock(&s->lock);
+  s->stop = 1;
+  pthread_mutex_unlock(&s->lock);
+  pthread_join(s->thread, NULL);
+  for (i = 0; i < s->n_held; i++)
+    close(s->held[i]);
+  close(s->fd);
+  pthread_mutex_destroy(&s->lock);
+}
+
+/* A mock without OAuth as the Tracking API (it takes any Bearer token with
+ * the write key in the body) and @srv as the token server; more settings
+ * as name, value pairs up to NULL. */
+static void start_raw(fixture *f, raw_server *srv, ...) {
+  va_list ap;
+
+  fx_start(f, no_extras, WRITE_KEY);
+  set(f->conf, "oauth.server", srv->url);
+  set(f->conf, "oauth.client_id", CLIENT_ID);
+  set(f->conf, "oauth.key_id", KEY_ID);
+  set(f->conf, "oauth.private_key", keys.pkcs8);
+  va_start(ap, srv);
+  fx_finish_config(f, ap);
+  va_end(ap);
+}
+
+/* A token server that takes the request and never answers: flush and close
+ * end at their deadlines (once each took the transport's whole timeout,
+ * here ten minutes), nothing is lost on the way and close reports what it
+ * could not send. The time bounds only catch a hang. */
+static void test_token_server_silent(void **state) {
+  raw_server srv = {0};
+  fixture f;
+  int64_t started;
+  int i;
+  (void)state;
+
+  raw_start(&srv);
+  start_raw(&f, &srv, "http.timeout_ms", "600000", NULL);
+  open_client(&f);
+  track_n(&f, 3);
+  started = sbi_clock_mono_ms();
+  assert_int_equal(segb_client_flush(f.client, 2000), SEGB_ERR_TIMED_OUT);
+  assert_true(sbi_clock_mono_ms() - started < 60000);
+  assert_int_equal(segb_client_outq_len(f.client), 3);
+  assert_int_equal(f.out.delivered + f.out.dropped, 0);
+  /* the token server was asked (its thread may still be reading) */
+  for (i = 0; i < 300 && raw_requests(&srv) == 0; i++)
+    sbi_sleep_ms(100);
+  assert_true(raw_requests(&srv) >= 1);
+
+  started = sbi_clock_mono_ms();
+  assert_int_equal(segb_client_close(f.client, 1000), SEGB_ERR_TIMED_OUT);
+  assert_true(sbi_clock_mono_ms() - started < 60000);
+  assert_int_equal(f.out.dropped, 3);
+  assert_int_equal(f.out.last_err, SEGB_ERR_CLOSED);
+  assert_non_null(strstr(f.out.last_errstr, "token request"));
+  assert_int_equal(stats(&f).requests, 0);
+  raw_stop(&srv);
+  sbm_stop(f.mock);
+}
+
+/* A 429 asking for 11 days is honoured for retry.after_max_ms only; then
+ * the token server is asked again and the batch goes. */
+static void test_token_retry_after_capped(void **state) {
+  raw_server srv = {0};
+  fixture f;
+  (void)state;
+
+  raw_script(&srv, "429 Too Many Requests", "Retry-After: 999999\r\n", "");
+  raw_script(&srv, "200 OK", "Content-Type: application/json\r\n", RAW_TOKEN);
+  raw_start(&srv);
+  start_raw(&f, &srv, "retry.after_max_ms", "1000", NULL);
+  open_client(&f);
+  track_n(&f, 2);
+  assert_int_equal(segb_client_flush(f.client, 60000), SEGB_OK);
+  assert_int_equal(f.out.delivered, 2);
+  assert_int_equal(raw_requests(&srv), 2);
+  assert_int_equal(stats(&f).requests, 1);
+  raw_stop(&srv);
+  finish(&f);
+}
+
+/* What stands in for a token server may answer anything for a while: a
+ * proxy's login page with 200, a 404 while the server is deployed, a 403.
+ * None is a setup error: asked again until a token comes. */
+static void test_token_server_passing_answers(void **state) {
+  raw_server srv = {0};
+  fixture f;
+  (void)state;
+
+  raw_script(&srv, "200 OK", "Content-Type: text/html\r\n",
+             "<html><body>Sign in to the proxy</body></html>");
+  raw_script(&srv, "200 OK", "Content-Type: application/json\r\n",
+             "{\"expires_in\":3600}");
+  raw_script(&srv, "404 Not Found", "", "not found");
+  raw_script(&srv, "403 Forbidden", "Content-Type: application/json\r\n",
+             "{\"error\":\"access_denied\"}");
+  raw_script(&srv, "200 OK", "Content-Type: application/json\r\n", RAW_TOKEN);
+  raw_start(&srv);
+  start_raw(&f, &srv, NULL);
+  open_client(&f);
+  track_n(&f, 1);
+  assert_int_equal(segb_client_flush(f.client, 60000), SEGB_OK);
+  assert_int_equal(f.out.delivered, 1);
+  assert_int_equal(raw_requests(&srv), 5);
+  raw_stop(&srv);
+  finish(&f);
+}
+
+/* 415 (like 400 and 401, see below) is final: every batch dropped on one
+ * token request. A server that echoes the request puts the client
+ * assertion in its answer; it never reaches the report. */
+static void test_token_server_final_answers(void **state) {
+  static const char *const statuses[] = {"415 Unsupported Media Type",
+                                         "400 Bad Request"};
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < 2; i++) {
+    raw_server srv = {0};
+    fixture f;
+
+    raw_script(&srv, statuses[i], "Content-Type: text/plain\r\n", RAW_ECHO);
+    raw_start(&srv);
+    start_raw(&f, &srv, "batch.max_events", "1", NULL);
+    open_client(&f);
+    track_n(&f, 3);
+    assert_int_equal(segb_client_flush(f.client, 10000), SEGB_OK);
+    assert_int_equal(f.out.dropped, 3);
+    assert_int_equal(f.out.last_err, SEGB_ERR_REJECTED);
+    assert_non_null(strstr(f.out.last_errstr, "client_assertion="));
+    assert_non_null(strstr(f.out.last_errstr, "[redacted]"));
+    assert_null(strstr(f.out.last_errstr, "eyJ"));
+    assert_int_equal(raw_requests(&srv), 1);
+    assert_int_equal(stats(&f).requests, 0);
+    raw_stop(&srv);
+    finish(&f);
+  }
+}
+
 /* ---- configuration mistakes, each with its own error --------------------- */
 
 /* Send 3 batches under @setting = @value; all dropped with @code, one token
@@ -396,6 +699,27 @@ static void test_client_refused(void **state) {
     segb_config_destroy(f.conf);
     sbm_stop(f.mock);
   }
+}
+
+/* A FIFO named as the key file once blocked segb_client_new for good,
+ * waiting in open() for a writer. */
+static void test_key_file_fifo(void **state) {
+  char dir[] = "/tmp/segb-oauth-XXXXXX", fifo[64], err[SEGB_ERRSTR_SIZE];
+  fixture f;
+  (void)state;
+
+  assert_non_null(mkdtemp(dir));
+  snprintf(fifo, sizeof fifo, "%s/key.pem", dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  start(&f, no_extras, "oauth.private_key", "", "oauth.private_key_file", fifo,
+        NULL);
+  assert_null(segb_client_new(f.conf, err, sizeof err));
+  assert_int_equal(segb_last_error(), SEGB_ERR_KEY_UNREADABLE);
+  assert_non_null(strstr(err, "FIFO"));
+  segb_config_destroy(f.conf);
+  sbm_stop(f.mock);
+  unlink(fifo);
+  rmdir(dir);
 }
 
 /* ---- regions and clocks
@@ -555,8 +879,13 @@ int main(void) {
       cmocka_unit_test(test_token_rate_limited),
       cmocka_unit_test(test_token_server_failing),
       cmocka_unit_test(test_token_server_down),
+      cmocka_unit_test(test_token_server_silent),
+      cmocka_unit_test(test_token_retry_after_capped),
+      cmocka_unit_test(test_token_server_passing_answers),
+      cmocka_unit_test(test_token_server_final_answers),
       cmocka_unit_test(test_configuration_errors),
       cmocka_unit_test(test_client_refused),
+      cmocka_unit_test(test_key_file_fifo),
       cmocka_unit_test(test_eu_region),
       cmocka_unit_test(test_clock_skew),
       cmocka_unit_test(test_mock_checks),

@@ -127,7 +127,7 @@ static void test_base64_round_trip(void **state) {
 
 static char *header_of(sbi_auth *a) {
   sbi_buf b = SBI_BUF_INIT;
-  assert_int_equal(a->header(a, &b), SEGB_OK);
+  assert_int_equal(a->header(a, -1, &b), SEGB_OK);
   assert_non_null(b.data);
   return b.data;
 }
@@ -275,7 +275,7 @@ static void test_header_into_used_buffer(void **state) {
   assert_non_null(a);
   assert_int_equal(sbi_buf_puts(&b, "old header that was cleared"), SEGB_OK);
   sbi_buf_clear(&b);
-  assert_int_equal(a->header(a, &b), SEGB_OK);
+  assert_int_equal(a->header(a, -1, &b), SEGB_OK);
   assert_string_equal(b.data, "Authorization: Bearer t");
   assert_int_equal(b.len, strlen("Authorization: Bearer t"));
   sbi_buf_free(&b);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <segbridge/error.h>
@@ -71,6 +72,74 @@ static void test_loads_file(void **state) {
                    SEGB_ERR_KEY_UNREADABLE);
   assert_null(key);
   assert_non_null(strstr(segb_last_error_message(), "/nonexistent/key.pem"));
+}
+
+/* Load @path as the key file: it must be refused as KEY_UNREADABLE with
+ * @says in the detail, and no key made. */
+static void check_file_refused(const char *path, const char *says) {
+  EVP_PKEY *key = NULL;
+
+  assert_int_equal(sbi_rsa_key_load_file(path, &key), SEGB_ERR_KEY_UNREADABLE);
+  assert_null(key);
+  if (strstr(segb_last_error_message(), says) == NULL)
+    fail_msg("%s: \"%s\" does not say \"%s\"", path, segb_last_error_message(),
+             says);
+}
+
+/* Only a regular file of bounded size is read. A FIFO once blocked in
+ * open() for a writer that never came; a device would be read forever. */
+static void test_key_file_kinds(void **state) {
+  char dir[] = "/tmp/segb-keyfile-XXXXXX", path[96], link_path[96];
+  char *regular = segb_test_temp_file(rsa2048.pkcs8), *big;
+  EVP_PKEY *key = NULL;
+  FILE *f;
+  (void)state;
+
+  assert_non_null(mkdtemp(dir));
+  assert_non_null(regular);
+  snprintf(path, sizeof path, "%s/fifo.pem", dir);
+  assert_int_equal(mkfifo(path, 0600), 0);
+  check_file_refused(path, "is a FIFO, not a regular file");
+  unlink(path);
+  check_file_refused(dir, "is a directory");
+  check_file_refused("/dev/zero", "is a device");
+  check_file_refused("/dev/null", "is a device");
+
+  /* A PEM key is a few kilobytes: a huge file is refused before reading. */
+  snprintf(path, sizeof path, "%s/huge.pem", dir);
+  f = fopen(path, "w");
+  assert_non_null(f);
+  big = calloc(1, 1 << 20);
+  assert_non_null(big);
+  assert_int_equal(fwrite(big, 1, 1 << 20, f), 1 << 20);
+  assert_int_equal(fclose(f), 0);
+  free(big);
+  check_file_refused(path, "is over 65536 bytes");
+  unlink(path);
+
+  /* A symlink to a regular file is the file. */
+  snprintf(link_path, sizeof link_path, "%s/link.pem", dir);
+  assert_int_equal(symlink(regular, link_path), 0);
+  assert_int_equal(sbi_rsa_key_load_file(link_path, &key), SEGB_OK);
+  assert_non_null(key);
+  EVP_PKEY_free(key);
+  unlink(link_path);
+  /* and one to a directory is the directory */
+  assert_int_equal(symlink(dir, link_path), 0);
+  check_file_refused(link_path, "is a directory");
+  unlink(link_path);
+
+  /* An empty file holds no key. */
+  snprintf(path, sizeof path, "%s/empty.pem", dir);
+  f = fopen(path, "w");
+  assert_non_null(f);
+  assert_int_equal(fclose(f), 0);
+  check_file_refused(path, "is empty");
+  unlink(path);
+
+  assert_int_equal(rmdir(dir), 0);
+  unlink(regular);
+  free(regular);
 }
 
 /* Each way of giving the wrong key has its own code; no key text ever
@@ -297,6 +366,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_loads_pkcs1_and_pkcs8),
       cmocka_unit_test(test_loads_file),
+      cmocka_unit_test(test_key_file_kinds),
       cmocka_unit_test(test_bad_keys),
       cmocka_unit_test(test_truncated_pem),
       cmocka_unit_test(test_jwt_verified_independently),

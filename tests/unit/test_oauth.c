@@ -39,11 +39,14 @@ typedef struct step {
 typedef struct fake {
   sbi_transport base;
   pthread_mutex_t lock;
+  pthread_cond_t opened;
   const step *steps;
   size_t n_steps;
   int delay_ms;
+  int closed; /* requests wait in send() until fake_open() */
   size_t requests;
   char *urls[MAX_REQUESTS], *bodies[MAX_REQUESTS], *types[MAX_REQUESTS];
+  int64_t timeouts[MAX_REQUESTS];
 } fake;
 
 static void http_date(time_t t, char *out, size_t size) {
@@ -69,7 +72,10 @@ static int fake_send(sbi_transport *t, const sbi_http_request *req,
     f->urls[n] = strdup(req->url);
     f->bodies[n] = strndup(req->body, req->body_len);
     f->types[n] = strdup(req->headers[0]);
+    f->timeouts[n] = req->timeout_ms;
   }
+  while (f->closed)
+    pthread_cond_wait(&f->opened, &f->lock);
   pthread_mutex_unlock(&f->lock);
   resp->status = s->status;
   sbi_buf_puts(&resp->body, s->body != NULL ? s->body : "");
@@ -95,8 +101,17 @@ static void fake_destroy(sbi_transport *t) {
     free(f->bodies[i]);
     free(f->types[i]);
   }
+  pthread_cond_destroy(&f->opened);
   pthread_mutex_destroy(&f->lock);
   free(f);
+}
+
+/* Let the requests waiting in a closed fake go on. */
+static void fake_open(fake *f) {
+  pthread_mutex_lock(&f->lock);
+  f->closed = 0;
+  pthread_cond_broadcast(&f->opened);
+  pthread_mutex_unlock(&f->lock);
 }
 
 static fake *fake_new(const step *steps, size_t n) {
@@ -105,6 +120,7 @@ static fake *fake_new(const step *steps, size_t n) {
   f->base.send = fake_send;
   f->base.destroy = fake_destroy;
   pthread_mutex_init(&f->lock, NULL);
+  pthread_cond_init(&f->opened, NULL);
   f->steps = steps;
   f->n_steps = n;
   return f;
@@ -120,7 +136,9 @@ static size_t requests(fake *f) {
   return n;
 }
 
-static sbi_auth *provider(fake *f) {
+/* The provider against @f, honouring a Retry-After for @after_max_ms at
+ * most. */
+static sbi_auth *provider_capped(fake *f, int64_t after_max_ms) {
   sbi_oauth_options o;
   sbi_auth *a;
 
@@ -131,6 +149,7 @@ static sbi_auth *provider(fake *f) {
   o.scope = "tracking_api:write";
   o.server = "https://auth.example";
   o.write_key = "wk";
+  o.after_max_ms = after_max_ms;
   o.transport = &f->base;
   a = sbi_oauth_auth_new(&o);
   if (a == NULL)
@@ -138,16 +157,21 @@ static sbi_auth *provider(fake *f) {
   return a;
 }
 
-/* header() into a fresh buffer: the code, the text in @out (>= 128). */
-static int header(sbi_auth *a, char *out) {
+static sbi_auth *provider(fake *f) { return provider_capped(f, 300000); }
+
+/* header() with monotonic @deadline_ms into a fresh buffer: the code, the
+ * text in @out (>= 128). */
+static int header_by(sbi_auth *a, int64_t deadline_ms, char *out) {
   sbi_buf b = SBI_BUF_INIT;
-  int rc = a->header(a, &b);
+  int rc = a->header(a, deadline_ms, &b);
 
   snprintf(out, 128, "%s", b.data != NULL ? b.data : "");
   sbi_secret_wipe(b.data, b.len);
   sbi_buf_free(&b);
   return rc;
 }
+
+static int header(sbi_auth *a, char *out) { return header_by(a, -1, out); }
 
 static void expect_token(sbi_auth *a, const char *token) {
   char got[128], want[128];
@@ -377,6 +401,182 @@ static void test_config_error_held(void **state) {
   fake_destroy(&f->base);
 }
 
+/* A token server's Retry-After is honoured for retry.after_max_ms at most:
+ * a 429 asking for 11 days was once replayed for all of them. Count-based:
+ * the server is asked again within a generous minute. */
+static void test_retry_after_capped(void **state) {
+  static const step steps[] = {{429, "", "999999", 0, 0},
+                               {200, OK_BODY("t1", 3600), NULL, 0, 0}};
+  fake *f = FAKE(steps);
+  sbi_auth *a = provider_capped(f, 1000);
+  char got[128];
+  int i;
+  (void)state;
+
+  assert_int_equal(header(a, got), SEGB_ERR_RATE_LIMITED);
+  assert_true(a->retry_wait_ms(a) <= 1000);
+  for (i = 0; i < 600 && requests(f) < 2; i++) {
+    sbi_sleep_ms(100);
+    header(a, got);
+  }
+  assert_int_equal(requests(f), 2);
+  expect_token(a, "t1");
+  assert_int_equal(requests(f), 2);
+  a->destroy(a);
+  fake_destroy(&f->base);
+}
+
+/* Answers that say nothing about the setup (a proxy's page instead of
+ * JSON, a 200 without a token, a 403 or 404 from something in between)
+ * are asked about again when the caller comes back, not held. */
+static void test_passing_answers_not_held(void **state) {
+  static const step steps[] = {
+      {200, "<html><body>Proxy login</body></html>", NULL, 0, 0},
+      {200, "{\"token_type\":\"Bearer\",\"expires_in\":3600}", NULL, 0, 0},
+      {404, "not found", NULL, 0, 0},
+      {403, "{\"error\":\"invalid_client\"}", NULL, 0, 0},
+      {200, OK_BODY("t1", 3600), NULL, 0, 0}};
+  static const int codes[] = {SEGB_ERR_OAUTH_RESPONSE, SEGB_ERR_OAUTH_RESPONSE,
+                              SEGB_ERR_SERVER, SEGB_ERR_SERVER};
+  fake *f = FAKE(steps);
+  sbi_auth *a = provider(f);
+  char got[128];
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+    assert_int_equal(header(a, got), codes[i]);
+    assert_true(sbi_auth_transient(codes[i]));
+    assert_int_equal(a->retry_wait_ms(a), -1);
+    assert_int_equal(requests(f), i + 1);
+  }
+  expect_token(a, "t1");
+  assert_int_equal(requests(f), 5);
+  a->destroy(a);
+  fake_destroy(&f->base);
+}
+
+/* 400, 401 and 415 stay final: held, not asked about again at once. */
+static void test_final_answers_held(void **state) {
+  static const step bad_grant[] = {
+      {400, "{\"error\":\"invalid_grant\"}", NULL, 0, 0},
+      {200, OK_BODY("t1", 3600), NULL, 0, 0}};
+  static const step bare_401[] = {{401, "", NULL, 0, 0},
+                                  {200, OK_BODY("t1", 3600), NULL, 0, 0}};
+  static const step media[] = {{415, "", NULL, 0, 0},
+                               {200, OK_BODY("t1", 3600), NULL, 0, 0}};
+  const step *scripts[] = {bad_grant, bare_401, media};
+  static const int codes[] = {SEGB_ERR_REJECTED, SEGB_ERR_OAUTH_INVALID_CLIENT,
+                              SEGB_ERR_REJECTED};
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < 3; i++) {
+    fake *f = fake_new(scripts[i], 2);
+    sbi_auth *a = provider(f);
+    char got[128];
+
+    assert_int_equal(header(a, got), codes[i]);
+    assert_false(sbi_auth_transient(codes[i]));
+    assert_int_equal(header(a, got), codes[i]);
+    assert_int_equal(requests(f), 1);
+    a->destroy(a);
+    fake_destroy(&f->base);
+  }
+}
+
+/* ---- the caller's deadline ------------------------------------------------
+ */
+
+/* A token request gets at most the caller's time left; it once got the
+ * transport's whole timeout whatever the deadline. */
+static void test_deadline_caps_token_request(void **state) {
+  static const step steps[] = {{200, OK_BODY("t1", 3600), NULL, 0, 0}};
+  fake *f = FAKE(steps);
+  sbi_auth *a = provider(f);
+  char got[128];
+  (void)state;
+
+  assert_int_equal(header_by(a, sbi_clock_mono_ms() + 60000, got), SEGB_OK);
+  assert_int_equal(requests(f), 1);
+  assert_true(f->timeouts[0] > 0);
+  assert_true(f->timeouts[0] <= 60000);
+  /* no deadline: the transport's own timeout alone */
+  a->unauthorized(a);
+  expect_token(a, "t1");
+  assert_int_equal(requests(f), 2);
+  assert_int_equal(f->timeouts[1], 0);
+  a->destroy(a);
+  fake_destroy(&f->base);
+}
+
+/* Past the deadline no request is made, and that is no failure of the
+ * server's for later callers; a token in hand is still given. */
+static void test_deadline_passed(void **state) {
+  static const step steps[] = {{200, OK_BODY("t1", 3600), NULL, 0, 0}};
+  fake *f = FAKE(steps);
+  sbi_auth *a = provider(f);
+  char got[128];
+  (void)state;
+
+  assert_int_equal(header_by(a, sbi_clock_mono_ms() - 1, got),
+                   SEGB_ERR_TIMED_OUT);
+  assert_string_equal(got, "");
+  assert_non_null(strstr(segb_last_error_message(), "deadline"));
+  assert_int_equal(requests(f), 0);
+  assert_int_equal(a->retry_wait_ms(a), -1);
+  expect_token(a, "t1");
+  assert_int_equal(requests(f), 1);
+  assert_int_equal(header_by(a, sbi_clock_mono_ms() - 1, got), SEGB_OK);
+  assert_string_equal(got, "Authorization: Bearer t1");
+  assert_int_equal(requests(f), 1);
+  a->destroy(a);
+  fake_destroy(&f->base);
+}
+
+typedef struct waiter {
+  sbi_auth *a;
+  int rc;
+  char got[128];
+} waiter;
+
+static void *wait_for_token(void *arg) {
+  waiter *w = arg;
+  w->rc = header(w->a, w->got);
+  return NULL;
+}
+
+/* Waiting for another caller's token request ends at the deadline too. The
+ * request is held until the waiter has given up, so nothing here depends
+ * on how fast the machine is: without the deadline the wait never ends. */
+static void test_wait_for_flight_bounded(void **state) {
+  static const step steps[] = {{200, OK_BODY("t1", 3600), NULL, 0, 0}};
+  fake *f = FAKE(steps);
+  sbi_auth *a = provider(f);
+  pthread_t t;
+  waiter w;
+  char got[128];
+  (void)state;
+
+  f->closed = 1;
+  w.a = a;
+  assert_int_equal(pthread_create(&t, NULL, wait_for_token, &w), 0);
+  while (requests(f) == 0)
+    sbi_sleep_ms(1);
+  assert_int_equal(header_by(a, sbi_clock_mono_ms() + 100, got),
+                   SEGB_ERR_TIMED_OUT);
+  assert_string_equal(got, "");
+  assert_non_null(strstr(segb_last_error_message(), "in flight"));
+  fake_open(f);
+  pthread_join(t, NULL);
+  assert_int_equal(w.rc, SEGB_OK);
+  assert_string_equal(w.got, "Authorization: Bearer t1");
+  assert_int_equal(requests(f), 1);
+  expect_token(a, "t1");
+  a->destroy(a);
+  fake_destroy(&f->base);
+}
+
 /* The server's clock is @offset_s from ours and it refuses the first
  * assertion for it: one more request at once, with the times corrected by
  * its Date, and the correction kept for later requests. */
@@ -531,12 +731,30 @@ static void test_bad_options(void **state) {
     o.private_key_file = cases[i].file;
     o.scope = "tracking_api:write";
     o.server = "https://auth.example";
+    o.after_max_ms = 300000;
     o.transport = sbi_capture_transport_new(200, "");
     o.own_transport = 1;
     assert_null(sbi_oauth_auth_new(&o));
     if (segb_last_error() != cases[i].code)
       fail_msg("case %zu: %s: %s", i, segb_err_name(segb_last_error()),
                segb_last_error_message());
+  }
+  /* no cap on Retry-After */
+  {
+    fake *f = fake_new(NULL, 0);
+    sbi_oauth_options o;
+
+    memset(&o, 0, sizeof o);
+    o.client_id = "app";
+    o.key_id = "kid";
+    o.private_key_pem = keys.pkcs8;
+    o.scope = "tracking_api:write";
+    o.server = "https://auth.example";
+    o.transport = &f->base;
+    assert_null(sbi_oauth_auth_new(&o));
+    assert_int_equal(segb_last_error(), SEGB_ERR_INVALID_VALUE);
+    assert_non_null(strstr(segb_last_error_message(), "retry.after_max_ms"));
+    fake_destroy(&f->base);
   }
 }
 
@@ -630,6 +848,12 @@ int main(void) {
       cmocka_unit_test(test_rate_limited),
       cmocka_unit_test(test_server_error_not_held),
       cmocka_unit_test(test_config_error_held),
+      cmocka_unit_test(test_retry_after_capped),
+      cmocka_unit_test(test_passing_answers_not_held),
+      cmocka_unit_test(test_final_answers_held),
+      cmocka_unit_test(test_deadline_caps_token_request),
+      cmocka_unit_test(test_deadline_passed),
+      cmocka_unit_test(test_wait_for_flight_bounded),
       cmocka_unit_test(test_clock_skew),
       cmocka_unit_test(test_clock_refusal_without_date),
       cmocka_unit_test(test_single_flight),

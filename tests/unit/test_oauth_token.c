@@ -110,6 +110,9 @@ static void test_malformed_token_responses(void **state) {
     if (rc != SEGB_ERR_OAUTH_RESPONSE)
       fail_msg("body %zu (%s) gave %s", i, bodies[i], segb_err_name(rc));
   }
+  /* A proxy's page or a half-working server may answer in its place:
+   * worth asking again later, not a setup error. */
+  assert_true(sbi_auth_transient(SEGB_ERR_OAUTH_RESPONSE));
   assert_int_equal(read_200("{\"expires_in\":-5,\"access_token\":\"x\"}"),
                    SEGB_ERR_OAUTH_RESPONSE);
   assert_non_null(strstr(segb_last_error_message(), "not positive"));
@@ -151,7 +154,22 @@ static void test_refusals(void **state) {
        SEGB_ERR_REJECTED, "before issued", 1},
       {400, NULL, "{\"error\":\"unsupported_grant_type\"}", SEGB_ERR_REJECTED,
        "unsupported_grant_type", 0},
-      {404, NULL, "not found", SEGB_ERR_REJECTED, "HTTP 404 (not found)", 0},
+      /* Only 400, 401 and 415 say the setup is wrong; other 4xx may pass
+       * (a proxy's 403 or 407, a 404 while the server is deployed). */
+      {404, NULL, "not found", SEGB_ERR_SERVER, "HTTP 404 (not found)", 0},
+      {403, NULL, "<html><body>Forbidden by proxy</body></html>",
+       SEGB_ERR_SERVER, "HTTP 403 (<html><body>Forbidden", 0},
+      {407, NULL, "", SEGB_ERR_SERVER, "HTTP 407", 0},
+      {409, NULL, "{\"error\":\"conflict\"}", SEGB_ERR_SERVER,
+       "HTTP 409 (conflict): tried again later", 0},
+      {422, NULL, "", SEGB_ERR_SERVER, "HTTP 422", 0},
+      {451, NULL, "", SEGB_ERR_SERVER, "HTTP 451", 0},
+      {204, NULL, "", SEGB_ERR_SERVER, "HTTP 204", 0},
+      {415, NULL, "", SEGB_ERR_REJECTED, "HTTP 415", 0},
+      {400, NULL, "{\"error\":\"invalid_grant\"}", SEGB_ERR_REJECTED,
+       "invalid_grant", 0},
+      {400, NULL, "{\"error\":\"invalid_request\"}", SEGB_ERR_REJECTED,
+       "invalid_request", 0},
       {302, "Location: https://x/\r\n", "", SEGB_ERR_REJECTED, "redirects", 0},
       {429, "Retry-After: 7\r\n", "", SEGB_ERR_RATE_LIMITED, "Retry-After: 7",
        0},
@@ -169,7 +187,9 @@ static void test_refusals(void **state) {
     sbi_http_response r;
 
     make(&r, c->status, c->headers, c->body);
-    assert_int_equal(sbi_token_read(&r, URL, &reply), c->code);
+    if (sbi_token_read(&r, URL, &reply) != c->code)
+      fail_msg("case %zu (HTTP %d): %s, not %s", i, c->status,
+               segb_err_name(segb_last_error()), segb_err_name(c->code));
     if (strstr(segb_last_error_message(), c->says) == NULL)
       fail_msg("case %zu: \"%s\" does not say \"%s\"", i,
                segb_last_error_message(), c->says);
@@ -179,6 +199,90 @@ static void test_refusals(void **state) {
     sbi_token_reply_free(&reply);
     sbi_http_response_free(&r);
   }
+}
+
+/* Which answers are worth asking again about and which end the matter
+ * (Segment's SDKs: 400, 401 and 415 are unrecoverable, the rest transient). */
+static void test_final_or_transient(void **state) {
+  static const int final[] = {400, 401, 415, 301, 302, 307};
+  static const int passing[] = {402, 403, 404, 405, 406, 407, 408, 409,
+                                410, 413, 418, 422, 425, 429, 451, 460,
+                                499, 500, 502, 503, 504, 100, 201, 204};
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < sizeof final / sizeof final[0]; i++) {
+    sbi_token_reply reply = SBI_TOKEN_REPLY_INIT;
+    sbi_http_response r;
+    int rc;
+
+    make(&r, final[i], NULL, "");
+    rc = sbi_token_read(&r, URL, &reply);
+    if (sbi_auth_transient(rc))
+      fail_msg("HTTP %d gave %s, a transient code", final[i],
+               segb_err_name(rc));
+    sbi_http_response_free(&r);
+  }
+  for (i = 0; i < sizeof passing / sizeof passing[0]; i++) {
+    sbi_token_reply reply = SBI_TOKEN_REPLY_INIT;
+    sbi_http_response r;
+    int rc;
+
+    make(&r, passing[i], NULL, "{\"error\":\"invalid_client\"}");
+    rc = sbi_token_read(&r, URL, &reply);
+    if (!sbi_auth_transient(rc))
+      fail_msg("HTTP %d gave %s, a final code", passing[i], segb_err_name(rc));
+    sbi_http_response_free(&r);
+  }
+}
+
+/* A server echoing the request would echo the client assertion, a
+ * credential for its lifetime: nothing shaped like a JWT reaches the
+ * detail, whatever the status and wherever it stands. */
+static void test_echoed_assertion_redacted(void **state) {
+#define JWT "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJhcHAifQ.c2lnbmF0dXJl-_x"
+  static const struct {
+    int status;
+    const char *body;
+  } cases[] = {
+      {400, "{\"error\":\"invalid_request\",\"error_description\":\"bad "
+            "assertion " JWT "\"}"},
+      {400, "{\"error\":\"" JWT "\"}"},
+      {401, "client_assertion=" JWT "&scope=tracking_api%3Awrite"},
+      {404, "<html>POST /token client_assertion=" JWT "</html>"},
+      {403, JWT},
+      /* cut inside the JWT by the excerpt's length */
+      {400,
+       "....................................................................."
+       "..........................................." JWT},
+  };
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    sbi_token_reply reply = SBI_TOKEN_REPLY_INIT;
+    sbi_http_response r;
+
+    make(&r, cases[i].status, NULL, cases[i].body);
+    assert_int_not_equal(sbi_token_read(&r, URL, &reply), SEGB_OK);
+    if (strstr(segb_last_error_message(), "eyJ") != NULL ||
+        strstr(segb_last_error_message(), "c2lnbmF0dXJl") != NULL)
+      fail_msg("case %zu: %s", i, segb_last_error_message());
+    if (i < 5)
+      assert_non_null(strstr(segb_last_error_message(), "[redacted]"));
+    sbi_http_response_free(&r);
+  }
+  /* words that merely contain the letters stay */
+  {
+    sbi_token_reply reply = SBI_TOKEN_REPLY_INIT;
+    sbi_http_response r;
+
+    make(&r, 400, NULL, "{\"error_description\":\"heyJude eyJ\"}");
+    assert_int_equal(sbi_token_read(&r, URL, &reply), SEGB_ERR_REJECTED);
+    assert_non_null(strstr(segb_last_error_message(), "heyJude [redacted]"));
+    sbi_http_response_free(&r);
+  }
+#undef JWT
 }
 
 static void test_transport_failure(void **state) {
@@ -239,6 +343,8 @@ int main(void) {
       cmocka_unit_test(test_good_token),
       cmocka_unit_test(test_malformed_token_responses),
       cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_final_or_transient),
+      cmocka_unit_test(test_echoed_assertion_redacted),
       cmocka_unit_test(test_transport_failure),
       cmocka_unit_test(test_skew),
   };
