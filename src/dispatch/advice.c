@@ -29,14 +29,15 @@ static void url_host(const char *url, char *out, size_t size) {
   snprintf(out, size, "%.*s", (int)len, start);
 }
 
-/* A short, printable excerpt of the server's answer: Segment's error bodies
- * are short JSON or text, and they say what was wrong. */
-static void body_excerpt(const sbi_http_response *resp, char *out,
-                         size_t size) {
+/* At most @max bytes of [@p, @p + @len) into @out, each byte outside
+ * printable ASCII as a space: what a server sends must not put control
+ * characters into a log line. */
+static void printable(const char *p, size_t len, size_t max, char *out,
+                      size_t size) {
   size_t i, n = 0;
 
-  for (i = 0; i < resp->body.len && n + 1 < size && n < 120; i++) {
-    unsigned char c = (unsigned char)resp->body.data[i];
+  for (i = 0; i < len && n + 1 < size && n < max; i++) {
+    unsigned char c = (unsigned char)p[i];
     out[n++] = c >= 0x20 && c < 0x7F ? (char)c : ' ';
   }
   out[n] = '\0';
@@ -100,17 +101,21 @@ static const char *status_hint(int status, const char *auth_hint) {
 
 void sbi_advice(char *out, size_t size, const sbi_http_response *resp,
                 const char *url, const char *auth_hint) {
-  char host[256], excerpt[128], wait[64], retry_after[32];
+  char host[256], excerpt[128], wait[64], value[32], retry_after[32];
 
   url_host(url, host, sizeof host);
   if (resp->error != SEGB_OK) {
     snprintf(out, size, "%s: %s", resp->error_text, transport_hint(resp));
     return;
   }
-  body_excerpt(resp, excerpt, sizeof excerpt);
+  /* Segment's error bodies are short JSON or text saying what was wrong. */
+  printable(resp->body.data, resp->body.len, 120, excerpt, sizeof excerpt);
   wait[0] = '\0';
-  if (sbi_http_header(resp, "Retry-After", retry_after, sizeof retry_after))
+  if (sbi_http_header(resp, "Retry-After", value, sizeof value)) {
+    printable(value, strlen(value), sizeof value, retry_after,
+              sizeof retry_after);
     snprintf(wait, sizeof wait, ", Retry-After: %s", retry_after);
+  }
   snprintf(out, size, "%s answered HTTP %d%s%s%s%s: %s", host, resp->status,
            wait, excerpt[0] ? " (" : "", excerpt, excerpt[0] ? ")" : "",
            status_hint(resp->status, auth_hint));

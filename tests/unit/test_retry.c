@@ -242,6 +242,26 @@ static void test_advice_agrees_with_matrix(void **state) {
   assert_non_null(strstr(advice, "it is retried"));
 }
 
+/* What the server sent reaches the advice as printable ASCII only. */
+static void test_advice_printable(void **state) {
+  sbi_http_response resp;
+  char advice[512];
+  size_t i;
+  (void)state;
+
+  memset(&resp, 0, sizeof resp);
+  resp.status = 429;
+  assert_int_equal(sbi_buf_puts(&resp.headers, "Retry-After: \x1b[2J5\x7f\r\n"),
+                   SEGB_OK);
+  assert_int_equal(sbi_buf_puts(&resp.body, "slow\x1b]0;down\a\xff"), SEGB_OK);
+  advice_for(&resp, advice, sizeof advice);
+  for (i = 0; advice[i] != '\0'; i++)
+    assert_true(advice[i] >= 0x20 && advice[i] < 0x7f);
+  assert_non_null(strstr(advice, "Retry-After:  [2J5 "));
+  assert_non_null(strstr(advice, "(slow ]0;down  )"));
+  sbi_http_response_free(&resp);
+}
+
 /* A request the caller's deadline cut is not blamed on http.timeout_ms. */
 static void test_advice_names_the_limit(void **state) {
   static const struct {
@@ -602,6 +622,7 @@ int main(void) {
       cmocka_unit_test(test_classify_cap_floor),
       cmocka_unit_test(test_retry_after_bound),
       cmocka_unit_test(test_advice_agrees_with_matrix),
+      cmocka_unit_test(test_advice_printable),
       cmocka_unit_test(test_advice_names_the_limit),
       cmocka_unit_test(test_sender_request_timeouts),
       cmocka_unit_test(test_sender_retries_410),
