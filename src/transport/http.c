@@ -36,7 +36,7 @@ int sbi_http_header(const sbi_http_response *resp, const char *name, char *out,
                     size_t out_size) {
   size_t name_len = strlen(name);
   const char *p = resp->headers.data;
-  const char *end = p + resp->headers.len;
+  const char *end;
   int found = 0;
   /* Set while the lines being read continue the matching header. */
   int in_match = 0;
@@ -44,8 +44,10 @@ int sbi_http_header(const sbi_http_response *resp, const char *name, char *out,
 
   if (out_size > 0)
     out[0] = '\0';
+  /* Nothing received yet: no arithmetic on a null pointer. */
   if (p == NULL)
     return 0;
+  end = p + resp->headers.len;
   while (p < end) {
     const char *eol = memchr(p, '\n', (size_t)(end - p));
     const char *next = eol != NULL ? eol + 1 : end;

@@ -161,7 +161,11 @@ int sbi_http_date_parse(const char *s, int64_t now_ms, int64_t *epoch_ms) {
          take_month(&s, &mon) && take(&s, "-") &&
          take_digits(&s, 2, &year) && take(&s, " ") && take_time(&s, &secs) &&
          take(&s, " GMT");
+    /* Only a clock millions of years off puts it outside the years the
+     * other forms can write, and the instant outside an int64_t. */
     y = full_year(year, now_ms);
+    if (y < 0 || y > 9999)
+      return 0;
     break;
   case SBI_DATE_ASCTIME: /* Sun Nov  6 08:49:37 1994 */
     ok = take(&s, " ") && take_month(&s, &mon) && take(&s, " ") &&

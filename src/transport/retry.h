@@ -36,7 +36,8 @@ int sbi_retry_status(int status);
 int64_t sbi_retry_after_bound(int64_t asked_ms, int64_t max_wait_ms);
 
 /* Epoch milliseconds of an HTTP-date (RFC 9110 §5.6.7) in any of its three
- * forms; @now_ms places two-digit RFC 850 years. 1 on success, else 0. */
+ * forms; @now_ms places two-digit RFC 850 years (a year outside 0..9999
+ * is refused). 1 on success, else 0. */
 int sbi_http_date_parse(const char *s, int64_t now_ms, int64_t *epoch_ms);
 
 /* Parse a Retry-After value: delay-seconds or an HTTP-date (IMF-fixdate,

@@ -533,6 +533,14 @@ static void test_rfc850_year(void **state) {
   assert_true(sbi_retry_after_parse("Tuesday, 01-Jan-30 00:00:00 GMT", now,
                                     &wait));
   assert_int_equal(wait, INT64_C(1893456000000) - now);
+  /* A clock millions of years off reads no RFC 850 date (the instant
+   * would not even fit); the four-digit forms do not depend on it. */
+  assert_false(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT",
+                                     INT64_MIN, &wait));
+  assert_false(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT",
+                                     INT64_MAX, &wait));
+  assert_true(sbi_retry_after_parse("Sun, 06 Nov 1994 08:49:37 GMT",
+                                    INT64_MAX, &wait));
   /* Seen from 2090, "10" is 2110, not 2010. 2090-01-01 is 3786912000 s. */
   assert_true(sbi_retry_after_parse("Wednesday, 01-Jan-10 00:00:00 GMT",
                                     INT64_C(3786912000000), &wait));
