@@ -638,6 +638,7 @@ static void test_retry_after_outlives_flush(void **state) {
   assert_int_equal(mock_requests(&f), 1);
   assert_int_equal(segb_client_flush(f.client, 3000), SEGB_ERR_TIMED_OUT);
   assert_int_equal(mock_requests(&f), 1);
+  assert_non_null(strstr(segb_last_error_message(), "Retry-After"));
   assert_int_equal(segb_client_outq_len(f.client), 1);
   assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
   assert_true(now_s() - t0 >= 7.9);
