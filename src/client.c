@@ -3,6 +3,7 @@
  * thread, and nothing runs in the background. */
 #include <segbridge/client.h>
 
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -300,10 +301,18 @@ static int64_t deadline_after(int timeout_ms) {
 static int flush(segb_client_t *c, int timeout_ms) {
   int rc = sbi_sender_drain(&c->sender, &c->queue, deadline_after(timeout_ms));
 
-  if (rc == SEGB_ERR_TIMED_OUT)
+  if (rc == SEGB_ERR_TIMED_OUT) {
+    int64_t wait = c->sender.not_before_ms - sbi_clock_mono_ms();
+
+    if (wait > 0)
+      return sbi_error(rc, "flush timed out after %d ms with %zu messages "
+                           "still queued: the server asked (Retry-After) "
+                           "for no request in the next %" PRId64 " ms",
+                       timeout_ms, c->queue.count, wait);
     return sbi_error(rc, "flush timed out after %d ms with %zu messages "
                          "still queued",
                      timeout_ms, c->queue.count);
+  }
   return rc;
 }
 

@@ -63,11 +63,13 @@ static void finish(sbi_sender *s, sbi_queue *q, size_t n, int err,
     s->outcome(s->outcome_ctx, sbi_queue_pop(q), err, errstr);
 }
 
-/* One request for the batch, over by @deadline (-1: none), or none when
- * the auth provider has no credentials to give: its error comes back, the
- * detail in the thread's error. *@sent_ms gets the time the request left,
- * credentials in hand. The Authorization line lives in a buffer that is
- * wiped as soon as the answer is explained. */
+/* One request for the batch, or none when the auth provider has no
+ * credentials to give: its error comes back, the detail in the thread's
+ * error. The provider and then the request get at most the time left before
+ * @deadline (-1: none); when none is left once the credentials are in hand,
+ * no request goes out: SEGB_ERR_TIMED_OUT, and *@sent_ms is -1. Otherwise
+ * *@sent_ms gets the time the request left. The Authorization line lives in
+ * a buffer that is wiped as soon as the answer is explained. */
 static int send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
                      int64_t deadline, int64_t *sent_ms) {
   sbi_http_request req;
@@ -82,11 +84,6 @@ static int send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
   req.headers[req.header_count++] = "Content-Type: application/json";
   sbi_buf_clear(&s->auth_header);
   rc = s->auth->header(s->auth, deadline, &s->auth_header);
-  /* Fetching credentials may have spent the time left. */
-  *sent_ms = sbi_clock_mono_ms();
-  if (rc == SEGB_OK && deadline >= 0 && *sent_ms >= deadline)
-    rc = sbi_error(SEGB_ERR_TIMED_OUT,
-                   "no time left for the request after getting credentials");
   if (rc != SEGB_OK) {
     sbi_secret_wipe(s->auth_header.data, s->auth_header.len);
     return rc;
@@ -100,7 +97,16 @@ static int send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
   }
   req.body = s->body.data;
   req.body_len = s->body.len;
-  req.timeout_ms = deadline >= 0 ? deadline - *sent_ms : 0;
+  /* Fetching the credentials may have spent the time left. */
+  *sent_ms = sbi_clock_mono_ms();
+  if (deadline >= 0) {
+    if (*sent_ms >= deadline) {
+      sbi_secret_wipe(s->auth_header.data, s->auth_header.len);
+      *sent_ms = -1;
+      return SEGB_ERR_TIMED_OUT;
+    }
+    req.timeout_ms = deadline - *sent_ms;
+  }
   s->transport->send(s->transport, &req, &s->resp);
   for (i = 0, m = q->head; i < n; i++, m = m->next) {
     m->attempts++;
@@ -117,7 +123,7 @@ static sbi_verdict auth_retry(const sbi_sender *s, int64_t *wait) {
 
   if (asked < 0)
     return SBI_VERDICT_RETRY;
-  *wait = asked < s->limits.after_max_ms ? asked : s->limits.after_max_ms;
+  *wait = sbi_retry_after_bound(asked, s->limits.after_max_ms);
   return SBI_VERDICT_RETRY_AFTER;
 }
 
@@ -140,10 +146,18 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
 
     if (deadline >= 0 && now >= deadline)
       return SEGB_ERR_TIMED_OUT;
+    if (s->not_before_ms > now) {
+      /* A wait that outlasts the caller's deadline cannot help it. */
+      if (deadline >= 0 && s->not_before_ms >= deadline)
+        return SEGB_ERR_TIMED_OUT;
+      sbi_sleep_ms(s->not_before_ms - now);
+    }
     /* sentAt says when this attempt left, for Segment's clock-skew fix */
     sbi_time_format_iso_ms(now_text, sbi_clock_now_ms());
     memcpy(s->body.data + sent_at_at, now_text, SBI_ISO_MS_LEN);
     rc = send_once(s, q, n, sent, deadline, &sent_ms);
+    if (rc == SEGB_ERR_TIMED_OUT && sent_ms < 0)
+      return rc;
     requests++;
     if (rc != SEGB_OK) {
       snprintf(advice, sizeof advice, "%s", segb_last_error_message());
@@ -200,7 +214,10 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
       finish(s, q, n, SEGB_ERR_RETRIES_EXHAUSTED, gave_up);
       return SEGB_OK;
     }
-    /* A wait that outlasts the caller's deadline cannot help it. */
+    if (verdict == SBI_VERDICT_RETRY_AFTER) {
+      s->not_before_ms = now + wait;
+      continue;
+    }
     if (deadline >= 0 && now + wait >= deadline)
       return SEGB_ERR_TIMED_OUT;
     sbi_sleep_ms(wait);

@@ -39,6 +39,10 @@ typedef struct sbi_sender {
   sbi_buf body, auth_header, members;
   sbi_http_response resp;
   char last_failure[640]; /* advice for the last failed request, or "" */
+  /* Monotonic ms before which no request goes out: the server asked to
+   * wait (Retry-After) until then. It outlives the drain call that heard
+   * it, so the next flush waits too. 0: none. */
+  int64_t not_before_ms;
 } sbi_sender;
 
 /* Send from @q until it is empty (SEGB_OK) or the monotonic @deadline_ms

@@ -17,7 +17,8 @@
 typedef struct sbi_curl {
   sbi_transport base; /* first, so the transport pointer is the sbi_curl */
   CURL *easy;
-  int64_t timeout_ms; /* the transport's cap; 0 for none */
+  int64_t timeout_ms;         /* the transport's cap; 0 for none */
+  int64_t connect_timeout_ms; /* 0 for libcurl's default */
   int gzip;
   sbi_buf gz;              /* compressed body of the current request */
   sbi_http_response *resp; /* filled by the callbacks during a request */
@@ -25,32 +26,17 @@ typedef struct sbi_curl {
   char errbuf[CURL_ERROR_SIZE];
 } sbi_curl;
 
-/* Response header lines are capped like the body, against a server that
- * streams headers forever. */
-#define SBI_HTTP_MAX_HEADER_BYTES SBI_HTTP_MAX_BODY
+/* libcurl's connect timeout when none is set. */
+#define SBI_CURL_CONNECT_DEFAULT_MS 300000
 
 static size_t on_header(char *line, size_t size, size_t n, void *userdata) {
   sbi_curl *c = userdata;
-  sbi_buf *h = &c->resp->headers;
-  size_t len = size * n;
-  size_t keep = len;
 
-  while (keep > 0 && (line[keep - 1] == '\r' || line[keep - 1] == '\n'))
-    keep--;
-  /* A status line opens a new header block (after a 1xx or a proxy's
-   * CONNECT reply); only the final response's headers are kept. */
-  if (keep >= 5 && memcmp(line, "HTTP/", 5) == 0) {
-    sbi_buf_clear(h);
-    return len;
-  }
-  if (keep == 0 || h->len + keep + 2 > SBI_HTTP_MAX_HEADER_BYTES)
-    return len;
-  if (sbi_buf_append(h, line, keep) != SEGB_OK ||
-      sbi_buf_append(h, "\r\n", 2) != SEGB_OK) {
+  if (sbi_http_take_header_line(c->resp, line, size * n) != SEGB_OK) {
     c->nomem = 1;
     return 0;
   }
-  return len;
+  return size * n;
 }
 
 /* Bytes past SBI_HTTP_MAX_BODY are read and dropped, not treated as an
@@ -70,6 +56,10 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata) {
   return len;
 }
 
+/* Only what retrying cannot mend is SEGB_ERR_TLS: the server's certificate
+ * or the local TLS setup was refused. A handshake that broke off (a reset,
+ * an early close, a middlebox) is CURLE_SSL_CONNECT_ERROR, a network error
+ * like any other connection that broke. */
 static int map_error(CURLcode rc) {
   switch (rc) {
   case CURLE_COULDNT_RESOLVE_HOST:
@@ -79,27 +69,41 @@ static int map_error(CURLcode rc) {
     return SEGB_ERR_CONNECT;
   case CURLE_OPERATION_TIMEDOUT:
     return SEGB_ERR_TIMED_OUT;
-  case CURLE_SSL_CONNECT_ERROR:
-  case CURLE_SSL_ENGINE_NOTFOUND:
-  case CURLE_SSL_ENGINE_SETFAILED:
-  case CURLE_SSL_CERTPROBLEM:
-  case CURLE_SSL_CIPHER:
   case CURLE_PEER_FAILED_VERIFICATION: /* also CURLE_SSL_CACERT */
-  case CURLE_USE_SSL_FAILED:
-  case CURLE_SSL_ENGINE_INITFAILED:
   case CURLE_SSL_CACERT_BADFILE:
-  case CURLE_SSL_SHUTDOWN_FAILED:
   case CURLE_SSL_CRL_BADFILE:
   case CURLE_SSL_ISSUER_ERROR:
   case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
   case CURLE_SSL_INVALIDCERTSTATUS:
+  case CURLE_SSL_CERTPROBLEM:
   case CURLE_SSL_CLIENTCERT:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_ENGINE_NOTFOUND:
+  case CURLE_SSL_ENGINE_SETFAILED:
+  case CURLE_SSL_ENGINE_INITFAILED:
+  case CURLE_USE_SSL_FAILED:
     return SEGB_ERR_TLS;
   case CURLE_OUT_OF_MEMORY:
     return SEGB_ERR_NOMEM;
   default:
     return SEGB_ERR_NETWORK;
   }
+}
+
+/* Which limit ended a timed-out request that had @timeout_ms (the smaller
+ * of the transport's cap and the request's own, @caller when the request's
+ * was smaller). libcurl's connect timeout covers the TLS handshake too and
+ * counts until the request is about to go out. */
+static sbi_http_limit limit_hit(const sbi_curl *c, int64_t timeout_ms,
+                                int caller) {
+  int64_t connect_ms = c->connect_timeout_ms > 0 ? c->connect_timeout_ms
+                                                 : SBI_CURL_CONNECT_DEFAULT_MS;
+  curl_off_t pretransfer_us = 0;
+
+  curl_easy_getinfo(c->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+  if (pretransfer_us == 0 && (timeout_ms == 0 || connect_ms < timeout_ms))
+    return SBI_LIMIT_CONNECT;
+  return caller ? SBI_LIMIT_CALLER : SBI_LIMIT_TRANSPORT;
 }
 
 /* "request to <host>[:<port>] failed: <libcurl's reason>". Only the host
@@ -194,6 +198,7 @@ static int transport_send(sbi_transport *t, const sbi_http_request *req,
   const char *body;
   size_t body_len;
   int64_t timeout_ms;
+  int caller;
   curl_off_t total_us = 0;
   long status = 0;
   CURLcode rc;
@@ -211,7 +216,9 @@ static int transport_send(sbi_transport *t, const sbi_http_request *req,
     return resp->error = SEGB_ERR_NOMEM;
   }
   timeout_ms = c->timeout_ms;
-  if (req->timeout_ms > 0 && (timeout_ms == 0 || req->timeout_ms < timeout_ms))
+  caller = req->timeout_ms > 0 &&
+           (timeout_ms == 0 || req->timeout_ms < timeout_ms);
+  if (caller)
     timeout_ms = req->timeout_ms;
   curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
   curl_easy_setopt(c->easy, CURLOPT_URL, req->url);
@@ -229,7 +236,7 @@ static int transport_send(sbi_transport *t, const sbi_http_request *req,
   c->resp = NULL;
   curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME_T, &total_us);
   resp->elapsed_us = (int64_t)total_us;
-  if (rc == CURLE_OK) {
+  if (rc == CURLE_OK && resp->header_end) {
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
     resp->status = (int)status;
     return SEGB_OK;
@@ -237,7 +244,17 @@ static int transport_send(sbi_transport *t, const sbi_http_request *req,
   /* A partial response is no response: callers must not act on it. */
   sbi_buf_clear(&resp->headers);
   sbi_buf_clear(&resp->body);
-  resp->error = c->nomem ? SEGB_ERR_NOMEM : map_error(rc);
+  if (rc == CURLE_OK) {
+    /* libcurl takes a close inside the header block for the end of a
+     * response without a body; the status line alone proves nothing. */
+    resp->error = SEGB_ERR_NETWORK;
+    snprintf(c->errbuf, sizeof c->errbuf,
+             "the connection closed inside the response's header block");
+  } else {
+    resp->error = c->nomem ? SEGB_ERR_NOMEM : map_error(rc);
+  }
+  if (resp->error == SEGB_ERR_TIMED_OUT)
+    resp->timed_out_by = limit_hit(c, timeout_ms, caller);
   describe_failure(c, req->url, rc, resp->error_text, sizeof resp->error_text);
   return resp->error;
 }
@@ -311,6 +328,8 @@ sbi_transport *sbi_curl_transport_new(const sbi_transport_options *opts) {
   c->base.send = transport_send;
   c->base.destroy = transport_destroy;
   c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 0;
+  c->connect_timeout_ms =
+      opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 0;
   c->gzip = opts->gzip;
   rc = configure(c, opts);
   if (rc != CURLE_OK) {

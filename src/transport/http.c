@@ -1,4 +1,5 @@
-/* Responses: reading header lines and resetting between requests. */
+/* Responses: taking in and reading header lines, resetting between
+ * requests. */
 #include <string.h>
 #include <strings.h>
 
@@ -35,7 +36,7 @@ int sbi_http_header(const sbi_http_response *resp, const char *name, char *out,
                     size_t out_size) {
   size_t name_len = strlen(name);
   const char *p = resp->headers.data;
-  const char *end = p + resp->headers.len;
+  const char *end;
   int found = 0;
   /* Set while the lines being read continue the matching header. */
   int in_match = 0;
@@ -43,8 +44,10 @@ int sbi_http_header(const sbi_http_response *resp, const char *name, char *out,
 
   if (out_size > 0)
     out[0] = '\0';
+  /* Nothing received yet: no arithmetic on a null pointer. */
   if (p == NULL)
     return 0;
+  end = p + resp->headers.len;
   while (p < end) {
     const char *eol = memchr(p, '\n', (size_t)(end - p));
     const char *next = eol != NULL ? eol + 1 : end;
@@ -76,9 +79,34 @@ int sbi_http_header(const sbi_http_response *resp, const char *name, char *out,
   return found;
 }
 
+int sbi_http_take_header_line(sbi_http_response *resp, const char *line,
+                              size_t len) {
+  sbi_buf *h = &resp->headers;
+
+  while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n'))
+    len--;
+  if (len >= 5 && memcmp(line, "HTTP/", 5) == 0) {
+    sbi_buf_clear(h);
+    resp->header_end = 0;
+    return SEGB_OK;
+  }
+  if (len == 0) {
+    resp->header_end = 1;
+    return SEGB_OK;
+  }
+  if (h->len + len + 2 > SBI_HTTP_MAX_HEADER_BYTES)
+    return SEGB_OK;
+  if (sbi_buf_append(h, line, len) != SEGB_OK ||
+      sbi_buf_append(h, "\r\n", 2) != SEGB_OK)
+    return SEGB_ERR_NOMEM;
+  return SEGB_OK;
+}
+
 void sbi_http_response_reset(sbi_http_response *resp) {
   resp->status = 0;
   resp->error = SEGB_OK;
+  resp->timed_out_by = SBI_LIMIT_NONE;
+  resp->header_end = 0;
   resp->error_text[0] = '\0';
   sbi_buf_clear(&resp->headers);
   sbi_buf_clear(&resp->body);

@@ -161,7 +161,11 @@ int sbi_http_date_parse(const char *s, int64_t now_ms, int64_t *epoch_ms) {
          take_month(&s, &mon) && take(&s, "-") &&
          take_digits(&s, 2, &year) && take(&s, " ") && take_time(&s, &secs) &&
          take(&s, " GMT");
+    /* Only a clock millions of years off puts it outside the years the
+     * other forms can write, and the instant outside an int64_t. */
     y = full_year(year, now_ms);
+    if (y < 0 || y > 9999)
+      return 0;
     break;
   case SBI_DATE_ASCTIME: /* Sun Nov  6 08:49:37 1994 */
     ok = take(&s, " ") && take_month(&s, &mon) && take(&s, " ") &&
@@ -216,14 +220,28 @@ int sbi_retry_after_parse(const char *value, int64_t now_ms,
   return 1;
 }
 
+int sbi_retry_status(int status) {
+  return status == 408 || status == 410 || status == 429 || status == 460 ||
+         (status >= 500 && status <= 599 && status != 501 && status != 505);
+}
+
+int64_t sbi_retry_after_bound(int64_t asked_ms, int64_t max_wait_ms) {
+  int64_t wait = asked_ms > SBI_RETRY_AFTER_FLOOR_MS ? asked_ms
+                                                     : SBI_RETRY_AFTER_FLOOR_MS;
+
+  if (max_wait_ms < 0)
+    max_wait_ms = 0;
+  return wait < max_wait_ms ? wait : max_wait_ms;
+}
+
 sbi_verdict sbi_retry_classify(const sbi_http_response *resp, int64_t now_ms,
                                int64_t max_wait_ms, int64_t *wait_ms) {
   char value[128];
   int status = resp->status;
   int64_t wait;
 
-  /* A certificate or protocol mismatch does not go away by itself; retrying
-   * it would only delay the report that the setup is wrong. */
+  /* A certificate or TLS setup problem does not go away by itself;
+   * retrying it would only delay the report that the setup is wrong. */
   if (resp->error == SEGB_ERR_TLS)
     return SBI_VERDICT_REJECTED;
   if (resp->error != SEGB_OK)
@@ -232,19 +250,15 @@ sbi_verdict sbi_retry_classify(const sbi_http_response *resp, int64_t now_ms,
     return SBI_VERDICT_DELIVERED;
   if (status == 401 || status == 403)
     return SBI_VERDICT_AUTH;
-  if (status == 429 || status == 503) {
-    if (!sbi_http_header(resp, "Retry-After", value, sizeof value) ||
-        !sbi_retry_after_parse(value, now_ms, &wait))
-      return SBI_VERDICT_RETRY;
-    if (max_wait_ms < 0)
-      max_wait_ms = 0;
-    *wait_ms = wait < max_wait_ms ? wait : max_wait_ms;
+  if (!sbi_retry_status(status))
+    return SBI_VERDICT_REJECTED;
+  if ((status == 429 || status == 503) &&
+      sbi_http_header(resp, "Retry-After", value, sizeof value) &&
+      sbi_retry_after_parse(value, now_ms, &wait)) {
+    *wait_ms = sbi_retry_after_bound(wait, max_wait_ms);
     return SBI_VERDICT_RETRY_AFTER;
   }
-  if (status == 408 || status == 460 ||
-      (status >= 500 && status <= 599 && status != 501 && status != 505))
-    return SBI_VERDICT_RETRY;
-  return SBI_VERDICT_REJECTED;
+  return SBI_VERDICT_RETRY;
 }
 
 int64_t sbi_backoff_ms(int attempt, int64_t initial_ms, int64_t max_ms) {

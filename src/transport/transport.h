@@ -26,13 +26,25 @@ typedef struct sbi_http_request {
   int64_t timeout_ms; /* > 0: cap on this request, below the transport's */
 } sbi_http_request;
 
+/* Which limit ended a request that failed with SEGB_ERR_TIMED_OUT. */
+typedef enum sbi_http_limit {
+  SBI_LIMIT_NONE,      /* not a timeout */
+  SBI_LIMIT_CONNECT,   /* the transport's connect timeout */
+  SBI_LIMIT_TRANSPORT, /* the transport's whole-request timeout */
+  SBI_LIMIT_CALLER     /* the request's own timeout_ms: the caller's time */
+} sbi_http_limit;
+
 typedef struct sbi_http_response {
   int status; /* HTTP status; 0 when no response arrived */
-  /* SEGB_OK when a response arrived, else the failure: SEGB_ERR_DNS,
-   * _CONNECT, _TLS, _TIMED_OUT, _NETWORK, _NOMEM */
+  /* SEGB_OK when a whole response arrived, else the failure: SEGB_ERR_DNS,
+   * _CONNECT, _TLS (a certificate or TLS setup problem; a handshake that
+   * broke off is _NETWORK), _TIMED_OUT, _NETWORK (also a response cut
+   * short), _NOMEM */
   int error;
+  sbi_http_limit timed_out_by; /* with SEGB_ERR_TIMED_OUT */
   char error_text[256]; /* what failed and on which host; never a secret */
   sbi_buf headers;      /* response header lines, "name: value\r\n" each */
+  int header_end;       /* the blank line ending the header block came */
   sbi_buf body;         /* response body, at most SBI_HTTP_MAX_BODY bytes */
   int64_t elapsed_us;   /* from start of the request to the last byte */
 } sbi_http_response;
@@ -81,6 +93,18 @@ const sbi_http_request *sbi_capture_at(const sbi_transport *t, size_t i);
  * NUL-terminated string; 1 when present, 0 when not (out gets ""). */
 int sbi_http_header(const sbi_http_response *resp, const char *name,
                     char *out, size_t out_size);
+
+/* Response header lines past this many bytes are dropped, against a server
+ * that streams headers forever. */
+#define SBI_HTTP_MAX_HEADER_BYTES SBI_HTTP_MAX_BODY
+
+/* Take one line of a response's header block as it came off the wire
+ * (@len bytes, line ending included or not): a status line starts a new
+ * block (after a 1xx or a proxy's CONNECT reply, only the final response's
+ * headers are kept), a blank line ends it, anything else is a header line
+ * kept in resp->headers. SEGB_OK, or SEGB_ERR_NOMEM. */
+int sbi_http_take_header_line(sbi_http_response *resp, const char *line,
+                              size_t len);
 
 /* Zero a response for a new request, keeping its allocations. */
 void sbi_http_response_reset(sbi_http_response *resp);

@@ -29,7 +29,7 @@ typedef struct fx_client {
 void fx_set(segb_config_t *conf, const char *name, const char *value);
 
 /* Start @f->mock with @mo (quiet), and a config for it with @write_key,
- * fast retries and a 5 s request timeout. */
+ * fast retries and a 60 s request timeout. */
 void fx_start(fx_client *f, sbm_options mo, const char *write_key);
 
 /* Apply name, value pairs up to NULL from @extras, then the delivery

@@ -10,8 +10,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <segbridge/client.h>
 #include <segbridge/error.h>
 
+#include "client_int.h"
+#include "dispatch/advice.h"
 #include "transport/retry.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -65,7 +68,6 @@ static const class_case class_cases[] = {
     {404, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
     {405, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
     {409, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
-    {410, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
     {413, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
     {415, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
     {422, SEGB_OK, NULL, SBI_VERDICT_REJECTED, 0},
@@ -75,6 +77,9 @@ static const class_case class_cases[] = {
     /* Retried with backoff; Retry-After counts only on 429 and 503. */
     {408, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
     {408, SEGB_OK, "Retry-After: 5\r\n", SBI_VERDICT_RETRY, 0},
+    /* 410 as analytics-next has it: retried. */
+    {410, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
+    {410, SEGB_OK, "Retry-After: 5\r\n", SBI_VERDICT_RETRY, 0},
     {460, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
     {500, SEGB_OK, NULL, SBI_VERDICT_RETRY, 0},
     {500, SEGB_OK, "Retry-After: 5\r\n", SBI_VERDICT_RETRY, 0},
@@ -93,8 +98,9 @@ static const class_case class_cases[] = {
     {429, SEGB_OK, "Retry-After: soon\r\n", SBI_VERDICT_RETRY, 0},
     {429, SEGB_OK, "Retry-After:\r\n", SBI_VERDICT_RETRY, 0},
     {429, SEGB_OK, "Retry-After: 7\r\n", SBI_VERDICT_RETRY_AFTER, 7000},
+    /* A wait under a second is raised to one: no tight loop. */
     {429, SEGB_OK, "Content-Type: application/json\r\nretry-after:  0 \r\n",
-     SBI_VERDICT_RETRY_AFTER, 0},
+     SBI_VERDICT_RETRY_AFTER, 1000},
     {429, SEGB_OK, "Retry-After: 3600\r\n", SBI_VERDICT_RETRY_AFTER,
      MAX_WAIT},
     {429, SEGB_OK, "Retry-After: 99999999999999999999999\r\n",
@@ -105,7 +111,8 @@ static const class_case class_cases[] = {
     {503, SEGB_OK, "Retry-After: -1\r\n", SBI_VERDICT_RETRY, 0},
     {503, SEGB_OK, "Retry-After: 120\r\n", SBI_VERDICT_RETRY_AFTER, 120000},
     {503, SEGB_OK, "RETRY-AFTER: Sun, 06 Nov 1994 08:49:30 GMT\r\n",
-     SBI_VERDICT_RETRY_AFTER, 0},
+     SBI_VERDICT_RETRY_AFTER, 1000},
+    {503, SEGB_OK, "Retry-After: 1\r\n", SBI_VERDICT_RETRY_AFTER, 1000},
 };
 
 static void test_classify(void **state) {
@@ -154,6 +161,210 @@ static void test_classify_cap_floor(void **state) {
                    SBI_VERDICT_RETRY_AFTER);
   assert_int_equal(wait, 7000);
   sbi_http_response_free(&resp);
+}
+
+/* The floor goes first, then the cap: a cap under a second is kept. */
+static void test_retry_after_bound(void **state) {
+  (void)state;
+
+  assert_int_equal(sbi_retry_after_bound(0, MAX_WAIT), 1000);
+  assert_int_equal(sbi_retry_after_bound(-7, MAX_WAIT), 1000);
+  assert_int_equal(sbi_retry_after_bound(999, MAX_WAIT), 1000);
+  assert_int_equal(sbi_retry_after_bound(1001, MAX_WAIT), 1001);
+  assert_int_equal(sbi_retry_after_bound(CAP_MS, MAX_WAIT), MAX_WAIT);
+  assert_int_equal(sbi_retry_after_bound(0, 400), 400);
+  assert_int_equal(sbi_retry_after_bound(5000, -1), 0);
+}
+
+static void advice_for(const sbi_http_response *resp, char *out, size_t size) {
+  sbi_advice(out, size, resp, "https://api.segment.io/v1/batch", NULL,
+             NULL);
+}
+
+/* What the advice says of retrying is what the matrix does: "it is
+ * retried" only for what is retried, "not retried" only for what is not. */
+static void check_advice(const sbi_http_response *resp) {
+  char advice[512];
+  int64_t wait = 0;
+  sbi_verdict v = sbi_retry_classify(resp, 0, MAX_WAIT, &wait);
+  int retried = v == SBI_VERDICT_RETRY || v == SBI_VERDICT_RETRY_AFTER;
+
+  advice_for(resp, advice, sizeof advice);
+  if (strstr(advice, retried ? "not retried" : "it is retried") != NULL) {
+    print_error("status %d, error %d, verdict %d: %s\n", resp->status,
+                resp->error, (int)v, advice);
+    fail();
+  }
+}
+
+static void test_advice_agrees_with_matrix(void **state) {
+  static const int errors[] = {SEGB_ERR_DNS,       SEGB_ERR_CONNECT,
+                               SEGB_ERR_TLS,       SEGB_ERR_TIMED_OUT,
+                               SEGB_ERR_NETWORK,   SEGB_ERR_NOMEM};
+  static const int retried[] = {408, 410, 429, 460, 500, 502, 503, 599};
+  sbi_http_response resp;
+  char advice[512];
+  size_t i;
+  int status;
+  (void)state;
+
+  memset(&resp, 0, sizeof resp);
+  for (status = 100; status < 700; status++) {
+    resp.status = status;
+    check_advice(&resp);
+  }
+  for (i = 0; i < COUNT(retried); i++) {
+    resp.status = retried[i];
+    advice_for(&resp, advice, sizeof advice);
+    assert_non_null(strstr(advice, "it is retried"));
+  }
+  /* 501 and 505 were said to be retried, and never were. */
+  resp.status = 501;
+  advice_for(&resp, advice, sizeof advice);
+  assert_non_null(strstr(advice, "not retried"));
+  resp.status = 505;
+  advice_for(&resp, advice, sizeof advice);
+  assert_non_null(strstr(advice, "not retried"));
+
+  resp.status = 0;
+  for (i = 0; i < COUNT(errors); i++) {
+    resp.error = errors[i];
+    check_advice(&resp);
+  }
+  /* Only a certificate or TLS setup problem is blamed on the certificate;
+   * a handshake that broke off is a network error. */
+  resp.error = SEGB_ERR_TLS;
+  advice_for(&resp, advice, sizeof advice);
+  assert_non_null(strstr(advice, "certificate"));
+  assert_non_null(strstr(advice, "not retried"));
+  resp.error = SEGB_ERR_NETWORK;
+  advice_for(&resp, advice, sizeof advice);
+  assert_null(strstr(advice, "certificate"));
+  assert_non_null(strstr(advice, "it is retried"));
+}
+
+/* What the server sent reaches the advice as printable ASCII only. */
+static void test_advice_printable(void **state) {
+  sbi_http_response resp;
+  char advice[512];
+  size_t i;
+  (void)state;
+
+  memset(&resp, 0, sizeof resp);
+  resp.status = 429;
+  assert_int_equal(sbi_buf_puts(&resp.headers, "Retry-After: \x1b[2J5\x7f\r\n"),
+                   SEGB_OK);
+  assert_int_equal(sbi_buf_puts(&resp.body, "slow\x1b]0;down\a\xff"), SEGB_OK);
+  advice_for(&resp, advice, sizeof advice);
+  for (i = 0; advice[i] != '\0'; i++)
+    assert_true(advice[i] >= 0x20 && advice[i] < 0x7f);
+  assert_non_null(strstr(advice, "Retry-After:  [2J5 "));
+  assert_non_null(strstr(advice, "(slow ]0;down  )"));
+  sbi_http_response_free(&resp);
+}
+
+/* A request the caller's deadline cut is not blamed on http.timeout_ms. */
+static void test_advice_names_the_limit(void **state) {
+  static const struct {
+    sbi_http_limit limit;
+    const char *says, *never;
+  } cases[] = {
+      {SBI_LIMIT_CALLER, "caller's deadline", "raise http.timeout_ms"},
+      {SBI_LIMIT_TRANSPORT, "raise http.timeout_ms", "deadline"},
+      {SBI_LIMIT_CONNECT, "http.connect_timeout_ms", "raise http.timeout_ms"},
+  };
+  sbi_http_response resp;
+  char advice[512];
+  size_t i;
+  (void)state;
+
+  memset(&resp, 0, sizeof resp);
+  resp.error = SEGB_ERR_TIMED_OUT;
+  for (i = 0; i < COUNT(cases); i++) {
+    resp.timed_out_by = cases[i].limit;
+    advice_for(&resp, advice, sizeof advice);
+    if (strstr(advice, cases[i].says) == NULL ||
+        strstr(advice, cases[i].never) != NULL) {
+      print_error("limit %d: %s\n", (int)cases[i].limit, advice);
+      fail();
+    }
+  }
+}
+
+/* ---- the sender, over a capture transport ------------------------------ */
+
+static segb_client_t *capture_client(int status, sbi_transport **capture) {
+  static const char *const settings[][2] = {
+      {"write_key", "k"},
+      {"retry.max_attempts", "4"},
+      {"retry.backoff_initial_ms", "1"},
+      {"retry.backoff_max_ms", "1"},
+  };
+  segb_config_t *conf = segb_config_new();
+  char err[SEGB_ERRSTR_SIZE];
+  segb_client_t *c;
+  size_t i;
+
+  assert_non_null(conf);
+  for (i = 0; i < COUNT(settings); i++)
+    assert_int_equal(segb_config_set(conf, settings[i][0], settings[i][1],
+                                     err, sizeof err),
+                     SEGB_OK);
+  *capture = sbi_capture_transport_new(status, "{}");
+  assert_non_null(*capture);
+  c = sbi_client_new(conf, *capture, err, sizeof err);
+  assert_non_null(c);
+  return c;
+}
+
+/* Every attempt gets at most the caller's remaining time, and with no
+ * deadline none is set (the transport's own timeout applies). */
+static void test_sender_request_timeouts(void **state) {
+  sbi_transport *t;
+  segb_client_t *c = capture_client(500, &t);
+  int64_t previous = INT64_MAX;
+  size_t i;
+  (void)state;
+
+  assert_int_equal(segb_track(c, "u", NULL, "E", NULL), SEGB_OK);
+  assert_int_equal(segb_client_flush(c, 60000), SEGB_OK);
+  assert_int_equal(sbi_capture_count(t), 5);
+  for (i = 0; i < sbi_capture_count(t); i++) {
+    int64_t got = sbi_capture_at(t, i)->timeout_ms;
+    assert_true(got > 0 && got <= 60000);
+    assert_true(got <= previous);
+    previous = got;
+  }
+  assert_int_equal(segb_track(c, "u", NULL, "E", NULL), SEGB_OK);
+  assert_int_equal(segb_client_flush(c, -1), SEGB_OK);
+  assert_int_equal(sbi_capture_count(t), 10);
+  for (i = 5; i < 10; i++)
+    assert_int_equal(sbi_capture_at(t, i)->timeout_ms, 0);
+  assert_int_equal(segb_client_close(c, 0), SEGB_OK);
+}
+
+/* 410 is sent again, as analytics-next does; 501 is not. */
+static void test_sender_retries_410(void **state) {
+  static const struct {
+    int status;
+    size_t requests;
+  } cases[] = {{410, 5}, {408, 5}, {460, 5}, {501, 1}, {505, 1}, {404, 1}};
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < COUNT(cases); i++) {
+    sbi_transport *t;
+    segb_client_t *c = capture_client(cases[i].status, &t);
+
+    assert_int_equal(segb_track(c, "u", NULL, "E", NULL), SEGB_OK);
+    assert_int_equal(segb_client_flush(c, 60000), SEGB_OK);
+    if (sbi_capture_count(t) != cases[i].requests) {
+      print_error("HTTP %d: %zu requests\n", cases[i].status,
+                  sbi_capture_count(t));
+      fail();
+    }
+    assert_int_equal(segb_client_close(c, 0), SEGB_OK);
+  }
 }
 
 typedef struct after_case {
@@ -323,6 +534,14 @@ static void test_rfc850_year(void **state) {
   assert_true(sbi_retry_after_parse("Tuesday, 01-Jan-30 00:00:00 GMT", now,
                                     &wait));
   assert_int_equal(wait, INT64_C(1893456000000) - now);
+  /* A clock millions of years off reads no RFC 850 date (the instant
+   * would not even fit); the four-digit forms do not depend on it. */
+  assert_false(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT",
+                                     INT64_MIN, &wait));
+  assert_false(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT",
+                                     INT64_MAX, &wait));
+  assert_true(sbi_retry_after_parse("Sun, 06 Nov 1994 08:49:37 GMT",
+                                    INT64_MAX, &wait));
   /* Seen from 2090, "10" is 2110, not 2010. 2090-01-01 is 3786912000 s. */
   assert_true(sbi_retry_after_parse("Wednesday, 01-Jan-10 00:00:00 GMT",
                                     INT64_C(3786912000000), &wait));
@@ -410,6 +629,12 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_classify),
       cmocka_unit_test(test_classify_cap_floor),
+      cmocka_unit_test(test_retry_after_bound),
+      cmocka_unit_test(test_advice_agrees_with_matrix),
+      cmocka_unit_test(test_advice_printable),
+      cmocka_unit_test(test_advice_names_the_limit),
+      cmocka_unit_test(test_sender_request_timeouts),
+      cmocka_unit_test(test_sender_retries_410),
       cmocka_unit_test(test_retry_after),
       cmocka_unit_test(test_retry_after_against_libc),
       cmocka_unit_test(test_rfc850_year),

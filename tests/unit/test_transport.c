@@ -27,12 +27,21 @@
 #include <segbridge/error.h>
 #include <segbridge/version.h>
 
-#include "transport/gzip.h"
+#include "raw_server.h"
 #include "tls_cert.h"
+#include "transport/gzip.h"
+#include "transport/retry.h"
 #include "transport/transport.h"
 
 #define AUTH_LINE "Authorization: Basic c2VjcmV0Og=="
 #define AUTH_VALUE "c2VjcmV0"
+
+/* For every limit that is not what a test is about: a loopback request
+ * takes far less even under valgrind on a busy machine. Only a hang
+ * reaches it. */
+#define GENEROUS_MS 60000
+/* The same as an upper bound on a call's wall time, in seconds. */
+#define GENEROUS_S 60.0
 
 /* ---- the loopback server ------------------------------------------------ */
 
@@ -235,7 +244,7 @@ static sbi_transport_options options(int64_t timeout_ms) {
   sbi_transport_options o;
 
   memset(&o, 0, sizeof o);
-  o.connect_timeout_ms = 2000;
+  o.connect_timeout_ms = GENEROUS_MS;
   o.timeout_ms = timeout_ms;
   o.proxy = "";
   return o;
@@ -282,7 +291,7 @@ static unsigned free_port(void) {
 
 static void test_post_arrives_intact(void **state) {
   server *s = *state;
-  sbi_transport *t = new_curl(5000);
+  sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
   sbi_http_request req;
   static const char body[] = "{\"batch\":[{\"type\":\"track\"}]}";
@@ -324,7 +333,7 @@ static void test_post_arrives_intact(void **state) {
 /* Bodies past libcurl's threshold would get Expect: 100-continue. */
 static void test_no_expect_continue(void **state) {
   server *s = *state;
-  sbi_transport *t = new_curl(10000);
+  sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
   size_t len = 2 * 1024 * 1024;
   char *big = malloc(len + 1);
@@ -343,7 +352,7 @@ static void test_no_expect_continue(void **state) {
 
 static void test_connection_is_reused(void **state) {
   server *s = *state;
-  sbi_transport *t = new_curl(5000);
+  sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
   sbi_http_request get;
 
@@ -374,7 +383,7 @@ static void test_connection_is_reused(void **state) {
 
 static void test_response_headers(void **state) {
   server *s = *state;
-  sbi_transport *t = new_curl(5000);
+  sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
   char v[64];
 
@@ -402,7 +411,7 @@ static void test_response_headers(void **state) {
 
 static void test_body_is_capped(void **state) {
   server *s = *state;
-  sbi_transport *t = new_curl(10000);
+  sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
   size_t len = SBI_HTTP_MAX_BODY + 12345;
   char *big = malloc(len);
@@ -494,7 +503,7 @@ static void test_gzip_request_body(void **state) {
   char *got;
   int i;
 
-  o = options(5000);
+  o = options(GENEROUS_MS);
   o.gzip = 1;
   t = sbi_curl_transport_new(&o);
   assert_non_null(t);
@@ -528,8 +537,9 @@ static void test_timeout(void **state) {
   s->delay_ms = 2000;
   post(t, s->base, "{}", &resp);
   assert_int_equal(resp.error, SEGB_ERR_TIMED_OUT);
+  assert_int_equal(resp.timed_out_by, SBI_LIMIT_TRANSPORT);
   assert_int_equal(resp.status, 0);
-  assert_true(now_s() - start < 5.0);
+  assert_true(now_s() - start < GENEROUS_S);
   assert_non_null(strstr(resp.error_text, "127.0.0.1"));
 
   /* A request's own timeout never extends the transport's... */
@@ -539,21 +549,23 @@ static void test_timeout(void **state) {
   req.timeout_ms = 60000;
   start = now_s();
   assert_int_equal(t->send(t, &req, &resp), SEGB_ERR_TIMED_OUT);
-  assert_true(now_s() - start < 5.0);
+  assert_int_equal(resp.timed_out_by, SBI_LIMIT_TRANSPORT);
+  assert_true(now_s() - start < GENEROUS_S);
   t->destroy(t);
 
-  /* ...but shortens it. */
+  /* ...but shortens it, and the response says whose limit it was. */
   t = new_curl(60000);
   req.timeout_ms = 300;
   start = now_s();
   assert_int_equal(t->send(t, &req, &resp), SEGB_ERR_TIMED_OUT);
-  assert_true(now_s() - start < 5.0);
+  assert_int_equal(resp.timed_out_by, SBI_LIMIT_CALLER);
+  assert_true(now_s() - start < GENEROUS_S);
   sbi_http_response_free(&resp);
   t->destroy(t);
 }
 
 static void test_connect_refused(void **state) {
-  sbi_transport *t = new_curl(5000);
+  sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
   sbi_http_request req;
   char url[128];
@@ -583,7 +595,7 @@ static void test_connect_refused(void **state) {
 }
 
 static void test_dns_failure(void **state) {
-  sbi_transport *t = new_curl(10000);
+  sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
   (void)state;
 
@@ -596,7 +608,7 @@ static void test_dns_failure(void **state) {
 
 static void test_server_closes(void **state) {
   server *s = *state;
-  sbi_transport *t = new_curl(10000);
+  sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
 
   s->hang_up = 1;
@@ -616,34 +628,24 @@ static void test_server_closes(void **state) {
   t->destroy(t);
 }
 
-/* Accepts one connection, reads a little and resets it: libmicrohttpd
- * cannot drop a connection in the middle of an upload. */
-typedef struct resetter {
-  int fd;
-  pthread_t thread;
-} resetter;
+/* A raw server: libmicrohttpd cannot drop a connection in the middle of an
+ * upload, reset a TLS handshake or cut its own response. */
+static segb_raw_server *raw_start(const segb_raw_step *steps, size_t n) {
+  segb_raw_server *r = segb_raw_start(steps, n, 0);
 
-static void *reset_one(void *arg) {
-  resetter *r = arg;
-  int c = accept(r->fd, NULL, NULL);
+  assert_non_null(r);
+  return r;
+}
 
-  if (c >= 0) {
-    char buf[1024];
-    struct linger lg = {1, 0}; /* close with RST, not FIN */
-
-    if (read(c, buf, sizeof buf) < 0)
-      perror("read");
-    setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    close(c);
-  }
-  return NULL;
+static void raw_url(char *url, size_t size, const char *scheme,
+                    const segb_raw_server *r) {
+  snprintf(url, size, "%s://127.0.0.1:%u/", scheme, segb_raw_port(r));
 }
 
 static void test_reset_during_upload(void **state) {
-  resetter r;
-  struct sockaddr_in addr;
-  socklen_t alen = sizeof addr;
-  sbi_transport *t = new_curl(10000);
+  static const segb_raw_step reset = {SEGB_RAW_RESET, NULL};
+  segb_raw_server *r;
+  sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
   size_t len = 8 * 1024 * 1024;
   char *big = malloc(len + 1);
@@ -653,27 +655,134 @@ static void test_reset_during_upload(void **state) {
   /* With SIGPIPE at its default action, a write libcurl let raise it
    * would end this process instead of failing the request. */
   assert_true(signal(SIGPIPE, SIG_DFL) != SIG_ERR);
-  memset(&addr, 0, sizeof addr);
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  r.fd = socket(AF_INET, SOCK_STREAM, 0);
-  assert_true(r.fd >= 0);
-  assert_int_equal(bind(r.fd, (struct sockaddr *)&addr, sizeof addr), 0);
-  assert_int_equal(listen(r.fd, 1), 0);
-  assert_int_equal(getsockname(r.fd, (struct sockaddr *)&addr, &alen), 0);
-  assert_int_equal(pthread_create(&r.thread, NULL, reset_one, &r), 0);
-  snprintf(url, sizeof url, "http://127.0.0.1:%u/", ntohs(addr.sin_port));
+  r = raw_start(&reset, 1);
+  raw_url(url, sizeof url, "http", r);
 
   assert_non_null(big);
   memset(big, 'y', len);
   big[len] = '\0';
   post(t, url, big, &resp);
   assert_int_equal(resp.error, SEGB_ERR_NETWORK);
-  pthread_join(r.thread, NULL);
-  close(r.fd);
+  segb_raw_stop(r);
   free(big);
   sbi_http_response_free(&resp);
   t->destroy(t);
+}
+
+/* Responses cut short are no responses: neither inside the header block
+ * (libcurl alone takes a close there for the end of a bodiless answer)
+ * nor inside the body. */
+static void test_cut_responses(void **state) {
+  static const char *const cut[] = {
+      "HTTP/1.1 200 OK\r\nContent-Len",
+      "HTTP/1.1 200 OK\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r",
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX-A: 1\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+      "HTTP/1.1 200 O",
+      "",
+  };
+  sbi_transport *t = new_curl(GENEROUS_MS);
+  sbi_http_response resp = {0};
+  char url[64], v[8];
+  int64_t wait;
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+    segb_raw_step step = {SEGB_RAW_REPLY, cut[i]};
+    segb_raw_server *r = raw_start(&step, 1);
+
+    raw_url(url, sizeof url, "http", r);
+    post(t, url, "{}", &resp);
+    if (resp.error != SEGB_ERR_NETWORK) {
+      print_error("reply %zu: error %d, status %d\n", i, resp.error,
+                  resp.status);
+      fail();
+    }
+    assert_int_equal(resp.status, 0);
+    assert_int_equal(resp.headers.len, 0);
+    assert_int_equal(resp.body.len, 0);
+    assert_non_null(strstr(resp.error_text, "127.0.0.1"));
+    assert_int_equal(sbi_retry_classify(&resp, 0, 1000, &wait),
+                     SBI_VERDICT_RETRY);
+    segb_raw_stop(r);
+  }
+
+  /* Whole answers over the same raw server, the last one delimited by
+   * the close, as HTTP/1.1 allows. */
+  {
+    static const segb_raw_step whole[] = {
+        {SEGB_RAW_REPLY, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"
+                         "X-A: 1\r\nContent-Length: 2\r\n\r\nok"},
+        {SEGB_RAW_REPLY, "HTTP/1.1 200 OK\r\n\r\nbody"}};
+    segb_raw_server *r = raw_start(whole, 2);
+
+    raw_url(url, sizeof url, "http", r);
+    post(t, url, "{}", &resp);
+    assert_int_equal(resp.error, SEGB_OK);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(resp.body.data, "ok");
+    assert_int_equal(sbi_http_header(&resp, "X-A", v, sizeof v), 1);
+    post(t, url, "{}", &resp);
+    assert_int_equal(resp.error, SEGB_OK);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(resp.body.data, "body");
+    segb_raw_stop(r);
+  }
+  sbi_http_response_free(&resp);
+  t->destroy(t);
+}
+
+/* Which limit ended a request: a TLS handshake that never completes is
+ * still connecting, so the connect timeout ends it when it is the
+ * shortest; else the request's own or the transport's timeout. */
+static void test_timeout_limits(void **state) {
+  static const segb_raw_step hold = {SEGB_RAW_HOLD, NULL};
+  segb_raw_server *r = raw_start(&hold, 1);
+  sbi_transport_options o;
+  sbi_transport *t;
+  sbi_http_response resp = {0};
+  sbi_http_request req;
+  char url[64];
+  (void)state;
+
+  raw_url(url, sizeof url, "https", r);
+  memset(&req, 0, sizeof req);
+  req.method = "GET";
+  req.url = url;
+
+  o = options(GENEROUS_MS);
+  o.connect_timeout_ms = 300;
+  t = sbi_curl_transport_new(&o);
+  assert_non_null(t);
+  assert_int_equal(t->send(t, &req, &resp), SEGB_ERR_TIMED_OUT);
+  assert_int_equal(resp.timed_out_by, SBI_LIMIT_CONNECT);
+  t->destroy(t);
+
+  /* The shorter limit wins, whichever it is. */
+  t = new_curl(GENEROUS_MS);
+  req.timeout_ms = 300;
+  assert_int_equal(t->send(t, &req, &resp), SEGB_ERR_TIMED_OUT);
+  assert_int_equal(resp.timed_out_by, SBI_LIMIT_CALLER);
+  t->destroy(t);
+
+  t = new_curl(300);
+  req.timeout_ms = 0;
+  assert_int_equal(t->send(t, &req, &resp), SEGB_ERR_TIMED_OUT);
+  assert_int_equal(resp.timed_out_by, SBI_LIMIT_TRANSPORT);
+  t->destroy(t);
+
+  /* Anything but a timeout names no limit. */
+  segb_raw_stop(r);
+  t = new_curl(GENEROUS_MS);
+  req.url = "http://does-not-exist.invalid/";
+  assert_int_equal(t->send(t, &req, &resp), SEGB_ERR_DNS);
+  assert_int_equal(resp.timed_out_by, SBI_LIMIT_NONE);
+  t->destroy(t);
+  sbi_http_response_free(&resp);
 }
 
 /* ---- TLS ---------------------------------------------------------------- */
@@ -683,6 +792,7 @@ static void test_tls(void **state) {
   sbi_transport_options o;
   sbi_transport *t;
   sbi_http_response resp = {0};
+  int64_t wait;
   server *s;
   (void)state;
 
@@ -692,16 +802,18 @@ static void test_tls(void **state) {
   s = server_start(cert, key);
   server_reply(s, 200, "secure", 6);
 
-  /* The system store does not know this certificate. */
-  t = new_curl(5000);
+  /* The system store does not know this certificate: final. */
+  t = new_curl(GENEROUS_MS);
   post(t, s->base, "{}", &resp);
   assert_int_equal(resp.error, SEGB_ERR_TLS);
   assert_non_null(strstr(resp.error_text, "127.0.0.1"));
+  assert_int_equal(sbi_retry_classify(&resp, 0, 1000, &wait),
+                   SBI_VERDICT_REJECTED);
   t->destroy(t);
 
   path = segb_test_temp_file(cert);
   assert_non_null(path);
-  o = options(5000);
+  o = options(GENEROUS_MS);
   o.ca_file = path;
   t = sbi_curl_transport_new(&o);
   assert_non_null(t);
@@ -717,6 +829,91 @@ static void test_tls(void **state) {
   sbi_http_response_free(&resp);
   free(cert);
   free(key);
+}
+
+/* A handshake that breaks off (reset, or closed) says nothing about the
+ * certificate: it is a network error, and retried. */
+static void test_tls_handshake_broken(void **state) {
+  static const segb_raw_action actions[] = {SEGB_RAW_RESET, SEGB_RAW_CLOSE};
+  sbi_transport *t = new_curl(GENEROUS_MS);
+  sbi_http_response resp = {0};
+  char url[64];
+  int64_t wait;
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < sizeof actions / sizeof actions[0]; i++) {
+    segb_raw_step step = {actions[i], NULL};
+    segb_raw_server *r = raw_start(&step, 1);
+
+    raw_url(url, sizeof url, "https", r);
+    post(t, url, "{}", &resp);
+    assert_int_equal(resp.error, SEGB_ERR_NETWORK);
+    assert_int_equal(resp.status, 0);
+    assert_non_null(strstr(resp.error_text, "127.0.0.1"));
+    assert_int_equal(sbi_retry_classify(&resp, 0, 1000, &wait),
+                     SBI_VERDICT_RETRY);
+    /* the client did get as far as the handshake */
+    assert_int_equal(segb_raw_connections(r), 1);
+    segb_raw_stop(r);
+  }
+  sbi_http_response_free(&resp);
+  t->destroy(t);
+}
+
+/* ---- header block without a server -------------------------------------- */
+
+#define FILLER "X-Filler: 0123456789abcdef\r\n"
+
+static void take(sbi_http_response *resp, const char *line) {
+  assert_int_equal(sbi_http_take_header_line(resp, line, strlen(line)),
+                   SEGB_OK);
+}
+
+static void test_header_block(void **state) {
+  sbi_http_response resp = {0};
+  char v[32];
+  size_t len = 0;
+  (void)state;
+
+  /* An interim answer's block is dropped with the next status line. */
+  take(&resp, "HTTP/1.1 100 Continue\r\n");
+  take(&resp, "X-Interim: 1\r\n");
+  take(&resp, "\r\n");
+  assert_int_equal(resp.header_end, 1);
+  take(&resp, "HTTP/1.1 200 OK\r\n");
+  assert_int_equal(resp.header_end, 0);
+  assert_int_equal(resp.headers.len, 0);
+  take(&resp, "Retry-After: 3\r\n");
+  take(&resp, "X-Bare-LF: yes\n");
+  take(&resp, "X-No-Ending: ok");
+  assert_int_equal(resp.header_end, 0);
+  take(&resp, "\r\n");
+  assert_int_equal(resp.header_end, 1);
+  assert_int_equal(sbi_http_header(&resp, "x-interim", v, sizeof v), 0);
+  assert_int_equal(sbi_http_header(&resp, "retry-after", v, sizeof v), 1);
+  assert_string_equal(v, "3");
+  assert_int_equal(sbi_http_header(&resp, "X-Bare-LF", v, sizeof v), 1);
+  assert_string_equal(v, "yes");
+  assert_int_equal(sbi_http_header(&resp, "X-No-Ending", v, sizeof v), 1);
+  assert_string_equal(v, "ok");
+  assert_null(strstr(resp.headers.data, "HTTP/"));
+
+  /* Past the cap, lines are dropped whole; the block still ends. */
+  sbi_http_response_reset(&resp);
+  take(&resp, "HTTP/2 200\r\n");
+  do {
+    len = resp.headers.len;
+    take(&resp, FILLER);
+  } while (resp.headers.len > len);
+  assert_true(resp.headers.len <= SBI_HTTP_MAX_HEADER_BYTES);
+  assert_true(resp.headers.len + strlen(FILLER) > SBI_HTTP_MAX_HEADER_BYTES);
+  assert_int_equal(resp.headers.len % strlen(FILLER), 0);
+  take(&resp, "\r\n");
+  assert_int_equal(resp.header_end, 1);
+  sbi_http_response_reset(&resp);
+  assert_int_equal(resp.header_end, 0);
+  sbi_http_response_free(&resp);
 }
 
 /* ---- header lookup without a server ------------------------------------- */
@@ -871,6 +1068,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_global_refcount),
       cmocka_unit_test(test_header_lookup),
+      cmocka_unit_test(test_header_block),
       cmocka_unit_test(test_capture),
       cmocka_unit_test(test_too_many_headers),
       cmocka_unit_test(test_gzip_round_trip),
@@ -891,6 +1089,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_server_closes, setup_server,
                                       teardown_server),
       cmocka_unit_test(test_reset_during_upload),
+      cmocka_unit_test(test_cut_responses),
+      cmocka_unit_test(test_timeout_limits),
+      cmocka_unit_test(test_tls_handshake_broken),
       cmocka_unit_test(test_connect_refused),
       cmocka_unit_test(test_dns_failure),
       cmocka_unit_test(test_tls),
