@@ -107,7 +107,11 @@ static int drain_some(receiver_guard *g, draining *d, int64_t now) {
 
     if (d->read >= RECEIVER_DRAIN_BYTES || now >= d->deadline_ms)
       return 1;
-    n = recv(d->fd, g->scratch, sizeof g->scratch, MSG_DONTWAIT);
+    n = recv(d->fd, g->scratch,
+             RECEIVER_DRAIN_BYTES - d->read < sizeof g->scratch
+                 ? RECEIVER_DRAIN_BYTES - d->read
+                 : sizeof g->scratch,
+             MSG_DONTWAIT);
     if (n > 0)
       d->read += (size_t)n;
     else if (n < 0 && errno == EINTR)
