@@ -645,22 +645,45 @@ static void test_cli_command(void **state) {
 }
 
 /* Without a key or a secret there is nothing to check: a usage error. */
-static void test_needs_credentials(void **state) {
-  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", NULL};
+/* The exit status of @argv, its standard error dropped. */
+static int usage_status(const char *const *argv) {
   posix_spawn_file_actions_t quiet;
   pid_t pid;
   int status = 0;
-  (void)state;
 
-  unsetenv("SEGMENT_WEBHOOK_SECRET");
-  unsetenv("SEGMENT_WEBHOOK_API_KEY");
   posix_spawn_file_actions_init(&quiet);
   posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
   assert_int_equal(spawn(&pid, argv, &quiet), 0);
   posix_spawn_file_actions_destroy(&quiet);
   assert_int_equal(waitpid(pid, &status, 0), pid);
   assert_true(WIFEXITED(status));
-  assert_int_equal(WEXITSTATUS(status), 2);
+  return WEXITSTATUS(status);
+}
+
+static void test_needs_credentials(void **state) {
+  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", NULL};
+  (void)state;
+
+  unsetenv("SEGMENT_WEBHOOK_SECRET");
+  unsetenv("SEGMENT_WEBHOOK_API_KEY");
+  assert_int_equal(usage_status(argv), 2);
+}
+
+/* Limits out of range are usage errors, not silently something else. */
+static void test_bad_limits(void **state) {
+  static const char *const bad[][2] = {
+      {"--max-connections", "0"}, {"--max-connections", "-1"},
+      {"--max-per-ip", "x"},      {"--header-timeout", "0"},
+      {"--idle-timeout", "86401"}, {"--header-timeout", "18446744073709551617"}};
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret",
+                          SECRET, bad[i][0], bad[i][1], NULL};
+
+    assert_int_equal(usage_status(argv), 2);
+  }
 }
 
 int main(void) {
@@ -674,6 +697,7 @@ int main(void) {
       cmocka_unit_test(test_endless_chunked_body),
       cmocka_unit_test(test_long_body_written_first),
       cmocka_unit_test(test_needs_credentials),
+      cmocka_unit_test(test_bad_limits),
   };
   int rc;
 
