@@ -102,8 +102,7 @@ typedef struct receiver_watch receiver_watch;
 #define RECEIVER_DRAIN_BYTES (8u << 20)
 #define RECEIVER_DRAIN_MS 10000
 
-receiver_guard *segb_receiver_guard_start(unsigned header_timeout_s,
-                                          FILE *log);
+receiver_guard *segb_receiver_guard_start(unsigned header_timeout_s, FILE *log);
 void segb_receiver_guard_stop(receiver_guard *g);
 
 /* A new connection on @fd: its first request's headers are due. NULL when

@@ -81,8 +81,7 @@ void segb_receiver_request_end(receiver_request *q, const segb_webhook_t *wh,
     return;
   }
   segb_receiver_handle(wh, authorization, signature, settings,
-                       q->data != NULL ? q->data : "", q->len, out, log,
-                       reply);
+                       q->data != NULL ? q->data : "", q->len, out, log, reply);
 }
 
 void segb_receiver_request_free(receiver_request *q) {

@@ -151,9 +151,9 @@ static void on_connection(void *cls, struct MHD_Connection *c,
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 
-    *socket_context = info != NULL
-                          ? segb_receiver_guard_watch(s->guard, info->connect_fd)
-                          : NULL;
+    *socket_context =
+        info != NULL ? segb_receiver_guard_watch(s->guard, info->connect_fd)
+                     : NULL;
   } else if (*socket_context != NULL) {
     segb_receiver_guard_release(s->guard, *socket_context);
     *socket_context = NULL;

@@ -101,7 +101,8 @@ static void check_reply(const receiver_reply *r) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  const char *p = (const char *)data + (size > 0), *end = (const char *)data + size;
+  const char *p = (const char *)data + (size > 0),
+             *end = (const char *)data + size;
   unsigned flags = size > 0 ? data[0] : 0;
   size_t piece = 1 + (flags >> 1) * 37, sent = 0;
   char *length, *auth, *sig, *settings;

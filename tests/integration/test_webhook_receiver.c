@@ -336,8 +336,7 @@ static int is_closed(int fd) {
   struct pollfd p = {fd, POLLIN, 0};
   char c;
 
-  return poll(&p, 1, 0) == 1 &&
-         recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) <= 0;
+  return poll(&p, 1, 0) == 1 && recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) <= 0;
 }
 
 /* A whole signed request, as a raw socket sends it. */
