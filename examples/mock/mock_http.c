@@ -360,8 +360,10 @@ int sbm_http_start(sbm_mock *m, uint16_t port, char *errstr,
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
-  unsigned int flags =
-      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
+  /* MHD_USE_AUTO: poll(), not select(), which cannot watch a descriptor
+   * past FD_SETSIZE (1024) and so fails in a host with many files open. */
+  unsigned int flags = MHD_USE_THREAD_PER_CONNECTION |
+                       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
   if (!m->quiet)
     flags |= MHD_USE_ERROR_LOG;
   struct MHD_OptionItem tls[] = {

@@ -14,12 +14,33 @@ const char segb_receiver_usage[] =
     "                    accept several (default: $SEGMENT_WEBHOOK_API_KEY)\n"
     "  --secret S        expect X-Signature, HMAC-SHA1 keyed by S; repeat to\n"
     "                    accept several (default: $SEGMENT_WEBHOOK_SECRET)\n"
-    "  --max-body BYTES  refuse larger bodies with 413 (default 4194304)\n"
+    "  --max-body BYTES  refuse larger bodies with 413 (default 4194304);\n"
+    "                    what a sender still writes after the 413 is read\n"
+    "                    and dropped, up to 8 MiB or 10 s, then it is cut off\n"
+    "  --max-connections N  connections open at once (default 512); more\n"
+    "                    wait to be accepted\n"
+    "  --max-per-ip N    connections open at once from one address (default\n"
+    "                    32; 0: no limit); more are closed at once\n"
+    "  --header-timeout S  close a connection whose request headers are not\n"
+    "                    all in S seconds after it opened or after the last\n"
+    "                    answer, however slowly they come (default 10)\n"
+    "  --idle-timeout S  close a connection silent for S seconds, as while a\n"
+    "                    body stalls (default 30)\n"
     "At least one key or secret is needed. Good events go to standard output\n"
     "as NDJSON; what was refused, and why, to standard error. Stop with\n"
     "Ctrl-C or SIGTERM.\n";
 
-enum { OPT_PORT = 256, OPT_LISTEN, OPT_API_KEY, OPT_SECRET, OPT_MAX_BODY };
+enum {
+  OPT_PORT = 256,
+  OPT_LISTEN,
+  OPT_API_KEY,
+  OPT_SECRET,
+  OPT_MAX_BODY,
+  OPT_MAX_CONNECTIONS,
+  OPT_MAX_PER_IP,
+  OPT_HEADER_TIMEOUT,
+  OPT_IDLE_TIMEOUT
+};
 
 static const struct option longopts[] = {
     {"port", required_argument, NULL, OPT_PORT},
@@ -27,6 +48,10 @@ static const struct option longopts[] = {
     {"api-key", required_argument, NULL, OPT_API_KEY},
     {"secret", required_argument, NULL, OPT_SECRET},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+    {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
+    {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -63,6 +88,10 @@ int segb_receiver_parse_args(int argc, char **argv, receiver_options *o) {
 
   memset(o, 0, sizeof *o);
   o->port = 8080;
+  o->max_connections = 512;
+  o->max_per_ip = 32;
+  o->header_timeout_s = 10;
+  o->idle_timeout_s = 30;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
     switch (c) {
@@ -86,6 +115,31 @@ int segb_receiver_parse_args(int argc, char **argv, receiver_options *o) {
       if (!number(optarg, 1, SIZE_MAX, &n))
         return usage_error(name, "--max-body needs a positive number", optarg);
       o->max_body = (size_t)n;
+      break;
+    case OPT_MAX_CONNECTIONS:
+      if (!number(optarg, 1, 1000000, &n))
+        return usage_error(name, "--max-connections needs a number 1..1000000",
+                           optarg);
+      o->max_connections = (unsigned)n;
+      break;
+    case OPT_MAX_PER_IP:
+      if (!number(optarg, 0, 1000000, &n))
+        return usage_error(name, "--max-per-ip needs a number 0..1000000",
+                           optarg);
+      o->max_per_ip = (unsigned)n;
+      break;
+    case OPT_HEADER_TIMEOUT:
+    case OPT_IDLE_TIMEOUT:
+      if (!number(optarg, 1, 86400, &n))
+        return usage_error(name,
+                           c == OPT_HEADER_TIMEOUT
+                               ? "--header-timeout needs seconds 1..86400"
+                               : "--idle-timeout needs seconds 1..86400",
+                           optarg);
+      if (c == OPT_HEADER_TIMEOUT)
+        o->header_timeout_s = (unsigned)n;
+      else
+        o->idle_timeout_s = (unsigned)n;
       break;
     case 'h':
       printf("usage: %s [options]\n%s", name, segb_receiver_usage);

@@ -1,6 +1,8 @@
 /* The HTTP side of the receiver: libmicrohttpd on one internal thread
- * (requests are answered one at a time, so the output needs no lock),
- * bodies collected up to the limit, then segb_receiver_handle(). */
+ * (requests are answered one at a time, so the output needs no lock) with
+ * limits on connections, in all and per address, the guard thread for
+ * header deadlines and drains, and each request through receiver_request.c
+ * to segb_receiver_handle(). */
 #include "receiver.h"
 
 #include <segbridge/segbridge.h>
@@ -13,44 +15,16 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 typedef struct server {
   segb_webhook_t *wh;
   size_t max_body;
+  receiver_guard *guard;
   FILE *out, *log;
   unsigned long requests, accepted, refused;
 } server;
-
-typedef struct upload {
-  char *data;
-  size_t len, cap;
-  int too_big; /* past the limit: the rest is read and dropped */
-} upload;
-
-static int collect(upload *u, const char *data, size_t n, size_t max) {
-  if (u->too_big)
-    return 0;
-  if (n > max - u->len) {
-    u->too_big = 1;
-    return 0;
-  }
-  if (u->len + n > u->cap) {
-    size_t cap = u->cap > 0 ? u->cap : 4096;
-    char *grown;
-
-    while (cap < u->len + n)
-      cap *= 2;
-    grown = realloc(u->data, cap);
-    if (grown == NULL)
-      return -1;
-    u->data = grown;
-    u->cap = cap;
-  }
-  memcpy(u->data + u->len, data, n);
-  u->len += n;
-  return 0;
-}
 
 static enum MHD_Result send_reply(struct MHD_Connection *c,
                                   const receiver_reply *r) {
@@ -69,32 +43,39 @@ static enum MHD_Result send_reply(struct MHD_Connection *c,
   return rc;
 }
 
-static void too_large(receiver_reply *r, size_t max) {
-  r->status = 413;
-  snprintf(r->body, sizeof r->body,
-           "{\"code\":\"SEGB_ERR_BODY_TOO_LARGE\",\"message\":"
-           "\"the body is over %zu bytes\"}",
-           max);
+static receiver_watch *watch_of(struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+  return info != NULL ? info->socket_context : NULL;
 }
 
-/* Headers are in: refuse what can be refused before reading a body. */
-static int early_answer(server *s, struct MHD_Connection *c, const char *method,
-                        receiver_reply *r) {
-  const char *length;
+/* The 413, once the body is over the limit. libmicrohttpd can queue an
+ * answer only before the body or after all of it, and a chunked body may
+ * never end: so the answer is written here, on a socket the server has
+ * sent nothing else on but perhaps "100 Continue", and the connection is
+ * left to close and to the guard's drain. Returns MHD_NO, which closes. */
+static enum MHD_Result refuse_too_large(server *s, struct MHD_Connection *c,
+                                        const receiver_reply *r) {
+  receiver_watch *w = watch_of(c);
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+  char head[1024];
+  int n = snprintf(head, sizeof head,
+                   "HTTP/1.1 413 Content Too Large\r\n"
+                   "Content-Type: application/json\r\n"
+                   "Content-Length: %zu\r\n"
+                   "Connection: close\r\n\r\n%s",
+                   strlen(r->body), r->body);
 
-  if (strcmp(method, "POST") != 0) {
-    r->status = 405;
-    snprintf(r->body, sizeof r->body,
-             "{\"code\":\"method\",\"message\":\"use POST\"}");
-    return 1;
-  }
-  length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                       MHD_HTTP_HEADER_CONTENT_LENGTH);
-  if (length != NULL && strtoull(length, NULL, 10) > s->max_body) {
-    too_large(r, s->max_body);
-    return 1;
-  }
-  return 0;
+  s->requests++;
+  s->refused++;
+  fprintf(s->log, "refused 413: the body is over %zu bytes\n", s->max_body);
+  if (info != NULL && n > 0 && (size_t)n < sizeof head &&
+      send(info->connect_fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) ==
+          (ssize_t)n)
+    segb_receiver_guard_drain_on_close(s->guard, w);
+  return MHD_NO;
 }
 
 static const char *header(struct MHD_Connection *c, const char *name) {
@@ -106,39 +87,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *version, const char *data,
                                   size_t *data_size, void **ctx) {
   server *s = cls;
-  upload *u = *ctx;
+  receiver_request *q = *ctx;
   receiver_reply r;
+  int rc;
 
   (void)url;
   (void)version;
-  if (u == NULL) {
-    *ctx = u = calloc(1, sizeof *u);
-    if (u == NULL)
+  if (q == NULL) {
+    receiver_watch *w = watch_of(c);
+
+    if (w == NULL) /* out of memory when the connection came */
       return MHD_NO;
-    /* Answering now keeps MHD from sending "100 Continue". */
-    if (!early_answer(s, c, method, &r))
-      return MHD_YES;
-    s->requests++;
-    s->refused++;
-    fprintf(s->log, "refused %u before the body\n", r.status);
-    return send_reply(c, &r);
+    segb_receiver_guard_headers_in(s->guard, w);
+    *ctx = q = calloc(1, sizeof *q);
+    if (q == NULL)
+      return MHD_NO;
+    /* Refusing now keeps libmicrohttpd from sending "100 Continue". */
+    rc = segb_receiver_request_begin(
+        q, s->max_body, method, header(c, MHD_HTTP_HEADER_CONTENT_LENGTH), &r);
+    return rc == 0 ? MHD_YES : refuse_too_large(s, c, &r);
   }
   if (*data_size > 0) {
-    int rc = collect(u, data, *data_size, s->max_body);
-
+    rc = segb_receiver_request_body(q, data, *data_size, &r);
     *data_size = 0;
+    if (rc == RECEIVER_TOO_LARGE)
+      return refuse_too_large(s, c, &r);
     return rc == 0 ? MHD_YES : MHD_NO;
   }
   s->requests++;
-  if (u->too_big) {
-    too_large(&r, s->max_body);
-    fprintf(s->log, "refused 413: the body is over %zu bytes\n", s->max_body);
-  } else {
-    segb_receiver_handle(
-        s->wh, header(c, MHD_HTTP_HEADER_AUTHORIZATION),
-        header(c, "X-Signature"), header(c, "X-Segment-Settings"),
-        u->data != NULL ? u->data : "", u->len, s->out, s->log, &r);
-  }
+  segb_receiver_request_end(q, s->wh, header(c, MHD_HTTP_HEADER_AUTHORIZATION),
+                            header(c, "X-Signature"),
+                            header(c, "X-Segment-Settings"), s->out, s->log,
+                            &r);
   if (r.status == 200)
     s->accepted++;
   else
@@ -148,15 +128,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **ctx,
                          enum MHD_RequestTerminationCode toe) {
-  upload *u = *ctx;
+  server *s = cls;
+  receiver_request *q = *ctx;
+  receiver_watch *w = watch_of(c);
 
-  (void)cls;
-  (void)c;
-  (void)toe;
-  if (u != NULL) {
-    free(u->data);
-    free(u);
+  if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && w != NULL)
+    segb_receiver_guard_rearm(s->guard, w);
+  if (q != NULL) {
+    segb_receiver_request_free(q);
+    free(q);
     *ctx = NULL;
+  }
+}
+
+/* Each connection gets a watch (its header deadline) while it lives. */
+static void on_connection(void *cls, struct MHD_Connection *c,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+  server *s = cls;
+
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+    *socket_context =
+        info != NULL ? segb_receiver_guard_watch(s->guard, info->connect_fd)
+                     : NULL;
+  } else if (*socket_context != NULL) {
+    segb_receiver_guard_release(s->guard, *socket_context);
+    *socket_context = NULL;
   }
 }
 
@@ -194,10 +194,15 @@ static struct MHD_Daemon *start(server *s, const receiver_options *o,
     return NULL;
   }
   errno = 0;
-  d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, o->port, NULL, NULL,
-                       on_request, s, MHD_OPTION_SOCK_ADDR, addr,
-                       MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                       MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+  /* MHD_USE_AUTO: epoll or poll, never select(), which cannot watch a
+   * descriptor past FD_SETSIZE (1024): it refuses such connections. */
+  d = MHD_start_daemon(
+      MHD_USE_AUTO_INTERNAL_THREAD, o->port, NULL, NULL, on_request, s,
+      MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+      MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+      MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_ip,
+      MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s, MHD_OPTION_END);
   if (d == NULL)
     fprintf(s->log, "webhook-receiver: cannot listen on %s:%u: %s\n", listen_on,
             (unsigned)o->port,
@@ -205,7 +210,30 @@ static struct MHD_Daemon *start(server *s, const receiver_options *o,
   return d;
 }
 
+/* Each connection is a descriptor, each drained socket another: make room
+ * for the limit under `ulimit -n`, raising the soft limit as far as the hard
+ * one allows, else lower the limit. */
+static unsigned fit_descriptors(unsigned max_connections) {
+  const rlim_t spare = RECEIVER_MAX_DRAINING + 16; /* listener, stdio... */
+  rlim_t want = (rlim_t)max_connections + spare;
+  struct rlimit lim;
+
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= want)
+    return max_connections;
+  if (lim.rlim_max == RLIM_INFINITY || lim.rlim_max > want)
+    lim.rlim_cur = want;
+  else
+    lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0 &&
+      getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return max_connections;
+  if (lim.rlim_cur >= want)
+    return max_connections;
+  return lim.rlim_cur > spare ? (unsigned)(lim.rlim_cur - spare) : 1;
+}
+
 int segb_receiver_run(const receiver_options *o) {
+  receiver_options fitted = *o;
   server s = {0};
   struct sockaddr_in addr;
   const union MHD_DaemonInfo *info;
@@ -220,14 +248,20 @@ int segb_receiver_run(const receiver_options *o) {
   if (s.wh == NULL)
     return RECEIVER_FAILED;
   s.max_body = segb_webhook_option(s.wh, SEGB_WEBHOOK_MAX_BODY_BYTES);
+  fitted.max_connections = fit_descriptors(o->max_connections);
   /* Blocked before the server's thread starts, so it inherits the mask and
    * the signals reach sigwait() below. */
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
-  d = start(&s, o, &addr);
+  s.guard = segb_receiver_guard_start(o->header_timeout_s, s.log);
+  d = s.guard != NULL ? start(&s, &fitted, &addr) : NULL;
   if (d == NULL) {
+    if (s.guard == NULL)
+      fprintf(s.log, "webhook-receiver: cannot start its guard thread\n");
+    else
+      segb_receiver_guard_stop(s.guard);
     segb_webhook_destroy(s.wh);
     return RECEIVER_FAILED;
   }
@@ -235,9 +269,15 @@ int segb_receiver_run(const receiver_options *o) {
   inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip);
   fprintf(s.log, "webhook-receiver: listening on http://%s:%u/\n", ip,
           info != NULL ? (unsigned)info->port : (unsigned)o->port);
+  if (fitted.max_connections < o->max_connections)
+    fprintf(s.log,
+            "webhook-receiver: at most %u connections: ulimit -n is too low "
+            "for %u\n",
+            fitted.max_connections, o->max_connections);
   fflush(s.log);
   sigwait(&stop, &sig);
   MHD_stop_daemon(d);
+  segb_receiver_guard_stop(s.guard);
   segb_webhook_destroy(s.wh);
   fprintf(s.log, "webhook-receiver: %lu requests, %lu accepted, %lu refused\n",
           s.requests, s.accepted, s.refused);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -995,6 +996,31 @@ static void test_start_errors(void **state) {
   sbm_stop(NULL);
 }
 
+/* A host with more than FD_SETSIZE (1024) files open: select() could not
+ * watch the mock's sockets, poll() can. */
+static void test_many_files_open(void **state) {
+  (void)state;
+  enum { HELD = 1100 };
+  struct rlimit old, lim;
+  int held[HELD];
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+  if (old.rlim_max != RLIM_INFINITY && old.rlim_max < HELD + 200)
+    skip();
+  lim = old;
+  if (lim.rlim_cur < HELD + 200) {
+    lim.rlim_cur = HELD + 200;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+  }
+  for (int i = 0; i < HELD; i++)
+    assert_true((held[i] = dup(0)) >= 0);
+  sbm_mock *m = start((sbm_options){.write_key = KEY});
+  assert_int_equal(post(m, "/v1/identify", sent[0]), 200);
+  sbm_stop(m);
+  for (int i = 0; i < HELD; i++)
+    close(held[i]);
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+}
+
 /* ---- TLS ------------------------------------------------------------------ */
 
 static char *bio_text(BIO *b) {
@@ -1131,6 +1157,7 @@ int main(void) {
       cmocka_unit_test(test_ndjson_record),
       cmocka_unit_test(test_request_log),
       cmocka_unit_test(test_start_errors),
+      cmocka_unit_test(test_many_files_open),
       cmocka_unit_test(test_tls),
   };
   return cmocka_run_group_tests(tests, global_setup, global_teardown);

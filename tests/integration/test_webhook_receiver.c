@@ -9,13 +9,19 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -260,6 +266,362 @@ static void test_receiver(void **state) {
   cleanup(&rc);
 }
 
+/* ---- raw sockets, for what libcurl would not send ------------------------ */
+
+/* Upper bound against hangs only: nothing here is timed. */
+#define HANG_S 60
+
+static int64_t now_ms(void) {
+  struct timespec t;
+
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* A TCP connection to the receiver from the loopback address @from (all of
+ * 127/8 is local: a second address is a second peer). */
+static int dial(const receiver *rc, const char *from) {
+  struct sockaddr_in src = {0}, dst = {0};
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  assert_true(fd >= 0);
+  src.sin_family = dst.sin_family = AF_INET;
+  assert_int_equal(inet_pton(AF_INET, from, &src.sin_addr), 1);
+  assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof src), 0);
+  assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr), 1);
+  dst.sin_port = htons((uint16_t)atoi(strrchr(rc->url, ':') + 1));
+  assert_int_equal(connect(fd, (struct sockaddr *)&dst, sizeof dst), 0);
+  return fd;
+}
+
+/* Send all of @data; 0, or the errno that stopped it. */
+static int send_all(int fd, const char *data, size_t len) {
+  while (len > 0) {
+    ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return errno;
+    data += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/* Read into @buf until the peer closes (or resets); the bytes read. */
+static size_t read_to_close(int fd, char *buf, size_t size) {
+  size_t len = 0;
+  int64_t until = now_ms() + HANG_S * 1000;
+
+  for (;;) {
+    struct pollfd p = {fd, POLLIN, 0};
+    ssize_t n;
+
+    if (poll(&p, 1, 1000) == 0) {
+      if (now_ms() > until)
+        fail_msg("the receiver neither answered nor closed");
+      continue;
+    }
+    n = recv(fd, buf + len, size - 1 - len, 0);
+    if (n <= 0 || (len += (size_t)n) == size - 1)
+      break;
+  }
+  buf[len] = '\0';
+  return len;
+}
+
+/* Whether @fd is closed by its peer: EOF or a reset. Does not wait. */
+static int is_closed(int fd) {
+  struct pollfd p = {fd, POLLIN, 0};
+  char c;
+
+  return poll(&p, 1, 0) == 1 && recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) <= 0;
+}
+
+/* A whole signed request, as a raw socket sends it. */
+static void good_request(char *buf, size_t size) {
+  int n = snprintf(buf, size,
+                   "POST / HTTP/1.1\r\nHost: x\r\n" BASIC "\r\n" SIG1
+                   "\r\nContent-Type: application/json\r\n"
+                   "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                   strlen(body1), body1);
+
+  assert_true(n > 0 && (size_t)n < size);
+}
+
+static void expect_answered(int fd) {
+  char req[1024], got[2048];
+
+  good_request(req, sizeof req);
+  assert_int_equal(send_all(fd, req, strlen(req)), 0);
+  read_to_close(fd, got, sizeof got);
+  if (strncmp(got, "HTTP/1.1 200", 12) != 0 ||
+      strstr(got, "\"accepted\":1") == NULL)
+    fail_msg("got \"%s\"", got);
+}
+
+/* Idle connections beyond --max-per-ip are closed at once, and the ones
+ * kept lock out no other peer. */
+static void test_per_ip_limit(void **state) {
+  enum { IDLE = 40, PER_IP = 8 };
+  const char *argv[] = {SEGB_RECEIVER_BIN, "--port",      "0",
+                        "--api-key",       "abc123",      "--secret",
+                        SECRET,            "--max-per-ip", "8",
+                        "--header-timeout", "600",        NULL};
+  static const char half[] = "POST / HTTP/1.1\r\nHost: x\r\nContent-";
+  int fds[IDLE], i, closed = 0, fd;
+  int64_t until = now_ms() + HANG_S * 1000;
+  receiver rc;
+  (void)state;
+
+  start(&rc, argv);
+  for (i = 0; i < IDLE; i++) {
+    fds[i] = dial(&rc, "127.0.0.1");
+    send_all(fds[i], half, sizeof half - 1); /* may meet a closed one */
+  }
+  while (closed < IDLE - PER_IP) {
+    if (now_ms() > until)
+      fail_msg("%d of %d connections over the limit were closed", closed,
+               IDLE - PER_IP);
+    usleep(20000);
+    for (closed = i = 0; i < IDLE; i++)
+      closed += is_closed(fds[i]);
+  }
+  fd = dial(&rc, "127.0.0.2");
+  expect_answered(fd);
+  close(fd);
+  for (closed = i = 0; i < IDLE; i++)
+    closed += is_closed(fds[i]);
+  assert_int_equal(closed, IDLE - PER_IP); /* the others are still held */
+  for (i = 0; i < IDLE; i++)
+    close(fds[i]);
+  assert_int_equal(stop(&rc), 0);
+  cleanup(&rc);
+}
+
+/* Send @start_line, then a byte every 200 ms until the receiver closes. */
+static void dribble_until_closed(int fd, const char *start_line) {
+  int64_t until = now_ms() + HANG_S * 1000;
+
+  assert_int_equal(send_all(fd, start_line, strlen(start_line)), 0);
+  while (!is_closed(fd)) {
+    if (now_ms() > until)
+      fail_msg("a header sent a byte at a time kept its connection");
+    send(fd, "a", 1, MSG_NOSIGNAL);
+    usleep(200000);
+  }
+}
+
+/* A header a byte at a time keeps an idle timeout from ever firing; the
+ * header deadline closes the connection anyway, for a first request and
+ * for the next one on a kept-alive connection. */
+static void test_slow_headers_closed(void **state) {
+  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret", SECRET,
+                        "--header-timeout", "1", NULL};
+  static const char slow[] = "POST / HTTP/1.1\r\nX-Slow: ";
+  static const char get[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  char got[1024];
+  receiver rc;
+  ssize_t n;
+  int fd;
+  (void)state;
+
+  start(&rc, argv);
+  fd = dial(&rc, "127.0.0.1");
+  dribble_until_closed(fd, slow);
+  close(fd);
+  fd = dial(&rc, "127.0.0.1");
+  assert_int_equal(send_all(fd, get, sizeof get - 1), 0);
+  n = recv(fd, got, sizeof got - 1, 0);
+  assert_true(n > 0);
+  got[n] = '\0';
+  assert_non_null(strstr(got, "HTTP/1.1 405"));
+  dribble_until_closed(fd, slow);
+  close(fd);
+  assert_int_equal(stop(&rc), 0);
+  cleanup(&rc);
+}
+
+/* More connections than select() could watch (FD_SETSIZE, 1024): the
+ * receiver still answers. */
+static void test_beyond_fd_setsize(void **state) {
+  enum { IDLE = 1100 };
+  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--api-key",
+                        "abc123", "--secret", SECRET, "--max-connections",
+                        "2000", "--max-per-ip", "0", "--header-timeout",
+                        "600", NULL};
+  static const char half[] = "POST / HTTP/1.1\r\nHost: x\r\n";
+  struct rlimit old, lim;
+  int *fds, i, fd;
+  receiver rc;
+  (void)state;
+
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+  if (old.rlim_max != RLIM_INFINITY && old.rlim_max < 2 * IDLE + 200)
+    skip();
+  lim = old;
+  if (lim.rlim_cur < IDLE + 200) {
+    lim.rlim_cur = IDLE + 200;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+  }
+  fds = calloc(IDLE, sizeof *fds);
+  assert_non_null(fds);
+  start(&rc, argv);
+  for (i = 0; i < IDLE; i++) {
+    fds[i] = dial(&rc, "127.0.0.1");
+    assert_int_equal(send_all(fds[i], half, sizeof half - 1), 0);
+  }
+  fd = dial(&rc, "127.0.0.1");
+  expect_answered(fd);
+  close(fd);
+  for (i = 0; i < IDLE; i++) {
+    assert_false(is_closed(fds[i]));
+    close(fds[i]);
+  }
+  free(fds);
+  assert_int_equal(stop(&rc), 0);
+  cleanup(&rc);
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+}
+
+/* Under a low `ulimit -n` the receiver lowers its connection limit to fit,
+ * and says so. */
+static void test_low_ulimit(void **state) {
+  const char *argv[] = {"/bin/sh", "-c", "ulimit -n 100 && exec \"$@\"", "sh",
+                        SEGB_RECEIVER_BIN, "--port", "0", "--api-key",
+                        "abc123", "--secret", SECRET, "--max-connections",
+                        "500", NULL};
+  receiver rc;
+  char *err;
+  int fd;
+  (void)state;
+
+  start(&rc, argv);
+  fd = dial(&rc, "127.0.0.1");
+  expect_answered(fd);
+  close(fd);
+  assert_int_equal(stop(&rc), 0);
+  err = slurp(rc.err);
+  if (strstr(err, "at most 52 connections: ulimit -n is too low for 500") ==
+      NULL)
+    fail_msg("%s", err);
+  free(err);
+  cleanup(&rc);
+}
+
+/* Headers over a socket, then the body as it comes: on the 413 the sender
+ * is told, what it still writes is read within a bound, and the
+ * connection is closed. */
+static void test_endless_chunked_body(void **state) {
+  enum { MAX = 65536, PIECE = 65536 };
+  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret", SECRET,
+                        "--max-body", "65536", NULL};
+  static const char head[] = "POST / HTTP/1.1\r\nHost: x\r\n" SIG1
+                             "\r\nTransfer-Encoding: chunked\r\n\r\n";
+  /* the receiver's drain (8 MiB) plus what kernel buffers hold */
+  const size_t bound = (size_t)64 << 20;
+  char *chunk = malloc(PIECE + 16), got[2048] = "", *err;
+  size_t sent = 0, off = 0, chunk_len, got_len = 0;
+  int64_t until = now_ms() + HANG_S * 1000;
+  int fd, eof = 0, closed = 0, sndbuf = 256 * 1024;
+  receiver rc;
+  (void)state;
+
+  assert_non_null(chunk);
+  chunk_len = (size_t)snprintf(chunk, 16, "%x\r\n", PIECE);
+  memset(chunk + chunk_len, ' ', PIECE);
+  memcpy(chunk + chunk_len + PIECE, "\r\n", 2);
+  chunk_len += PIECE + 2;
+  start(&rc, argv);
+  fd = dial(&rc, "127.0.0.1");
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  assert_int_equal(send_all(fd, head, sizeof head - 1), 0);
+  /* Closed means cut off: a sender may write on after the end of the
+   * answer (a FIN), until the receiver closes for good (a reset). */
+  while (!closed && sent < (size_t)1 << 30) {
+    struct pollfd p = {fd, (short)(eof ? POLLOUT : POLLIN | POLLOUT), 0};
+    ssize_t n;
+
+    if (now_ms() > until)
+      fail_msg("no end after %zu bytes", sent);
+    if (poll(&p, 1, 1000) <= 0)
+      continue;
+    if (!eof && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
+      n = recv(fd, got + got_len, sizeof got - 1 - got_len, MSG_DONTWAIT);
+      if (n > 0)
+        got_len += (size_t)n;
+      eof = n == 0 || got_len == sizeof got - 1;
+      closed = n < 0 && errno != EAGAIN;
+    }
+    if (!closed && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
+      n = send(fd, chunk + off, chunk_len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        sent += (size_t)n;
+        off = (off + (size_t)n) % chunk_len;
+      } else if (n < 0 && errno != EAGAIN) {
+        closed = 1;
+      }
+    }
+  }
+  got[got_len] = '\0';
+  close(fd);
+  free(chunk);
+  if (!closed || sent > bound)
+    fail_msg("the receiver read %zu bytes and %s", sent,
+             closed ? "closed" : "went on");
+  if (strncmp(got, "HTTP/1.1 413", 12) != 0 ||
+      strstr(got, "SEGB_ERR_BODY_TOO_LARGE") == NULL)
+    fail_msg("got \"%s\"", got);
+  assert_int_equal(stop(&rc), 0);
+  err = slurp(rc.err);
+  assert_non_null(strstr(err, "refused 413"));
+  {
+    const char *at = strstr(err, "after a 413: ");
+    unsigned long long drained;
+
+    assert_non_null(at);
+    drained = strtoull(at + strlen("after a 413: "), NULL, 10);
+    assert_true(drained > 0 && drained <= 8u << 20);
+  }
+  free(err);
+  cleanup(&rc);
+}
+
+/* A sender that writes its whole request before it reads (as Segment's
+ * does) reads the 413, not a reset. The body is more than loopback's
+ * buffers hold, so the sender is still writing when the 413 comes. */
+static void test_long_body_written_first(void **state) {
+  enum { MAX = 1536 * 1024, BODY = 4 * MAX };
+  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret", SECRET,
+                        "--max-body", "1572864", NULL};
+  char head[512], got[2048], *body = malloc(BODY);
+  receiver rc;
+  int fd, rc_send;
+  (void)state;
+
+  assert_non_null(body);
+  memset(body, ' ', BODY);
+  snprintf(head, sizeof head,
+           "POST / HTTP/1.1\r\nHost: x\r\n" SIG1
+           "\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
+           BODY);
+  start(&rc, argv);
+  fd = dial(&rc, "127.0.0.1");
+  assert_int_equal(send_all(fd, head, strlen(head)), 0);
+  rc_send = send_all(fd, body, BODY);
+  free(body);
+  if (rc_send != 0)
+    fail_msg("writing the body: %s", strerror(rc_send));
+  read_to_close(fd, got, sizeof got);
+  close(fd);
+  if (strncmp(got, "HTTP/1.1 413", 12) != 0 ||
+      strstr(got, "SEGB_ERR_BODY_TOO_LARGE") == NULL)
+    fail_msg("got \"%s\"", got);
+  assert_int_equal(stop(&rc), 0);
+  cleanup(&rc);
+}
+
 /* The CLI runs the same server. */
 static void test_cli_command(void **state) {
   const char *argv[] = {SEGB_CLI_BIN, "webhook-receiver", "--port",
@@ -282,29 +644,59 @@ static void test_cli_command(void **state) {
 }
 
 /* Without a key or a secret there is nothing to check: a usage error. */
-static void test_needs_credentials(void **state) {
-  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", NULL};
+/* The exit status of @argv, its standard error dropped. */
+static int usage_status(const char *const *argv) {
   posix_spawn_file_actions_t quiet;
   pid_t pid;
   int status = 0;
-  (void)state;
 
-  unsetenv("SEGMENT_WEBHOOK_SECRET");
-  unsetenv("SEGMENT_WEBHOOK_API_KEY");
   posix_spawn_file_actions_init(&quiet);
   posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
   assert_int_equal(spawn(&pid, argv, &quiet), 0);
   posix_spawn_file_actions_destroy(&quiet);
   assert_int_equal(waitpid(pid, &status, 0), pid);
   assert_true(WIFEXITED(status));
-  assert_int_equal(WEXITSTATUS(status), 2);
+  return WEXITSTATUS(status);
+}
+
+static void test_needs_credentials(void **state) {
+  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", NULL};
+  (void)state;
+
+  unsetenv("SEGMENT_WEBHOOK_SECRET");
+  unsetenv("SEGMENT_WEBHOOK_API_KEY");
+  assert_int_equal(usage_status(argv), 2);
+}
+
+/* Limits out of range are usage errors, not silently something else. */
+static void test_bad_limits(void **state) {
+  static const char *const bad[][2] = {
+      {"--max-connections", "0"}, {"--max-connections", "-1"},
+      {"--max-per-ip", "x"},      {"--header-timeout", "0"},
+      {"--idle-timeout", "86401"}, {"--header-timeout", "18446744073709551617"}};
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret",
+                          SECRET, bad[i][0], bad[i][1], NULL};
+
+    assert_int_equal(usage_status(argv), 2);
+  }
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_receiver),
       cmocka_unit_test(test_cli_command),
+      cmocka_unit_test(test_per_ip_limit),
+      cmocka_unit_test(test_slow_headers_closed),
+      cmocka_unit_test(test_beyond_fd_setsize),
+      cmocka_unit_test(test_low_ulimit),
+      cmocka_unit_test(test_endless_chunked_body),
+      cmocka_unit_test(test_long_body_written_first),
       cmocka_unit_test(test_needs_credentials),
+      cmocka_unit_test(test_bad_limits),
   };
   int rc;
 
