@@ -68,6 +68,7 @@
   X(ERR_OAUTH_RESPONSE,  -50, "OAuth token response is malformed")     \
   X(ERR_NOT_FOUND,       -51, "no such profile or resource (HTTP 404)") \
   X(ERR_BAD_RESPONSE,    -52, "response is truncated, not JSON, or of the wrong shape") \
+  /* added in 0.2 */                                                     \
   X(ERR_DUPLICATE_KEY,   -53, "JSON object has the same key twice")        \
   X(ERR_IN_CALLBACK,     -54, "call not allowed inside the client's callback") \
   X(ERR_CONCURRENT_USE,  -55, "the client is in use by another thread") \

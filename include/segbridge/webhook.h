@@ -61,7 +61,7 @@
 /** 0 (default): a batch whose X-Signature covers its first event only
  *  passes, and segb_webhook_event_signed() tells the covered event from
  *  the others; 1: it fails with SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS unless it
- *  holds that one event alone (needs a secret). */
+ *  holds that one event alone (needs a secret). @since 0.2 */
 #define SEGB_WEBHOOK_REFUSE_UNSIGNED 5
 
 /** Most API keys, and separately most secrets, one verifier holds. */
@@ -135,7 +135,7 @@ SEGB_API int segb_webhook_verify(const segb_webhook_t *wh,
  *  the limits of @p wh; the batch remembers which of its events the
  *  signature covers (segb_webhook_event_signed()). On SEGB_OK *@p out is a
  *  new batch; otherwise it is NULL and the code is one of verify's or, for
- *  a request that verifies, one of parse's. @since 0.1 */
+ *  a request that verifies, one of parse's. @since 0.2 */
 SEGB_API int segb_webhook_receive(const segb_webhook_t *wh,
                                   const char *authorization,
                                   const char *x_signature, const char *body,
@@ -207,7 +207,7 @@ SEGB_API const char *segb_webhook_event_type(const segb_webhook_batch_t *batch,
  *  first only when it signs a batch's first event. 0 for the events after
  *  that first one, for every event when the verifier has no secret, for a
  *  batch from segb_webhook_parse() (which sees no signature), and past the
- *  end. @since 0.1 */
+ *  end. @since 0.2 */
 SEGB_API int segb_webhook_event_signed(const segb_webhook_batch_t *batch,
                                        size_t i);
 

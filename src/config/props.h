@@ -119,7 +119,7 @@ enum {
     "", "0.1", "Profile API base URL. Empty: the region's host.")             \
   /* reads from both APIs */                                                 \
   X(API_TIMEOUT_MS, "api.timeout_ms", SBI_PT_DURATION, 1, 86400000, "60000",  \
-    "", "0.1",                                                                \
+    "", "0.2",                                                                \
     "Longest time one Public API or Profile API call may take, its "          \
     "retries and waits included; past it the call fails with "                \
     "SEGB_ERR_TIMED_OUT.")                                                    \
