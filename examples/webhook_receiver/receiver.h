@@ -25,6 +25,7 @@ typedef struct receiver_options {
   /* What one peer, or all of them, can hold: see the usage text. */
   unsigned max_connections, max_per_ip;
   unsigned header_timeout_s, idle_timeout_s;
+  int refuse_unsigned; /* SEGB_WEBHOOK_REFUSE_UNSIGNED */
   FILE *out; /* events, one JSON object per line; NULL: stdout */
   FILE *log; /* start, refusals, summary; NULL: stderr */
 } receiver_options;

@@ -2,6 +2,7 @@
  * `segbridge webhook-receiver`. */
 #include "receiver.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,9 @@ const char segb_receiver_usage[] =
     "                    answer, however slowly they come (default 10)\n"
     "  --idle-timeout S  close a connection silent for S seconds, as while a\n"
     "                    body stalls (default 30)\n"
+    "  --refuse-unsigned answer 401 to a batch whose X-Signature covers only\n"
+    "                    its first event (Segment signs batches so), instead\n"
+    "                    of accepting the rest marked unsigned; needs --secret\n"
     "At least one key or secret is needed. Good events go to standard output\n"
     "as NDJSON; what was refused, and why, to standard error. Stop with\n"
     "Ctrl-C or SIGTERM.\n";
@@ -39,7 +43,8 @@ enum {
   OPT_MAX_CONNECTIONS,
   OPT_MAX_PER_IP,
   OPT_HEADER_TIMEOUT,
-  OPT_IDLE_TIMEOUT
+  OPT_IDLE_TIMEOUT,
+  OPT_REFUSE_UNSIGNED
 };
 
 static const struct option longopts[] = {
@@ -52,6 +57,7 @@ static const struct option longopts[] = {
     {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
     {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"refuse-unsigned", no_argument, NULL, OPT_REFUSE_UNSIGNED},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -68,8 +74,9 @@ static int number(const char *s, unsigned long long lo, unsigned long long hi,
 
   if (*s < '0' || *s > '9')
     return 0;
+  errno = 0;
   *out = strtoull(s, &end, 10);
-  return *end == '\0' && *out >= lo && *out <= hi;
+  return *end == '\0' && errno != ERANGE && *out >= lo && *out <= hi;
 }
 
 /* Add @value to a list of at most SEGB_WEBHOOK_MAX_CREDENTIALS. */
@@ -141,6 +148,9 @@ int segb_receiver_parse_args(int argc, char **argv, receiver_options *o) {
       else
         o->idle_timeout_s = (unsigned)n;
       break;
+    case OPT_REFUSE_UNSIGNED:
+      o->refuse_unsigned = 1;
+      break;
     case 'h':
       printf("usage: %s [options]\n%s", name, segb_receiver_usage);
       return -1;
@@ -156,5 +166,8 @@ int segb_receiver_parse_args(int argc, char **argv, receiver_options *o) {
     add(o->secrets, &o->n_secrets, env);
   if (o->n_api_keys == 0 && o->n_secrets == 0)
     return usage_error(name, "give at least one --api-key or --secret", NULL);
+  if (o->refuse_unsigned && o->n_secrets == 0)
+    return usage_error(name, "--refuse-unsigned needs a --secret to check",
+                       NULL);
   return RECEIVER_OK;
 }

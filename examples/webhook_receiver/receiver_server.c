@@ -160,7 +160,7 @@ static void on_connection(void *cls, struct MHD_Connection *c,
   }
 }
 
-/* A verifier with the options' keys, secrets and body limit. */
+/* A verifier with the options' keys, secrets and limits. */
 static segb_webhook_t *make_verifier(const receiver_options *o, FILE *log) {
   segb_webhook_t *wh = segb_webhook_new();
   int rc = wh != NULL ? SEGB_OK : SEGB_ERR_NOMEM;
@@ -172,6 +172,8 @@ static segb_webhook_t *make_verifier(const receiver_options *o, FILE *log) {
     rc = segb_webhook_add_secret(wh, o->secrets[i]);
   if (rc == SEGB_OK && o->max_body > 0)
     rc = segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES, o->max_body);
+  if (rc == SEGB_OK && o->refuse_unsigned)
+    rc = segb_webhook_set_option(wh, SEGB_WEBHOOK_REFUSE_UNSIGNED, 1);
   if (rc != SEGB_OK) {
     fprintf(log, "webhook-receiver: %s\n", segb_last_error_message());
     segb_webhook_destroy(wh);

@@ -266,6 +266,28 @@ static void test_receiver(void **state) {
   cleanup(&rc);
 }
 
+/* --refuse-unsigned: a batch signed on its first event only is refused
+ * whole, while a single signed event still passes. */
+static void test_refuse_unsigned(void **state) {
+  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret", SECRET,
+                        "--refuse-unsigned", NULL};
+  const char *good[] = {SIG1, NULL};
+  const char *batch[] = {SIG_FIRST, NULL};
+  receiver rc;
+  char *out;
+  (void)state;
+
+  start(&rc, argv);
+  expect(&rc, body2, batch, 401, "SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS");
+  expect(&rc, body1, good, 200, "\"accepted\":1,\"rejected\":0,\"unsigned\":0");
+  assert_int_equal(stop(&rc), 0);
+  out = slurp(rc.out);
+  assert_null(strstr(out, EVENT1)); /* nothing of the refused batch */
+  assert_non_null(strstr(out, "\"messageId\":\"m-1\""));
+  free(out);
+  cleanup(&rc);
+}
+
 /* ---- raw sockets, for what libcurl would not send ------------------------ */
 
 /* Upper bound against hangs only: nothing here is timed. */
@@ -666,6 +688,12 @@ static void test_needs_credentials(void **state) {
   unsetenv("SEGMENT_WEBHOOK_SECRET");
   unsetenv("SEGMENT_WEBHOOK_API_KEY");
   assert_int_equal(usage_status(argv), 2);
+  /* refusing unsigned events means nothing without a secret to check */
+  {
+    const char *key_only[] = {SEGB_RECEIVER_BIN, "--port", "0", "--api-key",
+                              "abc123", "--refuse-unsigned", NULL};
+    assert_int_equal(usage_status(key_only), 2);
+  }
 }
 
 /* Limits out of range are usage errors, not silently something else. */
@@ -673,7 +701,8 @@ static void test_bad_limits(void **state) {
   static const char *const bad[][2] = {
       {"--max-connections", "0"}, {"--max-connections", "-1"},
       {"--max-per-ip", "x"},      {"--header-timeout", "0"},
-      {"--idle-timeout", "86401"}, {"--header-timeout", "18446744073709551617"}};
+      {"--idle-timeout", "86401"}, {"--header-timeout", "18446744073709551617"},
+      {"--max-body", "18446744073709551617"}};
   size_t i;
   (void)state;
 
@@ -689,6 +718,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_receiver),
       cmocka_unit_test(test_cli_command),
+      cmocka_unit_test(test_refuse_unsigned),
       cmocka_unit_test(test_per_ip_limit),
       cmocka_unit_test(test_slow_headers_closed),
       cmocka_unit_test(test_beyond_fd_setsize),
