@@ -123,4 +123,6 @@ void sbi_advice(char *out, size_t size, const sbi_http_response *resp,
   snprintf(out, size, "%s answered HTTP %d%s%s%s%s: %s", host, resp->status,
            wait, excerpt[0] ? " (" : "", excerpt, excerpt[0] ? ")" : "",
            status_hint(resp->status, auth_hint));
+  /* Any header value the server chose (Retry-After) may echo it too. */
+  sbi_secret_redact_auth(out, size, auth);
 }

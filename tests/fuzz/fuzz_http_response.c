@@ -10,8 +10,9 @@
  * line followed its status line; lookups are NUL-terminated, agree across
  * buffer sizes and truncate to a prefix; a response whose header block did
  * not end is retried, never delivered; a Retry-After wait stays within the
- * floor and the cap; the advice is printable ASCII, and what it says of
- * retrying (the server's words aside) is what the matrix does.
+ * floor and the cap; the advice is printable ASCII, never holds the
+ * credential of the request (whatever the server echoes), and what it
+ * says of retrying (the server's words aside) is what the matrix does.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,10 @@
 
 #define MAX_WAIT_MS 300000
 #define URL "https://api.segment.io/v1/batch"
+/* The request's credential: "Basic " + base64("fuzzkey0:"); a seed body
+ * echoes it, as a hostile server may. */
+#define AUTH_SECRET "ZnV6emtleTA6"
+#define AUTH_LINE "Authorization: Basic " AUTH_SECRET
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -104,7 +109,9 @@ static void check_verdict(const sbi_http_response *resp) {
     abort();
   if (!resp->header_end && v != SBI_VERDICT_RETRY)
     abort();
-  sbi_advice(advice, sizeof advice, resp, URL, NULL);
+  sbi_advice(advice, sizeof advice, resp, URL, NULL, AUTH_LINE);
+  if (strstr(advice, AUTH_SECRET) != NULL || strstr(advice, "fuzzkey0") != NULL)
+    abort();
   for (i = 0; advice[i] != '\0'; i++)
     if ((unsigned char)advice[i] < 0x20 || (unsigned char)advice[i] >= 0x7F)
       abort();
@@ -113,7 +120,7 @@ static void check_verdict(const sbi_http_response *resp) {
   memset(&bare, 0, sizeof bare);
   bare.status = resp->status;
   bare.error = resp->error;
-  sbi_advice(advice, sizeof advice, &bare, URL, NULL);
+  sbi_advice(advice, sizeof advice, &bare, URL, NULL, NULL);
   if (strstr(advice, retried ? "not retried" : "it is retried") != NULL)
     abort();
 }
