@@ -290,7 +290,9 @@ static void test_429_rate_limit_reset(void **state) {
   finish(&f);
 }
 
-/* A wait past the retry budget ends the call at once. */
+/* A wait past the retry budget ends the call at once: well before the
+ * 120 s the server asked for (the bound is a hang guard, not a timing), and
+ * after one request. */
 static void test_429_wait_past_budget(void **state) {
   static const step steps[] = {{429, 0, "Retry-After: 120\r\n",
                                 "{\"errors\":[{\"type\":\"RequestError\","
@@ -303,7 +305,8 @@ static void test_429_wait_past_budget(void **state) {
   (void)state;
   start(&f, steps, 1, budget);
   assert_int_equal(segb_workspace_get(f.r, &res), SEGB_ERR_RATE_LIMITED);
-  assert_true(sbi_clock_mono_ms() - t0 < 1000);
+  assert_true(sbi_clock_mono_ms() - t0 < 60000);
+  assert_int_equal(f.s->next, 1);
   assert_true(contains(segb_last_error_message(), "Too many requests"));
   assert_true(contains(segb_last_error_message(), "upgrade the Segment plan"));
   finish(&f);
