@@ -24,7 +24,7 @@ typedef struct receiver_options {
   size_t max_body; /* 0: the library's default */
   /* What one peer, or all of them, can hold: see the usage text. */
   unsigned max_connections, max_per_ip;
-  unsigned header_timeout_s, idle_timeout_s;
+  unsigned header_timeout_s, body_timeout_s, idle_timeout_s;
   int refuse_unsigned; /* SEGB_WEBHOOK_REFUSE_UNSIGNED */
   FILE *out; /* events, one JSON object per line; NULL: stdout */
   FILE *log; /* start, refusals, summary; NULL: stderr */
@@ -103,13 +103,14 @@ typedef struct receiver_watch receiver_watch;
 #define RECEIVER_DRAIN_BYTES (8u << 20)
 #define RECEIVER_DRAIN_MS 10000
 
-receiver_guard *segb_receiver_guard_start(unsigned header_timeout_s, FILE *log);
+receiver_guard *segb_receiver_guard_start(unsigned header_timeout_s,
+                                          unsigned body_timeout_s, FILE *log);
 void segb_receiver_guard_stop(receiver_guard *g);
 
 /* A new connection on @fd: its first request's headers are due. NULL when
  * out of memory. */
 receiver_watch *segb_receiver_guard_watch(receiver_guard *g, int fd);
-/* Its request's headers are in: no deadline until the answer is sent. */
+/* Its request's headers are in: the whole body is due. */
 void segb_receiver_guard_headers_in(receiver_guard *g, receiver_watch *w);
 /* The answer is sent: the next request's headers are due. */
 void segb_receiver_guard_rearm(receiver_guard *g, receiver_watch *w);

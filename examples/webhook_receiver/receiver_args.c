@@ -25,6 +25,9 @@ const char segb_receiver_usage[] =
     "  --header-timeout S  close a connection whose request headers are not\n"
     "                    all in S seconds after it opened or after the last\n"
     "                    answer, however slowly they come (default 10)\n"
+    "  --body-timeout S  close a connection whose request body is not all in\n"
+    "                    S seconds after its headers, however slowly it\n"
+    "                    comes (default 60)\n"
     "  --idle-timeout S  close a connection silent for S seconds, as while a\n"
     "                    body stalls (default 30)\n"
     "  --refuse-unsigned answer 401 to a batch whose X-Signature covers only\n"
@@ -43,6 +46,7 @@ enum {
   OPT_MAX_CONNECTIONS,
   OPT_MAX_PER_IP,
   OPT_HEADER_TIMEOUT,
+  OPT_BODY_TIMEOUT,
   OPT_IDLE_TIMEOUT,
   OPT_REFUSE_UNSIGNED
 };
@@ -56,6 +60,7 @@ static const struct option longopts[] = {
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
     {"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
     {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+    {"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"refuse-unsigned", no_argument, NULL, OPT_REFUSE_UNSIGNED},
     {"help", no_argument, NULL, 'h'},
@@ -98,6 +103,7 @@ int segb_receiver_parse_args(int argc, char **argv, receiver_options *o) {
   o->max_connections = 512;
   o->max_per_ip = 32;
   o->header_timeout_s = 10;
+  o->body_timeout_s = 60;
   o->idle_timeout_s = 30;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -136,18 +142,22 @@ int segb_receiver_parse_args(int argc, char **argv, receiver_options *o) {
       o->max_per_ip = (unsigned)n;
       break;
     case OPT_HEADER_TIMEOUT:
-    case OPT_IDLE_TIMEOUT:
+    case OPT_BODY_TIMEOUT:
+    case OPT_IDLE_TIMEOUT: {
+      unsigned *seconds = c == OPT_HEADER_TIMEOUT ? &o->header_timeout_s
+                          : c == OPT_BODY_TIMEOUT ? &o->body_timeout_s
+                                                  : &o->idle_timeout_s;
+      char why[64];
+
+      snprintf(why, sizeof why, "--%s needs seconds 1..86400",
+               c == OPT_HEADER_TIMEOUT ? "header-timeout"
+               : c == OPT_BODY_TIMEOUT ? "body-timeout"
+                                       : "idle-timeout");
       if (!number(optarg, 1, 86400, &n))
-        return usage_error(name,
-                           c == OPT_HEADER_TIMEOUT
-                               ? "--header-timeout needs seconds 1..86400"
-                               : "--idle-timeout needs seconds 1..86400",
-                           optarg);
-      if (c == OPT_HEADER_TIMEOUT)
-        o->header_timeout_s = (unsigned)n;
-      else
-        o->idle_timeout_s = (unsigned)n;
+        return usage_error(name, why, optarg);
+      *seconds = (unsigned)n;
       break;
+    }
     case OPT_REFUSE_UNSIGNED:
       o->refuse_unsigned = 1;
       break;

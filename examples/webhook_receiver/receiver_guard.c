@@ -1,11 +1,13 @@
 /* The receiver's guard thread (see receiver.h). libmicrohttpd has only an
  * idle timeout, which a sender dribbling a byte a second never meets, and
- * can answer only before a body or after all of it, closing at once: so a
- * header deadline and the drain after a 413 live here.
+ * can answer only before a body or after all of it, closing at once: so the
+ * header and body deadlines and the drain after a 413 live here.
  *
- * Connections waiting for headers sit in one list in deadline order (each
- * joins at the tail with now + the timeout). Sockets being drained are
- * duplicates the server handed over as it closed its own. */
+ * Connections waiting for headers sit in one queue, those whose headers are
+ * in and whose body is still coming in another; each queue is in deadline
+ * order, as every entry joins its tail with now + that queue's timeout.
+ * Sockets being drained are duplicates the server handed over as it closed
+ * its own. */
 #include "receiver.h"
 
 #include <errno.h>
@@ -17,12 +19,17 @@
 #include <time.h>
 #include <unistd.h>
 
+typedef struct deadline_queue {
+  receiver_watch *head, *tail;
+  int64_t timeout_ms;
+} deadline_queue;
+
 struct receiver_watch {
   receiver_watch *prev, *next;
   int fd;
   int64_t deadline_ms;
-  int listed; /* in the list: headers due */
-  int drain;  /* a 413 was sent */
+  deadline_queue *queue; /* the one it waits in, or NULL */
+  int drain;             /* a 413 was sent */
 };
 
 typedef struct draining {
@@ -36,9 +43,8 @@ struct receiver_guard {
   pthread_t thread;
   int wake[2]; /* a pipe: a byte wakes the thread */
   int stopping;
-  int64_t timeout_ms;
   FILE *log;
-  receiver_watch *head, *tail;
+  deadline_queue headers, body;
   draining drained[RECEIVER_MAX_DRAINING];
   size_t n_drained; /* slots below are the thread's to read unlocked */
   char scratch[65536];
@@ -57,46 +63,54 @@ static void wake(receiver_guard *g) {
   (void)n; /* full: the thread is awake already */
 }
 
-static void unlist(receiver_guard *g, receiver_watch *w) {
-  if (!w->listed)
+static void unlist(receiver_watch *w) {
+  deadline_queue *q = w->queue;
+
+  if (q == NULL)
     return;
   if (w->prev != NULL)
     w->prev->next = w->next;
   else
-    g->head = w->next;
+    q->head = w->next;
   if (w->next != NULL)
     w->next->prev = w->prev;
   else
-    g->tail = w->prev;
+    q->tail = w->prev;
   w->prev = w->next = NULL;
-  w->listed = 0;
+  w->queue = NULL;
 }
 
-/* At the tail, headers due within the timeout. Called locked. */
-static void list(receiver_guard *g, receiver_watch *w) {
-  w->deadline_ms = now_ms() + g->timeout_ms;
-  w->prev = g->tail;
-  if (g->tail != NULL)
-    g->tail->next = w;
+/* At the tail of @q, due within its timeout. Called locked. */
+static void list(receiver_guard *g, deadline_queue *q, receiver_watch *w) {
+  unlist(w);
+  w->deadline_ms = now_ms() + q->timeout_ms;
+  w->prev = q->tail;
+  if (q->tail != NULL)
+    q->tail->next = w;
   else
-    g->head = w;
-  g->tail = w;
-  w->listed = 1;
-  if (g->head == w) /* the thread may be waiting with no deadline */
+    q->head = w;
+  q->tail = w;
+  w->queue = q;
+  if (q->head == w) /* the thread may be waiting with no deadline */
     wake(g);
 }
 
-/* Close what is past its header deadline: the server sees the end of the
+/* Close what in @q is past its deadline: the server sees the end of the
  * stream and closes the connection itself. Called locked; returns the wait
  * until the next deadline, or -1 for none. */
-static int64_t expire(receiver_guard *g, int64_t now) {
-  while (g->head != NULL && g->head->deadline_ms <= now) {
-    receiver_watch *w = g->head;
+static int64_t expire(deadline_queue *q, int64_t now) {
+  while (q->head != NULL && q->head->deadline_ms <= now) {
+    receiver_watch *w = q->head;
 
     shutdown(w->fd, SHUT_RDWR);
-    unlist(g, w);
+    unlist(w);
   }
-  return g->head != NULL ? g->head->deadline_ms - now : -1;
+  return q->head != NULL ? q->head->deadline_ms - now : -1;
+}
+
+/* The shorter of two waits, -1 standing for none. */
+static int64_t sooner(int64_t a, int64_t b) {
+  return a < 0 || (b >= 0 && b < a) ? b : a;
 }
 
 /* Read what @d has for us; whether it is done: the sender closed, the
@@ -128,7 +142,8 @@ static void *guard_main(void *arg) {
 
   pthread_mutex_lock(&g->lock);
   while (!g->stopping) {
-    int64_t now = now_ms(), wait = expire(g, now);
+    int64_t now = now_ms();
+    int64_t wait = sooner(expire(&g->headers, now), expire(&g->body, now));
     size_t n = g->n_drained, i;
 
     fds[0].fd = g->wake[0];
@@ -166,12 +181,13 @@ static void *guard_main(void *arg) {
 }
 
 receiver_guard *segb_receiver_guard_start(unsigned header_timeout_s,
-                                          FILE *log) {
+                                          unsigned body_timeout_s, FILE *log) {
   receiver_guard *g = calloc(1, sizeof *g);
 
   if (g == NULL)
     return NULL;
-  g->timeout_ms = (int64_t)header_timeout_s * 1000;
+  g->headers.timeout_ms = (int64_t)header_timeout_s * 1000;
+  g->body.timeout_ms = (int64_t)body_timeout_s * 1000;
   g->log = log;
   if (pipe(g->wake) != 0) {
     free(g);
@@ -216,21 +232,20 @@ receiver_watch *segb_receiver_guard_watch(receiver_guard *g, int fd) {
     return NULL;
   w->fd = fd;
   pthread_mutex_lock(&g->lock);
-  list(g, w);
+  list(g, &g->headers, w);
   pthread_mutex_unlock(&g->lock);
   return w;
 }
 
 void segb_receiver_guard_headers_in(receiver_guard *g, receiver_watch *w) {
   pthread_mutex_lock(&g->lock);
-  unlist(g, w);
+  list(g, &g->body, w);
   pthread_mutex_unlock(&g->lock);
 }
 
 void segb_receiver_guard_rearm(receiver_guard *g, receiver_watch *w) {
   pthread_mutex_lock(&g->lock);
-  unlist(g, w);
-  list(g, w);
+  list(g, &g->headers, w);
   pthread_mutex_unlock(&g->lock);
 }
 
@@ -242,7 +257,7 @@ void segb_receiver_guard_drain_on_close(receiver_guard *g, receiver_watch *w) {
 
 void segb_receiver_guard_release(receiver_guard *g, receiver_watch *w) {
   pthread_mutex_lock(&g->lock);
-  unlist(g, w);
+  unlist(w);
   /* With no slot free the server's close stands, reset and all. */
   if (w->drain && g->n_drained < RECEIVER_MAX_DRAINING) {
     int fd = fcntl(w->fd, F_DUPFD_CLOEXEC, 0);

@@ -429,10 +429,33 @@ static void dribble_until_closed(int fd, const char *start_line) {
   assert_int_equal(send_all(fd, start_line, strlen(start_line)), 0);
   while (!is_closed(fd)) {
     if (now_ms() > until)
-      fail_msg("a header sent a byte at a time kept its connection");
+      fail_msg("a request sent a byte at a time kept its connection");
     send(fd, "a", 1, MSG_NOSIGNAL);
     usleep(200000);
   }
+}
+
+/* So does a body a byte at a time: the body deadline closes it, and the
+ * slot it held serves a new client. */
+static void test_slow_body_closed(void **state) {
+  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret", SECRET,
+                        "--max-connections", "1", "--body-timeout", "1",
+                        NULL};
+  static const char slow[] = "POST / HTTP/1.1\r\nHost: x\r\n"
+                             "Content-Length: 100000\r\n\r\n";
+  receiver rc;
+  int fd;
+  (void)state;
+
+  start(&rc, argv);
+  fd = dial(&rc, "127.0.0.1");
+  dribble_until_closed(fd, slow);
+  close(fd);
+  fd = dial(&rc, "127.0.0.1");
+  expect_answered(fd);
+  close(fd);
+  assert_int_equal(stop(&rc), 0);
+  cleanup(&rc);
 }
 
 /* A header a byte at a time keeps an idle timeout from ever firing; the
@@ -702,7 +725,7 @@ static void test_bad_limits(void **state) {
       {"--max-connections", "0"}, {"--max-connections", "-1"},
       {"--max-per-ip", "x"},      {"--header-timeout", "0"},
       {"--idle-timeout", "86401"}, {"--header-timeout", "18446744073709551617"},
-      {"--max-body", "18446744073709551617"}};
+      {"--max-body", "18446744073709551617"}, {"--body-timeout", "0"}};
   size_t i;
   (void)state;
 
@@ -721,6 +744,7 @@ int main(void) {
       cmocka_unit_test(test_refuse_unsigned),
       cmocka_unit_test(test_per_ip_limit),
       cmocka_unit_test(test_slow_headers_closed),
+      cmocka_unit_test(test_slow_body_closed),
       cmocka_unit_test(test_beyond_fd_setsize),
       cmocka_unit_test(test_low_ulimit),
       cmocka_unit_test(test_endless_chunked_body),
