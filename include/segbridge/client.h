@@ -4,7 +4,8 @@
  * A client takes sealed messages, queues them, and sends them to Segment in
  * /v1/batch requests, retrying what can be retried. Every message the client
  * accepts ends in exactly one delivery report: delivered, or dropped with a
- * reason.
+ * reason. docs/DELIVERY.md says what is retried, how Retry-After and the
+ * caller's deadline bound each wait, and which code each fate reports.
  *
  *     char err[SEGB_ERRSTR_SIZE];
  *     segb_config_t *conf = segb_config_new();

@@ -38,7 +38,7 @@
   X(ERR_TIMED_OUT,       -20, "the operation timed out")                    \
   X(ERR_DNS,             -21, "the host name could not be resolved")        \
   X(ERR_CONNECT,         -22, "could not connect to the host")              \
-  X(ERR_TLS,             -23, "TLS handshake or certificate check failed")  \
+  X(ERR_TLS,             -23, "TLS certificate or setup refused (not retried)") \
   X(ERR_NETWORK,         -24, "the connection failed during the request")   \
   X(ERR_AUTH,            -25, "credentials rejected (HTTP 401/403)")        \
   X(ERR_RATE_LIMITED,    -26, "rate limited (HTTP 429)")                    \

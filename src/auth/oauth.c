@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/secret.h"
+#include "transport/retry.h"
 
 /* The assertion's iat lies this far in the past, against clocks that
  * differ by less than the Date header can tell. */
@@ -170,8 +171,7 @@ static void land(sbi_oauth *o, int rc, sbi_token_reply *reply,
   o->retry_after = rc == SEGB_ERR_RATE_LIMITED && reply->retry_after_ms >= 0;
   if (o->retry_after)
     o->fail_until_ms =
-        now + (reply->retry_after_ms < o->after_max_ms ? reply->retry_after_ms
-                                                       : o->after_max_ms);
+        now + sbi_retry_after_bound(reply->retry_after_ms, o->after_max_ms);
   else if (sbi_auth_transient(rc))
     o->fail_until_ms = now; /* the caller's own backoff decides */
   else

@@ -426,6 +426,26 @@ static void test_retry_after_capped(void **state) {
   fake_destroy(&f->base);
 }
 
+/* A token server's Retry-After: 0 is a wait of 1 s, as on the Tracking API:
+ * without the floor a caller with no token would ask again at once, in a
+ * burst. The wait asked of the caller says so; nothing is timed. */
+static void test_retry_after_floor(void **state) {
+  static const step steps[] = {{429, "", "0", 0, 0},
+                               {200, OK_BODY("t1", 3600), NULL, 0, 0}};
+  fake *f = FAKE(steps);
+  sbi_auth *a = provider_capped(f, 300000);
+  char got[128];
+  int64_t wait;
+  (void)state;
+
+  assert_int_equal(header(a, got), SEGB_ERR_RATE_LIMITED);
+  wait = a->retry_wait_ms(a);
+  assert_true(wait > 0 && wait <= 1000);
+  assert_int_equal(requests(f), 1);
+  a->destroy(a);
+  fake_destroy(&f->base);
+}
+
 /* Answers that say nothing about the setup (a proxy's page instead of
  * JSON, a 200 without a token, a 403 or 404 from something in between)
  * are asked about again when the caller comes back, not held. */
@@ -849,6 +869,7 @@ int main(void) {
       cmocka_unit_test(test_server_error_not_held),
       cmocka_unit_test(test_config_error_held),
       cmocka_unit_test(test_retry_after_capped),
+      cmocka_unit_test(test_retry_after_floor),
       cmocka_unit_test(test_passing_answers_not_held),
       cmocka_unit_test(test_final_answers_held),
       cmocka_unit_test(test_deadline_caps_token_request),
