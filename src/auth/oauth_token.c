@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/secret.h"
+#include "transport/policy.h"
 #include "transport/retry.h"
 
 #define SBI_FORM_HEAD                                                          \
@@ -66,14 +67,6 @@ int sbi_token_form(sbi_buf *out, const char *jwt, const char *scope) {
   sbi_buf_puts(out, "&scope=");
   put_encoded(out, scope);
   return SEGB_OK;
-}
-
-/* The host[:port] of @url, for error text. */
-static void url_host(const char *url, char *out, size_t size) {
-  const char *start = strstr(url, "://");
-
-  start = start != NULL ? start + 3 : url;
-  snprintf(out, size, "%.*s", (int)strcspn(start, "/?#"), start);
 }
 
 static int is_base64url(unsigned char c) {
@@ -310,7 +303,7 @@ int sbi_token_read(const sbi_http_response *resp, const char *url,
   char host[256], value[64];
   int64_t wait;
 
-  url_host(url, host, sizeof host);
+  sbi_url_host(url, host, sizeof host);
   r->retry_after_ms = -1;
   r->clock_refused = 0;
   if (resp->error != SEGB_OK)
@@ -347,7 +340,7 @@ int sbi_token_skew(const sbi_http_response *resp, int64_t local_ms,
   int64_t server_ms;
 
   if (!sbi_http_header(resp, "Date", value, sizeof value) ||
-      !sbi_http_date_parse(value, local_ms, &server_ms) ||
+      !sbi_http_date(value, &server_ms) ||
       server_ms <= local_ms - SBI_SKEW_MAX_MS ||
       server_ms >= local_ms + SBI_SKEW_MAX_MS)
     return 0;

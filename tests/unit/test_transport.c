@@ -30,6 +30,7 @@
 #include "raw_server.h"
 #include "tls_cert.h"
 #include "transport/gzip.h"
+#include "transport/policy.h"
 #include "transport/retry.h"
 #include "transport/transport.h"
 
@@ -687,7 +688,6 @@ static void test_cut_responses(void **state) {
   sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
   char url[64], v[8];
-  int64_t wait;
   size_t i;
   (void)state;
 
@@ -706,8 +706,9 @@ static void test_cut_responses(void **state) {
     assert_int_equal(resp.headers.len, 0);
     assert_int_equal(resp.body.len, 0);
     assert_non_null(strstr(resp.error_text, "127.0.0.1"));
-    assert_int_equal(sbi_retry_classify(&resp, 0, 1000, &wait),
-                     SBI_VERDICT_RETRY);
+    assert_int_equal(
+        sbi_http_outcome(&resp, SBI_PEER_TRACKING, 0, 1000).verdict,
+        SBI_VERDICT_RETRY);
     segb_raw_stop(r);
   }
 
@@ -792,7 +793,6 @@ static void test_tls(void **state) {
   sbi_transport_options o;
   sbi_transport *t;
   sbi_http_response resp = {0};
-  int64_t wait;
   server *s;
   (void)state;
 
@@ -807,7 +807,7 @@ static void test_tls(void **state) {
   post(t, s->base, "{}", &resp);
   assert_int_equal(resp.error, SEGB_ERR_TLS);
   assert_non_null(strstr(resp.error_text, "127.0.0.1"));
-  assert_int_equal(sbi_retry_classify(&resp, 0, 1000, &wait),
+  assert_int_equal(sbi_http_outcome(&resp, SBI_PEER_TRACKING, 0, 1000).verdict,
                    SBI_VERDICT_REJECTED);
   t->destroy(t);
 
@@ -838,7 +838,6 @@ static void test_tls_handshake_broken(void **state) {
   sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
   char url[64];
-  int64_t wait;
   size_t i;
   (void)state;
 
@@ -851,8 +850,9 @@ static void test_tls_handshake_broken(void **state) {
     assert_int_equal(resp.error, SEGB_ERR_NETWORK);
     assert_int_equal(resp.status, 0);
     assert_non_null(strstr(resp.error_text, "127.0.0.1"));
-    assert_int_equal(sbi_retry_classify(&resp, 0, 1000, &wait),
-                     SBI_VERDICT_RETRY);
+    assert_int_equal(
+        sbi_http_outcome(&resp, SBI_PEER_TRACKING, 0, 1000).verdict,
+        SBI_VERDICT_RETRY);
     /* the client did get as far as the handshake */
     assert_int_equal(segb_raw_connections(r), 1);
     segb_raw_stop(r);
