@@ -23,63 +23,104 @@
   "endpoint setting"
 #define READ_REFUSED "the request was refused"
 #define READ_5XX "Segment could not serve the request; try again later"
+#define TOKEN_LATER "tried again later"
+#define TOKEN_FAILING "the authorization server is failing; tried again later"
 
 typedef struct sbi_advised {
   int code;
   const char *hint;
 } sbi_advised;
 
-/* The first row whose [lo, hi] holds the status applies. Retried: 408,
- * 410, 429, 460, and 5xx but 501 and 505; Retry-After counts on 429 and
- * 503 only. The read APIs' hints are the integration guide's wording. */
+/* Shorthands for the cells of the table below. */
+#define FINAL(code)                                                            \
+  { code, NULL }
+#define LATER                                                                  \
+  { SEGB_ERR_SERVER, TOKEN_LATER }
+#define FAILING                                                                \
+  { SEGB_ERR_SERVER, TOKEN_FAILING }
+
+/* The first row whose [lo, hi] holds the status applies. Segment's APIs
+ * retry 408, 410, 429, 460, and 5xx but 501 and 505; Retry-After counts on
+ * 429 and 503 only. The token server, as Segment's SDKs read it, is
+ * refused for good only by 3xx, 400, 401 and 415 (the setup is wrong:
+ * oauth_token.c tells which part from the body, a bare 401 blaming the
+ * client); anything else may pass
+ * (a proxy's 403, a 404 while it is deployed). The read APIs' hints are the
+ * integration guide's wording; a NULL hint is the caller's to give. */
 static const struct sbi_status_row {
   int lo, hi;
-  sbi_verdict verdict;
-  int after; /* a Retry-After is honoured */
+  sbi_verdict verdict; /* the Tracking and read APIs' */
+  sbi_verdict token;   /* the OAuth token server's */
+  int after;           /* a Retry-After is honoured */
   sbi_advised peer[SBI_PEER_COUNT];
 } status_rows[] = {
-    {200, 299, SBI_VERDICT_DELIVERED, 0, {{SEGB_OK, ""}, {SEGB_OK, ""}}},
-    {300, 399, SBI_VERDICT_REJECTED, 0,
+    {200, 200, SBI_VERDICT_DELIVERED, SBI_VERDICT_DELIVERED, 0,
+     {{SEGB_OK, ""}, {SEGB_OK, ""}, {SEGB_OK, ""}}},
+    {201, 299, SBI_VERDICT_DELIVERED, SBI_VERDICT_RETRY, 0,
+     {{SEGB_OK, ""}, {SEGB_OK, ""}, LATER}},
+    {300, 399, SBI_VERDICT_REJECTED, SBI_VERDICT_REJECTED, 0,
      {{SEGB_ERR_REJECTED,
        "the endpoint redirects: set endpoint to the API's base URL"},
-      {SEGB_ERR_REJECTED, "the endpoint redirects: set the API's endpoint to "
-                          "its base URL"}}},
-    {400, 400, SBI_VERDICT_REJECTED, 0,
-     {{SEGB_ERR_REJECTED, TOO_LARGE}, {SEGB_ERR_REJECTED, READ_REFUSED}}},
-    {401, 401, SBI_VERDICT_AUTH, 0,
-     {{SEGB_ERR_AUTH, NULL}, {SEGB_ERR_AUTH, NULL}}},
-    {403, 403, SBI_VERDICT_AUTH, 0,
-     {{SEGB_ERR_AUTH, NULL}, {SEGB_ERR_AUTH, NULL}}},
-    {404, 404, SBI_VERDICT_REJECTED, 0,
+      {SEGB_ERR_REJECTED,
+       "the endpoint redirects: set the API's endpoint to its base URL"},
+      {SEGB_ERR_REJECTED, "the server redirects; set oauth.server to the "
+                          "authorization server's base URL"}}},
+    {400, 400, SBI_VERDICT_REJECTED, SBI_VERDICT_REJECTED, 0,
+     {{SEGB_ERR_REJECTED, TOO_LARGE},
+      {SEGB_ERR_REJECTED, READ_REFUSED},
+      FINAL(SEGB_ERR_REJECTED)}},
+    {401, 401, SBI_VERDICT_AUTH, SBI_VERDICT_REJECTED, 0,
+     {FINAL(SEGB_ERR_AUTH), FINAL(SEGB_ERR_AUTH),
+      FINAL(SEGB_ERR_OAUTH_INVALID_CLIENT)}},
+    {403, 403, SBI_VERDICT_AUTH, SBI_VERDICT_RETRY, 0,
+     {FINAL(SEGB_ERR_AUTH), FINAL(SEGB_ERR_AUTH), LATER}},
+    {404, 404, SBI_VERDICT_REJECTED, SBI_VERDICT_RETRY, 0,
      {{SEGB_ERR_REJECTED, NOT_RETRIED},
-      {SEGB_ERR_NOT_FOUND, "no such resource"}}},
-    {408, 408, SBI_VERDICT_RETRY, 0,
-     {{SEGB_ERR_REJECTED, RETRIED_NOW}, {SEGB_ERR_REJECTED, READ_REFUSED}}},
-    {410, 410, SBI_VERDICT_RETRY, 0,
-     {{SEGB_ERR_REJECTED, RETRIED_NOW}, {SEGB_ERR_REJECTED, READ_REFUSED}}},
-    {413, 413, SBI_VERDICT_REJECTED, 0,
-     {{SEGB_ERR_REJECTED, TOO_LARGE}, {SEGB_ERR_REJECTED, READ_REFUSED}}},
-    {429, 429, SBI_VERDICT_RETRY, 1,
+      {SEGB_ERR_NOT_FOUND, "no such resource"},
+      LATER}},
+    {408, 408, SBI_VERDICT_RETRY, SBI_VERDICT_RETRY, 0,
+     {{SEGB_ERR_REJECTED, RETRIED_NOW},
+      {SEGB_ERR_REJECTED, READ_REFUSED},
+      FAILING}},
+    {410, 410, SBI_VERDICT_RETRY, SBI_VERDICT_RETRY, 0,
+     {{SEGB_ERR_REJECTED, RETRIED_NOW}, {SEGB_ERR_REJECTED, READ_REFUSED},
+      LATER}},
+    {413, 413, SBI_VERDICT_REJECTED, SBI_VERDICT_RETRY, 0,
+     {{SEGB_ERR_REJECTED, TOO_LARGE}, {SEGB_ERR_REJECTED, READ_REFUSED},
+      LATER}},
+    {415, 415, SBI_VERDICT_REJECTED, SBI_VERDICT_REJECTED, 0,
+     {{SEGB_ERR_REJECTED, NOT_RETRIED},
+      {SEGB_ERR_REJECTED, READ_REFUSED},
+      FINAL(SEGB_ERR_REJECTED)}},
+    {429, 429, SBI_VERDICT_RETRY, SBI_VERDICT_RETRY, 1,
      {{SEGB_ERR_RATE_LIMITED,
        "rate limited: Segment asks for at most 1,000 requests per second per "
        "workspace; it is retried"},
       {SEGB_ERR_RATE_LIMITED,
-       "rate limited: reduce the request rate or upgrade the Segment plan"}}},
-    {460, 460, SBI_VERDICT_RETRY, 0,
-     {{SEGB_ERR_REJECTED, RETRIED_NOW}, {SEGB_ERR_REJECTED, READ_REFUSED}}},
-    {501, 501, SBI_VERDICT_REJECTED, 0,
-     {{SEGB_ERR_SERVER, UNSUPPORTED}, {SEGB_ERR_SERVER, READ_5XX}}},
-    {503, 503, SBI_VERDICT_RETRY, 1,
-     {{SEGB_ERR_SERVER, RETRIED_5XX}, {SEGB_ERR_SERVER, READ_5XX}}},
-    {505, 505, SBI_VERDICT_REJECTED, 0,
-     {{SEGB_ERR_SERVER, UNSUPPORTED}, {SEGB_ERR_SERVER, READ_5XX}}},
-    {500, 599, SBI_VERDICT_RETRY, 0,
-     {{SEGB_ERR_SERVER, RETRIED_5XX}, {SEGB_ERR_SERVER, READ_5XX}}},
-    {600, INT_MAX, SBI_VERDICT_REJECTED, 0,
-     {{SEGB_ERR_REJECTED, NOT_RETRIED}, {SEGB_ERR_REJECTED, READ_5XX}}},
-    {INT_MIN, INT_MAX, SBI_VERDICT_REJECTED, 0,
-     {{SEGB_ERR_REJECTED, NOT_RETRIED}, {SEGB_ERR_REJECTED, READ_REFUSED}}},
+       "rate limited: reduce the request rate or upgrade the Segment plan"},
+      {SEGB_ERR_RATE_LIMITED, "too many token requests"}}},
+    {460, 460, SBI_VERDICT_RETRY, SBI_VERDICT_RETRY, 0,
+     {{SEGB_ERR_REJECTED, RETRIED_NOW}, {SEGB_ERR_REJECTED, READ_REFUSED},
+      LATER}},
+    {501, 501, SBI_VERDICT_REJECTED, SBI_VERDICT_RETRY, 0,
+     {{SEGB_ERR_SERVER, UNSUPPORTED}, {SEGB_ERR_SERVER, READ_5XX}, FAILING}},
+    {503, 503, SBI_VERDICT_RETRY, SBI_VERDICT_RETRY, 1,
+     {{SEGB_ERR_SERVER, RETRIED_5XX}, {SEGB_ERR_SERVER, READ_5XX}, FAILING}},
+    {505, 505, SBI_VERDICT_REJECTED, SBI_VERDICT_RETRY, 0,
+     {{SEGB_ERR_SERVER, UNSUPPORTED}, {SEGB_ERR_SERVER, READ_5XX}, FAILING}},
+    {500, 599, SBI_VERDICT_RETRY, SBI_VERDICT_RETRY, 0,
+     {{SEGB_ERR_SERVER, RETRIED_5XX}, {SEGB_ERR_SERVER, READ_5XX}, FAILING}},
+    {600, INT_MAX, SBI_VERDICT_REJECTED, SBI_VERDICT_RETRY, 0,
+     {{SEGB_ERR_REJECTED, NOT_RETRIED}, {SEGB_ERR_REJECTED, READ_5XX},
+      FAILING}},
+    {INT_MIN, INT_MAX, SBI_VERDICT_REJECTED, SBI_VERDICT_RETRY, 0,
+     {{SEGB_ERR_REJECTED, NOT_RETRIED}, {SEGB_ERR_REJECTED, READ_REFUSED},
+      LATER}},
 };
+
+#undef FINAL
+#undef LATER
+#undef FAILING
 
 /* Requests that got no whole answer: only a certificate or TLS setup
  * problem is final, as it does not go away by itself. */
@@ -140,10 +181,11 @@ sbi_outcome sbi_http_outcome(const sbi_http_response *resp, sbi_peer peer,
   }
   while (resp->status < row->lo || resp->status > row->hi)
     row++;
-  o.verdict = row->verdict;
+  o.verdict = peer == SBI_PEER_TOKEN ? row->token : row->verdict;
   o.code = row->peer[peer].code;
   o.hint = row->peer[peer].hint;
-  if (row->after &&
+  /* The token server's waits are auth's to bound (oauth_token.c). */
+  if (row->after && peer != SBI_PEER_TOKEN &&
       sbi_http_header(resp, "Retry-After", value, sizeof value) &&
       sbi_retry_after_parse(value, now_ms, &o.wait_ms)) {
     o.wait_ms = sbi_retry_after_bound(o.wait_ms, max_wait_ms);

@@ -22,11 +22,12 @@ typedef enum sbi_verdict {
                               succeed */
 } sbi_verdict;
 
-/* Who asked: the verdicts are the same, the advice and a 404's code are
- * the caller's. */
+/* Who asked whom: Segment's APIs share verdicts, the advice and a 404's
+ * code are the caller's; the OAuth token server has verdicts of its own. */
 typedef enum sbi_peer {
   SBI_PEER_TRACKING, /* the sender's batches to the Tracking API */
   SBI_PEER_READ,     /* the Public and Profile API readers */
+  SBI_PEER_TOKEN,    /* the token exchange (auth/oauth_token.c) */
   SBI_PEER_COUNT
 } sbi_peer;
 
@@ -34,15 +35,19 @@ typedef struct sbi_outcome {
   sbi_verdict verdict;
   /* SEGB_OK when delivered, else what the answer stands for: the
    * transport's error, or SEGB_ERR_AUTH / _RATE_LIMITED / _SERVER /
-   * _NOT_FOUND (read APIs) / _REJECTED by status */
+   * _NOT_FOUND (read APIs) / _REJECTED by status (the token server's:
+   * _RATE_LIMITED, _SERVER, _OAUTH_INVALID_CLIENT for 401, _REJECTED, the
+   * refusals refined from its body) */
   int code;
   int64_t wait_ms;  /* with SBI_VERDICT_RETRY_AFTER: the bounded wait */
   const char *hint; /* what to do; NULL for refused credentials, whose
-                       advice depends on whose they are */
+                       advice depends on whose they are, and for the token
+                       server's refusals but redirects */
 } sbi_outcome;
 
 /* What @resp, answered to @peer, means. A Retry-After (read at the epoch
- * @now_ms) is bounded by sbi_retry_after_bound(..., @max_wait_ms). */
+ * @now_ms) is bounded by sbi_retry_after_bound(..., @max_wait_ms); to the
+ * token server's, none is read here. */
 sbi_outcome sbi_http_outcome(const sbi_http_response *resp, sbi_peer peer,
                              int64_t now_ms, int64_t max_wait_ms);
 

@@ -188,9 +188,33 @@ static void test_retry_after_bound(void **state) {
   assert_int_equal(sbi_retry_after_bound(5000, -1), 0);
 }
 
-/* One table for both callers: the same verdict for every answer, the
- * codes the sender has always reported, and a 404 that is NOT_FOUND to the
- * read APIs only. */
+/* The token server's own matrix, as Segment's SDKs read it: only 3xx, 400,
+ * 401 and 415 say the setup is wrong; a proxy's 403 or a 404 during a
+ * deployment may pass; only 200 hands out a token. */
+static void token_case(const sbi_http_response *resp) {
+  int status = resp->status;
+  int final = (status >= 300 && status <= 399) || status == 400 ||
+              status == 401 || status == 415;
+  sbi_outcome o = sbi_http_outcome(resp, SBI_PEER_TOKEN, 0, MAX_WAIT);
+
+  if (status == 200) {
+    assert_int_equal(o.verdict, SBI_VERDICT_DELIVERED);
+    assert_int_equal(o.code, SEGB_OK);
+  } else if (final) {
+    assert_int_equal(o.verdict, SBI_VERDICT_REJECTED);
+    assert_int_equal(o.code, status == 401 ? SEGB_ERR_OAUTH_INVALID_CLIENT
+                                           : SEGB_ERR_REJECTED);
+  } else {
+    assert_int_equal(o.verdict, SBI_VERDICT_RETRY);
+    assert_int_equal(o.code, status == 429 ? SEGB_ERR_RATE_LIMITED
+                                           : SEGB_ERR_SERVER);
+    assert_non_null(o.hint);
+  }
+}
+
+/* One table for every caller: the same verdict for every answer to the
+ * sender and the readers, the codes the sender has always reported, a 404
+ * that is NOT_FOUND to the read APIs only; the token server's matrix. */
 static void test_outcome_codes(void **state) {
   sbi_http_response resp;
   int status;
@@ -214,6 +238,7 @@ static void test_outcome_codes(void **state) {
     /* Refused credentials are explained by whose they are. */
     assert_true((t.hint == NULL) == (t.verdict == SBI_VERDICT_AUTH));
     assert_true((r.hint == NULL) == (r.verdict == SBI_VERDICT_AUTH));
+    token_case(&resp);
   }
   resp.status = 0;
   resp.error = SEGB_ERR_CONNECT;
