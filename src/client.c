@@ -144,13 +144,16 @@ static int setup_sender(segb_client_t *c) {
   s->outcome_ctx = c;
   s->limits.max_events = (size_t)sbi_conf_int(conf, SBI_PROP_BATCH_MAX_EVENTS);
   s->limits.max_bytes = (size_t)sbi_conf_int(conf, SBI_PROP_BATCH_MAX_BYTES);
-  s->limits.max_retries = (int)sbi_conf_int(conf, SBI_PROP_RETRY_MAX_ATTEMPTS);
-  s->limits.backoff_initial_ms =
+  s->limits.retry.max_retries =
+      (int)sbi_conf_int(conf, SBI_PROP_RETRY_MAX_ATTEMPTS);
+  s->limits.retry.backoff_initial_ms =
       sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_INITIAL_MS);
-  s->limits.backoff_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_MAX_MS);
-  s->limits.total_timeout_ms =
+  s->limits.retry.backoff_max_ms =
+      sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_MAX_MS);
+  s->limits.retry.total_timeout_ms =
       sbi_conf_int(conf, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS);
-  s->limits.after_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_AFTER_MAX_MS);
+  s->limits.retry.after_max_ms =
+      sbi_conf_int(conf, SBI_PROP_RETRY_AFTER_MAX_MS);
   return SEGB_OK;
 }
 

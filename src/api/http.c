@@ -1,6 +1,6 @@
 /* The request loop of the read APIs, within one deadline per call: the
- * retry matrix and Retry-After come from transport/retry, 429 waits also
- * from the Public API's own hints. */
+ * outcome policy, Retry-After and the retry budget come from transport/,
+ * 429 waits also from the Public API's own hints. */
 #include "http.h"
 
 #include <inttypes.h>
@@ -15,12 +15,8 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/secret.h"
-#include "dispatch/advice.h"
+#include "transport/policy.h"
 #include "transport/retry.h"
-
-/* Waits the server asks for are not counted as retries; this bounds how
- * many a call may take anyway, as the sender does for a batch. */
-#define SBI_API_EXTRA_WAITS 20
 
 /* The advice for refused credentials, by API. The Public API's is the
  * integration guide's wording. */
@@ -38,41 +34,16 @@ static const char *auth_advice(sbi_api api) {
   }
 }
 
-static const char *status_hint(const sbi_api_call *call, int status) {
-  if (status == 404)
-    return call->missing != NULL ? call->missing : "no such resource";
-  if (status == 429)
-    return "rate limited: reduce the request rate or upgrade the Segment "
-           "plan";
-  if (status >= 500)
-    return "Segment could not serve the request; try again later";
-  if (status >= 300 && status < 400)
-    return "the endpoint redirects: set the API's endpoint to its base URL";
-  return "the request was refused";
-}
-
-void sbi_url_host(const char *url, char *out, size_t size) {
-  const char *start = strstr(url, "://");
-
-  start = start != NULL ? start + 3 : url;
-  snprintf(out, size, "%.*s", (int)strcspn(start, "/?#"), start);
-}
-
 /* The server's explanation: the envelope's message, else a printable
  * excerpt of the body, with the credential the request carried redacted
  * (a server may echo the Authorization header) where the text was cut. */
 static void server_says(const sbi_api_http *h, char *out, size_t size) {
   const sbi_http_response *resp = &h->resp;
-  size_t i, n = 0;
 
-  if (!sbi_api_error_text(resp->body.data, resp->body.len, out, size)) {
-    for (i = 0; i < resp->body.len && n + 1 < size && n < 160; i++) {
-      unsigned char c = (unsigned char)resp->body.data[i];
-      out[n++] = c >= 0x20 && c < 0x7F ? (char)c : ' ';
-    }
-    out[n] = '\0';
-  }
-  sbi_secret_redact_auth(out, size, h->auth_header.data);
+  if (sbi_api_error_text(resp->body.data, resp->body.len, out, size))
+    sbi_secret_redact_auth(out, size, h->auth_header.data);
+  else
+    sbi_http_excerpt(resp, 160, h->auth_header.data, out, size);
 }
 
 /* Record the error @call ended in, after @why (why it stopped, or ""):
@@ -82,6 +53,7 @@ static void server_says(const sbi_api_http *h, char *out, size_t size) {
 static int fail(const sbi_api_http *h, const sbi_api_call *call, int code,
                 const char *why) {
   const sbi_http_response *resp = &h->resp;
+  sbi_outcome o = sbi_http_outcome(resp, SBI_PEER_READ, 0, 0);
   char host[128], says[192], transport[384];
   int status = resp->status;
 
@@ -94,16 +66,19 @@ static int fail(const sbi_api_http *h, const sbi_api_call *call, int code,
     return sbi_error(code != 0 ? code : resp->error, "%s%s", why, transport);
   }
   if (code == 0)
-    code = status == 404 ? SEGB_ERR_NOT_FOUND : sbi_advice_code(resp);
+    code = o.code;
   sbi_url_host(call->url, host, sizeof host);
   server_says(h, says, sizeof says);
-  if (status == 401 || status == 403)
+  if (o.verdict == SBI_VERDICT_AUTH)
     return sbi_error(code, "%s%s (%s answered HTTP %d%s%s)", why,
                      auth_advice(call->api), host, status, says[0] ? ": " : "",
                      says);
+  /* What a 404 means is the call's to say. */
+  if (o.code == SEGB_ERR_NOT_FOUND && call->missing != NULL)
+    o.hint = call->missing;
   return sbi_error(code, "%s%s answered HTTP %d%s%s%s: %s", why, host,
                    status, says[0] ? " (" : "", says, says[0] ? ")" : "",
-                   status_hint(call, status));
+                   o.hint);
 }
 
 /* One request, cut at @timeout_ms. Without its credentials it is not sent
@@ -135,41 +110,42 @@ static int send_once(sbi_api_http *h, const sbi_api_call *call,
   return SEGB_OK;
 }
 
-/* The retry matrix, plus the Public API's own wait hints on a 429 that
+/* The outcome policy, plus the Public API's own wait hints on a 429 that
  * has no Retry-After. */
 static sbi_verdict classify(const sbi_api_http *h, int64_t *wait) {
   int64_t now = sbi_clock_now_ms();
-  sbi_verdict v =
-      sbi_retry_classify(&h->resp, now, h->limits.after_max_ms, wait);
+  sbi_outcome o = sbi_http_outcome(&h->resp, SBI_PEER_READ, now,
+                                   h->limits.retry.after_max_ms);
 
-  if (v == SBI_VERDICT_RETRY && h->resp.status == 429 &&
+  *wait = o.wait_ms;
+  if (o.verdict == SBI_VERDICT_RETRY && o.code == SEGB_ERR_RATE_LIMITED &&
       sbi_api_server_wait(&h->resp, now, wait)) {
-    if (*wait > h->limits.after_max_ms)
-      *wait = h->limits.after_max_ms;
-    v = SBI_VERDICT_RETRY_AFTER;
+    if (*wait > h->limits.retry.after_max_ms)
+      *wait = h->limits.retry.after_max_ms;
+    return SBI_VERDICT_RETRY_AFTER;
   }
-  return v;
+  return o.verdict;
 }
 
 /* sbi_api_perform() until the monotonic @deadline. */
 static int perform(sbi_api_http *h, const sbi_api_call *call,
                    int64_t deadline) {
-  int counted = 0, requests = 0;
-  int64_t first_failure = -1;
+  sbi_retry_budget budget;
   char why[128];
 
+  sbi_retry_budget_init(&budget, &h->limits.retry);
   for (;;) {
     int64_t now = sbi_clock_mono_ms(), wait = 0;
+    sbi_retry_step step;
     sbi_verdict v;
     int rc;
 
     /* The first request always goes, with at least a millisecond. */
-    if (requests > 0 && now >= deadline)
+    if (budget.requests > 0 && now >= deadline)
       break;
     rc = send_once(h, call, deadline > now ? deadline - now : 1);
     if (rc != SEGB_OK)
       return rc;
-    requests++;
     v = classify(h, &wait);
     if (v == SBI_VERDICT_DELIVERED)
       return SEGB_OK;
@@ -177,29 +153,22 @@ static int perform(sbi_api_http *h, const sbi_api_call *call,
       call->auth->unauthorized(call->auth);
     if (v == SBI_VERDICT_AUTH || v == SBI_VERDICT_REJECTED)
       return fail(h, call, 0, "");
-    now = sbi_clock_mono_ms();
-    if (first_failure < 0)
-      first_failure = now;
-    if (v == SBI_VERDICT_RETRY)
-      wait = sbi_backoff_ms(++counted, h->limits.backoff_initial_ms,
-                            h->limits.backoff_max_ms);
-    if (counted > h->limits.max_retries ||
-        requests > h->limits.max_retries + SBI_API_EXTRA_WAITS ||
-        now + wait - first_failure > h->limits.total_timeout_ms) {
-      snprintf(why, sizeof why, "gave up after %d request%s: ", requests,
-               requests == 1 ? "" : "s");
+    step = sbi_retry_next(&budget, v, sbi_clock_mono_ms(), deadline, &wait);
+    if (step == SBI_RETRY_GIVE_UP) {
+      snprintf(why, sizeof why, "gave up after %d request%s: ",
+               budget.requests, budget.requests == 1 ? "" : "s");
       return fail(h, call, 0, why);
     }
     /* A wait that ends past the deadline cannot help the call. */
-    if (now + wait >= deadline)
+    if (step == SBI_RETRY_OUT_OF_TIME)
       break;
     sbi_sleep_ms(wait);
   }
   snprintf(why, sizeof why,
            "out of time (api.timeout_ms is %" PRId64 " ms) after %d "
            "request%s, the last: ",
-           h->limits.call_timeout_ms, requests,
-           requests == 1 ? "" : "s");
+           h->limits.call_timeout_ms, budget.requests,
+           budget.requests == 1 ? "" : "s");
   return fail(h, call, SEGB_ERR_TIMED_OUT, why);
 }
 
@@ -211,12 +180,15 @@ int sbi_api_perform(sbi_api_http *h, const sbi_api_call *call) {
 }
 
 void sbi_api_limits_from(const segb_config_t *conf, sbi_api_limits *out) {
-  out->max_retries = (int)sbi_conf_int(conf, SBI_PROP_RETRY_MAX_ATTEMPTS);
-  out->backoff_initial_ms =
+  out->retry.max_retries =
+      (int)sbi_conf_int(conf, SBI_PROP_RETRY_MAX_ATTEMPTS);
+  out->retry.backoff_initial_ms =
       sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_INITIAL_MS);
-  out->backoff_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_MAX_MS);
-  out->total_timeout_ms = sbi_conf_int(conf, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS);
-  out->after_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_AFTER_MAX_MS);
+  out->retry.backoff_max_ms =
+      sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_MAX_MS);
+  out->retry.total_timeout_ms =
+      sbi_conf_int(conf, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS);
+  out->retry.after_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_AFTER_MAX_MS);
   out->call_timeout_ms = sbi_conf_int(conf, SBI_PROP_API_TIMEOUT_MS);
 }
 

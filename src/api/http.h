@@ -8,15 +8,12 @@
 
 #include "auth/auth.h"
 #include "config/region.h"
+#include "transport/retry.h"
 #include "transport/transport.h"
 
 typedef struct sbi_api_limits {
-  int max_retries;          /* counted retries after the first request */
-  int64_t backoff_initial_ms;
-  int64_t backoff_max_ms;
-  int64_t total_timeout_ms; /* from the first failure */
-  int64_t after_max_ms;     /* cap on one wait the server asks for */
-  int64_t call_timeout_ms;  /* the whole call: requests, retries, waits */
+  sbi_retry_limits retry;  /* per call */
+  int64_t call_timeout_ms; /* the whole call: requests, retries, waits */
 } sbi_api_limits;
 
 typedef struct sbi_api_http {
@@ -44,9 +41,6 @@ typedef struct sbi_api_call {
  * SEGB_ERR_NOT_FOUND. Every request and wait fits in what is left of
  * limits.call_timeout_ms; when that runs out, SEGB_ERR_TIMED_OUT. */
 int sbi_api_perform(sbi_api_http *h, const sbi_api_call *call);
-
-/* The host[:port] of @url, for messages: never the path or query. */
-void sbi_url_host(const char *url, char *out, size_t size);
 
 /* The limits from retry.* and api.timeout_ms of @conf. */
 void sbi_api_limits_from(const segb_config_t *conf, sbi_api_limits *out);

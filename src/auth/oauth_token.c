@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/secret.h"
+#include "transport/policy.h"
 #include "transport/retry.h"
 
 #define SBI_FORM_HEAD                                                          \
@@ -66,14 +67,6 @@ int sbi_token_form(sbi_buf *out, const char *jwt, const char *scope) {
   sbi_buf_puts(out, "&scope=");
   put_encoded(out, scope);
   return SEGB_OK;
-}
-
-/* The host[:port] of @url, for error text. */
-static void url_host(const char *url, char *out, size_t size) {
-  const char *start = strstr(url, "://");
-
-  start = start != NULL ? start + 3 : url;
-  snprintf(out, size, "%.*s", (int)strcspn(start, "/?#"), start);
 }
 
 static int is_base64url(unsigned char c) {
@@ -258,18 +251,19 @@ static void describe(const sbi_http_response *resp, const char *host,
              "%s answered the token request with HTTP %d", host, resp->status);
 }
 
-/* A 400, 401 or 415, or a redirect: the request or the setup is wrong, and
- * asking again would not mend it. */
+/* A final refusal @o by the outcome policy (a 400, 401 or 415, or a
+ * redirect): the request or the setup is wrong, and asking again would not
+ * mend it. The OAuth error in the body tells which part; without one, the
+ * policy's code (a bare 401 blames the client) and hint. */
 static int read_refusal(const sbi_http_response *resp, const char *host,
-                        sbi_token_reply *r) {
+                        const sbi_outcome *o, sbi_token_reply *r) {
   sbi_refusal f;
   const char *code = f.code, *text = f.text, *what = f.what;
-  int status = resp->status;
 
   describe(resp, host, &f);
   if (strcmp(code, "invalid_client") == 0 ||
       strcmp(code, "unauthorized_client") == 0 ||
-      (code[0] == '\0' && status == 401))
+      (code[0] == '\0' && o->code == SEGB_ERR_OAUTH_INVALID_CLIENT))
     return sbi_error(SEGB_ERR_OAUTH_INVALID_CLIENT,
                      "%s: check oauth.client_id, oauth.key_id and that the "
                      "private key is the one whose public key the OAuth app "
@@ -289,56 +283,39 @@ static int read_refusal(const sbi_http_response *resp, const char *host,
                      "server's Date corrects",
                      what);
   }
-  if (status >= 300 && status < 400)
-    return sbi_error(SEGB_ERR_REJECTED,
-                     "%s: the server redirects; set oauth.server to the "
-                     "authorization server's base URL",
-                     what);
-  return sbi_error(SEGB_ERR_REJECTED, "%s", what);
-}
-
-/* Any other answer: nothing in it says the setup is wrong. */
-static int read_other(const sbi_http_response *resp, const char *host) {
-  sbi_refusal f;
-
-  describe(resp, host, &f);
-  return sbi_error(SEGB_ERR_SERVER, "%s: tried again later", f.what);
+  return sbi_error(SEGB_ERR_REJECTED, "%s%s%s", what, o->hint ? ": " : "",
+                   o->hint ? o->hint : "");
 }
 
 int sbi_token_read(const sbi_http_response *resp, const char *url,
                    sbi_token_reply *r) {
   char host[256], value[64];
+  sbi_outcome o;
+  sbi_refusal f;
   int64_t wait;
 
-  url_host(url, host, sizeof host);
+  sbi_url_host(url, host, sizeof host);
   r->retry_after_ms = -1;
   r->clock_refused = 0;
   if (resp->error != SEGB_OK)
     return sbi_error(resp->error, "token request: %s", resp->error_text);
-  if (resp->status == 200)
+  o = sbi_http_outcome(resp, SBI_PEER_TOKEN, 0, 0);
+  if (o.verdict == SBI_VERDICT_DELIVERED)
     return read_token(resp, host, r);
-  if (resp->status == 429) {
+  if (o.verdict == SBI_VERDICT_REJECTED)
+    return read_refusal(resp, host, &o, r);
+  if (o.code == SEGB_ERR_RATE_LIMITED) {
     if (sbi_http_header(resp, "Retry-After", value, sizeof value) &&
         sbi_retry_after_parse(value, sbi_clock_now_ms(), &wait))
       r->retry_after_ms = wait;
     return sbi_error(SEGB_ERR_RATE_LIMITED,
-                     "%s answered the token request with HTTP 429%s%s: "
-                     "too many token requests",
+                     "%s answered the token request with HTTP 429%s%s: %s",
                      host, r->retry_after_ms >= 0 ? ", Retry-After: " : "",
-                     r->retry_after_ms >= 0 ? value : "");
+                     r->retry_after_ms >= 0 ? value : "", o.hint);
   }
-  if (resp->status >= 500 || resp->status == 408)
-    return sbi_error(SEGB_ERR_SERVER,
-                     "%s answered the token request with HTTP %d: the "
-                     "authorization server is failing; tried again later",
-                     host, resp->status);
-  /* Segment's token servers, as its SDKs read them: only these say the
-   * request was wrong. Other answers (a proxy's 403, a 404 while the
-   * server is deployed) may pass. */
-  if (resp->status == 400 || resp->status == 401 || resp->status == 415 ||
-      (resp->status >= 300 && resp->status < 400))
-    return read_refusal(resp, host, r);
-  return read_other(resp, host);
+  /* Nothing in the answer says the setup is wrong. */
+  describe(resp, host, &f);
+  return sbi_error(o.code, "%s: %s", f.what, o.hint);
 }
 
 int sbi_token_skew(const sbi_http_response *resp, int64_t local_ms,
@@ -347,7 +324,7 @@ int sbi_token_skew(const sbi_http_response *resp, int64_t local_ms,
   int64_t server_ms;
 
   if (!sbi_http_header(resp, "Date", value, sizeof value) ||
-      !sbi_http_date_parse(value, local_ms, &server_ms) ||
+      !sbi_http_date(value, &server_ms) ||
       server_ms <= local_ms - SBI_SKEW_MAX_MS ||
       server_ms >= local_ms + SBI_SKEW_MAX_MS)
     return 0;

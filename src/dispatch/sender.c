@@ -10,14 +10,9 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/secret.h"
-#include "dispatch/advice.h"
 #include "dispatch/batch.h"
+#include "transport/policy.h"
 #include "transport/retry.h"
-
-/* Requests answered with Retry-After do not count as retries; this bounds
- * how many a batch may take anyway, so a server that always asks to wait
- * cannot hold a batch forever. */
-#define EXTRA_WAITS 20
 
 /* How many messages from the head of @q go into the next request. */
 static size_t batch_count(const sbi_sender *s, const sbi_queue *q) {
@@ -123,25 +118,27 @@ static sbi_verdict auth_retry(const sbi_sender *s, int64_t *wait) {
 
   if (asked < 0)
     return SBI_VERDICT_RETRY;
-  *wait = sbi_retry_after_bound(asked, s->limits.after_max_ms);
+  *wait = sbi_retry_after_bound(asked, s->limits.retry.after_max_ms);
   return SBI_VERDICT_RETRY_AFTER;
 }
 
 static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
                       int64_t deadline) {
   char advice[512], now_text[SBI_ISO_MS_LEN + 1];
-  /* requests counts attempts, sent the requests that went out */
-  int counted = 0, requests = 0, sent = 0, refreshed = 0;
-  int64_t first_failure = -1;
+  /* sent counts the requests that went out */
+  int sent = 0, refreshed = 0;
+  sbi_retry_budget budget;
   size_t sent_at_at;
 
   if (build_body(s, q, n, &sent_at_at) != SEGB_OK) {
     finish(s, q, n, SEGB_ERR_NOMEM, "out of memory building a batch");
     return SEGB_OK;
   }
+  sbi_retry_budget_init(&budget, &s->limits.retry);
   for (;;) {
     int64_t now = sbi_clock_mono_ms(), wait = 0, sent_ms = 0;
     sbi_verdict verdict;
+    sbi_retry_step step;
     int rc;
 
     if (deadline >= 0 && now >= deadline)
@@ -158,7 +155,6 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
     rc = send_once(s, q, n, sent, deadline, &sent_ms);
     if (rc == SEGB_ERR_TIMED_OUT && sent_ms < 0)
       return rc;
-    requests++;
     if (rc != SEGB_OK) {
       snprintf(advice, sizeof advice, "%s", segb_last_error_message());
       snprintf(s->last_failure, sizeof s->last_failure, "%s", advice);
@@ -169,14 +165,18 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
       }
       verdict = auth_retry(s, &wait);
     } else {
+      sbi_outcome o;
+
       sent++;
       /* A server may echo the Authorization line: explain the answer while
        * the line is at hand to redact, then wipe it. */
       sbi_advice(advice, sizeof advice, &s->resp, s->url, s->auth_hint,
                  s->auth_header.data);
       sbi_secret_wipe(s->auth_header.data, s->auth_header.len);
-      verdict = sbi_retry_classify(&s->resp, sbi_clock_now_ms(),
-                                   s->limits.after_max_ms, &wait);
+      o = sbi_http_outcome(&s->resp, SBI_PEER_TRACKING, sbi_clock_now_ms(),
+                           s->limits.retry.after_max_ms);
+      verdict = o.verdict;
+      wait = o.wait_ms;
       if (verdict == SBI_VERDICT_DELIVERED) {
         s->last_failure[0] = '\0';
         finish(s, q, n, SEGB_OK, "");
@@ -189,38 +189,33 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
           !refreshed) {
         s->auth->refresh(s->auth, sent_ms);
         refreshed = 1;
+        budget.requests++; /* the refused request counts, uncharged */
         continue;
       }
       /* After a refresh, the refusal is not about the token's age. */
       if (verdict == SBI_VERDICT_AUTH && !refreshed)
         s->auth->unauthorized(s->auth);
       if (verdict == SBI_VERDICT_AUTH || verdict == SBI_VERDICT_REJECTED) {
-        finish(s, q, n, sbi_advice_code(&s->resp), advice);
+        finish(s, q, n, o.code, advice);
         return SEGB_OK;
       }
     }
     now = sbi_clock_mono_ms();
-    if (first_failure < 0)
-      first_failure = now;
-    if (verdict == SBI_VERDICT_RETRY)
-      wait = sbi_backoff_ms(++counted, s->limits.backoff_initial_ms,
-                            s->limits.backoff_max_ms);
-    if (counted > s->limits.max_retries ||
-        requests > s->limits.max_retries + EXTRA_WAITS ||
-        now + wait - first_failure > s->limits.total_timeout_ms) {
+    step = sbi_retry_next(&budget, verdict, now, deadline, &wait);
+    if (step == SBI_RETRY_GIVE_UP) {
       char gave_up[640];
       snprintf(gave_up, sizeof gave_up, "gave up after %d requests: %s",
-               requests, advice);
+               budget.requests, advice);
       finish(s, q, n, SEGB_ERR_RETRIES_EXHAUSTED, gave_up);
       return SEGB_OK;
     }
-    if (verdict == SBI_VERDICT_RETRY_AFTER) {
+    /* The server's wait holds past this call: the next flush waits too. */
+    if (verdict == SBI_VERDICT_RETRY_AFTER)
       s->not_before_ms = now + wait;
-      continue;
-    }
-    if (deadline >= 0 && now + wait >= deadline)
+    if (step == SBI_RETRY_OUT_OF_TIME)
       return SEGB_ERR_TIMED_OUT;
-    sbi_sleep_ms(wait);
+    if (verdict == SBI_VERDICT_RETRY)
+      sbi_sleep_ms(wait);
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include "auth/auth.h"
 #include "dispatch/queue.h"
+#include "transport/retry.h"
 #include "transport/transport.h"
 
 /* Called once per message with its fate; takes ownership of @msg. */
@@ -20,11 +21,7 @@ typedef void sbi_outcome_fn(void *ctx, segb_message_t *msg, int err,
 typedef struct sbi_sender_limits {
   size_t max_events;      /* per request */
   size_t max_bytes;       /* per request body, before compression */
-  int max_retries;        /* counted retries per batch */
-  int64_t backoff_initial_ms;
-  int64_t backoff_max_ms;
-  int64_t total_timeout_ms; /* per batch, from its first failure */
-  int64_t after_max_ms;     /* cap on a server-requested wait */
+  sbi_retry_limits retry; /* per batch */
 } sbi_sender_limits;
 
 typedef struct sbi_sender {

@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for the waits a read API's 429 asks for
- * (api/ratelimit.c): X-RateLimit-Reset dates (RFC 5322) and the
- * msBeforeNext of a body. A wait is never negative; whether a date is one
+ * (api/ratelimit.c): X-RateLimit-Reset dates (RFC 5322, read by
+ * sbi_http_date_wait()) and the msBeforeNext of a body. A wait is never negative; whether a date is one
  * does not depend on the time it is read at; read a second later, its wait
  * is at most a second shorter and never longer.
  */
@@ -13,6 +13,7 @@
 #include <segbridge/error.h>
 
 #include "api/ratelimit.h"
+#include "transport/retry.h"
 #include "transport/transport.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   memcpy(value, data, len);
   value[len] = '\0';
-  a = sbi_rfc5322_wait(value, NOW_MS, &w);
-  b = sbi_rfc5322_wait(value, NOW_MS + 1000, &later);
+  a = sbi_http_date_wait(value, NOW_MS, &w);
+  b = sbi_http_date_wait(value, NOW_MS + 1000, &later);
   if (a != b || (a && (w < 0 || later < 0 || later > w || w - later > 1000)))
     abort();
 

@@ -22,7 +22,7 @@
 #include <segbridge/error.h>
 
 #include "core/buf.h"
-#include "dispatch/advice.h"
+#include "transport/policy.h"
 #include "transport/retry.h"
 #include "transport/transport.h"
 
@@ -99,8 +99,9 @@ static void check_lookup(const sbi_http_response *resp, const char *name) {
 static void check_verdict(const sbi_http_response *resp) {
   sbi_http_response bare;
   char advice[640];
-  int64_t wait = -1;
-  sbi_verdict v = sbi_retry_classify(resp, 0, MAX_WAIT_MS, &wait);
+  sbi_outcome o = sbi_http_outcome(resp, SBI_PEER_TRACKING, 0, MAX_WAIT_MS);
+  sbi_verdict v = o.verdict;
+  int64_t wait = o.wait_ms;
   int retried = v == SBI_VERDICT_RETRY || v == SBI_VERDICT_RETRY_AFTER;
   size_t i;
 
@@ -108,6 +109,9 @@ static void check_verdict(const sbi_http_response *resp) {
       (wait < SBI_RETRY_AFTER_FLOOR_MS || wait > MAX_WAIT_MS))
     abort();
   if (!resp->header_end && v != SBI_VERDICT_RETRY)
+    abort();
+  /* The read APIs read the same table. */
+  if (sbi_http_outcome(resp, SBI_PEER_READ, 0, MAX_WAIT_MS).verdict != v)
     abort();
   sbi_advice(advice, sizeof advice, resp, URL, NULL, AUTH_LINE);
   if (strstr(advice, AUTH_SECRET) != NULL || strstr(advice, "fuzzkey0") != NULL)

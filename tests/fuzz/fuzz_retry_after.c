@@ -2,10 +2,11 @@
  * libFuzzer target for Retry-After values and HTTP dates, seen from a few
  * clocks, extreme ones included. A value is delay-seconds exactly when it
  * is digits between blanks, and then means just those seconds (capped);
- * an accepted date formats back (IMF-fixdate, by the C library) to text
+ * an accepted date (curl_getdate() behind sbi_http_date()) lies within
+ * years 0..9999 and formats back (IMF-fixdate, by the C library) to text
  * that parses to the same instant; a wait is never negative nor past the
- * cap; and classifying a 429 or 503 that carries the value bounds the wait
- * by the floor and the caller's cap.
+ * cap; and the outcome of a 429 or 503 that carries the value bounds the
+ * wait by the floor and the caller's cap.
  */
 /* gmtime_r */
 #define _POSIX_C_SOURCE 200809L
@@ -20,6 +21,7 @@
 #include <segbridge/error.h>
 
 #include "core/buf.h"
+#include "transport/policy.h"
 #include "transport/retry.h"
 #include "transport/transport.h"
 
@@ -80,14 +82,20 @@ static int imf_fixdate(int64_t epoch_ms, char *out, size_t size) {
   return 1;
 }
 
-static void check_date(const char *s, int64_t now) {
+/* 0000-01-01 and 9999-12-31T23:59:59Z, in ms */
+#define DATE_MIN_MS INT64_C(-62167219200000)
+#define DATE_MAX_MS INT64_C(253402300799000)
+
+static void check_date(const char *s) {
   char again[64];
   int64_t at = 0, back = 0;
 
-  if (!sbi_http_date_parse(s, now, &at))
+  if (!sbi_http_date(s, &at))
     return;
+  if (at < DATE_MIN_MS || at > DATE_MAX_MS || at % 1000 != 0)
+    abort();
   if (imf_fixdate(at, again, sizeof again) &&
-      (!sbi_http_date_parse(again, now, &back) || back != at))
+      (!sbi_http_date(again, &back) || back != at))
     abort();
 }
 
@@ -106,7 +114,11 @@ static void check_classify(const char *value, int64_t now) {
     resp.status = statuses[i];
     for (j = 0; j < sizeof caps / sizeof caps[0]; j++) {
       int64_t cap = caps[j] > 0 ? caps[j] : 0, wait = -1;
-      sbi_verdict v = sbi_retry_classify(&resp, now, caps[j], &wait);
+      sbi_outcome o =
+          sbi_http_outcome(&resp, SBI_PEER_TRACKING, now, caps[j]);
+      sbi_verdict v = o.verdict;
+
+      wait = o.wait_ms;
 
       if (v != SBI_VERDICT_RETRY && v != SBI_VERDICT_RETRY_AFTER)
         abort();
@@ -130,6 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     value[i] = (char)data[i];
   value[i] = '\0';
 
+  check_date(value);
   for (i = 0; i < sizeof clocks / sizeof clocks[0]; i++) {
     int64_t wait = -1, plain = -1, again = -1;
     int ok = sbi_retry_after_parse(value, clocks[i], &wait);
@@ -142,7 +155,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (ok != sbi_retry_after_parse(value, clocks[i], &again) ||
         (ok && again != wait))
       abort();
-    check_date(value, clocks[i]);
     check_classify(value, clocks[i]);
   }
   return 0;

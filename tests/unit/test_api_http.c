@@ -18,7 +18,7 @@
 #include "core/clock.h"
 #include "transport/transport.h"
 
-#define MAX_STEPS 16
+#define MAX_STEPS 24
 
 /* Sun, 06 Nov 1994 08:49:37 GMT */
 #define EXAMPLE_MS INT64_C(784111777000)
@@ -290,6 +290,27 @@ static void test_429_rate_limit_reset(void **state) {
   finish(&f);
 }
 
+/* Waits the server asks for are not counted, but bounded as the sender's
+ * are (one retry budget): at most retry.max_attempts + 20 requests. */
+static void test_429_waits_bounded(void **state) {
+  static const step wait_now = {
+      429, 0, NULL,
+      "{\"errors\":[{\"type\":\"RequestError\",\"message\":\"Too many "
+      "requests\",\"data\":{\"msBeforeNext\":0}}]}"};
+  step steps[21];
+  fixture f;
+  segb_result_t *res;
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < 21; i++)
+    steps[i] = wait_now;
+  start(&f, steps, 21, no_retries);
+  assert_int_equal(segb_workspace_get(f.r, &res), SEGB_ERR_RATE_LIMITED);
+  assert_true(contains(segb_last_error_message(), "gave up after 21 requests"));
+  finish(&f);
+}
+
 /* A wait past the retry budget ends the call at once: well before the
  * 120 s the server asked for (the bound is a hang guard, not a timing), and
  * after one request. */
@@ -542,6 +563,7 @@ int main(void) {
       cmocka_unit_test(test_429_retry_after),
       cmocka_unit_test(test_429_ms_before_next),
       cmocka_unit_test(test_429_rate_limit_reset),
+      cmocka_unit_test(test_429_waits_bounded),
       cmocka_unit_test(test_429_wait_past_budget),
       cmocka_unit_test(test_call_deadline),
       cmocka_unit_test(test_echoed_token_redacted),

@@ -1,4 +1,5 @@
-/* The retry matrix, Retry-After and backoff. */
+/* The outcome policy, the retry budget, Retry-After, HTTP-dates and
+ * backoff. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,7 +15,7 @@
 #include <segbridge/error.h>
 
 #include "client_int.h"
-#include "dispatch/advice.h"
+#include "transport/policy.h"
 #include "transport/retry.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -32,6 +33,17 @@ typedef struct class_case {
   sbi_verdict want;
   int64_t wait; /* for SBI_VERDICT_RETRY_AFTER */
 } class_case;
+
+/* The sender's verdict for @resp, and the wait with SBI_VERDICT_RETRY_AFTER. */
+static sbi_verdict classify(const sbi_http_response *resp, int64_t now_ms,
+                            int64_t max_wait_ms, int64_t *wait) {
+  sbi_outcome o =
+      sbi_http_outcome(resp, SBI_PEER_TRACKING, now_ms, max_wait_ms);
+
+  if (o.verdict == SBI_VERDICT_RETRY_AFTER)
+    *wait = o.wait_ms;
+  return o.verdict;
+}
 
 static const class_case class_cases[] = {
     /* No response at all. */
@@ -130,7 +142,7 @@ static void test_classify(void **state) {
     resp.error = c->error;
     if (c->headers != NULL)
       assert_int_equal(sbi_buf_puts(&resp.headers, c->headers), SEGB_OK);
-    got = sbi_retry_classify(&resp, EXAMPLE_MS - 3000, MAX_WAIT, &wait);
+    got = classify(&resp, EXAMPLE_MS - 3000, MAX_WAIT, &wait);
     if (got != c->want ||
         (got == SBI_VERDICT_RETRY_AFTER && wait != c->wait)) {
       print_error("case %zu (status %d, error %d): verdict %d, wait %" PRId64
@@ -151,13 +163,13 @@ static void test_classify_cap_floor(void **state) {
   memset(&resp, 0, sizeof resp);
   resp.status = 429;
   assert_int_equal(sbi_buf_puts(&resp.headers, "Retry-After: 7\r\n"), SEGB_OK);
-  assert_int_equal(sbi_retry_classify(&resp, 0, -5, &wait),
+  assert_int_equal(classify(&resp, 0, -5, &wait),
                    SBI_VERDICT_RETRY_AFTER);
   assert_int_equal(wait, 0);
-  assert_int_equal(sbi_retry_classify(&resp, 0, 0, &wait),
+  assert_int_equal(classify(&resp, 0, 0, &wait),
                    SBI_VERDICT_RETRY_AFTER);
   assert_int_equal(wait, 0);
-  assert_int_equal(sbi_retry_classify(&resp, 0, 7000, &wait),
+  assert_int_equal(classify(&resp, 0, 7000, &wait),
                    SBI_VERDICT_RETRY_AFTER);
   assert_int_equal(wait, 7000);
   sbi_http_response_free(&resp);
@@ -176,6 +188,136 @@ static void test_retry_after_bound(void **state) {
   assert_int_equal(sbi_retry_after_bound(5000, -1), 0);
 }
 
+/* The token server's own matrix, as Segment's SDKs read it: only 3xx, 400,
+ * 401 and 415 say the setup is wrong; a proxy's 403 or a 404 during a
+ * deployment may pass; only 200 hands out a token. */
+static void token_case(const sbi_http_response *resp) {
+  int status = resp->status;
+  int final = (status >= 300 && status <= 399) || status == 400 ||
+              status == 401 || status == 415;
+  sbi_outcome o = sbi_http_outcome(resp, SBI_PEER_TOKEN, 0, MAX_WAIT);
+
+  if (status == 200) {
+    assert_int_equal(o.verdict, SBI_VERDICT_DELIVERED);
+    assert_int_equal(o.code, SEGB_OK);
+  } else if (final) {
+    assert_int_equal(o.verdict, SBI_VERDICT_REJECTED);
+    assert_int_equal(o.code, status == 401 ? SEGB_ERR_OAUTH_INVALID_CLIENT
+                                           : SEGB_ERR_REJECTED);
+  } else {
+    assert_int_equal(o.verdict, SBI_VERDICT_RETRY);
+    assert_int_equal(o.code, status == 429 ? SEGB_ERR_RATE_LIMITED
+                                           : SEGB_ERR_SERVER);
+    assert_non_null(o.hint);
+  }
+}
+
+/* One table for every caller: the same verdict for every answer to the
+ * sender and the readers, the codes the sender has always reported, a 404
+ * that is NOT_FOUND to the read APIs only; the token server's matrix. */
+static void test_outcome_codes(void **state) {
+  sbi_http_response resp;
+  int status;
+  (void)state;
+
+  memset(&resp, 0, sizeof resp);
+  for (status = 0; status < 1000; status++) {
+    sbi_outcome t, r;
+    int want = status >= 200 && status <= 299 ? SEGB_OK
+               : status == 401 || status == 403 ? SEGB_ERR_AUTH
+               : status == 429                  ? SEGB_ERR_RATE_LIMITED
+               : status >= 500 && status <= 599 ? SEGB_ERR_SERVER
+                                                : SEGB_ERR_REJECTED;
+
+    resp.status = status;
+    t = sbi_http_outcome(&resp, SBI_PEER_TRACKING, 0, MAX_WAIT);
+    r = sbi_http_outcome(&resp, SBI_PEER_READ, 0, MAX_WAIT);
+    assert_int_equal(t.verdict, r.verdict);
+    assert_int_equal(t.code, want);
+    assert_int_equal(r.code, status == 404 ? SEGB_ERR_NOT_FOUND : want);
+    /* Refused credentials are explained by whose they are. */
+    assert_true((t.hint == NULL) == (t.verdict == SBI_VERDICT_AUTH));
+    assert_true((r.hint == NULL) == (r.verdict == SBI_VERDICT_AUTH));
+    token_case(&resp);
+  }
+  resp.status = 0;
+  resp.error = SEGB_ERR_CONNECT;
+  assert_int_equal(sbi_http_outcome(&resp, SBI_PEER_READ, 0, 0).code,
+                   SEGB_ERR_CONNECT);
+  /* An error without a row of its own is retried, explained generically. */
+  resp.error = SEGB_ERR_INVALID_ARG;
+  assert_int_equal(sbi_http_outcome(&resp, SBI_PEER_TRACKING, 0, 0).verdict,
+                   SBI_VERDICT_RETRY);
+}
+
+static const sbi_retry_limits budget_limits = {3, 1, 1, 60000, 1000};
+
+/* Counted retries end a batch or call after max_retries. */
+static void test_budget_counts_retries(void **state) {
+  sbi_retry_budget b;
+  int64_t wait = -1;
+  int i;
+  (void)state;
+
+  sbi_retry_budget_init(&b, &budget_limits);
+  for (i = 0; i < 3; i++) {
+    assert_int_equal(sbi_retry_next(&b, SBI_VERDICT_RETRY, 100, -1, &wait),
+                     SBI_RETRY_WAIT);
+    assert_true(wait >= 0 && wait <= 1);
+  }
+  assert_int_equal(sbi_retry_next(&b, SBI_VERDICT_RETRY, 100, -1, &wait),
+                   SBI_RETRY_GIVE_UP);
+  assert_int_equal(b.requests, 4);
+}
+
+/* Waits the server asked for are not counted, but bounded: at most
+ * max_retries + 20 attempts. */
+static void test_budget_bounds_waits(void **state) {
+  sbi_retry_budget b;
+  int64_t wait;
+  int i;
+  (void)state;
+
+  sbi_retry_budget_init(&b, &budget_limits);
+  for (i = 0; i < 23; i++) {
+    wait = 1000;
+    assert_int_equal(
+        sbi_retry_next(&b, SBI_VERDICT_RETRY_AFTER, 100, -1, &wait),
+        SBI_RETRY_WAIT);
+    assert_int_equal(wait, 1000);
+  }
+  wait = 1000;
+  assert_int_equal(sbi_retry_next(&b, SBI_VERDICT_RETRY_AFTER, 100, -1, &wait),
+                   SBI_RETRY_GIVE_UP);
+  assert_int_equal(b.counted, 0);
+}
+
+/* The total time runs from the first failure; a wait that would end at or
+ * past the caller's deadline is not taken. */
+static void test_budget_time(void **state) {
+  sbi_retry_budget b;
+  int64_t wait = 1000;
+  (void)state;
+
+  sbi_retry_budget_init(&b, &budget_limits);
+  assert_int_equal(sbi_retry_next(&b, SBI_VERDICT_RETRY_AFTER, 5000, -1, &wait),
+                   SBI_RETRY_WAIT);
+  wait = 1000;
+  assert_int_equal(
+      sbi_retry_next(&b, SBI_VERDICT_RETRY_AFTER, 64001, -1, &wait),
+      SBI_RETRY_GIVE_UP);
+
+  sbi_retry_budget_init(&b, &budget_limits);
+  wait = 1000;
+  assert_int_equal(
+      sbi_retry_next(&b, SBI_VERDICT_RETRY_AFTER, 5000, 6001, &wait),
+      SBI_RETRY_WAIT);
+  wait = 1000;
+  assert_int_equal(
+      sbi_retry_next(&b, SBI_VERDICT_RETRY_AFTER, 5000, 6000, &wait),
+      SBI_RETRY_OUT_OF_TIME);
+}
+
 static void advice_for(const sbi_http_response *resp, char *out, size_t size) {
   sbi_advice(out, size, resp, "https://api.segment.io/v1/batch", NULL,
              NULL);
@@ -186,7 +328,7 @@ static void advice_for(const sbi_http_response *resp, char *out, size_t size) {
 static void check_advice(const sbi_http_response *resp) {
   char advice[512];
   int64_t wait = 0;
-  sbi_verdict v = sbi_retry_classify(resp, 0, MAX_WAIT, &wait);
+  sbi_verdict v = classify(resp, 0, MAX_WAIT, &wait);
   int retried = v == SBI_VERDICT_RETRY || v == SBI_VERDICT_RETRY_AFTER;
 
   advice_for(resp, advice, sizeof advice);
@@ -413,7 +555,8 @@ static const after_case after_cases[] = {
     {"Thu, 01 Jan 1970 00:00:00 GMT", -5000, 1, 5000},
     {"Thu, 01 Jan 1970 00:00:01 GMT", 0, 1, 1000},
     {"Fri, 31 Dec 9999 23:59:59 GMT", 0, 1, CAP_MS},
-    {"Sat, 01 Jan 0000 00:00:00 GMT", 0, 1, 0},
+    /* curl reads year 0000 as the two-digit year 00: 2000-01-01. */
+    {"Sat, 01 Jan 0000 00:00:00 GMT", INT64_C(946684800000) - 7, 1, 7},
     {"Sat, 29 Feb 2000 00:00:00 GMT", INT64_C(951782400000) - 1, 1, 1},
     {"Thu, 29 Feb 2024 12:00:00 GMT", INT64_C(1709208000000) - 10, 1, 10},
     /* A leap second reads as the next minute's first second. */
@@ -423,38 +566,47 @@ static const after_case after_cases[] = {
     {"Sun Nov  6 08:49:37 1994", EXAMPLE_MS - 3000, 1, 3000},
     {"Sun Nov 06 08:49:37 1994", EXAMPLE_MS - 3000, 1, 3000},
     {"Sun Nov 16 08:49:37 1994", EXAMPLE_MS - 3000, 1, 864000000 + 3000},
-    /* Malformed dates */
-    {"Sun, 6 Nov 1994 08:49:37 GMT", 0, 0, 0},
-    {"Sun, 06 Nov 94 08:49:37 GMT", 0, 0, 0},
-    {"Sun, 06 nov 1994 08:49:37 GMT", 0, 0, 0},
-    {"Sun, 06 NOV 1994 08:49:37 GMT", 0, 0, 0},
-    {"sun, 06 Nov 1994 08:49:37 GMT", 0, 0, 0},
-    {"Sun, 06 Nov 1994 08:49:37 UTC", 0, 0, 0},
-    {"Sun, 06 Nov 1994 08:49:37 gmt", 0, 0, 0},
-    {"Sun, 06 Nov 1994 08:49:37", 0, 0, 0},
-    {"Sun, 06 Nov 1994 08:49:37 GMT+1", 0, 0, 0},
+    /* curl_getdate() reads more than RFC 9110's forms (see
+     * sbi_http_date()): these were refused by the own parser. */
+    {"Sun, 6 Nov 1994 08:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06 Nov 94 08:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06 nov 1994 08:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06 NOV 1994 08:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"sun, 06 Nov 1994 08:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06 Nov 1994 08:49:37 UTC", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06 Nov 1994 08:49:37 gmt", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06 Nov 1994 08:49:37", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06 Nov 1994 08:49:37 GMT+1", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06 Nov 1994 8:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun,06 Nov 1994 08:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06  Nov 1994 08:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06-Nov-1994 08:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sunday, 06 Nov 1994 08:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sunday 06-Nov-94 08:49:37 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sunday, 06-Nov-94 08:49:37", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun Nov 6 08:49:37 1994", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun Nov  6 08:49:37 94", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun Nov  6 08:49:37 1994 GMT", EXAMPLE_MS - 3000, 1, 3000},
+    {"Sun, 06 Nov 1994 08:49 GMT", EXAMPLE_MS - 3000, 1, 0}, /* :00 */
+    /* A day past the month's end rolls over: 31 Nov is 1 Dec. */
+    {"Thu, 31 Nov 1994 08:49:37 GMT", EXAMPLE_MS - 3000, 1,
+     25 * INT64_C(86400000) + 3000},
+    {"Wed, 29 Feb 2023 00:00:00 GMT", INT64_C(1677628800000) - 5, 1, 5},
+    {"Thu, 29 Feb 1900 00:00:00 GMT", INT64_C(-2203891200000) - 5, 1, 5},
+    /* Past year 9999 (curl reads any number of digits): no date, so the
+     * milliseconds cannot overflow. */
+    {"Sat, 01 Jan 10000 00:00:00 GMT", 0, 0, 0},
+    {"Sun, 06 Nov 2147483647 08:49:37 GMT", 0, 0, 0},
+    {"Sun, 06 Nov 99999999999999999999 08:49:37 GMT", 0, 0, 0},
+    /* Malformed dates curl_getdate() refuses too */
     {"Sun, 06 Nov 1994 08:49:37 GMTx", 0, 0, 0},
-    {"Sun, 06 Nov 1994 8:49:37 GMT", 0, 0, 0},
-    {"Sun, 06 Nov 1994 08:49 GMT", 0, 0, 0},
     {"Sun, 06 Nov 1994 24:00:00 GMT", 0, 0, 0},
     {"Sun, 06 Nov 1994 08:60:00 GMT", 0, 0, 0},
     {"Sun, 06 Nov 1994 08:49:61 GMT", 0, 0, 0},
     {"Sun, 00 Nov 1994 08:49:37 GMT", 0, 0, 0},
-    {"Sun, 31 Nov 1994 08:49:37 GMT", 0, 0, 0},
     {"Sun, 32 Dec 1994 08:49:37 GMT", 0, 0, 0},
-    {"Wed, 29 Feb 2023 00:00:00 GMT", 0, 0, 0},
-    {"Thu, 29 Feb 1900 00:00:00 GMT", 0, 0, 0},
     {"Sun, 06 Foo 1994 08:49:37 GMT", 0, 0, 0},
     {"Xyz, 06 Nov 1994 08:49:37 GMT", 0, 0, 0},
-    {"Sun,06 Nov 1994 08:49:37 GMT", 0, 0, 0},
-    {"Sun, 06  Nov 1994 08:49:37 GMT", 0, 0, 0},
-    {"Sun, 06-Nov-1994 08:49:37 GMT", 0, 0, 0},
-    {"Sunday, 06 Nov 1994 08:49:37 GMT", 0, 0, 0},
-    {"Sunday 06-Nov-94 08:49:37 GMT", 0, 0, 0},
-    {"Sunday, 06-Nov-94 08:49:37", 0, 0, 0},
-    {"Sun Nov 6 08:49:37 1994", 0, 0, 0},
-    {"Sun Nov  6 08:49:37 94", 0, 0, 0},
-    {"Sun Nov  6 08:49:37 1994 GMT", 0, 0, 0},
     {"Sun, 06 Nov 1994 08:49:37 GMT Sun, 06 Nov 1994 08:49:37 GMT", 0, 0, 0},
     {"Su", 0, 0, 0},
     {"Sun", 0, 0, 0},
@@ -509,20 +661,23 @@ static void test_retry_after_against_libc(void **state) {
   }
 }
 
-/* RFC 850's two-digit year is the one within 50 years of now, a year more
- * than 50 years ahead meaning the past century's (RFC 9110 §5.6.7). */
-static void test_rfc850_year(void **state) {
+/* Two-digit years (RFC 850 dates, asctime ones) are curl_getdate()'s:
+ * 70 is the pivot, 00-70 are 20xx and 71-99 19xx, whatever the clock says
+ * (RFC 9110 §5.6.7 would take the year within 50 years of now), and no
+ * clock, however far off, makes the arithmetic overflow. */
+static void test_two_digit_year(void **state) {
   /* 2026-01-01T00:00:00Z */
   const int64_t now = INT64_C(1767225600000);
-  int64_t wait = -1;
+  static const int64_t clocks[] = {0, INT64_C(1767225600000), INT64_MIN,
+                                   INT64_MAX};
+  int64_t wait = -1, at = -1;
+  size_t i;
   (void)state;
 
-  /* 2076-01-01, 50 years ahead: still the future (so the wait is capped;
-   * 1976 would give 0). */
+  /* 1976, 1977: in the past */
   assert_true(sbi_retry_after_parse("Wednesday, 01-Jan-76 00:00:00 GMT", now,
                                     &wait));
-  assert_int_equal(wait, CAP_MS);
-  /* 2077 would be 51 years ahead: it is 1977, in the past. */
+  assert_int_equal(wait, 0);
   assert_true(sbi_retry_after_parse("Saturday, 01-Jan-77 00:00:00 GMT", now,
                                     &wait));
   assert_int_equal(wait, 0);
@@ -534,18 +689,62 @@ static void test_rfc850_year(void **state) {
   assert_true(sbi_retry_after_parse("Tuesday, 01-Jan-30 00:00:00 GMT", now,
                                     &wait));
   assert_int_equal(wait, INT64_C(1893456000000) - now);
-  /* A clock millions of years off reads no RFC 850 date (the instant
-   * would not even fit); the four-digit forms do not depend on it. */
-  assert_false(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT",
-                                     INT64_MIN, &wait));
-  assert_false(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT",
-                                     INT64_MAX, &wait));
-  assert_true(sbi_retry_after_parse("Sun, 06 Nov 1994 08:49:37 GMT",
+  /* The pivot: 70 is 2070, 71 is 1971. */
+  assert_true(sbi_http_date("Tuesday, 01-Jan-70 00:00:00 GMT", &at));
+  assert_int_equal(at, INT64_C(3155760000000));
+  assert_true(sbi_http_date("Friday, 01-Jan-71 00:00:00 GMT", &at));
+  assert_int_equal(at, INT64_C(31536000000));
+  /* The instant does not depend on the clock, and the wait stays within
+   * [0, the cap] at any clock. */
+  for (i = 0; i < COUNT(clocks); i++) {
+    assert_true(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT",
+                                      clocks[i], &wait));
+    assert_true(wait >= 0 && wait <= CAP_MS);
+    assert_true(sbi_retry_after_parse("Sun, 06 Nov 1994 08:49:37 GMT",
+                                      clocks[i], &wait));
+    assert_true(wait >= 0 && wait <= CAP_MS);
+  }
+  assert_true(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT",
+                                    INT64_MIN, &wait));
+  assert_int_equal(wait, CAP_MS);
+  assert_true(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT",
                                     INT64_MAX, &wait));
-  /* Seen from 2090, "10" is 2110, not 2010. 2090-01-01 is 3786912000 s. */
-  assert_true(sbi_retry_after_parse("Wednesday, 01-Jan-10 00:00:00 GMT",
-                                    INT64_C(3786912000000), &wait));
-  assert_int_equal(wait, INT64_C(4417977600000) - INT64_C(3786912000000));
+  assert_int_equal(wait, 0);
+}
+
+/* The wrapper itself: the forms Segment sends, and what it refuses. */
+static void test_http_date(void **state) {
+  static const struct {
+    const char *value;
+    int ok;
+    int64_t at;
+  } cases[] = {
+      {"Sun, 06 Nov 1994 08:49:37 GMT", 1, EXAMPLE_MS}, /* IMF-fixdate */
+      {" Sun, 06 Nov 1994 08:49:37 GMT\t", 1, EXAMPLE_MS},
+      {"Sun, 06 Nov 1994 09:49:37 +0100", 1, EXAMPLE_MS}, /* RFC 5322 */
+      {"Thu, 01 Jan 1970 00:00:00 GMT", 1, 0},
+      {"Fri, 31 Dec 9999 23:59:59 GMT", 1, INT64_C(253402300799000)},
+      {"Mon, 01 Jan 1601 00:00:00 GMT", 1, INT64_C(-11644473600000)},
+      /* Bare numbers are no date: curl would read 20261201 as a day. */
+      {"20261201", 0, 0},
+      {"1700000000", 0, 0},
+      {"7", 0, 0},
+      {"", 0, 0},
+      {"   ", 0, 0},
+      {"soon", 0, 0},
+      {"Sat, 01 Jan 10000 00:00:00 GMT", 0, 0},
+  };
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < COUNT(cases); i++) {
+    int64_t at = -1;
+    int ok = sbi_http_date(cases[i].value, &at);
+    if (ok != cases[i].ok || (ok && at != cases[i].at)) {
+      print_error("'%s': ok %d, at %" PRId64 "\n", cases[i].value, ok, at);
+      fail();
+    }
+  }
 }
 
 /* Values longer than any date are refused without overrunning anything. */
@@ -630,6 +829,10 @@ int main(void) {
       cmocka_unit_test(test_classify),
       cmocka_unit_test(test_classify_cap_floor),
       cmocka_unit_test(test_retry_after_bound),
+      cmocka_unit_test(test_outcome_codes),
+      cmocka_unit_test(test_budget_counts_retries),
+      cmocka_unit_test(test_budget_bounds_waits),
+      cmocka_unit_test(test_budget_time),
       cmocka_unit_test(test_advice_agrees_with_matrix),
       cmocka_unit_test(test_advice_printable),
       cmocka_unit_test(test_advice_names_the_limit),
@@ -637,7 +840,8 @@ int main(void) {
       cmocka_unit_test(test_sender_retries_410),
       cmocka_unit_test(test_retry_after),
       cmocka_unit_test(test_retry_after_against_libc),
-      cmocka_unit_test(test_rfc850_year),
+      cmocka_unit_test(test_two_digit_year),
+      cmocka_unit_test(test_http_date),
       cmocka_unit_test(test_retry_after_long),
       cmocka_unit_test(test_backoff_bounds),
       cmocka_unit_test(test_backoff_extremes),

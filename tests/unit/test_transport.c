@@ -30,6 +30,7 @@
 #include "raw_server.h"
 #include "tls_cert.h"
 #include "transport/gzip.h"
+#include "transport/policy.h"
 #include "transport/retry.h"
 #include "transport/transport.h"
 
@@ -689,7 +690,6 @@ static void test_cut_responses(void **state) {
   sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
   char url[64], v[8];
-  int64_t wait;
   size_t i;
   (void)state;
 
@@ -708,8 +708,9 @@ static void test_cut_responses(void **state) {
     assert_int_equal(resp.headers.len, 0);
     assert_int_equal(resp.body.len, 0);
     assert_non_null(strstr(resp.error_text, "127.0.0.1"));
-    assert_int_equal(sbi_retry_classify(&resp, 0, 1000, &wait),
-                     SBI_VERDICT_RETRY);
+    assert_int_equal(
+        sbi_http_outcome(&resp, SBI_PEER_TRACKING, 0, 1000).verdict,
+        SBI_VERDICT_RETRY);
     segb_raw_stop(r);
   }
 
@@ -734,6 +735,54 @@ static void test_cut_responses(void **state) {
     assert_string_equal(resp.body.data, "body");
     segb_raw_stop(r);
   }
+  sbi_http_response_free(&resp);
+  t->destroy(t);
+}
+
+/* The dates a server sends, as libcurl hands them over: Retry-After and
+ * Date (IMF-fixdate), X-RateLimit-Reset (RFC 5322, with an offset) and
+ * delay-seconds, read through the one HTTP-date wrapper. */
+static void test_dates_off_the_wire(void **state) {
+  /* Sun, 06 Nov 1994 08:49:37 GMT */
+  const int64_t example_ms = INT64_C(784111777000);
+  static const segb_raw_step replies[] = {
+      {SEGB_RAW_REPLY,
+       "HTTP/1.1 429 Too Many Requests\r\n"
+       "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+       "Retry-After: Sun, 06 Nov 1994 08:49:40 GMT\r\n"
+       "X-RateLimit-Reset: Sun, 06 Nov 1994 09:49:45 +0100\r\n"
+       "Content-Length: 0\r\n\r\n"},
+      {SEGB_RAW_REPLY, "HTTP/1.1 503 Service Unavailable\r\n"
+                       "Retry-After: 120\r\nContent-Length: 0\r\n\r\n"}};
+  segb_raw_server *r = raw_start(replies, 2);
+  sbi_transport *t = new_curl(GENEROUS_MS);
+  sbi_http_response resp = {0};
+  sbi_outcome o;
+  int64_t at = -1, wait = -1;
+  char url[64], v[64];
+  (void)state;
+
+  raw_url(url, sizeof url, "http", r);
+  post(t, url, "{}", &resp);
+  assert_int_equal(resp.error, SEGB_OK);
+  o = sbi_http_outcome(&resp, SBI_PEER_TRACKING, example_ms, 300000);
+  assert_int_equal(o.verdict, SBI_VERDICT_RETRY_AFTER);
+  assert_int_equal(o.wait_ms, 3000);
+  assert_int_equal(o.code, SEGB_ERR_RATE_LIMITED);
+  assert_int_equal(sbi_http_header(&resp, "Date", v, sizeof v), 1);
+  assert_int_equal(sbi_http_date(v, &at), 1);
+  assert_int_equal(at, example_ms);
+  assert_int_equal(sbi_http_header(&resp, "X-RateLimit-Reset", v, sizeof v),
+                   1);
+  assert_int_equal(sbi_http_date_wait(v, example_ms, &wait), 1);
+  assert_int_equal(wait, 8000);
+
+  post(t, url, "{}", &resp);
+  assert_int_equal(resp.error, SEGB_OK);
+  o = sbi_http_outcome(&resp, SBI_PEER_READ, example_ms, 300000);
+  assert_int_equal(o.verdict, SBI_VERDICT_RETRY_AFTER);
+  assert_int_equal(o.wait_ms, 120000);
+  segb_raw_stop(r);
   sbi_http_response_free(&resp);
   t->destroy(t);
 }
@@ -794,7 +843,6 @@ static void test_tls(void **state) {
   sbi_transport_options o;
   sbi_transport *t;
   sbi_http_response resp = {0};
-  int64_t wait;
   server *s;
   (void)state;
 
@@ -809,7 +857,7 @@ static void test_tls(void **state) {
   post(t, s->base, "{}", &resp);
   assert_int_equal(resp.error, SEGB_ERR_TLS);
   assert_non_null(strstr(resp.error_text, "127.0.0.1"));
-  assert_int_equal(sbi_retry_classify(&resp, 0, 1000, &wait),
+  assert_int_equal(sbi_http_outcome(&resp, SBI_PEER_TRACKING, 0, 1000).verdict,
                    SBI_VERDICT_REJECTED);
   t->destroy(t);
 
@@ -840,7 +888,6 @@ static void test_tls_handshake_broken(void **state) {
   sbi_transport *t = new_curl(GENEROUS_MS);
   sbi_http_response resp = {0};
   char url[64];
-  int64_t wait;
   size_t i;
   (void)state;
 
@@ -853,8 +900,9 @@ static void test_tls_handshake_broken(void **state) {
     assert_int_equal(resp.error, SEGB_ERR_NETWORK);
     assert_int_equal(resp.status, 0);
     assert_non_null(strstr(resp.error_text, "127.0.0.1"));
-    assert_int_equal(sbi_retry_classify(&resp, 0, 1000, &wait),
-                     SBI_VERDICT_RETRY);
+    assert_int_equal(
+        sbi_http_outcome(&resp, SBI_PEER_TRACKING, 0, 1000).verdict,
+        SBI_VERDICT_RETRY);
     /* the client did get as far as the handshake */
     assert_int_equal(segb_raw_connections(r), 1);
     segb_raw_stop(r);
@@ -1093,6 +1141,7 @@ int main(void) {
       cmocka_unit_test(test_reset_during_upload),
       cmocka_unit_test(test_cut_responses),
       cmocka_unit_test(test_timeout_limits),
+      cmocka_unit_test(test_dates_off_the_wire),
       cmocka_unit_test(test_tls_handshake_broken),
       cmocka_unit_test(test_connect_refused),
       cmocka_unit_test(test_dns_failure),
