@@ -15,6 +15,7 @@
 
 #include <segbridge/segbridge.h>
 
+#include "client_int.h"
 #include "core/clock.h"
 
 /* 2026-04-19T10:00:00.123Z */
@@ -556,6 +557,79 @@ static void test_size_limit(void **state) {
   segb_message_destroy(over);
 }
 
+static int reports; /* delivery reports seen by count_report */
+
+static void count_report(segb_client_t *c, const segb_report_t *r,
+                         void *opaque) {
+  (void)c;
+  (void)r;
+  (void)opaque;
+  reports++;
+}
+
+/* A client with message.max_bytes = @limit that sends to a capture
+ * transport answering 200. */
+static segb_client_t *limited_client(const char *limit, sbi_transport **t) {
+  segb_config_t *conf = segb_config_new();
+  char err[SEGB_ERRSTR_SIZE];
+  segb_client_t *c;
+
+  assert_non_null(conf);
+  assert_int_equal(segb_config_set(conf, "write_key", "k", err, sizeof err),
+                   SEGB_OK);
+  assert_int_equal(
+      segb_config_set(conf, "message.max_bytes", limit, err, sizeof err),
+      SEGB_OK);
+  segb_config_set_delivery_cb(conf, count_report);
+  *t = sbi_capture_transport_new(200, "{}");
+  assert_non_null(*t);
+  c = sbi_client_new(conf, *t, err, sizeof err);
+  assert_non_null(c);
+  return c;
+}
+
+/* message.max_bytes is the client's limit: enqueue refuses a longer
+ * message, whether it seals it or the caller sealed it before, and no
+ * report follows; a message at the limit goes out. */
+static void test_client_message_limit(void **state) {
+  segb_message_t *at = message_of_size(2000);
+  segb_message_t *over = message_of_size(2001);
+  segb_message_t *sealed_over = message_of_size(2001);
+  sbi_transport *t;
+  segb_client_t *c = limited_client("2000", &t);
+  (void)state;
+
+  reports = 0;
+  assert_int_equal(segb_client_enqueue(c, over), SEGB_ERR_TOO_LARGE);
+  assert_string_equal(segb_err_name(segb_last_error()), "SEGB_ERR_TOO_LARGE");
+  assert_error_mentions("2001 bytes");
+  assert_error_mentions("message.max_bytes");
+  assert_error_mentions("is 2000");
+  /* sealed under Segment's 32 KB, still too long for this client */
+  assert_int_equal(segb_message_seal(sealed_over), SEGB_OK);
+  assert_int_equal(segb_client_enqueue(c, sealed_over), SEGB_ERR_TOO_LARGE);
+  assert_error_mentions("2001 bytes");
+  assert_int_equal(segb_client_outq_len(c), 0);
+  assert_int_equal(segb_client_enqueue(c, at), SEGB_OK);
+  assert_int_equal(segb_client_outq_len(c), 1);
+  assert_int_equal(segb_client_flush(c, 60000), SEGB_OK);
+  assert_int_equal(sbi_capture_count(t), 1);
+  assert_int_equal(reports, 1);
+  assert_int_equal(segb_client_close(c, 0), SEGB_OK);
+  assert_int_equal(reports, 1);
+
+  /* the default is Segment's limit */
+  c = limited_client("32768", &t);
+  assert_int_equal(
+      segb_client_enqueue(c, message_of_size(SEGB_MESSAGE_MAX_BYTES + 1)),
+      SEGB_ERR_TOO_LARGE);
+  assert_error_mentions("Segment's limit is 32768");
+  assert_int_equal(
+      segb_client_enqueue(c, message_of_size(SEGB_MESSAGE_MAX_BYTES)),
+      SEGB_OK);
+  assert_int_equal(segb_client_close(c, 60000), SEGB_OK);
+}
+
 /* A twin built the same way except for one failed setter must serialize to
  * the same bytes. */
 static segb_message_t *base_message(void) {
@@ -900,6 +974,7 @@ int main(void) {
       cmocka_unit_test(test_message_id),
       cmocka_unit_test(test_timestamp),
       cmocka_unit_test(test_size_limit),
+      cmocka_unit_test(test_client_message_limit),
       cmocka_unit_test(test_failed_setter_changes_nothing),
       cmocka_unit_test(test_sealed),
       cmocka_unit_test(test_null_arguments),
