@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(
   build-essential gcc g++ cmake pkg-config binutils           # toolchain
   abigail-tools                                               # ABI baseline
-  libcurl4-openssl-dev libssl-dev libcjson-dev zlib1g-dev     # library
-  libcmocka-dev libmicrohttpd-dev valgrind openssl            # tests
+  libcurl4-openssl-dev libssl-dev zlib1g-dev                  # library
+  libcmocka-dev libmicrohttpd-dev libcjson-dev valgrind openssl # tests, mock
   clang libclang-rt-dev                                       # fuzz builds
 )
 

@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "dispatch/queue.h"
 #include "dispatch/sender.h"
+#include "message/message.h"
 
 struct segb_client_s {
   segb_config_t *conf;
@@ -28,6 +29,7 @@ struct segb_client_s {
   sbi_sender sender;
   sbi_queue queue;
   size_t max_queued_events, max_queued_bytes;
+  size_t max_message_bytes; /* message.max_bytes */
   /* The thread inside a public call (its thread_tag's address), 0 for
    * none: a 0.1 client serves one thread at a time, and this catches the
    * others instead of letting them corrupt the queue. */
@@ -245,6 +247,8 @@ segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
   c->opaque = sbi_conf_opaque(conf);
   c->max_queued_events = (size_t)sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_EVENTS);
   c->max_queued_bytes = (size_t)sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_BYTES);
+  c->max_message_bytes =
+      (size_t)sbi_conf_int(conf, SBI_PROP_MESSAGE_MAX_BYTES);
   rc = setup_transport(c);
   rc = rc ? rc : setup_auth(c, transport != NULL);
   rc = rc ? rc : setup_sender(c);
@@ -284,8 +288,9 @@ int segb_client_enqueue(segb_client_t *c, segb_message_t *msg) {
     return sbi_error(SEGB_ERR_INVALID_ARG, "%s is NULL",
                      c == NULL ? "client" : "message");
   }
-  /* Sealing needs only the message: it is done before taking the client. */
-  rc = segb_message_seal(msg);
+  /* Sealing needs only the message and a limit set when the client was
+   * made: it is done before taking the client. */
+  rc = sbi_message_seal(msg, c->max_message_bytes);
   if (rc == SEGB_OK)
     rc = enter(c, "segb_client_enqueue", 1, &g);
   if (rc == SEGB_OK) {

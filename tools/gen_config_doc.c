@@ -77,6 +77,23 @@ static void range(FILE *f, const sbi_prop *p) {
   }
 }
 
+/* "live", "not yet, only `x`" or "not yet". */
+static void status(FILE *f, const sbi_prop *p) {
+  switch (p->status) {
+  case SBI_LIVE:
+    fputs("live", f);
+    return;
+  case SBI_NOT_YET_DEFAULT:
+    fputs("not yet, only `", f);
+    cell(f, p->def);
+    fputc('`', f);
+    return;
+  case SBI_NOT_YET:
+    fputs("not yet", f);
+    return;
+  }
+}
+
 static void row(FILE *f, const sbi_prop *p) {
   fprintf(f, "| `%s` | ", p->name);
   if (sbi_prop_is_secret(p))
@@ -94,6 +111,8 @@ static void row(FILE *f, const sbi_prop *p) {
     cell(f, p->def);
     fputc('`', f);
   }
+  fputs(" | ", f);
+  status(f, p);
   fprintf(f, " | %s | ", p->since);
   cell(f, p->desc);
   fputs(" |\n", f);
@@ -125,7 +144,18 @@ static void write_doc(FILE *f) {
         "`http://` or `https://` URLs or a bare host. **Secret** "
         "properties never appear\n"
         "in logs or error messages and read back as `[redacted]` when set, "
-        "`\"\"` when unset.\n",
+        "`\"\"` when unset.\n\n"
+        "The status says whether this version acts on a property. A **not "
+        "yet** key is\n"
+        "published for a coming release and not read by this one, so "
+        "`segb_config_set()`\n"
+        "refuses it with `SEGB_ERR_INVALID_VALUE` (\"not implemented yet in "
+        "this version\")\n"
+        "instead of accepting a setting that does nothing. \"not yet, only "
+        "`x`\" keys accept\n"
+        "the one value `x` that is what the library does anyway. A NULL "
+        "value (the\n"
+        "default) is accepted for every key.\n",
         f);
   for (i = 0; i < n; i++) {
     const sbi_prop *p = sbi_prop_at(i);
@@ -140,8 +170,8 @@ static void write_doc(FILE *f) {
       fwrite(p->name, 1, glen, f);
     else
       fputs("general", f);
-    fputs("\n\n| Property | Type | Range / choices | Default | Since | "
-          "Description |\n|---|---|---|---|---|---|\n",
+    fputs("\n\n| Property | Type | Range / choices | Default | Status | "
+          "Since | Description |\n|---|---|---|---|---|---|---|\n",
           f);
     for (j = i; j < n; j++)
       if (same_group(sbi_prop_at(j)->name, p->name))

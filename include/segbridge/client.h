@@ -14,8 +14,8 @@
  *     segb_track(c, "u-42", NULL, "Signed Up", "{\"plan\":\"pro\"}");
  *     segb_client_close(c, 5000);
  *
- * Threading: in this release every client runs inline, whatever
- * dispatch.mode says: nothing happens in the background, and
+ * Threading: in this release every client runs inline (dispatch.mode
+ * takes no other value yet): nothing happens in the background, and
  * segb_client_flush() and segb_client_close() send on the caller's thread.
  * A client may be used by one thread at a time. A call made while another
  * thread is inside a call on the same client is refused with

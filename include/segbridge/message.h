@@ -64,7 +64,8 @@ SEGB_API segb_message_t *segb_message_new(int type);
  *  An event exported from Segment replays as it was first sent: its
  *  context.library, channel and _metadata are kept, the server's fields
  *  dropped, nulls taken as absent, whole-number IDs turned into strings
- *  (docs/IMPORT.md has the table).
+ *  (docs/IMPORT.md has the table). Numbers a double cannot hold are
+ *  refused as by segb_message_set_json().
  *  NULL on error, with the reason in segb_last_error_message(). @since 0.1 */
 SEGB_API segb_message_t *segb_message_new_from_json(const char *json,
                                                     size_t len);
@@ -107,7 +108,9 @@ SEGB_API int segb_message_set_null(segb_message_t *msg, const char *path);
 /** Set a value parsed from NUL-terminated JSON text, e.g. a whole
  *  "properties" object. Strict RFC 8259, UTF-8 checked, nesting at most
  *  64 deep; an object with the same key twice is refused with
- *  SEGB_ERR_DUPLICATE_KEY, naming the key. @since 0.1 */
+ *  SEGB_ERR_DUPLICATE_KEY, naming the key, and a number beyond the range
+ *  of a double (1e400) with SEGB_ERR_INVALID_NUMBER, naming its path.
+ *  Other numbers are sent as written. @since 0.1 */
 SEGB_API int segb_message_set_json(segb_message_t *msg, const char *path,
                                    const char *json);
 

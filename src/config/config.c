@@ -446,6 +446,44 @@ static char *canonical_text(const sbi_prop *p, const char *v, int64_t val) {
   return copy_text(v, strlen(v));
 }
 
+int sbi_prop_parse(const sbi_prop *p, const char *v, int64_t *val,
+                   char **text, char *errstr, size_t errstr_size) {
+  const errout eo = {errstr, errstr_size};
+  int64_t x = 0;
+  int rc = parse_value(p, v, &x, &eo);
+
+  if (rc != SEGB_OK)
+    return rc;
+  if (text != NULL && (*text = canonical_text(p, v, x)) == NULL)
+    return fail(&eo, SEGB_ERR_NOMEM, "%s: out of memory", p->name);
+  *val = x;
+  return SEGB_OK;
+}
+
+/* A key this version does not read takes no value but the one that is what
+ * the library does anyway (@text is the value's canonical text), so that a
+ * setting that would do nothing fails where it is made. */
+static int check_status(const sbi_prop *p, const char *text,
+                        const errout *eo) {
+  switch (p->status) {
+  case SBI_LIVE:
+    return SEGB_OK;
+  case SBI_NOT_YET_DEFAULT:
+    /* Defaults are canonical text, so this compares values. */
+    if (strcmp(text, p->def) == 0)
+      return SEGB_OK;
+    return fail(eo, SEGB_ERR_INVALID_VALUE,
+                "%s: not implemented yet in this version; only %s, what the "
+                "library does today, is accepted",
+                p->name, p->def);
+  case SBI_NOT_YET:
+    break;
+  }
+  return fail(eo, SEGB_ERR_INVALID_VALUE,
+              "%s: not implemented yet in this version; leave it unset",
+              p->name);
+}
+
 /* Levenshtein distance of two strings of at most SUGGEST_NAME_MAX bytes,
  * ASCII case ignored. */
 static size_t edit_distance(const char *a, size_t alen, const char *b,
@@ -522,7 +560,7 @@ segb_config_t *segb_config_new(void) {
    * tests; refuse it rather than run with a made-up value. */
   for (i = 0; i < SBI_PROP__COUNT; i++) {
     const sbi_prop *p = sbi_prop_at(i);
-    if (parse_value(p, p->def, &conf->val[i], NULL) != SEGB_OK) {
+    if (sbi_prop_parse(p, p->def, &conf->val[i], NULL, NULL, 0) != SEGB_OK) {
       free(conf);
       return NULL;
     }
@@ -582,14 +620,16 @@ int segb_config_set(segb_config_t *conf, const char *name, const char *value,
   if (id < 0)
     return id;
   p = sbi_prop_at((size_t)id);
-  rc = parse_value(p, value != NULL ? value : p->def, &val, &eo);
+  /* NULL restores the default, which every status accepts. */
+  rc = sbi_prop_parse(p, value != NULL ? value : p->def, &val,
+                      value != NULL ? &text : NULL, errstr, errstr_size);
+  if (rc == SEGB_OK && value != NULL) {
+    rc = check_status(p, text, &eo);
+    if (rc != SEGB_OK)
+      free_text(p, text);
+  }
   if (rc != SEGB_OK)
     return rc;
-  if (value != NULL) {
-    text = canonical_text(p, value, val);
-    if (text == NULL)
-      return fail(&eo, SEGB_ERR_NOMEM, "%s: out of memory", p->name);
-  }
   free_text(p, conf->text[id]);
   conf->text[id] = text;
   conf->val[id] = val;

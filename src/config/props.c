@@ -3,8 +3,9 @@
 #include <string.h>
 
 static const sbi_prop props[SBI_PROP__COUNT] = {
-#define SBI__PROP_ROW(id, name, type, min, max, def, choices, since, desc)    \
-  [SBI_PROP_##id] = {name, type, min, max, def, choices, since, desc},
+#define SBI__PROP_ROW(id, name, type, min, max, def, choices, since, status, \
+                      desc)                                                   \
+  [SBI_PROP_##id] = {name, type, min, max, def, choices, since, status, desc},
     SBI_PROPS(SBI__PROP_ROW)
 #undef SBI__PROP_ROW
 };

@@ -25,6 +25,19 @@ typedef enum sbi_prop_type {
                       with bit i for choice i */
 } sbi_prop_type;
 
+/* Whether this version acts on a property. A key published for a coming
+ * release is "not yet": segb_config_set() refuses it rather than accept a
+ * setting that does nothing, except for the one value that is what the
+ * library does anyway. The release that implements a key flips its row to
+ * SBI_LIVE. */
+typedef enum sbi_prop_status {
+  SBI_LIVE,            /* read: every valid value takes effect */
+  SBI_NOT_YET_DEFAULT, /* not read; only the default is accepted, which
+                          is what the library does today */
+  SBI_NOT_YET          /* not read, and no value is what the library does
+                          today: every value is refused */
+} sbi_prop_status;
+
 /* Choices of the enum and list properties. The constants are the values
  * sbi_conf_int() returns, so each set must list its choices in that order. */
 #define SBI_REGION_CHOICES "us|eu"
@@ -52,157 +65,178 @@ enum {
   SBI_DEBUG_AUTH = 1 << 2
 };
 
-/* X(ID, "name", type, min, max, "default", "choices", "since", "description")
+/* X(ID, "name", type, min, max, "default", "choices", "since", status,
+ *   "description")
  *
  * For the text types min/max bound the length in bytes (min 1 = must not be
- * empty); enum and list rows take their bounds from the choices. Names
+ * empty); enum and list rows take their bounds from the choices. A default
+ * is written in canonical form (as segb_config_get() shows it). Names
  * without a '.' document under "general", the others under the part before
  * the first '.'. Append rows freely; a name, once shipped, never changes. */
 #define SBI_PROPS(X)                                                          \
   /* general */                                                               \
   X(REGION, "region", SBI_PT_ENUM, 0, 0, "us", SBI_REGION_CHOICES, "0.1",     \
+    SBI_LIVE,                                                                 \
     "Segment region. Chooses the Tracking API, OAuth, Public API and "        \
     "Profile API hosts together; endpoint, oauth.server, "                    \
     "public_api.endpoint and profile_api.endpoint override single hosts.")    \
-  X(ENDPOINT, "endpoint", SBI_PT_ENDPOINT, 0, 2048, "", "", "0.1",                 \
+  X(ENDPOINT, "endpoint", SBI_PT_ENDPOINT, 0, 2048, "", "", "0.1", SBI_LIVE,  \
     "Tracking API base URL, with or without scheme and /v1 "                  \
     "(e.g. events.eu1.segmentapis.com). Empty: the region's host.")           \
-  X(WRITE_KEY, "write_key", SBI_PT_SECRET, 0, 1024, "", "", "0.1",            \
+  X(WRITE_KEY, "write_key", SBI_PT_SECRET, 0, 1024, "", "", "0.1", SBI_LIVE,  \
     "Write key of the Segment source. Sent as HTTP Basic auth unless OAuth "  \
     "is configured.")                                                         \
   X(FRESHNESS, "freshness", SBI_PT_ENUM, 0, 0, "batch",                       \
-    SBI_FRESHNESS_CHOICES, "0.1",                                             \
+    SBI_FRESHNESS_CHOICES, "0.1", SBI_NOT_YET_DEFAULT,                        \
     "realtime: send as soon as possible, coalescing whatever is queued; "     \
-    "batch: wait for batch.max_events, batch.max_bytes or batch.linger_ms.")  \
+    "batch: wait for batch.max_events, batch.max_bytes or batch.linger_ms "   \
+    "(an inline client waits for segb_client_flush()).")                      \
   X(COMPRESSION, "compression", SBI_PT_ENUM, 0, 0, "none",                    \
-    SBI_COMPRESSION_CHOICES, "0.1",                                           \
+    SBI_COMPRESSION_CHOICES, "0.1", SBI_LIVE,                                 \
     "Content-Encoding of request bodies. Size limits apply before "           \
     "compression.")                                                           \
   X(DEBUG, "debug", SBI_PT_LIST, 0, 0, "none", SBI_DEBUG_CHOICES, "0.1",      \
+    SBI_NOT_YET_DEFAULT,                                                      \
     "Debug log contexts to enable, comma separated. Secrets are never "       \
     "logged.")                                                                \
   /* write key */                                                             \
   X(WRITE_KEY_IN_BODY, "write_key.in_body", SBI_PT_BOOL, 0, 1, "false", "",   \
-    "0.1",                                                                    \
+    "0.1", SBI_LIVE,                                                          \
     "Also send the write key as writeKey in every batch body. OAuth "         \
     "requests always carry it.")                                              \
   /* OAuth */                                                                 \
   X(OAUTH_CLIENT_ID, "oauth.client_id", SBI_PT_STRING, 0, 256, "", "",        \
-    "0.1",                                                                    \
+    "0.1", SBI_LIVE,                                                          \
     "OAuth app ID. Setting it, oauth.key_id and a private key switches the "  \
     "Tracking API to OAuth bearer tokens.")                                   \
   X(OAUTH_KEY_ID, "oauth.key_id", SBI_PT_STRING, 0, 256, "", "", "0.1",       \
+    SBI_LIVE,                                                                 \
     "ID of the public key uploaded to the OAuth app (JWT header kid).")       \
   X(OAUTH_PRIVATE_KEY, "oauth.private_key", SBI_PT_PEM, 0, 65536, "", "",     \
-    "0.1",                                                                    \
+    "0.1", SBI_LIVE,                                                          \
     "RSA private key as PEM text, signing the RS256 client assertion. "       \
     "Exclusive with oauth.private_key_file.")                                 \
   X(OAUTH_PRIVATE_KEY_FILE, "oauth.private_key_file", SBI_PT_PATH, 0, 4096,   \
-    "", "", "0.1", "File holding the PEM private key, read when the client "  \
-    "is created.")                                                            \
+    "", "", "0.1", SBI_LIVE,                                                  \
+    "File holding the PEM private key, read when the client is created.")     \
   X(OAUTH_SCOPE, "oauth.scope", SBI_PT_STRING, 1, 1024, "tracking_api:write", \
-    "", "0.1", "Scope requested with each access token.")                     \
-  X(OAUTH_SERVER, "oauth.server", SBI_PT_ENDPOINT, 0, 2048, "", "", "0.1",         \
+    "", "0.1", SBI_LIVE, "Scope requested with each access token.")           \
+  X(OAUTH_SERVER, "oauth.server", SBI_PT_ENDPOINT, 0, 2048, "", "", "0.1",    \
+    SBI_LIVE,                                                                 \
     "OAuth authorization server, with or without scheme. Empty: the "         \
     "region's server.")                                                       \
   /* Public API */                                                            \
   X(PUBLIC_API_TOKEN, "public_api.token", SBI_PT_SECRET, 0, 4096, "", "",     \
-    "0.1", "Public API token (Bearer), for the Public API readers.")          \
-  X(PUBLIC_API_ENDPOINT, "public_api.endpoint", SBI_PT_ENDPOINT, 0, 2048, "", "",  \
-    "0.1", "Public API base URL. Empty: the region's host.")                  \
+    "0.1", SBI_LIVE,                                                          \
+    "Public API token (Bearer), for the Public API readers.")                 \
+  X(PUBLIC_API_ENDPOINT, "public_api.endpoint", SBI_PT_ENDPOINT, 0, 2048, "", \
+    "", "0.1", SBI_LIVE, "Public API base URL. Empty: the region's host.")    \
   /* Profile API */                                                           \
   X(PROFILE_API_TOKEN, "profile_api.token", SBI_PT_SECRET, 0, 4096, "", "",   \
-    "0.1", "Profile API access token of the Unify space.")                    \
+    "0.1", SBI_LIVE, "Profile API access token of the Unify space.")          \
   X(PROFILE_API_SPACE_ID, "profile_api.space_id", SBI_PT_STRING, 0, 256, "",  \
-    "", "0.1", "Unify space ID the Profile API reads from.")                  \
-  X(PROFILE_API_ENDPOINT, "profile_api.endpoint", SBI_PT_ENDPOINT, 0, 2048, "",    \
-    "", "0.1", "Profile API base URL. Empty: the region's host.")             \
-  /* reads from both APIs */                                                 \
+    "", "0.1", SBI_LIVE, "Unify space ID the Profile API reads from.")        \
+  X(PROFILE_API_ENDPOINT, "profile_api.endpoint", SBI_PT_ENDPOINT, 0, 2048,   \
+    "", "", "0.1", SBI_LIVE,                                                  \
+    "Profile API base URL. Empty: the region's host.")                        \
+  /* reads from both APIs */                                                  \
   X(API_TIMEOUT_MS, "api.timeout_ms", SBI_PT_DURATION, 1, 86400000, "60000",  \
-    "", "0.2",                                                                \
+    "", "0.2", SBI_LIVE,                                                      \
     "Longest time one Public API or Profile API call may take, its "          \
     "retries and waits included; past it the call fails with "                \
     "SEGB_ERR_TIMED_OUT.")                                                    \
   /* batching */                                                              \
   X(BATCH_MAX_EVENTS, "batch.max_events", SBI_PT_INT, 1, 2500, "50", "",      \
-    "0.1", "Most events in one request; a full batch is sent at once.")       \
+    "0.1", SBI_LIVE,                                                          \
+    "Most events in one request; a full batch is sent at once.")              \
   X(BATCH_MAX_BYTES, "batch.max_bytes", SBI_PT_INT, 1024, 16777216, "500000", \
-    "", "0.1",                                                                \
+    "", "0.1", SBI_LIVE,                                                      \
     "Largest request body in bytes, before compression. Raise it only for "   \
     "a proxy that accepts more than Segment.")                                \
   X(BATCH_LINGER_MS, "batch.linger_ms", SBI_PT_DURATION, 0, 600000, "1000",   \
-    "", "0.1",                                                                \
+    "", "0.1", SBI_NOT_YET,                                                   \
     "Longest time the oldest queued event waits before its batch is sent.")   \
-  X(MESSAGE_MAX_BYTES, "message.max_bytes", SBI_PT_INT, 1024, 1048576,        \
-    "32768", "", "0.1",                                                       \
-    "Largest serialized event in bytes; larger events are refused at "        \
-    "enqueue.")                                                               \
+  X(MESSAGE_MAX_BYTES, "message.max_bytes", SBI_PT_INT, 1024,                 \
+    SEGB_MESSAGE_MAX_BYTES, "32768", "", "0.1", SBI_LIVE,                     \
+    "Largest serialized event in bytes, at most Segment's limit; "            \
+    "segb_client_enqueue() refuses a larger one with SEGB_ERR_TOO_LARGE.")    \
   /* queue */                                                                 \
   X(QUEUE_MAX_EVENTS, "queue.max_events", SBI_PT_INT, 1, 100000000,           \
-    "100000", "", "0.1", "Most events held in memory, in flight included.")   \
+    "100000", "", "0.1", SBI_LIVE,                                            \
+    "Most events held in memory, in flight included.")                        \
   X(QUEUE_MAX_BYTES, "queue.max_bytes", SBI_PT_INT, 1024, 68719476736,        \
-    "67108864", "", "0.1",                                                    \
+    "67108864", "", "0.1", SBI_LIVE,                                          \
     "Most serialized event bytes held in memory, in flight included.")        \
   X(QUEUE_OVERFLOW, "queue.overflow", SBI_PT_ENUM, 0, 0, "drop_newest",       \
-    SBI_OVERFLOW_CHOICES, "0.1",                                              \
+    SBI_OVERFLOW_CHOICES, "0.1", SBI_NOT_YET_DEFAULT,                         \
     "What enqueue does when the queue is full: refuse the new event, drop "   \
     "the oldest queued one, or wait up to queue.block_timeout_ms.")           \
   X(QUEUE_BLOCK_TIMEOUT_MS, "queue.block_timeout_ms", SBI_PT_DURATION, 0,     \
-    600000, "50", "", "0.1",                                                  \
+    600000, "50", "", "0.1", SBI_NOT_YET_DEFAULT,                             \
     "Longest wait for room in the queue when queue.overflow is block.")       \
   /* dispatch */                                                              \
-  X(DISPATCH_MODE, "dispatch.mode", SBI_PT_ENUM, 0, 0, "thread",              \
-    SBI_DISPATCH_CHOICES, "0.1",                                              \
-    "thread: a background thread sends; inline: no thread, sending happens "  \
-    "in flush and poll calls. In 0.1 every client runs inline.")              \
+  X(DISPATCH_MODE, "dispatch.mode", SBI_PT_ENUM, 0, 0, "inline",              \
+    SBI_DISPATCH_CHOICES, "0.1", SBI_NOT_YET_DEFAULT,                         \
+    "thread: a background thread sends; inline: no thread, "                  \
+    "segb_client_flush() and segb_client_close() send on the caller's "       \
+    "thread. Every client of this version runs inline.")                      \
   X(DISPATCH_MAX_IN_FLIGHT, "dispatch.max_in_flight", SBI_PT_INT, 1, 16, "1", \
-    "", "0.1",                                                                \
+    "", "0.1", SBI_NOT_YET_DEFAULT,                                           \
     "Most requests in flight at once; 1 keeps delivery in FIFO order.")       \
   /* retries */                                                               \
   X(RETRY_MAX_ATTEMPTS, "retry.max_attempts", SBI_PT_INT, 0, 1000, "10", "",  \
-    "0.1",                                                                    \
-    "Most retries of a failed request, after its first attempt; 0 never "    \
+    "0.1", SBI_LIVE,                                                          \
+    "Most retries of a failed request, after its first attempt; 0 never "     \
     "retries. Waits asked for by Retry-After do not count.")                  \
   X(RETRY_BACKOFF_INITIAL_MS, "retry.backoff_initial_ms", SBI_PT_DURATION, 1, \
-    600000, "500", "", "0.1",                                                 \
+    600000, "500", "", "0.1", SBI_LIVE,                                       \
     "Backoff before the first retry; it doubles per retry, with full "        \
     "jitter.")                                                                \
   X(RETRY_BACKOFF_MAX_MS, "retry.backoff_max_ms", SBI_PT_DURATION, 1,         \
-    3600000, "60000", "", "0.1", "Longest backoff between two retries.")      \
+    3600000, "60000", "", "0.1", SBI_LIVE,                                    \
+    "Longest backoff between two retries.")                                   \
   X(RETRY_TOTAL_TIMEOUT_MS, "retry.total_timeout_ms", SBI_PT_DURATION, 0,     \
-    604800000, "43200000", "", "0.1",                                         \
+    604800000, "43200000", "", "0.1", SBI_LIVE,                               \
     "Time budget for retrying a batch, from its first failure; past it the "  \
     "batch is dropped.")                                                      \
   X(RETRY_AFTER_MAX_MS, "retry.after_max_ms", SBI_PT_DURATION, 1000,          \
-    3600000, "300000", "", "0.1",                                             \
+    3600000, "300000", "", "0.1", SBI_LIVE,                                   \
     "Longest Retry-After wait honoured; longer values are cut to it.")        \
   /* HTTP */                                                                  \
   X(HTTP_CONNECT_TIMEOUT_MS, "http.connect_timeout_ms", SBI_PT_DURATION, 1,   \
-    300000, "10000", "", "0.1", "Timeout for connecting, TLS included.")      \
+    300000, "10000", "", "0.1", SBI_LIVE,                                     \
+    "Timeout for connecting, TLS included.")                                  \
   X(HTTP_TIMEOUT_MS, "http.timeout_ms", SBI_PT_DURATION, 1, 3600000, "15000", \
-    "", "0.1", "Timeout for a whole request, connecting included.")           \
+    "", "0.1", SBI_LIVE,                                                      \
+    "Timeout for a whole request, connecting included.")                      \
   X(HTTP_CA_FILE, "http.ca_file", SBI_PT_PATH, 0, 4096, "", "", "0.1",        \
+    SBI_LIVE,                                                                 \
     "PEM bundle of CA certificates to trust. Empty: the system's.")           \
   X(HTTP_CA_PATH, "http.ca_path", SBI_PT_PATH, 0, 4096, "", "", "0.1",        \
+    SBI_LIVE,                                                                 \
     "Directory of hashed CA certificates to trust. Empty: the system's.")     \
-  X(HTTP_PROXY, "http.proxy", SBI_PT_URL, 0, 2048, "", "", "0.1",             \
+  X(HTTP_PROXY, "http.proxy", SBI_PT_URL, 0, 2048, "", "", "0.1", SBI_LIVE,   \
     "Proxy for every request, e.g. http://proxy:3128 or "                     \
     "http://user:password@proxy:3128. Its password reads back as "            \
     "[redacted]. Empty: the usual proxy environment variables apply.")        \
   /* delivery reports */                                                      \
   X(REPORT_MODE, "report.mode", SBI_PT_ENUM, 0, 0, "callback",                \
-    SBI_REPORT_CHOICES, "0.1",                                                \
-    "callback: delivery reports are called on the dispatcher thread; poll: "  \
-    "they are served from segb_client_poll() on the caller's thread.")        \
+    SBI_REPORT_CHOICES, "0.1", SBI_NOT_YET_DEFAULT,                           \
+    "callback: each delivery report goes to the callback set with "           \
+    "segb_config_set_delivery_cb(), on the thread that sends (for an "        \
+    "inline client the caller of segb_client_flush() or "                     \
+    "segb_client_close()); poll: reports wait until the application "         \
+    "collects them.")                                                         \
   /* logging and statistics */                                                \
-  X(LOG_LEVEL, "log.level", SBI_PT_INT, 0, 7, "6", "", "0.1",                 \
+  X(LOG_LEVEL, "log.level", SBI_PT_INT, 0, 7, "6", "", "0.1", SBI_NOT_YET,    \
     "Most verbose syslog level logged: 0 emergency .. 7 debug.")              \
   X(STATISTICS_INTERVAL_MS, "statistics.interval_ms", SBI_PT_DURATION, 0,     \
-    86400000, "0", "", "0.1",                                                 \
+    86400000, "0", "", "0.1", SBI_NOT_YET_DEFAULT,                            \
     "Interval of the statistics callback; 0 turns it off.")
 
 typedef enum sbi_prop_id {
-#define SBI__PROP_ID(id, name, type, min, max, def, choices, since, desc)     \
+#define SBI__PROP_ID(id, name, type, min, max, def, choices, since, status,  \
+                     desc)                                                    \
   SBI_PROP_##id,
   SBI_PROPS(SBI__PROP_ID)
 #undef SBI__PROP_ID
@@ -217,6 +251,7 @@ typedef struct sbi_prop {
   const char *def;     /* default as text; "" for none */
   const char *choices; /* "a|b|c" for enum and list rows, "" otherwise */
   const char *since;
+  sbi_prop_status status;
   const char *desc;
 } sbi_prop;
 
@@ -226,6 +261,14 @@ size_t sbi_prop_count(void);
 
 /* Id of the property called @name, or -1 when there is none. */
 int sbi_prop_find(const char *name);
+
+/* Parse @v as a value of @p, checking its type and range but not the
+ * row's status (segb_config_set() does that next): the value goes to *@val
+ * and, when @text is not NULL, its canonical text (what segb_config_get()
+ * shows; the caller frees it) to *@text. On failure nothing is written and
+ * @errstr, when not NULL, says why. */
+int sbi_prop_parse(const sbi_prop *p, const char *v, int64_t *val,
+                   char **text, char *errstr, size_t errstr_size);
 
 /* Lower-case name of a type as the docs and error messages show it. */
 const char *sbi_prop_type_name(sbi_prop_type type);

@@ -1,6 +1,7 @@
 #include "json.h"
 
 #include <assert.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -159,6 +160,71 @@ void sbi_json_put(sbi_json *obj, sbi_json *child) {
   if (obj->tail == found)
     obj->tail = child;
   sbi_json_free(found);
+}
+
+static int digit_at(const char *s, size_t i, size_t len) {
+  return i < len && s[i] >= '0' && s[i] <= '9';
+}
+
+/* The decimal exponent E of the leading digit decides: a double's largest
+ * value is about 1.8e308, so E > 308 overflows and E < 308 never does. At
+ * E = 308 the doubles and the midpoints between them are whole numbers
+ * (multiples of 2^970), so the rounding depends on the 309 integer digits
+ * and on whether any digit after them is not 0. Those go to strtod as
+ * digits and an exponent only: strtod reads the radix character of the
+ * locale, which the host application may have changed. */
+int sbi_json_number_overflows(const char *s, size_t len) {
+  char digits[DBL_MAX_10_EXP + 1 + 1 + 8];
+  size_t i = s[0] == '-', int_start = i, int_end, frac_start, frac_end;
+  size_t lead, n = 0;
+  int64_t e = 0, x = 0;
+  int x_neg = 0;
+
+  while (digit_at(s, i, len))
+    i++;
+  int_end = frac_start = frac_end = i;
+  if (i < len && s[i] == '.') {
+    frac_start = ++i;
+    while (digit_at(s, i, len))
+      i++;
+    frac_end = i;
+  }
+  if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+    i++;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+      x_neg = s[i++] == '-';
+    /* Past 10^9 the answer no longer depends on the value. */
+    for (; digit_at(s, i, len); i++)
+      if (x < 1000000000)
+        x = x * 10 + (s[i] - '0');
+  }
+  for (lead = int_start; lead < int_end && s[lead] == '0'; lead++)
+    ;
+  if (lead < int_end) {
+    e = (int64_t)(int_end - lead) - 1;
+  } else {
+    for (lead = frac_start; lead < frac_end && s[lead] == '0'; lead++)
+      ;
+    if (lead == frac_end)
+      return 0; /* zero */
+    e = -(int64_t)(lead - frac_start) - 1;
+  }
+  e += x_neg ? -x : x;
+  if (e != DBL_MAX_10_EXP)
+    return e > DBL_MAX_10_EXP;
+  for (i = lead; i < frac_end; i++) {
+    if (i == int_end)
+      continue; /* the '.' */
+    if (n <= DBL_MAX_10_EXP)
+      digits[n++] = s[i];
+    else if (s[i] != '0') {
+      digits[n++] = '1'; /* stands for every digit after the 309th */
+      break;
+    }
+  }
+  snprintf(digits + n, sizeof digits - n, "e%d",
+           DBL_MAX_10_EXP - (int)(n - 1));
+  return isinf(strtod(digits, NULL));
 }
 
 /* "00" "01" ... "99": two digits per division. */

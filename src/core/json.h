@@ -121,6 +121,13 @@ int sbi_json_write_members(sbi_buf *out, const sbi_json *obj);
 /* Append @s as a quoted, escaped JSON string. */
 int sbi_json_write_string(sbi_buf *out, const char *s, size_t len);
 
+/* 1 when the JSON number text @s (@len bytes, valid number grammar) is
+ * beyond the range of a double, so that a reader converting it gets an
+ * infinity ("1e400", "-1e400", 400 digits); 0 otherwise, also for numbers
+ * that only lose precision or underflow to zero. Independent of the
+ * locale. */
+int sbi_json_number_overflows(const char *s, size_t len);
+
 /* Shortest text that reads back as @v (finite only); returns its length.
  * @out must hold at least SBI_JSON_NUMBER_MAX bytes; it is NUL-terminated. */
 #define SBI_JSON_NUMBER_MAX 32

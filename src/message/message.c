@@ -3,9 +3,10 @@
  * it in, so a failed call leaves the message as it was. */
 #include "message.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <math.h>
 
 #include "core/clock.h"
 #include "core/err.h"
@@ -22,6 +23,9 @@ static const sbi_json_opts message_json = {JSON_MAX_DEPTH,
                                            SBI_JSON_UNIQUE_KEYS, 0, NULL, NULL};
 /* Room for a parse error's reason, a quoted key included. */
 #define WHY_SIZE 256
+/* Most bytes of a path or number an error message shows. */
+#define SHOWN_MAX 200
+#define NUMBER_SHOWN_MAX 32
 
 /* A field path split into unescaped segments. */
 typedef struct path {
@@ -353,6 +357,107 @@ int segb_message_set_null(segb_message_t *msg, const char *field) {
   return set_leaf(msg, &p, sbi_json_new(SBI_JSON_NULL, LAST_SEGMENT(p)));
 }
 
+/* The path of a value inside a message, as an error message shows it. */
+typedef struct shown_path {
+  char text[SHOWN_MAX + 4];
+  size_t len;
+  int cut;
+} shown_path;
+
+/* Append the @n bytes at @s to @w: control bytes as \xNN and, with
+ * @segment, '.' and '\' as the setters' escapes. Past SHOWN_MAX bytes
+ * the path ends in "...", never inside a character. */
+static void shown_put(shown_path *w, const char *s, size_t n, int segment) {
+  static const char hex[] = "0123456789abcdef";
+  size_t i;
+
+  for (i = 0; i < n && !w->cut; i++) {
+    unsigned char c = (unsigned char)s[i];
+    char e[4];
+    size_t k = 1, room = 0;
+
+    e[0] = (char)c;
+    if (segment && (c == '.' || c == '\\')) {
+      e[0] = '\\';
+      e[1] = (char)c;
+      k = 2;
+    } else if (c < 0x20 || c == 0x7F) {
+      e[0] = '\\';
+      e[1] = 'x';
+      e[2] = hex[c >> 4];
+      e[3] = hex[c & 0xF];
+      k = 4;
+    } else if (c >= 0xC0) {
+      room = 3; /* the rest of the character must fit too */
+    }
+    if ((c & 0xC0) != 0x80 && w->len + k + room > SHOWN_MAX) {
+      memcpy(w->text + w->len, "...", 3);
+      w->len += 3;
+      w->cut = 1;
+      break;
+    }
+    memcpy(w->text + w->len, e, k);
+    w->len += k;
+  }
+}
+
+/* The first number at or under @v that a double cannot hold, depth first,
+ * or NULL. @chain[0..*depth] gets the values from @v down to it. */
+static const sbi_json *find_huge(const sbi_json *v, const sbi_json **chain,
+                                 size_t at, size_t *depth) {
+  const sbi_json *c, *hit = NULL;
+
+  chain[at] = v;
+  *depth = at;
+  if (v->type == SBI_JSON_NUMBER)
+    return sbi_json_number_overflows(v->str, v->str_len) ? v : NULL;
+  if (v->type == SBI_JSON_ARRAY || v->type == SBI_JSON_OBJECT)
+    for (c = v->head; c != NULL && hit == NULL; c = c->next)
+      hit = find_huge(c, chain, at + 1, depth);
+  return hit;
+}
+
+/* Refuse JSON text given to a message that holds a number beyond the range
+ * of a double: Segment's servers would read it as an infinity and store
+ * null. @v is the parsed text, @where its path in the message ("" for a
+ * whole event); the error names the number's path. Other numbers are kept
+ * as written, whatever their precision. */
+static int check_numbers(const sbi_json *v, const char *where,
+                         size_t where_len) {
+  const sbi_json *chain[JSON_MAX_DEPTH + 1];
+  shown_path w = {{0}, 0, 0};
+  const sbi_json *hit;
+  size_t depth, i;
+
+  hit = find_huge(v, chain, 0, &depth);
+  if (hit == NULL)
+    return SEGB_OK;
+  shown_put(&w, where, where_len, 0);
+  for (i = 1; i <= depth; i++) {
+    if (chain[i - 1]->type == SBI_JSON_ARRAY) {
+      const sbi_json *c;
+      char index[24];
+      size_t n = 0;
+
+      for (c = chain[i - 1]->head; c != chain[i]; c = c->next)
+        n++;
+      snprintf(index, sizeof index, "[%zu]", n);
+      shown_put(&w, index, strlen(index), 0);
+    } else {
+      if (w.len > 0)
+        shown_put(&w, ".", 1, 0);
+      shown_put(&w, chain[i]->key, chain[i]->key_len, 1);
+    }
+  }
+  return sbi_error(SEGB_ERR_INVALID_NUMBER,
+                   "'%.*s': the number %.*s%s is beyond the range of a "
+                   "double",
+                   (int)w.len, w.text,
+                   (int)(hit->str_len > NUMBER_SHOWN_MAX ? NUMBER_SHOWN_MAX
+                                                         : hit->str_len),
+                   hit->str, hit->str_len > NUMBER_SHOWN_MAX ? "..." : "");
+}
+
 int segb_message_set_json_len(segb_message_t *msg, const char *field,
                               const char *json, size_t len) {
   char why[WHY_SIZE];
@@ -369,6 +474,11 @@ int segb_message_set_json_len(segb_message_t *msg, const char *field,
                            why, sizeof why);
   if (rc != SEGB_OK)
     return sbi_error(rc, "'%.*s': %s", p.shown_len, p.shown, why);
+  rc = check_numbers(value, p.shown, strlen(p.shown));
+  if (rc != SEGB_OK) {
+    sbi_json_free(value);
+    return rc;
+  }
   return attach(msg, &p, value);
 }
 
@@ -531,6 +641,10 @@ segb_message_t *segb_message_new_from_json(const char *json, size_t len) {
   if (root->type != SBI_JSON_OBJECT) {
     sbi_json_free(root);
     sbi_error(SEGB_ERR_JSON_TYPE, "message must be a JSON object");
+    return NULL;
+  }
+  if (check_numbers(root, "", 0) != SEGB_OK) {
+    sbi_json_free(root);
     return NULL;
   }
   rc = type_from_json(root);

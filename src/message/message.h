@@ -24,6 +24,11 @@ struct segb_message_s {
   int http_status;      /* last status answered for it */
 };
 
+/* segb_message_seal() with the size limit @max_bytes (at most
+ * SEGB_MESSAGE_MAX_BYTES) in place of Segment's; a message sealed before is
+ * checked against it too. */
+int sbi_message_seal(segb_message_t *msg, size_t max_bytes);
+
 /* How a top-level field's value is checked. */
 typedef enum sbi_field_kind {
   SBI_FIELD_ID,         /* non-empty string */

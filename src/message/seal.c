@@ -76,14 +76,31 @@ static int serialize(const segb_message_t *msg, sbi_buf *out) {
   return rc;
 }
 
-int segb_message_seal(segb_message_t *msg) {
+/* Refuse the sealed @msg when it is longer than @max_bytes. */
+static int check_size(const segb_message_t *msg, size_t max_bytes) {
+  if (msg->json.len <= max_bytes)
+    return SEGB_OK;
+  if (max_bytes < SEGB_MESSAGE_MAX_BYTES)
+    return sbi_error(SEGB_ERR_TOO_LARGE,
+                     "%s message %s serializes to %zu bytes; the client's "
+                     "limit (message.max_bytes) is %zu",
+                     segb_message_type_name(msg->type), msg->message_id,
+                     msg->json.len, max_bytes);
+  return sbi_error(SEGB_ERR_TOO_LARGE,
+                   "%s message %s serializes to %zu bytes; Segment's limit "
+                   "is %d",
+                   segb_message_type_name(msg->type), msg->message_id,
+                   msg->json.len, SEGB_MESSAGE_MAX_BYTES);
+}
+
+int sbi_message_seal(segb_message_t *msg, size_t max_bytes) {
   sbi_buf out = SBI_BUF_INIT;
   int rc;
 
   if (msg == NULL)
     return sbi_error(SEGB_ERR_INVALID_ARG, "message is NULL");
   if (msg->sealed)
-    return SEGB_OK;
+    return check_size(msg, max_bytes);
   rc = check_required(msg);
   if (rc != SEGB_OK)
     return rc;
@@ -92,21 +109,21 @@ int segb_message_seal(segb_message_t *msg) {
     return sbi_error(SEGB_ERR_NOMEM, "out of memory serializing message %s",
                      msg->message_id);
   }
-  if (out.len > SEGB_MESSAGE_MAX_BYTES) {
-    size_t len = out.len;
-    sbi_buf_free(&out);
-    return sbi_error(SEGB_ERR_TOO_LARGE,
-                     "%s message %s serializes to %zu bytes; Segment's limit "
-                     "is %d",
-                     segb_message_type_name(msg->type), msg->message_id, len,
-                     SEGB_MESSAGE_MAX_BYTES);
-  }
   msg->json = out;
+  rc = check_size(msg, max_bytes);
+  if (rc != SEGB_OK) {
+    sbi_buf_free(&msg->json);
+    return rc;
+  }
   msg->sealed = 1;
   /* The bytes are all a sealed message needs from now on. */
   sbi_json_free(msg->fields);
   msg->fields = NULL;
   return SEGB_OK;
+}
+
+int segb_message_seal(segb_message_t *msg) {
+  return sbi_message_seal(msg, SEGB_MESSAGE_MAX_BYTES);
 }
 
 const char *segb_message_json(const segb_message_t *msg, size_t *len) {

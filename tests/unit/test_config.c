@@ -137,8 +137,11 @@ static void test_defaults_readable(void **state) {
                         sbi_prop_is_secret(p) ? "" : p->def);
     if (p->type == SBI_PT_INT || p->type == SBI_PT_DURATION)
       assert_int_equal(before, strtoll(p->def, NULL, 10));
-    /* setting the default text explicitly changes nothing */
-    assert_int_equal(set(conf, p->name, p->def), SEGB_OK);
+    /* setting the default text explicitly changes nothing; a key that
+     * takes no value yet refuses even that */
+    assert_int_equal(set(conf, p->name, p->def),
+                     p->status == SBI_NOT_YET ? SEGB_ERR_INVALID_VALUE
+                                              : SEGB_OK);
     assert_int_equal(sbi_conf_int(conf, (sbi_prop_id)i), before);
     assert_string_equal(get(conf, p->name),
                         sbi_prop_is_secret(p) ? "" : p->def);
@@ -161,7 +164,7 @@ static void test_named_defaults(void **state) {
   assert_string_equal(get(conf, "queue.max_bytes"), "67108864");
   assert_string_equal(get(conf, "queue.overflow"), "drop_newest");
   assert_string_equal(get(conf, "queue.block_timeout_ms"), "50");
-  assert_string_equal(get(conf, "dispatch.mode"), "thread");
+  assert_string_equal(get(conf, "dispatch.mode"), "inline");
   assert_string_equal(get(conf, "dispatch.max_in_flight"), "1");
   assert_string_equal(get(conf, "retry.max_attempts"), "10");
   assert_string_equal(get(conf, "retry.backoff_initial_ms"), "500");
@@ -182,7 +185,7 @@ static void test_named_defaults(void **state) {
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_QUEUE_OVERFLOW),
                    SBI_OVERFLOW_DROP_NEWEST);
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_DISPATCH_MODE),
-                   SBI_DISPATCH_THREAD);
+                   SBI_DISPATCH_INLINE);
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_REPORT_MODE),
                    SBI_REPORT_CALLBACK);
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_COMPRESSION),
@@ -225,7 +228,19 @@ static void test_choice_constants(void **state) {
   size_t i;
 
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    const char *name = sbi_prop_at(cases[i].id)->name;
+    const sbi_prop *p = sbi_prop_at(cases[i].id);
+    const char *name = p->name;
+    int64_t val = -1;
+    char *text = NULL;
+
+    /* the parser knows every choice, also those not implemented yet */
+    assert_int_equal(sbi_prop_parse(p, cases[i].value, &val, &text, NULL, 0),
+                     SEGB_OK);
+    assert_int_equal(val, cases[i].want);
+    assert_string_equal(text, cases[i].value);
+    free(text);
+    if (p->status != SBI_LIVE && strcmp(cases[i].value, p->def) != 0)
+      continue; /* refused by segb_config_set, see test_not_yet_refused */
     assert_int_equal(set(conf, name, cases[i].value), SEGB_OK);
     assert_int_equal(sbi_conf_int(conf, cases[i].id), cases[i].want);
     assert_string_equal(get(conf, name), cases[i].value);
@@ -255,18 +270,19 @@ static void test_int_round_trip(void **state) {
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_BYTES),
                    INT64_C(68719476736));
   assert_string_equal(get(conf, "queue.max_bytes"), "68719476736");
-  assert_int_equal(set(conf, "log.level", "0"), SEGB_OK);
-  assert_int_equal(sbi_conf_int(conf, SBI_PROP_LOG_LEVEL), 0);
+  assert_int_equal(set(conf, "retry.max_attempts", "0"), SEGB_OK);
+  assert_int_equal(sbi_conf_int(conf, SBI_PROP_RETRY_MAX_ATTEMPTS), 0);
 }
 
 static void test_duration_round_trip(void **state) {
   segb_config_t *conf = *state;
 
-  assert_int_equal(set(conf, "batch.linger_ms", "0"), SEGB_OK);
-  assert_int_equal(sbi_conf_int(conf, SBI_PROP_BATCH_LINGER_MS), 0);
-  assert_string_equal(get(conf, "batch.linger_ms"), "0");
-  assert_int_equal(set(conf, "batch.linger_ms", "600000"), SEGB_OK);
-  assert_int_equal(sbi_conf_int(conf, SBI_PROP_BATCH_LINGER_MS), 600000);
+  assert_int_equal(set(conf, "retry.total_timeout_ms", "0"), SEGB_OK);
+  assert_int_equal(sbi_conf_int(conf, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS), 0);
+  assert_string_equal(get(conf, "retry.total_timeout_ms"), "0");
+  assert_int_equal(set(conf, "retry.backoff_initial_ms", "600000"), SEGB_OK);
+  assert_int_equal(sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_INITIAL_MS),
+                   600000);
   assert_int_equal(set(conf, "retry.total_timeout_ms", "604800000"), SEGB_OK);
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS),
                    604800000);
@@ -304,10 +320,9 @@ static void test_enum_round_trip(void **state) {
   assert_int_equal(set(conf, "region", "EU"), SEGB_OK);
   assert_string_equal(get(conf, "region"), "eu");
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_REGION), SBI_REGION_EU);
-  assert_int_equal(set(conf, "queue.overflow", "Drop_Oldest"), SEGB_OK);
-  assert_string_equal(get(conf, "queue.overflow"), "drop_oldest");
-  assert_string_equal(sbi_conf_str(conf, SBI_PROP_QUEUE_OVERFLOW),
-                      "drop_oldest");
+  assert_int_equal(set(conf, "compression", "GZip"), SEGB_OK);
+  assert_string_equal(get(conf, "compression"), "gzip");
+  assert_string_equal(sbi_conf_str(conf, SBI_PROP_COMPRESSION), "gzip");
 }
 
 static void test_list_round_trip(void **state) {
@@ -326,13 +341,20 @@ static void test_list_round_trip(void **state) {
       {"", "none", 0},
       {"http,http", "http", SBI_DEBUG_HTTP},
   };
-  segb_config_t *conf = *state;
+  const sbi_prop *debug = sbi_prop_at(SBI_PROP_DEBUG);
   size_t i;
+  (void)state;
 
+  /* The only list, debug, is not implemented yet: the parser is checked
+   * directly, segb_config_set() in test_not_yet_refused. */
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    assert_int_equal(set(conf, "debug", cases[i].in), SEGB_OK);
-    assert_int_equal(sbi_conf_int(conf, SBI_PROP_DEBUG), cases[i].want);
-    assert_string_equal(get(conf, "debug"), cases[i].text);
+    int64_t val = -1;
+    char *text = NULL;
+    assert_int_equal(sbi_prop_parse(debug, cases[i].in, &val, &text, NULL, 0),
+                     SEGB_OK);
+    assert_int_equal(val, cases[i].want);
+    assert_string_equal(text, cases[i].text);
+    free(text);
   }
 }
 
@@ -548,15 +570,15 @@ static void test_invalid_values_keep_old(void **state) {
       {"batch.max_bytes", "2048", "16777217"},
       {"message.max_bytes", "2048", "1023"},
       {"message.max_bytes", "2048", "1048577"},
-      {"log.level", "3", "8"},
-      {"log.level", "3", "-1"},
+      {"log.level", NULL, "8"},
+      {"log.level", NULL, "-1"},
       {"retry.max_attempts", "3", "1001"},
       {"queue.max_events", "5", "0"},
-      {"dispatch.max_in_flight", "2", "17"},
+      {"dispatch.max_in_flight", "1", "17"},
       /* duration */
-      {"batch.linger_ms", "5", "-1"},
-      {"batch.linger_ms", "5", "600001"},
-      {"batch.linger_ms", "5", "1s"},
+      {"batch.linger_ms", NULL, "-1"},
+      {"batch.linger_ms", NULL, "600001"},
+      {"batch.linger_ms", NULL, "1s"},
       {"retry.after_max_ms", "2000", "999"},
       {"retry.total_timeout_ms", "5", "604800001"},
       {"http.timeout_ms", "5", "0"},
@@ -573,18 +595,18 @@ static void test_invalid_values_keep_old(void **state) {
       {"region", "eu", "us "},
       {"region", "eu", "us|eu"},
       {"region", "eu", "u"},
-      {"queue.overflow", "block", "drop"},
-      {"freshness", "realtime", "fast"},
+      {"queue.overflow", "drop_newest", "drop"},
+      {"freshness", "batch", "fast"},
       {"compression", "gzip", "zstd"},
       {"dispatch.mode", "inline", "threads"},
-      {"report.mode", "poll", "callbacks"},
+      {"report.mode", "callback", "callbacks"},
       /* list */
-      {"debug", "http", "foo"},
-      {"debug", "http", "http,,auth"},
-      {"debug", "http", "http,"},
-      {"debug", "http", ",http"},
-      {"debug", "http", "http;auth"},
-      {"debug", "http", "http\n"},
+      {"debug", "none", "foo"},
+      {"debug", "none", "http,,auth"},
+      {"debug", "none", "http,"},
+      {"debug", "none", ",http"},
+      {"debug", "none", "http;auth"},
+      {"debug", "none", "http\n"},
       /* text: UTF-8 and controls */
       {"oauth.client_id", "cid", "bad\xff"},
       {"oauth.client_id", "cid", "\xc0\xaf"},
@@ -861,7 +883,7 @@ static void test_dup_independent(void **state) {
   assert_int_equal(set(conf, "write_key", "wk"), SEGB_OK);
   assert_int_equal(set(conf, "oauth.private_key", pem), SEGB_OK);
   assert_int_equal(set(conf, "batch.max_events", "99"), SEGB_OK);
-  assert_int_equal(set(conf, "debug", "auth,http"), SEGB_OK);
+  assert_int_equal(set(conf, "compression", "gzip"), SEGB_OK);
   assert_int_equal(set(conf, "endpoint", "localhost:1"), SEGB_OK);
 
   copy = segb_config_dup(conf);
@@ -895,7 +917,7 @@ static void test_dup_independent(void **state) {
   segb_config_destroy(conf);
   *state = NULL;
   assert_string_equal(sbi_conf_str(copy, SBI_PROP_ENDPOINT), "localhost:1");
-  assert_string_equal(get(copy, "debug"), "http,auth");
+  assert_string_equal(get(copy, "compression"), "gzip");
   segb_config_destroy(copy);
 }
 
@@ -903,9 +925,9 @@ static void test_null_value_restores_default(void **state) {
   static const struct {
     const char *name, *value;
   } cases[] = {
-      {"batch.max_events", "7"},     {"batch.linger_ms", "0"},
+      {"batch.max_events", "7"},     {"retry.total_timeout_ms", "0"},
       {"write_key.in_body", "yes"},  {"region", "eu"},
-      {"debug", "all"},              {"oauth.scope", "x:y"},
+      {"compression", "gzip"},       {"oauth.scope", "x:y"},
       {"endpoint", "localhost"},     {"write_key", "wk"},
       {"oauth.private_key", pem},    {"http.ca_file", "/ca.pem"},
   };
@@ -1034,7 +1056,10 @@ static void test_number_edges(void **state) {
     const sbi_prop *p = sbi_prop_at(i);
     char text[32], errstr[SEGB_ERRSTR_SIZE];
 
-    if (p->type != SBI_PT_INT && p->type != SBI_PT_DURATION)
+    /* a key not implemented yet takes no number; refusals of those that
+     * do not parse are in test_numbers_never_wrap */
+    if ((p->type != SBI_PT_INT && p->type != SBI_PT_DURATION) ||
+        p->status != SBI_LIVE)
       continue;
     /* both ends of the range, and one past each */
     snprintf(text, sizeof text, "%" PRId64, p->max);
@@ -1065,8 +1090,8 @@ static void test_number_edges(void **state) {
     }
   }
   /* -0 is zero */
-  assert_int_equal(set(conf, "log.level", "-0"), SEGB_OK);
-  assert_string_equal(get(conf, "log.level"), "0");
+  assert_int_equal(set(conf, "retry.max_attempts", "-0"), SEGB_OK);
+  assert_string_equal(get(conf, "retry.max_attempts"), "0");
 }
 
 /* ---- credentials in URLs ------------------------------------------------ */
@@ -1212,6 +1237,130 @@ static void test_credentials_wiped_when_freed(void **state) {
   }
 }
 
+/* ---- keys not implemented yet ------------------------------------------ */
+
+/* The keys this version accepts but does not read, each with the one value
+ * that is what the library does anyway (NULL: no value is) and a valid
+ * value that would promise something else. */
+static const struct {
+  const char *name, *today, *other;
+} not_yet[] = {
+    {"freshness", "batch", "realtime"},
+    {"debug", "none", "http"},
+    {"batch.linger_ms", NULL, "1000"},
+    {"queue.overflow", "drop_newest", "block"},
+    {"queue.block_timeout_ms", "50", "1000"},
+    {"dispatch.mode", "inline", "thread"},
+    {"dispatch.max_in_flight", "1", "4"},
+    {"report.mode", "callback", "poll"},
+    {"log.level", NULL, "7"},
+    {"statistics.interval_ms", "0", "1000"},
+};
+
+/* Exactly those keys are not yet; every other one is live. */
+static void test_not_yet_statuses(void **state) {
+  size_t i, j, seen = 0;
+  (void)state;
+
+  for (i = 0; i < sbi_prop_count(); i++) {
+    const sbi_prop *p = sbi_prop_at(i);
+
+    for (j = 0; j < sizeof not_yet / sizeof not_yet[0]; j++)
+      if (strcmp(not_yet[j].name, p->name) == 0)
+        break;
+    if (j == sizeof not_yet / sizeof not_yet[0]) {
+      assert_int_equal(p->status, SBI_LIVE);
+      continue;
+    }
+    seen++;
+    if (not_yet[j].today == NULL) {
+      assert_int_equal(p->status, SBI_NOT_YET);
+    } else {
+      assert_int_equal(p->status, SBI_NOT_YET_DEFAULT);
+      assert_string_equal(p->def, not_yet[j].today);
+    }
+  }
+  assert_int_equal(seen, sizeof not_yet / sizeof not_yet[0]);
+}
+
+static void test_not_yet_refused(void **state) {
+  segb_config_t *conf = *state;
+  size_t i;
+
+  for (i = 0; i < sizeof not_yet / sizeof not_yet[0]; i++) {
+    const char *name = not_yet[i].name;
+    const sbi_prop *p = prop(name);
+    int64_t before = conf_int(conf, name);
+    char errstr[SEGB_ERRSTR_SIZE], want[SEGB_ERRSTR_SIZE];
+
+    if (not_yet[i].today != NULL)
+      snprintf(want, sizeof want,
+               "%s: not implemented yet in this version; only %s, what the "
+               "library does today, is accepted",
+               name, not_yet[i].today);
+    else
+      snprintf(want, sizeof want,
+               "%s: not implemented yet in this version; leave it unset",
+               name);
+    assert_int_equal(
+        segb_config_set(conf, name, not_yet[i].other, errstr, sizeof errstr),
+        SEGB_ERR_INVALID_VALUE);
+    assert_string_equal(errstr, want);
+    assert_int_equal(segb_last_error(), SEGB_ERR_INVALID_VALUE);
+    assert_string_equal(segb_last_error_message(), want);
+    /* nothing changed */
+    assert_string_equal(get(conf, name), p->def);
+    assert_int_equal(conf_int(conf, name), before);
+    /* today's value is taken, and NULL restores the default */
+    if (not_yet[i].today != NULL) {
+      assert_int_equal(set(conf, name, not_yet[i].today), SEGB_OK);
+      assert_string_equal(get(conf, name), not_yet[i].today);
+    } else {
+      assert_int_equal(set(conf, name, p->def), SEGB_ERR_INVALID_VALUE);
+    }
+    assert_int_equal(set(conf, name, NULL), SEGB_OK);
+    assert_int_equal(conf_int(conf, name), before);
+  }
+  /* today's value in any spelling the type accepts */
+  assert_int_equal(set(conf, "dispatch.mode", "INLINE"), SEGB_OK);
+  assert_int_equal(set(conf, "dispatch.max_in_flight", "+01"), SEGB_OK);
+  assert_int_equal(set(conf, "debug", ""), SEGB_OK);
+  assert_int_equal(set(conf, "debug", "none, none"), SEGB_OK);
+  assert_string_equal(get(conf, "debug"), "none");
+  assert_int_equal(set(conf, "debug", "all"), SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(set(conf, "debug", "none,auth"), SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(set(conf, "dispatch.mode", "Thread"),
+                   SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(sbi_conf_int(conf, SBI_PROP_DISPATCH_MODE),
+                   SBI_DISPATCH_INLINE);
+  /* a value that does not parse says so first */
+  {
+    char errstr[SEGB_ERRSTR_SIZE];
+    assert_int_equal(segb_config_set(conf, "dispatch.mode", "threads", errstr,
+                                     sizeof errstr),
+                     SEGB_ERR_INVALID_VALUE);
+    assert_string_equal(
+        errstr, "dispatch.mode: \"threads\" is not one of thread|inline");
+    assert_int_equal(segb_config_set(conf, "log.level", "8", errstr,
+                                     sizeof errstr),
+                     SEGB_ERR_INVALID_VALUE);
+    assert_string_equal(errstr, "log.level: \"8\" is out of range 0..7");
+  }
+}
+
+/* message.max_bytes is read, so it may not promise more than Segment
+ * takes. */
+static void test_message_max_bytes_capped(void **state) {
+  segb_config_t *conf = *state;
+
+  assert_int_equal(prop("message.max_bytes")->status, SBI_LIVE);
+  assert_int_equal(set(conf, "message.max_bytes", "32768"), SEGB_OK);
+  assert_int_equal(set(conf, "message.max_bytes", "32769"),
+                   SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(set(conf, "message.max_bytes", "1024"), SEGB_OK);
+  assert_int_equal(sbi_conf_int(conf, SBI_PROP_MESSAGE_MAX_BYTES), 1024);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_table_is_consistent),
@@ -1254,6 +1403,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_endpoint_credentials_refused,
                                       setup, teardown),
       cmocka_unit_test(test_credentials_wiped_when_freed),
+      cmocka_unit_test(test_not_yet_statuses),
+      cmocka_unit_test_setup_teardown(test_not_yet_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_message_max_bytes_capped, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

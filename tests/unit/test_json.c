@@ -622,6 +622,107 @@ static void test_number_text(void **state) {
   }
 }
 
+/* 2^1024 - 2^970, halfway between DBL_MAX and 2^1024: the smallest number
+ * that rounds to infinity (the tie goes to the even 2^1024). */
+static const char overflow_edge[] =
+    "1797693134862315807937289714053034150799341327100378269361737789"
+    "8044496829276475094664901797758720709633028641669288791094655554"
+    "7851940402630657488671505820681908902000708383676273854845817711"
+    "5317644757302700698555713669596228429148198608349364752927190741"
+    "68444365510704342711559699508093042880177904174497792";
+
+/* @n copies of @c after @head and before @tail; the caller frees it. */
+static char *spell(const char *head, char c, size_t n, const char *tail) {
+  size_t h = strlen(head), t = strlen(tail);
+  char *s = malloc(h + n + t + 1);
+
+  assert_non_null(s);
+  memcpy(s, head, h);
+  memset(s + h, c, n);
+  memcpy(s + h + n, tail, t + 1);
+  return s;
+}
+
+/* Which number texts a double cannot hold. strtod in the C locale is the
+ * oracle: each answer is checked against it too. */
+static void test_number_overflows(void **state) {
+  static const struct {
+    const char *text;
+    int want;
+  } cases[] = {
+      {"1e400", 1},
+      {"-1e400", 1},
+      {"1E+309", 1},
+      {"1e308", 0},
+      {"-1e308", 0},
+      {"1.7976931348623157e308", 0}, /* DBL_MAX */
+      {"1.7976931348623158e308", 0}, /* still rounds down to it */
+      {"1.7976931348623159e308", 1},
+      {"17976931348623159e292", 1},
+      {"0.017976931348623157e310", 0},
+      {"10e307", 0},
+      {"100e307", 1},
+      {"18e307", 1},
+      {"0.01e311", 1},
+      {"0.001e311", 0},
+      {"1e-400", 0},
+      {"-1e-400", 0},
+      {"5e-324", 0},
+      {"0", 0},
+      {"-0", 0},
+      {"0.0", 0},
+      {"0e999999999999999999999", 0},
+      {"0.000e400", 0},
+      {"1e999999999999999999999", 1},
+      {"1e-999999999999999999999", 0},
+      {"1e000000000000000000000000000308", 0},
+      {"1e000000000000000000000000000309", 1},
+      {"12345678901234567890", 0},
+      {"-9223372036854775809", 0},
+      {"123.456", 0},
+  };
+  char *s;
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < COUNT(cases); i++) {
+    const char *t = cases[i].text;
+    if (sbi_json_number_overflows(t, strlen(t)) != cases[i].want)
+      fail_msg("case %zu: %s", i, t);
+    assert_int_equal(isinf(strtod(t, NULL)) != 0, cases[i].want);
+  }
+  /* the exact edge, one below it, and just above it */
+  assert_int_equal(
+      sbi_json_number_overflows(overflow_edge, strlen(overflow_edge)), 1);
+  s = spell(overflow_edge, '0', 0, ".00000000000000000000000000000000001");
+  assert_int_equal(sbi_json_number_overflows(s, strlen(s)), 1);
+  free(s);
+  /* one below the edge, also with any fraction: rounds down */
+  s = spell(overflow_edge, '9', 1000, "");
+  s[strlen(overflow_edge) - 1]--; /* ...791 */
+  s[strlen(overflow_edge)] = '.';
+  assert_int_equal(sbi_json_number_overflows(s, strlen(s)), 0);
+  assert_false(isinf(strtod(s, NULL)));
+  s[strlen(overflow_edge)] = '\0';
+  assert_int_equal(sbi_json_number_overflows(s, strlen(s)), 0);
+  assert_false(isinf(strtod(s, NULL)));
+  free(s);
+  /* long mantissas: 309 digits hold 1e308, 310 digits do not */
+  s = spell("1", '0', 308, "");
+  assert_int_equal(sbi_json_number_overflows(s, strlen(s)), 0);
+  free(s);
+  s = spell("-1", '0', 309, "");
+  assert_int_equal(sbi_json_number_overflows(s, strlen(s)), 1);
+  free(s);
+  /* leading zeros in the fraction lower the exponent */
+  s = spell("0.", '0', 500, "1e500");
+  assert_int_equal(sbi_json_number_overflows(s, strlen(s)), 0);
+  free(s);
+  s = spell("0.", '0', 500, "1e810");
+  assert_int_equal(sbi_json_number_overflows(s, strlen(s)), 1);
+  free(s);
+}
+
 /* xorshift64: a fixed sequence, so failures reproduce. */
 static void next_random(uint64_t *r) {
   *r ^= *r << 13;
@@ -1078,6 +1179,7 @@ int main(void) {
       cmocka_unit_test(test_write_tree),
       cmocka_unit_test(test_write_is_stable),
       cmocka_unit_test(test_number_text),
+      cmocka_unit_test(test_number_overflows),
       cmocka_unit_test(test_format_int64),
       cmocka_unit_test(test_format_double),
       cmocka_unit_test(test_format_double_locale),

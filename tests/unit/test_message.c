@@ -15,6 +15,7 @@
 
 #include <segbridge/segbridge.h>
 
+#include "client_int.h"
 #include "core/clock.h"
 
 /* 2026-04-19T10:00:00.123Z */
@@ -556,6 +557,79 @@ static void test_size_limit(void **state) {
   segb_message_destroy(over);
 }
 
+static int reports; /* delivery reports seen by count_report */
+
+static void count_report(segb_client_t *c, const segb_report_t *r,
+                         void *opaque) {
+  (void)c;
+  (void)r;
+  (void)opaque;
+  reports++;
+}
+
+/* A client with message.max_bytes = @limit that sends to a capture
+ * transport answering 200. */
+static segb_client_t *limited_client(const char *limit, sbi_transport **t) {
+  segb_config_t *conf = segb_config_new();
+  char err[SEGB_ERRSTR_SIZE];
+  segb_client_t *c;
+
+  assert_non_null(conf);
+  assert_int_equal(segb_config_set(conf, "write_key", "k", err, sizeof err),
+                   SEGB_OK);
+  assert_int_equal(
+      segb_config_set(conf, "message.max_bytes", limit, err, sizeof err),
+      SEGB_OK);
+  segb_config_set_delivery_cb(conf, count_report);
+  *t = sbi_capture_transport_new(200, "{}");
+  assert_non_null(*t);
+  c = sbi_client_new(conf, *t, err, sizeof err);
+  assert_non_null(c);
+  return c;
+}
+
+/* message.max_bytes is the client's limit: enqueue refuses a longer
+ * message, whether it seals it or the caller sealed it before, and no
+ * report follows; a message at the limit goes out. */
+static void test_client_message_limit(void **state) {
+  segb_message_t *at = message_of_size(2000);
+  segb_message_t *over = message_of_size(2001);
+  segb_message_t *sealed_over = message_of_size(2001);
+  sbi_transport *t;
+  segb_client_t *c = limited_client("2000", &t);
+  (void)state;
+
+  reports = 0;
+  assert_int_equal(segb_client_enqueue(c, over), SEGB_ERR_TOO_LARGE);
+  assert_string_equal(segb_err_name(segb_last_error()), "SEGB_ERR_TOO_LARGE");
+  assert_error_mentions("2001 bytes");
+  assert_error_mentions("message.max_bytes");
+  assert_error_mentions("is 2000");
+  /* sealed under Segment's 32 KB, still too long for this client */
+  assert_int_equal(segb_message_seal(sealed_over), SEGB_OK);
+  assert_int_equal(segb_client_enqueue(c, sealed_over), SEGB_ERR_TOO_LARGE);
+  assert_error_mentions("2001 bytes");
+  assert_int_equal(segb_client_outq_len(c), 0);
+  assert_int_equal(segb_client_enqueue(c, at), SEGB_OK);
+  assert_int_equal(segb_client_outq_len(c), 1);
+  assert_int_equal(segb_client_flush(c, 60000), SEGB_OK);
+  assert_int_equal(sbi_capture_count(t), 1);
+  assert_int_equal(reports, 1);
+  assert_int_equal(segb_client_close(c, 0), SEGB_OK);
+  assert_int_equal(reports, 1);
+
+  /* the default is Segment's limit */
+  c = limited_client("32768", &t);
+  assert_int_equal(
+      segb_client_enqueue(c, message_of_size(SEGB_MESSAGE_MAX_BYTES + 1)),
+      SEGB_ERR_TOO_LARGE);
+  assert_error_mentions("Segment's limit is 32768");
+  assert_int_equal(
+      segb_client_enqueue(c, message_of_size(SEGB_MESSAGE_MAX_BYTES)),
+      SEGB_OK);
+  assert_int_equal(segb_client_close(c, 60000), SEGB_OK);
+}
+
 /* A twin built the same way except for one failed setter must serialize to
  * the same bytes. */
 static segb_message_t *base_message(void) {
@@ -600,6 +674,90 @@ static void test_failed_setter_changes_nothing(void **state) {
     segb_message_destroy(m);
   }
   segb_message_destroy(want);
+}
+
+/* A number a double cannot hold is refused, by the path of the number; the
+ * message stays as it was. Every other number keeps its text. */
+static void test_numbers_beyond_double(void **state) {
+  static const struct {
+    const char *field, *json, *path, *number;
+  } refused[] = {
+      {"properties.price", "1e400", "'properties.price'", "1e400"},
+      {"properties.price", "-1e400", "'properties.price'", "-1e400"},
+      {"properties", "{\"a\":{\"b\":[1,2,1E+309]}}", "'properties.a.b[2]'",
+       "1E+309"},
+      {"properties", "{\"x.y\":1e999}", "'properties.x\\.y'", "1e999"},
+      {"traits.n", "[{\"k\":-2e308}]", "'traits.n[0].k'", "-2e308"},
+      {"context", "{\"n\\u0001\":1e309}", "'context.n\\x01'", "1e309"},
+  };
+  static const char want[] =
+      "\"properties\":{\"a\":1e308,\"b\":-1.7976931348623157e308,"
+      "\"c\":1e-400,\"d\":12345678901234567890123,"
+      "\"e\":0.10000000000000000000001,\"f\":1E+2,"
+      "\"g\":0.0000000001e310}";
+  segb_message_t *m = base_message();
+  const char *before, *kept;
+  char *huge;
+  size_t i;
+  (void)state;
+
+  assert_int_equal(segb_message_set_json(m, "properties.keep", "1"), SEGB_OK);
+  for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    int type = strncmp(refused[i].field, "traits", 6) == 0 ? SEGB_MSG_IDENTIFY
+                                                           : SEGB_MSG_TRACK;
+    segb_message_t *t = type == SEGB_MSG_TRACK ? m : new_msg(type);
+    assert_int_equal(
+        segb_message_set_json(t, refused[i].field, refused[i].json),
+        SEGB_ERR_INVALID_NUMBER);
+    assert_error_mentions(refused[i].path);
+    assert_error_mentions(refused[i].number);
+    assert_error_mentions("beyond the range of a double");
+    if (t != m)
+      segb_message_destroy(t);
+  }
+  /* a 400-digit integer too, shown cut */
+  huge = malloc(402);
+  assert_non_null(huge);
+  memset(huge, '9', 400);
+  huge[400] = '\0';
+  assert_int_equal(segb_message_set_json(m, "properties.big", huge),
+                   SEGB_ERR_INVALID_NUMBER);
+  assert_error_mentions("'properties.big': the number 99999999999999999999"
+                        "999999999999... is beyond");
+  free(huge);
+  /* nothing changed: the message seals as before */
+  assert_int_equal(segb_message_seal(m), SEGB_OK);
+  before = segb_message_json(m, NULL);
+  assert_non_null(
+      strstr(before, "\"properties\":{\"a\":\"x\",\"keep\":1}"));
+  segb_message_destroy(m);
+
+  /* the same from a whole event */
+  {
+    static const char event[] =
+        "{\"type\":\"track\",\"event\":\"E\",\"userId\":\"u\","
+        "\"properties\":{\"items\":[{\"price\":1e400}]}}";
+    assert_null(segb_message_new_from_json(event, sizeof event - 1));
+  }
+  assert_int_equal(segb_last_error(), SEGB_ERR_INVALID_NUMBER);
+  assert_error_mentions("'properties.items[0].price'");
+  assert_error_mentions("1e400");
+
+  /* numbers a double can hold, or that only lose precision or underflow,
+   * go out exactly as written */
+  m = base_message();
+  assert_int_equal(
+      segb_message_set_json(m, "properties",
+                            "{\"a\":1e308,\"b\":-1.7976931348623157e308,"
+                            "\"c\":1e-400,\"d\":12345678901234567890123,"
+                            "\"e\":0.10000000000000000000001,\"f\":1E+2,"
+                            "\"g\":0.0000000001e310}"),
+      SEGB_OK);
+  assert_int_equal(segb_message_seal(m), SEGB_OK);
+  kept = strstr(segb_message_json(m, NULL), "\"properties\":");
+  assert_non_null(kept);
+  assert_memory_equal(kept, want, sizeof want - 1);
+  segb_message_destroy(m);
 }
 
 static void test_sealed(void **state) {
@@ -895,11 +1053,13 @@ int main(void) {
       cmocka_unit_test(test_field_rules),
       cmocka_unit_test(test_paths),
       cmocka_unit_test(test_numbers),
+      cmocka_unit_test(test_numbers_beyond_double),
       cmocka_unit_test(test_json_text),
       cmocka_unit_test(test_utf8_values),
       cmocka_unit_test(test_message_id),
       cmocka_unit_test(test_timestamp),
       cmocka_unit_test(test_size_limit),
+      cmocka_unit_test(test_client_message_limit),
       cmocka_unit_test(test_failed_setter_changes_nothing),
       cmocka_unit_test(test_sealed),
       cmocka_unit_test(test_null_arguments),
