@@ -38,7 +38,7 @@ start_mock() {
     sleep 0.05
   done
   url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/mock.out")
-  check "mock prints its URL" [ -n "$url" ]
+  check "mock prints its URL" [ -n "$url" ] || cat "$tmp/mock.out" >&2
 }
 
 # stop_mock: SIGTERM the mock and wait; its closing counts are then in
