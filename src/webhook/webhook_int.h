@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "core/json.h"
+
 #define SBI_WEBHOOK_DEFAULT_BODY_BYTES ((size_t)4 * 1024 * 1024)
 #define SBI_WEBHOOK_DEFAULT_DEPTH 64
 #define SBI_WEBHOOK_DEFAULT_EVENTS 4000
@@ -43,6 +45,21 @@ struct segb_webhook_s {
   size_t n_keys;
   sbi_credential secrets[SEGB_WEBHOOK_MAX_CREDENTIALS];
   size_t n_secrets;
+};
+
+/* A parsed webhook body: the tree, and each event with its status. */
+typedef struct sbi_webhook_event {
+  const sbi_json *node;
+  int err;         /* SEGB_OK or why the event is unusable */
+  const char *why; /* static text: "" when err is SEGB_OK */
+} sbi_webhook_event;
+
+struct segb_webhook_batch_s {
+  sbi_json *root;
+  sbi_webhook_event *events;
+  size_t count;
+  size_t errors;
+  size_t covered; /* events 0 .. covered-1 are covered by the X-Signature */
 };
 
 /* The limits of @wh, or the defaults when it is NULL. */
