@@ -24,8 +24,8 @@
  * - Authorization: Basic base64("<api key>:"), when API keys are set;
  * - X-Signature: hex HMAC-SHA1 of the raw body keyed by a shared secret,
  *   when secrets are set. For a batch (a JSON array, or {"batch": [...]})
- *   Segment signs only the first event: the bytes of the first element as
- *   they appear in the body are tried first, then the whole body. The
+ *   Segment signs only the first event: the whole body is tried, then the
+ *   bytes of the first event exactly as the parser read them. The
  *   events after the first are then not covered by the signature: anyone
  *   holding one signed event can append events of their own. See
  *   segb_webhook_event_signed(), SEGB_WEBHOOK_REFUSE_UNSIGNED and

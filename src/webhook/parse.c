@@ -76,8 +76,8 @@ static int check_event(const sbi_json *ev, const char **why) {
 }
 
 /* The array of events: the root itself when it is an array, its "batch"
- * member when the root is an object with one and no "type" (keep in step
- * with first_element.c), else NULL for a single event. */
+ * member when the root is an object with one and no "type", else NULL for
+ * a single event. */
 static int find_events(const sbi_json *root, const sbi_json **list) {
   const sbi_json *batch;
 
@@ -98,28 +98,44 @@ static int find_events(const sbi_json *root, const sbi_json **list) {
   return SEGB_OK;
 }
 
-/* Stops the parse as soon as a list of events holds one more than the
- * limit: the root array, or a "batch" array member of the root object
- * (whether that object is a batch, find_events() decides later). */
-static int count_events(void *opaque, const sbi_json *parent, size_t depth) {
-  const size_t *max_events = opaque;
+/* What the parse watches in the lists of events it may meet. */
+typedef struct events_watch {
+  size_t max_events;
+  const sbi_json *first; /* the first element of the latest list */
+  size_t first_depth;    /* that list's depth: 1 for the root */
+  sbi_json_span first_span;
+} events_watch;
 
-  if (parent->type != SBI_JSON_ARRAY || parent->count <= *max_events)
+/* Watches the root array and every "batch" array member of the root object
+ * (whether that object is a batch, find_events() decides later): stops the
+ * parse as soon as one holds one more event than the limit, and keeps
+ * where the first element of each lies, as the parser read it. */
+static int watch_events(void *opaque, const sbi_json *parent, size_t depth,
+                        const sbi_json_span *span) {
+  events_watch *w = opaque;
+
+  if (parent->type != SBI_JSON_ARRAY ||
+      (depth != 1 && (depth != 2 || parent->key_len != 5 ||
+                      memcmp(parent->key, "batch", 5) != 0)))
     return SEGB_OK;
-  if (depth == 1 || (depth == 2 && parent->key_len == 5 &&
-                     memcmp(parent->key, "batch", 5) == 0))
-    return SEGB_ERR_TOO_MANY_EVENTS;
+  if (span == NULL)
+    return parent->count > w->max_events ? SEGB_ERR_TOO_MANY_EVENTS : SEGB_OK;
+  if (parent->count == 1) {
+    w->first = parent->head;
+    w->first_depth = depth;
+    w->first_span = *span;
+  }
   return SEGB_OK;
 }
 
 static int parse_body(const sbi_webhook_limits *lim, const char *body,
-                      size_t len, sbi_json **root) {
-  size_t max_events = lim->max_events;
+                      size_t len, sbi_json **root, events_watch *w) {
   sbi_json_opts jl = {lim->max_depth, 0, sbi_webhook_max_nodes(lim),
-                      count_events, &max_events};
+                      watch_events, w};
   char why[96];
   int rc;
 
+  w->max_events = lim->max_events;
   rc = sbi_json_parse_opts(body, len, NULL, 0, &jl, root, why, sizeof why);
   if (rc == SEGB_ERR_TOO_MANY_EVENTS)
     return sbi_error(rc,
@@ -154,12 +170,33 @@ static int fill(segb_webhook_batch_t *b, const sbi_json *list) {
   return SEGB_OK;
 }
 
+/* Where event 0 lies, after a parse that ended with @rc: the span of the
+ * very node that is event 0 of the list taken, so a list the parse watched
+ * but did not take (an earlier "batch" member, one in an object with a
+ * "type") never lends its first element; after a limit, the first element
+ * of a root array; none for a body that is not JSON. */
+static sbi_json_span first_event(int rc, const sbi_json *list,
+                                 const events_watch *w) {
+  static const sbi_json_span none = {0, 0};
+
+  if (rc == SEGB_OK)
+    return list != NULL && list->head == w->first ? w->first_span : none;
+  if (rc == SEGB_ERR_TOO_MANY_EVENTS || rc == SEGB_ERR_BODY_TOO_LARGE ||
+      rc == SEGB_ERR_TOO_DEEP)
+    return w->first_depth == 1 ? w->first_span : none;
+  return none;
+}
+
 int sbi_webhook_parse(const sbi_webhook_limits *lim, const char *body,
-                      size_t len, segb_webhook_batch_t **out) {
+                      size_t len, segb_webhook_batch_t **out,
+                      sbi_json_span *first) {
+  events_watch w = {0, NULL, 0, {0, 0}};
   segb_webhook_batch_t *b;
-  const sbi_json *list;
+  const sbi_json *list = NULL;
   int rc;
 
+  if (first != NULL)
+    first->len = 0;
   if (out == NULL)
     return sbi_error(SEGB_ERR_INVALID_ARG, "out is NULL");
   *out = NULL;
@@ -172,11 +209,13 @@ int sbi_webhook_parse(const sbi_webhook_limits *lim, const char *body,
   b = calloc(1, sizeof *b);
   if (b == NULL)
     return sbi_error(SEGB_ERR_NOMEM, "out of memory");
-  rc = parse_body(lim, body, len, &b->root);
+  rc = parse_body(lim, body, len, &b->root, &w);
   if (rc == SEGB_OK)
     rc = find_events(b->root, &list);
   if (rc == SEGB_OK)
     rc = fill(b, list);
+  if (first != NULL)
+    *first = first_event(rc, list, &w);
   if (rc != SEGB_OK) {
     segb_webhook_batch_destroy(b);
     return rc;
@@ -190,7 +229,7 @@ int segb_webhook_parse(const segb_webhook_t *wh, const char *body, size_t len,
   sbi_webhook_limits lim;
 
   sbi_webhook_limits_of(wh, &lim);
-  return sbi_webhook_parse(&lim, body, len, out);
+  return sbi_webhook_parse(&lim, body, len, out, NULL);
 }
 
 /* ---- reading a parsed body ---- */

@@ -151,11 +151,15 @@ size_t sbi_webhook_max_nodes(const sbi_webhook_limits *lim) {
   return n > SBI_WEBHOOK_MIN_NODES ? n : SBI_WEBHOOK_MIN_NODES;
 }
 
-int sbi_webhook_verify(const segb_webhook_t *wh, const char *authorization,
-                       const char *x_signature, const char *body,
-                       size_t body_len, sbi_webhook_coverage *covers) {
+/* segb_webhook_verify(), also saying what the signature covers; *@parsed
+ * is the body parsed when the signature check had to parse it, else NULL. */
+static int verify(const segb_webhook_t *wh, const char *authorization,
+                  const char *x_signature, const char *body, size_t body_len,
+                  segb_webhook_batch_t **parsed,
+                  sbi_webhook_coverage *covers) {
   int rc;
 
+  *parsed = NULL;
   *covers = SBI_COVERS_NONE;
   if (wh == NULL)
     return sbi_error(SEGB_ERR_INVALID_ARG, "the verifier is NULL");
@@ -182,45 +186,51 @@ int sbi_webhook_verify(const segb_webhook_t *wh, const char *authorization,
   }
   if (wh->n_secrets == 0)
     return SEGB_OK;
-  rc = sbi_webhook_check_signature(wh->secrets, wh->n_secrets, x_signature,
-                                   body, body_len,
-                                   wh->limits.signed_first_event, covers);
+  rc = sbi_webhook_check_signature(wh, x_signature, body, body_len, parsed,
+                                   covers);
   if (rc == SEGB_OK && *covers == SBI_COVERS_FIRST &&
-      wh->limits.refuse_unsigned)
+      wh->limits.refuse_unsigned) {
+    segb_webhook_batch_destroy(*parsed);
+    *parsed = NULL;
     rc = sbi_error(SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS,
                    "X-Signature covers the first event of the batch only, "
                    "and more events follow it");
+  }
   return rc;
 }
 
 int segb_webhook_verify(const segb_webhook_t *wh, const char *authorization,
                         const char *x_signature, const char *body,
                         size_t body_len) {
+  segb_webhook_batch_t *parsed;
   sbi_webhook_coverage covers;
+  int rc = verify(wh, authorization, x_signature, body, body_len, &parsed,
+                  &covers);
 
-  return sbi_webhook_verify(wh, authorization, x_signature, body, body_len,
-                            &covers);
+  segb_webhook_batch_destroy(parsed);
+  return rc;
 }
 
 int segb_webhook_receive(const segb_webhook_t *wh, const char *authorization,
                          const char *x_signature, const char *body,
                          size_t body_len, segb_webhook_batch_t **out) {
+  segb_webhook_batch_t *b;
   sbi_webhook_coverage covers;
   int rc;
 
   if (out == NULL)
     return sbi_error(SEGB_ERR_INVALID_ARG, "out is NULL");
   *out = NULL;
-  rc = sbi_webhook_verify(wh, authorization, x_signature, body, body_len,
-                          &covers);
-  if (rc == SEGB_OK)
-    rc =
-        sbi_webhook_parse(&wh->limits, body != NULL ? body : "", body_len, out);
+  rc = verify(wh, authorization, x_signature, body, body_len, &b, &covers);
+  if (rc == SEGB_OK && b == NULL)
+    rc = sbi_webhook_parse(&wh->limits, body != NULL ? body : "", body_len, &b,
+                           NULL);
   if (rc != SEGB_OK)
     return rc;
   if (covers == SBI_COVERS_ALL)
-    (*out)->covered = (*out)->count;
+    b->covered = b->count;
   else if (covers == SBI_COVERS_FIRST)
-    (*out)->covered = 1;
+    b->covered = 1;
+  *out = b;
   return SEGB_OK;
 }
