@@ -96,25 +96,25 @@ int segb_webhook_set_option(segb_webhook_t *wh, int option, size_t value) {
   if (wh == NULL)
     return sbi_error(SEGB_ERR_INVALID_ARG, "the verifier is NULL");
   switch (option) {
-  case SEGB_WEBHOOK_MAX_BODY_BYTES:
-  case SEGB_WEBHOOK_MAX_EVENTS:
+  case SEGB_WEBHOOK_OPT_MAX_BODY_BYTES:
+  case SEGB_WEBHOOK_OPT_MAX_EVENTS:
     if (value == 0)
       return sbi_error(SEGB_ERR_INVALID_VALUE, "a limit cannot be 0");
-    if (option == SEGB_WEBHOOK_MAX_BODY_BYTES)
+    if (option == SEGB_WEBHOOK_OPT_MAX_BODY_BYTES)
       wh->limits.max_body = value;
     else
       wh->limits.max_events = value;
     return SEGB_OK;
-  case SEGB_WEBHOOK_MAX_DEPTH:
+  case SEGB_WEBHOOK_OPT_MAX_DEPTH:
     if (value == 0 || value > SBI_WEBHOOK_DEPTH_CAP)
       return sbi_error(SEGB_ERR_INVALID_VALUE, "the depth limit must be 1..%d",
                        SBI_WEBHOOK_DEPTH_CAP);
     wh->limits.max_depth = (unsigned)value;
     return SEGB_OK;
-  case SEGB_WEBHOOK_SIGNED_FIRST_EVENT:
+  case SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT:
     return set_flag(&wh->limits.signed_first_event, value,
                     "signed-first-event");
-  case SEGB_WEBHOOK_REFUSE_UNSIGNED:
+  case SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED:
     return set_flag(&wh->limits.refuse_unsigned, value, "refuse-unsigned");
   default:
     return sbi_error(SEGB_ERR_UNKNOWN_OPTION, "no webhook option %d", option);
@@ -126,15 +126,15 @@ size_t segb_webhook_option(const segb_webhook_t *wh, int option) {
 
   sbi_webhook_limits_of(wh, &l);
   switch (option) {
-  case SEGB_WEBHOOK_MAX_BODY_BYTES:
+  case SEGB_WEBHOOK_OPT_MAX_BODY_BYTES:
     return l.max_body;
-  case SEGB_WEBHOOK_MAX_DEPTH:
+  case SEGB_WEBHOOK_OPT_MAX_DEPTH:
     return l.max_depth;
-  case SEGB_WEBHOOK_MAX_EVENTS:
+  case SEGB_WEBHOOK_OPT_MAX_EVENTS:
     return l.max_events;
-  case SEGB_WEBHOOK_SIGNED_FIRST_EVENT:
+  case SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT:
     return (size_t)l.signed_first_event;
-  case SEGB_WEBHOOK_REFUSE_UNSIGNED:
+  case SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED:
     return (size_t)l.refuse_unsigned;
   default:
     return 0;

@@ -6,7 +6,7 @@
  * passes, or for a fault the loose parse finds too. Then the body goes
  * through segb_webhook_receive() signed over its first event, as Segment
  * signs batches: only that event may come back signed, and with
- * SEGB_WEBHOOK_REFUSE_UNSIGNED a batch with more events must be refused.
+ * SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED a batch with more events must be refused.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -38,12 +38,12 @@ static void setup(void) {
   signer = segb_webhook_new();
   refuser = segb_webhook_new();
   if (strict == NULL || signer == NULL || refuser == NULL ||
-      segb_webhook_set_option(strict, SEGB_WEBHOOK_MAX_EVENTS, MAX_EVENTS) ||
-      segb_webhook_set_option(strict, SEGB_WEBHOOK_MAX_BODY_BYTES, MAX_BODY) ||
-      segb_webhook_set_option(strict, SEGB_WEBHOOK_MAX_DEPTH, MAX_DEPTH) ||
+      segb_webhook_set_option(strict, SEGB_WEBHOOK_OPT_MAX_EVENTS, MAX_EVENTS) ||
+      segb_webhook_set_option(strict, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, MAX_BODY) ||
+      segb_webhook_set_option(strict, SEGB_WEBHOOK_OPT_MAX_DEPTH, MAX_DEPTH) ||
       segb_webhook_add_secret(signer, "s3cr3t") ||
       segb_webhook_add_secret(refuser, "s3cr3t") ||
-      segb_webhook_set_option(refuser, SEGB_WEBHOOK_REFUSE_UNSIGNED, 1))
+      segb_webhook_set_option(refuser, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1))
     abort();
 }
 

@@ -26,8 +26,8 @@ static segb_webhook_t *limits(void) {
   if (wh == NULL) {
     wh = segb_webhook_new();
     if (wh == NULL ||
-        segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 64) != SEGB_OK ||
-        segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 32) != SEGB_OK)
+        segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 64) != SEGB_OK ||
+        segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 32) != SEGB_OK)
       abort();
   }
   return wh;

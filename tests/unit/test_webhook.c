@@ -165,7 +165,7 @@ static void test_signature_batches(void **state) {
                    SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
   /* With first-event signatures off, only the whole body counts. */
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_SIGNED_FIRST_EVENT, 0), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT, 0), SEGB_OK);
   assert_int_equal(sig(wh, SIG_FIRST, body2), SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
   assert_int_equal(sig(wh, SIG2_WHOLE, body2), SEGB_OK);
   segb_webhook_destroy(wh);
@@ -301,11 +301,11 @@ static void test_body_limit(void **state) {
   segb_webhook_t *wh = with_secret(SECRET);
   (void)state;
 
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES,
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES,
                                            sizeof body1 - 1),
                    SEGB_OK);
   assert_int_equal(sig(wh, SIG1, body1), SEGB_OK);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES,
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES,
                                            sizeof body1 - 2),
                    SEGB_OK);
   /* refused before any signature work, whatever the signature */
@@ -363,33 +363,33 @@ static void test_options(void **state) {
   segb_webhook_t *wh = segb_webhook_new();
   (void)state;
 
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_MAX_BODY_BYTES),
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES),
                    4 * 1024 * 1024);
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_MAX_DEPTH), 64);
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_MAX_EVENTS), 4000);
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_SIGNED_FIRST_EVENT),
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_MAX_DEPTH), 64);
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_MAX_EVENTS), 4000);
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT),
                    1);
   assert_int_equal(segb_webhook_option(wh, 99), 0);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 256),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 256),
                    SEGB_OK);
-  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_MAX_DEPTH), 256);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 257),
+  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH), 256);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 257),
                    SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 0),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 0),
                    SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 0),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 0),
                    SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES, 0),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 0),
                    SEGB_ERR_INVALID_VALUE);
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_SIGNED_FIRST_EVENT, 2),
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT, 2),
       SEGB_ERR_INVALID_VALUE);
   assert_int_equal(segb_webhook_set_option(wh, 0, 1), SEGB_ERR_UNKNOWN_OPTION);
-  assert_int_equal(segb_webhook_set_option(NULL, SEGB_WEBHOOK_MAX_DEPTH, 8),
+  assert_int_equal(segb_webhook_set_option(NULL, SEGB_WEBHOOK_OPT_MAX_DEPTH, 8),
                    SEGB_ERR_INVALID_ARG);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 7),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 7),
                    SEGB_OK);
-  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_MAX_EVENTS), 7);
+  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS), 7);
   segb_webhook_destroy(wh);
 }
 
@@ -482,13 +482,13 @@ static void test_signature_parser_span(void **state) {
    * event in place: the signature passes and the limit is the answer. An
    * object the limit stops has no settled first event (a later "type" or
    * "batch" could change it), so there only the whole body can match. */
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 1),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 1),
                    SEGB_OK);
   assert_int_equal(sig(wh, SIG_FIRST, body2), SEGB_OK);
   assert_int_equal(sig(wh, SIG_FIRST, wrapped),
                    SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_REFUSE_UNSIGNED, 1), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1), SEGB_OK);
   assert_int_equal(sig(wh, SIG_FIRST, body2), SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS);
   segb_webhook_destroy(wh);
 }
@@ -507,7 +507,7 @@ static void test_receive_refused(void **state) {
   assert_int_equal(segb_webhook_receive(wh, NULL, SIG_EMPTY, NULL, 0, &b),
                    SEGB_ERR_INVALID_JSON);
   assert_null(b);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 1),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 1),
                    SEGB_OK);
   assert_int_equal(
       segb_webhook_receive(wh, NULL, SIG_FIRST, body2, sizeof body2 - 1, &b),
@@ -522,7 +522,7 @@ static void test_receive_refused(void **state) {
   segb_webhook_destroy(wh);
 }
 
-/* SEGB_WEBHOOK_REFUSE_UNSIGNED: a batch with events the signature does not
+/* SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED: a batch with events the signature does not
  * cover fails, with a code of its own, in verify() and receive() alike. */
 static void test_refuse_unsigned(void **state) {
   segb_webhook_t *wh = with_secret(SECRET);
@@ -530,12 +530,12 @@ static void test_refuse_unsigned(void **state) {
   segb_webhook_batch_t *b = (segb_webhook_batch_t *)&b;
   (void)state;
 
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_REFUSE_UNSIGNED), 0);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_REFUSE_UNSIGNED, 2),
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED), 0);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 2),
                    SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_REFUSE_UNSIGNED, 1),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1),
                    SEGB_OK);
-  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_REFUSE_UNSIGNED), 1);
+  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED), 1);
 
   assert_int_equal(sig(wh, SIG_FIRST, appended),
                    SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS);
@@ -560,7 +560,7 @@ static void test_refuse_unsigned(void **state) {
 
   /* without a secret nothing could ever be covered: a setup error */
   assert_int_equal(
-      segb_webhook_set_option(key_only, SEGB_WEBHOOK_REFUSE_UNSIGNED, 1),
+      segb_webhook_set_option(key_only, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1),
       SEGB_OK);
   assert_int_equal(
       segb_webhook_verify(key_only, BASIC_ABC, NULL, body1, sizeof body1 - 1),
@@ -628,6 +628,28 @@ static void test_first_element(void **state) {
   }
 }
 
+/* The option names of 0.1 still compile, as aliases of the same values. */
+static void test_deprecated_option_names(void **state) {
+  segb_webhook_t *wh = segb_webhook_new();
+  (void)state;
+
+  assert_non_null(wh);
+  assert_int_equal(SEGB_WEBHOOK_MAX_BODY_BYTES, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES);
+  assert_int_equal(SEGB_WEBHOOK_MAX_DEPTH, SEGB_WEBHOOK_OPT_MAX_DEPTH);
+  assert_int_equal(SEGB_WEBHOOK_MAX_EVENTS, SEGB_WEBHOOK_OPT_MAX_EVENTS);
+  assert_int_equal(SEGB_WEBHOOK_SIGNED_FIRST_EVENT,
+                   SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT);
+  assert_int_equal(SEGB_WEBHOOK_REFUSE_UNSIGNED,
+                   SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED);
+  /* the values are the ABI's */
+  assert_int_equal(SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 1);
+  assert_int_equal(SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 5);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 9),
+                   SEGB_OK);
+  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS), 9);
+  segb_webhook_destroy(wh);
+}
+
 static void test_error_names(void **state) {
   (void)state;
 
@@ -659,6 +681,7 @@ int main(void) {
       cmocka_unit_test(test_signature_parser_span),
       cmocka_unit_test(test_refuse_unsigned),
       cmocka_unit_test(test_first_element),
+      cmocka_unit_test(test_deprecated_option_names),
       cmocka_unit_test(test_error_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

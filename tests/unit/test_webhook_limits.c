@@ -210,7 +210,7 @@ static void test_event_limit_counts_events_only(void **state) {
   char *body;
   (void)state;
 
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 2),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 2),
                    SEGB_OK);
   body = ones("[{\"type\":\"track\",\"userId\":\"u\",\"properties\":{\"ids\":[",
               3000, "]}}]", &len);
@@ -271,7 +271,7 @@ static void test_value_cap_follows_body_limit(void **state) {
   (void)state;
 
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES, 800), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 800), SEGB_OK);
   body = ones(open, 94, "]}}]", &len);
   assert_int_equal(segb_webhook_parse(wh, body, len, &b), SEGB_OK);
   assert_int_equal(
@@ -288,7 +288,7 @@ static void test_value_cap_follows_body_limit(void **state) {
   free(body);
 
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES, 200), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 200), SEGB_OK);
   body = ones("[", 63, "]", &len);
   assert_int_equal(segb_webhook_parse(wh, body, len, &b), SEGB_OK);
   assert_int_equal(segb_webhook_batch_count(b), 63);
@@ -311,7 +311,7 @@ static void test_settings_value_cap(void **state) {
   (void)state;
 
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES, 800), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 800), SEGB_OK);
   /* the object, "a" and 98 ones: 100 values */
   json = ones("{\"a\":[", 98, "]}", &len);
   assert_int_equal(sbi_base64_append(&value, json, len), SEGB_OK);
