@@ -24,12 +24,12 @@
  * - Authorization: Basic base64("<api key>:"), when API keys are set;
  * - X-Signature: hex HMAC-SHA1 of the raw body keyed by a shared secret,
  *   when secrets are set. For a batch (a JSON array, or {"batch": [...]})
- *   Segment signs only the first event: the bytes of the first element as
- *   they appear in the body are tried first, then the whole body. The
+ *   Segment signs only the first event: the whole body is tried, then the
+ *   bytes of the first event exactly as the parser read them. The
  *   events after the first are then not covered by the signature: anyone
  *   holding one signed event can append events of their own. See
- *   segb_webhook_event_signed(), SEGB_WEBHOOK_REFUSE_UNSIGNED and
- *   SEGB_WEBHOOK_SIGNED_FIRST_EVENT.
+ *   segb_webhook_event_signed(), SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED and
+ *   SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT.
  * Several keys and secrets may be active at once, for rotation. Every
  * comparison takes constant time; secrets are wiped when the verifier is
  * destroyed and never appear in error messages.
@@ -48,21 +48,30 @@
 
 /* Options of a verifier, for segb_webhook_set_option(); the values are part
  * of the ABI. */
-/** Largest body accepted, in bytes (default 4 MiB). */
-#define SEGB_WEBHOOK_MAX_BODY_BYTES 1
-/** Deepest JSON nesting accepted, 1..256 (default 64). */
-#define SEGB_WEBHOOK_MAX_DEPTH 2
+/** Largest body accepted, in bytes (default 4 MiB). @since 0.2 */
+#define SEGB_WEBHOOK_OPT_MAX_BODY_BYTES 1
+/** Deepest JSON nesting accepted, 1..256 (default 64). @since 0.2 */
+#define SEGB_WEBHOOK_OPT_MAX_DEPTH 2
 /** Most events in one body (default 4000, Segment's largest batch). The
- *  parser stops as soon as a body passes it. */
-#define SEGB_WEBHOOK_MAX_EVENTS 3
+ *  parser stops as soon as a body passes it. @since 0.2 */
+#define SEGB_WEBHOOK_OPT_MAX_EVENTS 3
 /** 1 (default): a batch's X-Signature may cover its first event only, as
- *  Segment signs batches; 0: it must cover the whole body. */
-#define SEGB_WEBHOOK_SIGNED_FIRST_EVENT 4
+ *  Segment signs batches; 0: it must cover the whole body. @since 0.2 */
+#define SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT 4
 /** 0 (default): a batch whose X-Signature covers its first event only
  *  passes, and segb_webhook_event_signed() tells the covered event from
  *  the others; 1: it fails with SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS unless it
  *  holds that one event alone (needs a secret). @since 0.2 */
-#define SEGB_WEBHOOK_REFUSE_UNSIGNED 5
+#define SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED 5
+
+/* Deprecated: the option names of 0.1, before the SEGB_WEBHOOK_OPT_
+ * prefix set options apart from the other SEGB_WEBHOOK_ constants. They
+ * stay as aliases of the same values; new code uses the names above. */
+#define SEGB_WEBHOOK_MAX_BODY_BYTES SEGB_WEBHOOK_OPT_MAX_BODY_BYTES
+#define SEGB_WEBHOOK_MAX_DEPTH SEGB_WEBHOOK_OPT_MAX_DEPTH
+#define SEGB_WEBHOOK_MAX_EVENTS SEGB_WEBHOOK_OPT_MAX_EVENTS
+#define SEGB_WEBHOOK_SIGNED_FIRST_EVENT SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT
+#define SEGB_WEBHOOK_REFUSE_UNSIGNED SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED
 
 /** Most API keys, and separately most secrets, one verifier holds. */
 #define SEGB_WEBHOOK_MAX_CREDENTIALS 16
@@ -99,7 +108,7 @@ SEGB_API int segb_webhook_add_api_key(segb_webhook_t *wh, const char *api_key);
  *  @since 0.1 */
 SEGB_API int segb_webhook_add_secret(segb_webhook_t *wh, const char *secret);
 
-/** Set option @p option (SEGB_WEBHOOK_MAX_BODY_BYTES ...) to @p value.
+/** Set option @p option (SEGB_WEBHOOK_OPT_MAX_BODY_BYTES ...) to @p value.
  *  SEGB_OK, SEGB_ERR_UNKNOWN_OPTION, or SEGB_ERR_INVALID_VALUE for a value
  *  out of the option's range (0 is out of range for every limit).
  *  @since 0.1 */
@@ -114,15 +123,15 @@ SEGB_API size_t segb_webhook_option(const segb_webhook_t *wh, int option);
  *  values, or NULL when the request has none. The Authorization check runs
  *  when API keys are set, the signature check when secrets are set.
  *  @returns SEGB_OK, or the first failure:
- *  SEGB_ERR_BODY_TOO_LARGE (over SEGB_WEBHOOK_MAX_BODY_BYTES),
+ *  SEGB_ERR_BODY_TOO_LARGE (over SEGB_WEBHOOK_OPT_MAX_BODY_BYTES),
  *  SEGB_ERR_WEBHOOK_NO_AUTH, SEGB_ERR_WEBHOOK_NOT_BASIC,
  *  SEGB_ERR_INVALID_BASE64, SEGB_ERR_WEBHOOK_PASSWORD (credentials are not
  *  "key:"), SEGB_ERR_WEBHOOK_WRONG_KEY, SEGB_ERR_WEBHOOK_NO_SIGNATURE,
  *  SEGB_ERR_WEBHOOK_BAD_SIGNATURE (not 40 hex digits),
  *  SEGB_ERR_WEBHOOK_WRONG_SIGNATURE, SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS
- *  (with SEGB_WEBHOOK_REFUSE_UNSIGNED: the signature covers the first of
+ *  (with SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED: the signature covers the first of
  *  several events only); SEGB_ERR_INVALID_ARG when @p wh is NULL, has
- *  neither key nor secret, has SEGB_WEBHOOK_REFUSE_UNSIGNED set and no
+ *  neither key nor secret, has SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED set and no
  *  secret, or @p body is NULL with a length; SEGB_ERR_NOMEM.
  *  segb_last_error_message() says more, never quoting a credential.
  *  @since 0.1 */
@@ -154,7 +163,7 @@ SEGB_API int segb_webhook_receive(const segb_webhook_t *wh,
  *  array), SEGB_ERR_TOO_MANY_EVENTS (also for an object whose "batch" array
  *  is over the limit, batch or not), SEGB_ERR_INVALID_ARG, SEGB_ERR_NOMEM.
  *  SEGB_ERR_BODY_TOO_LARGE also stands for a body of more JSON values than
- *  one per 8 bytes of SEGB_WEBHOOK_MAX_BODY_BYTES (at least 64), which
+ *  one per 8 bytes of SEGB_WEBHOOK_OPT_MAX_BODY_BYTES (at least 64), which
  *  bounds the memory of any parse to about 13 times that limit. Both limits
  *  stop the parser as it goes: a hostile body costs no more than one at
  *  the limits. @since 0.1 */

@@ -88,6 +88,12 @@ enum {
   SBI_JSON_UNIQUE_KEYS = 1u << 0
 };
 
+/* Where a parsed value lies in the text: @len bytes from byte @at. */
+typedef struct sbi_json_span {
+  size_t at;
+  size_t len;
+} sbi_json_span;
+
 /* What sbi_json_parse_opts() accepts, for text from a party that may be
  * hostile: each limit is checked as a node is made, so the parse stops
  * before a tree grows past it. */
@@ -97,10 +103,15 @@ typedef struct sbi_json_opts {
   /* Most values in the tree, the root included; one more fails with
    * SEGB_ERR_TOO_LARGE. 0: no cap. */
   size_t max_nodes;
-  /* When not NULL, called each time a value is added to the array or
-   * object @parent, which is nested @depth levels deep (1: the root); a
+  /* When not NULL, called twice for each value inside an array or
+   * object @parent, nested @depth levels deep (1: the root), while that
+   * value is parent->tail: as it is added, with @span NULL (a limit can
+   * stop the parse before the value's contents are read), and once its
+   * last byte is read, with @span its exact bytes in the text, which is
+   * how a caller finds the raw text of a value it also gets as a tree. A
    * return other than SEGB_OK stops the parse with that code. */
-  int (*on_item)(void *opaque, const sbi_json *parent, size_t depth);
+  int (*on_item)(void *opaque, const sbi_json *parent, size_t depth,
+                 const sbi_json_span *span);
   void *opaque;
 } sbi_json_opts;
 

@@ -20,6 +20,12 @@
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
 
+/* An array or object being parsed, and where it starts in the text. */
+struct open {
+  sbi_json *node;
+  size_t at;
+};
+
 typedef struct parser {
   const unsigned char *p;
   size_t len;
@@ -29,7 +35,7 @@ typedef struct parser {
   /* Decoded text of strings that contain escapes; strings without escapes
    * are used in place. Cleared after every node. */
   sbi_buf scratch;
-  sbi_json **stack; /* open arrays and objects, innermost last */
+  struct open *stack; /* open arrays and objects, innermost last */
   size_t depth;
   size_t stack_cap;
   const sbi_json_opts *opts;
@@ -439,10 +445,11 @@ static int check_unique(parser *ps, const sbi_json *obj) {
   return fail(ps, SEGB_ERR_DUPLICATE_KEY, msg, ps->pos);
 }
 
+/* Open @node, whose bracket is the byte before ps->pos. */
 static int push(parser *ps, sbi_json *node) {
   if (ps->depth == ps->stack_cap) {
     size_t cap = ps->stack_cap > 0 ? ps->stack_cap * 2 : 16;
-    sbi_json **s;
+    struct open *s;
 
     if (cap > SIZE_MAX / sizeof(*s))
       return fail(ps, SEGB_ERR_NOMEM, "out of memory", ps->pos);
@@ -452,8 +459,28 @@ static int push(parser *ps, sbi_json *node) {
     ps->stack = s;
     ps->stack_cap = cap;
   }
-  ps->stack[ps->depth++] = node;
+  ps->stack[ps->depth].node = node;
+  ps->stack[ps->depth].at = ps->pos - 1;
+  ps->depth++;
   return SEGB_OK;
+}
+
+/* Call the item hook on the last value of the innermost open array or
+ * object: @at NULL as it joins, else once it ends at ps->pos, having
+ * started at *@at. */
+static int item_hook(parser *ps, const size_t *at) {
+  sbi_json_span where;
+  int rc;
+
+  if (ps->opts->on_item == NULL || ps->depth == 0)
+    return SEGB_OK;
+  if (at != NULL) {
+    where.at = *at;
+    where.len = ps->pos - *at;
+  }
+  rc = ps->opts->on_item(ps->opts->opaque, ps->stack[ps->depth - 1].node,
+                         ps->depth, at != NULL ? &where : NULL);
+  return rc == SEGB_OK ? rc : fail(ps, rc, "refused by a limit", ps->pos);
 }
 
 /* Parse one value with everything nested in it. Every node is linked into
@@ -461,9 +488,11 @@ static int push(parser *ps, sbi_json *node) {
 static int parse_tree(parser *ps, const span *key, unsigned max_depth,
                       sbi_json **root) {
   sbi_json *node;
+  size_t at;
   int rc;
 
   skip_ws(ps);
+  at = ps->pos;
   rc = parse_value(ps, key, root);
   if (rc != SEGB_OK)
     return rc;
@@ -482,12 +511,10 @@ static int parse_tree(parser *ps, const span *key, unsigned max_depth,
       if (rc != SEGB_OK)
         return rc;
       skip_ws(ps);
-      if (ps->pos < ps->len && ps->p[ps->pos] == close) {
-        ps->pos++;
-        ps->depth--;
-      } else {
-        want_item = 1;
-      }
+      /* an empty one is closed below */
+      want_item = ps->pos >= ps->len || ps->p[ps->pos] != close;
+    } else if ((rc = item_hook(ps, &at)) != SEGB_OK) {
+      return rc;
     }
     /* Close whatever is finished until a ',' asks for another item. */
     while (!want_item) {
@@ -496,24 +523,27 @@ static int parse_tree(parser *ps, const span *key, unsigned max_depth,
       skip_ws(ps);
       if (ps->depth == 0)
         return SEGB_OK;
-      is_array = ps->stack[ps->depth - 1]->type == SBI_JSON_ARRAY;
+      is_array = ps->stack[ps->depth - 1].node->type == SBI_JSON_ARRAY;
       if (ps->pos >= ps->len)
         return fail_end(ps);
       if (ps->p[ps->pos] == ',') {
         want_item = 1;
+        ps->pos++;
       } else if (ps->p[ps->pos] == (is_array ? ']' : '}')) {
         if (!is_array && (ps->opts->flags & SBI_JSON_UNIQUE_KEYS) &&
-            (rc = check_unique(ps, ps->stack[ps->depth - 1])) != SEGB_OK)
+            (rc = check_unique(ps, ps->stack[ps->depth - 1].node)) != SEGB_OK)
           return rc;
+        ps->pos++;
         ps->depth--;
+        if ((rc = item_hook(ps, &ps->stack[ps->depth].at)) != SEGB_OK)
+          return rc;
       } else {
         return fail(ps, SEGB_ERR_INVALID_JSON,
                     is_array ? "expected ',' or ']'" : "expected ',' or '}'",
                     ps->pos);
       }
-      ps->pos++;
     }
-    top = ps->stack[ps->depth - 1];
+    top = ps->stack[ps->depth - 1].node;
     skip_ws(ps);
     if (top->type == SBI_JSON_OBJECT) {
       if (ps->pos >= ps->len)
@@ -531,17 +561,15 @@ static int parse_tree(parser *ps, const span *key, unsigned max_depth,
         return fail(ps, SEGB_ERR_INVALID_JSON, "expected ':'", ps->pos);
       ps->pos++;
       skip_ws(ps);
-      rc = parse_value(ps, &k, &node);
-    } else {
-      rc = parse_value(ps, NULL, &node);
     }
+    at = ps->pos;
+    rc = parse_value(ps, top->type == SBI_JSON_OBJECT ? &k : NULL, &node);
     if (rc != SEGB_OK)
       return rc;
     sbi_json_append(top, node);
     sbi_buf_clear(&ps->scratch);
-    if (ps->opts->on_item != NULL &&
-        (rc = ps->opts->on_item(ps->opts->opaque, top, ps->depth)) != SEGB_OK)
-      return fail(ps, rc, "refused by a limit", ps->pos);
+    if ((rc = item_hook(ps, NULL)) != SEGB_OK)
+      return rc;
   }
 }
 

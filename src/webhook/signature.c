@@ -1,7 +1,9 @@
 /* The X-Signature check: hex HMAC-SHA1 of the raw body keyed by a shared
  * secret (spec §4.1, §4.2). For a batch Segment signs only the first event,
  * so the raw bytes of the first element are a candidate besides the whole
- * body (spec §8.10): re-serializing would not reproduce the bytes signed. */
+ * body (spec §8.10): re-serializing would not reproduce the bytes signed.
+ * Those bytes are the parser's own record of where it read event 0, so
+ * what is signed is exactly the event the batch then hands out first. */
 #include "webhook_int.h"
 
 #include <limits.h>
@@ -71,30 +73,45 @@ static int signed_by_any(const sbi_credential *secrets, size_t n_secrets,
   return SEGB_OK;
 }
 
-int sbi_webhook_check_signature(const sbi_credential *secrets, size_t n_secrets,
-                                const char *header, const char *body,
-                                size_t len, int first_event,
+int sbi_webhook_check_signature(const segb_webhook_t *wh, const char *header,
+                                const char *body, size_t len,
+                                segb_webhook_batch_t **parsed,
                                 sbi_webhook_coverage *covers) {
   unsigned char want[SHA1_LEN];
-  size_t start, end;
-  int first = 0, whole = 0, more = 0, rc = SEGB_OK;
+  sbi_json_span first;
+  int whole = 0, first_only = 0, rc;
 
   *covers = SBI_COVERS_NONE;
+  *parsed = NULL;
   if (header == NULL || header[strspn(header, " \t")] == '\0')
     return sbi_error(SEGB_ERR_WEBHOOK_NO_SIGNATURE, "no X-Signature header");
   if (!parse_hex(header, want))
     return sbi_error(SEGB_ERR_WEBHOOK_BAD_SIGNATURE,
                      "X-Signature is not 40 hexadecimal digits");
-  if (first_event && sbi_webhook_first_element(body, len, &start, &end, &more))
-    rc = signed_by_any(secrets, n_secrets, body + start, end - start, want,
-                       &first);
-  if (rc == SEGB_OK)
-    rc = signed_by_any(secrets, n_secrets, body, len, want, &whole);
-  if (rc == SEGB_OK && !first && !whole)
+  rc = signed_by_any(wh->secrets, wh->n_secrets, body, len, want, &whole);
+  /* Which candidate matched is no secret (the sender chose the body), so
+   * the body is parsed only when the whole body is not it. A refusal of
+   * the parse waits: a body the limits refuse still has its first event
+   * signed or not, and the caller reports the limit after the signature. */
+  if (rc == SEGB_OK && !whole && wh->limits.signed_first_event) {
+    if (sbi_webhook_parse(&wh->limits, body, len, parsed, &first) ==
+        SEGB_ERR_NOMEM)
+      return SEGB_ERR_NOMEM;
+    if (first.len > 0)
+      rc = signed_by_any(wh->secrets, wh->n_secrets, body + first.at,
+                         first.len, want, &first_only);
+  }
+  if (rc == SEGB_OK && !whole && !first_only)
     rc = sbi_error(SEGB_ERR_WEBHOOK_WRONG_SIGNATURE,
                    "X-Signature does not match the body");
-  /* Which candidate matched is no secret: the sender chose the body. */
-  if (rc == SEGB_OK)
-    *covers = whole || !more ? SBI_COVERS_ALL : SBI_COVERS_FIRST;
-  return rc;
+  if (rc != SEGB_OK) {
+    segb_webhook_batch_destroy(*parsed);
+    *parsed = NULL;
+    return rc;
+  }
+  /* A body the limits stopped after its first event holds more. */
+  *covers = whole || (*parsed != NULL && (*parsed)->count == 1)
+                ? SBI_COVERS_ALL
+                : SBI_COVERS_FIRST;
+  return SEGB_OK;
 }

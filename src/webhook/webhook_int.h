@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "core/json.h"
+
 #define SBI_WEBHOOK_DEFAULT_BODY_BYTES ((size_t)4 * 1024 * 1024)
 #define SBI_WEBHOOK_DEFAULT_DEPTH 64
 #define SBI_WEBHOOK_DEFAULT_EVENTS 4000
@@ -45,6 +47,21 @@ struct segb_webhook_s {
   size_t n_secrets;
 };
 
+/* A parsed webhook body: the tree, and each event with its status. */
+typedef struct sbi_webhook_event {
+  const sbi_json *node;
+  int err;         /* SEGB_OK or why the event is unusable */
+  const char *why; /* static text: "" when err is SEGB_OK */
+} sbi_webhook_event;
+
+struct segb_webhook_batch_s {
+  sbi_json *root;
+  sbi_webhook_event *events;
+  size_t count;
+  size_t errors;
+  size_t covered; /* events 0 .. covered-1 are covered by the X-Signature */
+};
+
 /* The limits of @wh, or the defaults when it is NULL. */
 void sbi_webhook_limits_of(const segb_webhook_t *wh, sbi_webhook_limits *out);
 
@@ -64,28 +81,23 @@ typedef enum sbi_webhook_coverage {
 } sbi_webhook_coverage;
 
 /* The X-Signature check: SEGB_OK when @header is the hex HMAC-SHA1, under
- * one of @secrets, of the whole body or (with @first_event) of the first
- * element of a batch body; *@covers then says which. */
-int sbi_webhook_check_signature(const sbi_credential *secrets, size_t n_secrets,
-                                const char *header, const char *body,
-                                size_t len, int first_event,
+ * one of the secrets of @wh, of the whole body or (with the signed first
+ * event option) of event 0 of a batch body, as parsed under the limits of
+ * @wh; *@covers then says which. *@parsed is that parse when the check
+ * made one and passed, for the caller to use and free, else NULL. */
+int sbi_webhook_check_signature(const segb_webhook_t *wh, const char *header,
+                                const char *body, size_t len,
+                                segb_webhook_batch_t **parsed,
                                 sbi_webhook_coverage *covers);
 
-/* segb_webhook_verify(), also saying what the signature covers. */
-int sbi_webhook_verify(const segb_webhook_t *wh, const char *authorization,
-                       const char *x_signature, const char *body,
-                       size_t body_len, sbi_webhook_coverage *covers);
-
-/* segb_webhook_parse() with the limits @lim. */
+/* segb_webhook_parse() with the limits @lim. When @first is not NULL it
+ * gets where event 0 of a list of events lies in the body, as the parser
+ * read it (the bytes Segment signs for a batch), or a span of length 0:
+ * for a single event, and for a body that is no list of events. A body
+ * the limits refuse has one when it is an array whose first element was
+ * read before the limit: no later byte can make another event 0. */
 int sbi_webhook_parse(const sbi_webhook_limits *lim, const char *body,
-                      size_t len, segb_webhook_batch_t **out);
-
-/* Where the first element of a batch body (a JSON array, or an object with
- * a "batch" array) lies: 1 with *@start and *@end set and *@more saying
- * whether another element follows, 0 when @body is not such a batch or the
- * array is empty. A lexical scan, with no allocation and no recursion; it
- * does not validate the JSON. */
-int sbi_webhook_first_element(const char *body, size_t len, size_t *start,
-                              size_t *end, int *more);
+                      size_t len, segb_webhook_batch_t **out,
+                      sbi_json_span *first);
 
 #endif

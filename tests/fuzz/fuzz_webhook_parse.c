@@ -1,10 +1,9 @@
 /*
  * libFuzzer target for webhook body parsing. Whatever is accepted must be
  * readable through every accessor, with statuses that agree with the error
- * count. And the scan verification uses to find a batch's first event must
- * agree with the parser: when it finds one in a body the parser accepts,
- * those bytes must be the parser's first event, and it must see more
- * elements after it exactly when the parser has more events. A disagreement would let a
+ * count. And the bytes verification checks a batch's first-event signature
+ * against, which the parser records as it reads event 0, must be exactly
+ * that event (see check_first_event()). A disagreement would let a
  * signature over one event vouch for another.
  */
 #include <stddef.h>
@@ -16,7 +15,6 @@
 #include <segbridge/json.h>
 #include <segbridge/webhook.h>
 
-#include "core/buf.h"
 #include "core/json.h"
 #include "webhook/webhook_int.h"
 
@@ -28,8 +26,8 @@ static segb_webhook_t *limits(void) {
   if (wh == NULL) {
     wh = segb_webhook_new();
     if (wh == NULL ||
-        segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 64) != SEGB_OK ||
-        segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 32) != SEGB_OK)
+        segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 64) != SEGB_OK ||
+        segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 32) != SEGB_OK)
       abort();
   }
   return wh;
@@ -60,39 +58,71 @@ static void read_all(const segb_webhook_batch_t *b) {
     abort();
 }
 
-/* The scanner's first element, if any, is the parser's first event. */
-static void check_first_element(const char *body, size_t len,
-                                const segb_webhook_batch_t *b) {
-  size_t start, end;
-  sbi_json *span = NULL;
-  sbi_buf a = SBI_BUF_INIT;
-  char *first;
-  size_t first_len = 0;
-  int more = 0;
+static int is_ws(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
-  if (!sbi_webhook_first_element(body, len, &start, &end, &more))
+/* Whether two trees hold the same values, keys and order, compared as
+ * trees: the number and string bytes as parsed, no writer involved. */
+static int same_tree(const sbi_json *a, const sbi_json *b) {
+  const sbi_json *x, *y;
+
+  if (a->type != b->type || a->str_len != b->str_len ||
+      (a->str_len > 0 && memcmp(a->str, b->str, a->str_len) != 0) ||
+      a->key_len != b->key_len ||
+      (a->key_len > 0 && memcmp(a->key, b->key, a->key_len) != 0) ||
+      a->count != b->count)
+    return 0;
+  for (x = a->head, y = b->head; x != NULL && y != NULL;
+       x = x->next, y = y->next)
+    if (!same_tree(x, y))
+      return 0;
+  return x == NULL && y == NULL;
+}
+
+/* The bytes the parser recorded for event 0, the ones a signature over the
+ * first event must cover, are exactly that event: they parse alone into
+ * the same tree, start and end on the value itself, and follow the '[' of
+ * their list with nothing but white space between. A list of events has
+ * them, a single event has none; a body the limits refused (@b NULL) may
+ * still have them, for a first element read before the limit. */
+static void check_first_event(const char *body, size_t len,
+                              const segb_webhook_batch_t *b,
+                              sbi_json_span first) {
+  const sbi_json *ev =
+      (const sbi_json *)(const void *)segb_webhook_event(b, 0);
+  const sbi_json *root =
+      (const sbi_json *)(const void *)segb_webhook_batch_root(b);
+  sbi_json *alone = NULL;
+  size_t i = first.at;
+
+  if (b != NULL && (first.len > 0) != (ev != NULL && ev != root))
+    abort();
+  if (first.len == 0)
     return;
-  /* "more" is what tells a batch of one signed event from a longer one */
-  if ((segb_webhook_batch_count(b) > 1) != more)
+  if (first.at >= len || first.len > len - first.at ||
+      is_ws(body[first.at]) || is_ws(body[first.at + first.len - 1]))
     abort();
-  if (segb_webhook_batch_count(b) == 0 ||
-      sbi_json_parse(body + start, end - start, NULL, 0, 64, &span, NULL, 0) !=
-          SEGB_OK ||
-      sbi_json_write(&a, span) != SEGB_OK)
+  while (i > 0 && is_ws(body[i - 1]))
+    i--;
+  if (i == 0 || body[i - 1] != '[')
     abort();
-  first = segb_json_text(segb_webhook_event(b, 0), &first_len);
-  if (first == NULL || first_len != a.len || memcmp(first, a.data, a.len) != 0)
+  if (sbi_json_parse(body + first.at, first.len, NULL, 0, 64, &alone, NULL,
+                     0) != SEGB_OK ||
+      (b != NULL && !same_tree(alone, ev)))
     abort();
-  segb_free(first);
-  sbi_buf_free(&a);
-  sbi_json_free(span);
+  sbi_json_free(alone);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *body = (const char *)data;
   segb_webhook_batch_t *b = NULL;
-  int rc = segb_webhook_parse(limits(), body, size, &b);
+  sbi_webhook_limits lim;
+  sbi_json_span first;
+  int rc;
 
+  sbi_webhook_limits_of(limits(), &lim);
+  rc = sbi_webhook_parse(&lim, body, size, &b, &first);
   if (rc != SEGB_OK) {
     if (b != NULL ||
         (rc != SEGB_ERR_INVALID_JSON && rc != SEGB_ERR_INVALID_UTF8 &&
@@ -100,10 +130,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
          rc != SEGB_ERR_TOO_MANY_EVENTS && rc != SEGB_ERR_BODY_TOO_LARGE &&
          rc != SEGB_ERR_NOMEM))
       abort();
+    check_first_event(body, size, NULL, first);
     return 0;
   }
   read_all(b);
-  check_first_element(body, size, b);
+  check_first_event(body, size, b, first);
   segb_webhook_batch_destroy(b);
   return 0;
 }

@@ -32,7 +32,7 @@ static void setup(void) {
       segb_webhook_add_secret(both, "s3cr3t") != SEGB_OK ||
       segb_webhook_add_secret(both, "new-secret") != SEGB_OK ||
       segb_webhook_add_secret(secret_only, "s3cr3t") != SEGB_OK ||
-      segb_webhook_set_option(secret_only, SEGB_WEBHOOK_MAX_BODY_BYTES,
+      segb_webhook_set_option(secret_only, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES,
                               4096) != SEGB_OK)
     abort();
 }

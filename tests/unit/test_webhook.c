@@ -165,7 +165,7 @@ static void test_signature_batches(void **state) {
                    SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
   /* With first-event signatures off, only the whole body counts. */
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_SIGNED_FIRST_EVENT, 0), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT, 0), SEGB_OK);
   assert_int_equal(sig(wh, SIG_FIRST, body2), SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
   assert_int_equal(sig(wh, SIG2_WHOLE, body2), SEGB_OK);
   segb_webhook_destroy(wh);
@@ -188,6 +188,9 @@ static void test_signature_batch_lookalikes(void **state) {
       /* unterminated */
       "{\"batch\":[" EVENT0,
       "[" EVENT0 "\"",
+      /* not JSON after the first element: no batch, so no first event */
+      "[" EVENT0 ",x]",
+      "{\"batch\":[" EVENT0 "],}",
   };
   segb_webhook_t *wh = with_secret(SECRET);
   size_t i;
@@ -298,11 +301,11 @@ static void test_body_limit(void **state) {
   segb_webhook_t *wh = with_secret(SECRET);
   (void)state;
 
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES,
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES,
                                            sizeof body1 - 1),
                    SEGB_OK);
   assert_int_equal(sig(wh, SIG1, body1), SEGB_OK);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES,
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES,
                                            sizeof body1 - 2),
                    SEGB_OK);
   /* refused before any signature work, whatever the signature */
@@ -360,33 +363,33 @@ static void test_options(void **state) {
   segb_webhook_t *wh = segb_webhook_new();
   (void)state;
 
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_MAX_BODY_BYTES),
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES),
                    4 * 1024 * 1024);
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_MAX_DEPTH), 64);
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_MAX_EVENTS), 4000);
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_SIGNED_FIRST_EVENT),
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_MAX_DEPTH), 64);
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_MAX_EVENTS), 4000);
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT),
                    1);
   assert_int_equal(segb_webhook_option(wh, 99), 0);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 256),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 256),
                    SEGB_OK);
-  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_MAX_DEPTH), 256);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 257),
+  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH), 256);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 257),
                    SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 0),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 0),
                    SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 0),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 0),
                    SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES, 0),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 0),
                    SEGB_ERR_INVALID_VALUE);
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_SIGNED_FIRST_EVENT, 2),
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT, 2),
       SEGB_ERR_INVALID_VALUE);
   assert_int_equal(segb_webhook_set_option(wh, 0, 1), SEGB_ERR_UNKNOWN_OPTION);
-  assert_int_equal(segb_webhook_set_option(NULL, SEGB_WEBHOOK_MAX_DEPTH, 8),
+  assert_int_equal(segb_webhook_set_option(NULL, SEGB_WEBHOOK_OPT_MAX_DEPTH, 8),
                    SEGB_ERR_INVALID_ARG);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 7),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 7),
                    SEGB_OK);
-  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_MAX_EVENTS), 7);
+  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS), 7);
   segb_webhook_destroy(wh);
 }
 
@@ -456,6 +459,40 @@ static void test_receive_coverage(void **state) {
   segb_webhook_destroy(key_only);
 }
 
+/* The signed bytes are where the parser read event 0, wherever the body's
+ * spelling puts them: an escaped "batch" key is the batch it names. */
+static void test_signature_parser_span(void **state) {
+  static const char escaped[] = "{\"b\\u0061tch\":[" EVENT0 "," EVIL "]}";
+  static const char spaced[] = "\r\n{ \"batch\" :\t[\n" EVENT0 "\n] }";
+  static const char wrapped[] = "{\"batch\":[" EVENT0 "," EVENT1 "]}";
+  segb_webhook_t *wh = with_secret(SECRET);
+  segb_webhook_batch_t *b;
+  (void)state;
+
+  b = receive_ok(wh, NULL, SIG_FIRST, escaped);
+  assert_int_equal(segb_webhook_batch_count(b), 2);
+  assert_int_equal(segb_webhook_event_signed(b, 0), 1);
+  assert_int_equal(segb_webhook_event_signed(b, 1), 0);
+  assert_string_equal(segb_webhook_event_user_id(b, 0), "u-1");
+  segb_webhook_batch_destroy(b);
+  b = receive_ok(wh, NULL, SIG_FIRST, spaced);
+  assert_int_equal(segb_webhook_event_signed(b, 0), 1);
+  segb_webhook_batch_destroy(b);
+  /* A limit that stops a root array after its first event leaves that
+   * event in place: the signature passes and the limit is the answer. An
+   * object the limit stops has no settled first event (a later "type" or
+   * "batch" could change it), so there only the whole body can match. */
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 1),
+                   SEGB_OK);
+  assert_int_equal(sig(wh, SIG_FIRST, body2), SEGB_OK);
+  assert_int_equal(sig(wh, SIG_FIRST, wrapped),
+                   SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
+  assert_int_equal(
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1), SEGB_OK);
+  assert_int_equal(sig(wh, SIG_FIRST, body2), SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS);
+  segb_webhook_destroy(wh);
+}
+
 /* receive() fails as verify() does, then as parse() does, with no batch. */
 static void test_receive_refused(void **state) {
   segb_webhook_t *wh = with_secret(SECRET);
@@ -470,7 +507,7 @@ static void test_receive_refused(void **state) {
   assert_int_equal(segb_webhook_receive(wh, NULL, SIG_EMPTY, NULL, 0, &b),
                    SEGB_ERR_INVALID_JSON);
   assert_null(b);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 1),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 1),
                    SEGB_OK);
   assert_int_equal(
       segb_webhook_receive(wh, NULL, SIG_FIRST, body2, sizeof body2 - 1, &b),
@@ -485,7 +522,7 @@ static void test_receive_refused(void **state) {
   segb_webhook_destroy(wh);
 }
 
-/* SEGB_WEBHOOK_REFUSE_UNSIGNED: a batch with events the signature does not
+/* SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED: a batch with events the signature does not
  * cover fails, with a code of its own, in verify() and receive() alike. */
 static void test_refuse_unsigned(void **state) {
   segb_webhook_t *wh = with_secret(SECRET);
@@ -493,12 +530,12 @@ static void test_refuse_unsigned(void **state) {
   segb_webhook_batch_t *b = (segb_webhook_batch_t *)&b;
   (void)state;
 
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_REFUSE_UNSIGNED), 0);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_REFUSE_UNSIGNED, 2),
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED), 0);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 2),
                    SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_REFUSE_UNSIGNED, 1),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1),
                    SEGB_OK);
-  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_REFUSE_UNSIGNED), 1);
+  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED), 1);
 
   assert_int_equal(sig(wh, SIG_FIRST, appended),
                    SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS);
@@ -523,7 +560,7 @@ static void test_refuse_unsigned(void **state) {
 
   /* without a secret nothing could ever be covered: a setup error */
   assert_int_equal(
-      segb_webhook_set_option(key_only, SEGB_WEBHOOK_REFUSE_UNSIGNED, 1),
+      segb_webhook_set_option(key_only, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1),
       SEGB_OK);
   assert_int_equal(
       segb_webhook_verify(key_only, BASIC_ABC, NULL, body1, sizeof body1 - 1),
@@ -533,8 +570,8 @@ static void test_refuse_unsigned(void **state) {
   segb_webhook_destroy(key_only);
 }
 
-/* The scanner that finds a batch's first element, and whether more
- * elements follow it. */
+/* Where a batch's first element lies, as the parser read it, and whether
+ * more elements follow it. */
 static void test_first_element(void **state) {
   static const struct {
     const char *body;
@@ -556,28 +593,61 @@ static void test_first_element(void **state) {
       {"1", NULL, 0},
       {"{}", NULL, 0},
       {"{\"batch\":[]}", NULL, 0},
-      {"{\"b\\u0061tch\":[1]}", NULL, 0},
+      /* the parser reads the key as "batch", so the batch is its array */
+      {"{\"b\\u0061tch\":[1]}", "1", 0},
       {"[\"open", NULL, 0},
       {"[{", NULL, 0},
       {"{\"batch\":[1]", NULL, 0},
+      /* a first element a later "batch" replaced, or an emptied one */
+      {"{\"batch\":[1],\"batch\":[ 2 ,3]}", "2", 1},
+      {"{\"batch\":[1],\"batch\":[]}", NULL, 0},
+      {"{\"batch\":[1],\"type\":\"track\"}", NULL, 0},
+      {"[\"\\u00e9\" , 2]", "\"\\u00e9\"", 1},
   };
-  size_t i, start = 0, end = 0;
+  sbi_webhook_limits lim;
+  size_t i;
   (void)state;
 
+  sbi_webhook_limits_of(NULL, &lim);
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const char *b = cases[i].body;
-    int more = -1;
-    int found = sbi_webhook_first_element(b, strlen(b), &start, &end, &more);
+    segb_webhook_batch_t *batch = NULL;
+    sbi_json_span first;
+    int rc = sbi_webhook_parse(&lim, b, strlen(b), &batch, &first);
 
     if (cases[i].first == NULL) {
-      assert_int_equal(found, 0);
+      assert_int_equal(first.len, 0);
+      segb_webhook_batch_destroy(batch);
       continue;
     }
-    assert_int_equal(found, 1);
-    assert_int_equal(end - start, strlen(cases[i].first));
-    assert_memory_equal(b + start, cases[i].first, end - start);
-    assert_int_equal(more, cases[i].more);
+    assert_int_equal(rc, SEGB_OK);
+    assert_int_equal(first.len, strlen(cases[i].first));
+    assert_memory_equal(b + first.at, cases[i].first, first.len);
+    assert_int_equal(segb_webhook_batch_count(batch) > 1, cases[i].more);
+    segb_webhook_batch_destroy(batch);
   }
+}
+
+/* The option names of 0.1 still compile, as aliases of the same values. */
+static void test_deprecated_option_names(void **state) {
+  segb_webhook_t *wh = segb_webhook_new();
+  (void)state;
+
+  assert_non_null(wh);
+  assert_int_equal(SEGB_WEBHOOK_MAX_BODY_BYTES, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES);
+  assert_int_equal(SEGB_WEBHOOK_MAX_DEPTH, SEGB_WEBHOOK_OPT_MAX_DEPTH);
+  assert_int_equal(SEGB_WEBHOOK_MAX_EVENTS, SEGB_WEBHOOK_OPT_MAX_EVENTS);
+  assert_int_equal(SEGB_WEBHOOK_SIGNED_FIRST_EVENT,
+                   SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT);
+  assert_int_equal(SEGB_WEBHOOK_REFUSE_UNSIGNED,
+                   SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED);
+  /* the values are the ABI's */
+  assert_int_equal(SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 1);
+  assert_int_equal(SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 5);
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 9),
+                   SEGB_OK);
+  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS), 9);
+  segb_webhook_destroy(wh);
 }
 
 static void test_error_names(void **state) {
@@ -608,8 +678,10 @@ int main(void) {
       cmocka_unit_test(test_options),
       cmocka_unit_test(test_receive_coverage),
       cmocka_unit_test(test_receive_refused),
+      cmocka_unit_test(test_signature_parser_span),
       cmocka_unit_test(test_refuse_unsigned),
       cmocka_unit_test(test_first_element),
+      cmocka_unit_test(test_deprecated_option_names),
       cmocka_unit_test(test_error_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

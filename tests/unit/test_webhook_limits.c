@@ -101,14 +101,25 @@ static void test_parser_value_cap(void **state) {
 }
 
 typedef struct items {
-  char seen[64]; /* one letter per call: parent type and depth */
+  char seen[64];     /* as a value joins: the parent's type and depth */
   size_t n;
   size_t stop_after; /* refuse the call that makes a root list this long */
+  char ended[128];   /* "at+len " per call as a value ends */
 } items;
 
-static int on_item(void *opaque, const sbi_json *parent, size_t depth) {
+static int on_item(void *opaque, const sbi_json *parent, size_t depth,
+                   const sbi_json_span *span) {
   items *it = opaque;
 
+  if (span != NULL) {
+    size_t used = strlen(it->ended);
+
+    /* the value that ended is still the parent's last */
+    assert_non_null(parent->tail);
+    snprintf(it->ended + used, sizeof it->ended - used, "%zu+%zu ", span->at,
+             span->len);
+    return SEGB_OK;
+  }
   if (it->n + 3 < sizeof it->seen) {
     it->seen[it->n++] = parent->type == SBI_JSON_ARRAY ? 'a' : 'o';
     it->seen[it->n++] = (char)('0' + depth);
@@ -122,7 +133,7 @@ static int on_item(void *opaque, const sbi_json *parent, size_t depth) {
 /* The hook sees every value as it joins its parent, with the parent's
  * depth, and its code stops the parse at once. */
 static void test_parser_item_hook(void **state) {
-  items it = {"", 0, 0};
+  items it = {"", 0, 0, ""};
   sbi_json_opts lim = {64, 0, 0, on_item, &it};
   sbi_json *root = NULL;
   char why[64] = "";
@@ -132,6 +143,18 @@ static void test_parser_item_hook(void **state) {
       parse_limited("[[1],{\"k\":2},3]", &lim, &root, why, sizeof why),
       SEGB_OK);
   assert_string_equal(it.seen, "a1a2a1o2a1");
+  sbi_json_free(root);
+  /* each value's exact bytes, once it ends: 1, [1], 2, {"k":2}, 3 */
+  assert_string_equal(it.ended, "2+1 1+3 10+1 5+7 13+1 ");
+
+  /* spaces and escapes around and inside values are placed exactly; the
+   * root is inside nothing, so it is not reported */
+  it.n = 0;
+  it.ended[0] = '\0';
+  assert_int_equal(parse_limited(" [ \"a\\\"]\" ,\n{ \"k\" : [ ] } , -1.5e3 ] ",
+                                 &lim, &root, why, sizeof why),
+                   SEGB_OK);
+  assert_string_equal(it.ended, "3+6 20+3 12+13 28+6 ");
   sbi_json_free(root);
 
   it.n = 0;
@@ -187,7 +210,7 @@ static void test_event_limit_counts_events_only(void **state) {
   char *body;
   (void)state;
 
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 2),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 2),
                    SEGB_OK);
   body = ones("[{\"type\":\"track\",\"userId\":\"u\",\"properties\":{\"ids\":[",
               3000, "]}}]", &len);
@@ -248,7 +271,7 @@ static void test_value_cap_follows_body_limit(void **state) {
   (void)state;
 
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES, 800), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 800), SEGB_OK);
   body = ones(open, 94, "]}}]", &len);
   assert_int_equal(segb_webhook_parse(wh, body, len, &b), SEGB_OK);
   assert_int_equal(
@@ -265,7 +288,7 @@ static void test_value_cap_follows_body_limit(void **state) {
   free(body);
 
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES, 200), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 200), SEGB_OK);
   body = ones("[", 63, "]", &len);
   assert_int_equal(segb_webhook_parse(wh, body, len, &b), SEGB_OK);
   assert_int_equal(segb_webhook_batch_count(b), 63);
@@ -288,7 +311,7 @@ static void test_settings_value_cap(void **state) {
   (void)state;
 
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES, 800), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 800), SEGB_OK);
   /* the object, "a" and 98 ones: 100 values */
   json = ones("{\"a\":[", 98, "]}", &len);
   assert_int_equal(sbi_base64_append(&value, json, len), SEGB_OK);

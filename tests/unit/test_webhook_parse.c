@@ -202,22 +202,22 @@ static void test_limits(void **state) {
   segb_webhook_batch_t *b;
   (void)state;
 
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 3),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 3),
                    SEGB_OK);
   b = parse_ok(wh, three);
   segb_webhook_batch_destroy(b);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 2),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 2),
                    SEGB_OK);
   assert_int_equal(parse_err(wh, three), SEGB_ERR_TOO_MANY_EVENTS);
   assert_non_null(strstr(segb_last_error_message(), "3 events"));
 
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 3),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 3),
                    SEGB_OK);
   b = parse_ok(wh, depth3);
   segb_webhook_batch_destroy(b);
   assert_int_equal(parse_err(wh, depth4), SEGB_ERR_TOO_DEEP);
 
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES,
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES,
                                            sizeof depth3 - 1),
                    SEGB_OK);
   b = parse_ok(wh, depth3);
@@ -366,10 +366,10 @@ static void test_settings_refused(void **state) {
     assert_null(s);
   }
   /* {"a":{}} is two levels deep */
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_DEPTH, 1),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 1),
                    SEGB_OK);
   assert_int_equal(decode(wh, "eyJhIjp7fX0=", &s), SEGB_ERR_TOO_DEEP);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_BODY_BYTES, 8),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 8),
                    SEGB_OK);
   assert_int_equal(decode(wh, "eyJhIjp7fX0=", &s), SEGB_ERR_BODY_TOO_LARGE);
   assert_int_equal(decode(NULL, "e30=", NULL), SEGB_ERR_INVALID_ARG);

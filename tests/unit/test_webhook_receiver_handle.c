@@ -87,7 +87,7 @@ static void test_marks_unsigned_events(void **state) {
   done(&h);
 
   /* told to refuse them, the host answers 401 and prints nothing */
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_REFUSE_UNSIGNED, 1),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1),
                    SEGB_OK);
   h = handle(wh, NULL, SIG_FIRST, "[" EVENT0 "," EVIL "]");
   assert_int_equal(h.reply.status, 401);
@@ -121,7 +121,7 @@ static void test_statuses(void **state) {
 
   assert_int_equal(segb_webhook_add_api_key(wh, "abc123"), SEGB_OK);
   assert_int_equal(segb_webhook_add_secret(wh, SECRET), SEGB_OK);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_MAX_EVENTS, 1),
+  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 1),
                    SEGB_OK);
   h = handle(wh, "Basic !!", SIG_FIRST, "[" EVENT0 "]");
   assert_int_equal(h.reply.status, 401);
