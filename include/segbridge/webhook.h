@@ -60,8 +60,10 @@
 #define SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT 4
 /** 0 (default): a batch whose X-Signature covers its first event only
  *  passes, and segb_webhook_event_signed() tells the covered event from
- *  the others; 1: it fails with SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS unless it
- *  holds that one event alone (needs a secret). @since 0.2 */
+ *  the others; 1: it fails with SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS unless
+ *  the body is that one event in a bare list, `[event]` or
+ *  `{"batch":[event]}`, with nothing else beside it (needs a secret).
+ *  @since 0.2 */
 #define SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED 5
 
 /* Deprecated: the option names of 0.1, before the SEGB_WEBHOOK_OPT_
@@ -181,7 +183,10 @@ SEGB_API size_t segb_webhook_batch_count(const segb_webhook_batch_t *batch);
 SEGB_API size_t segb_webhook_batch_errors(const segb_webhook_batch_t *batch);
 
 /** The whole body as parsed, e.g. to read a batch's own "context".
- *  Borrowed from @p batch. @since 0.1 */
+ *  Borrowed from @p batch. When the X-Signature covers the first event
+ *  only, nothing outside that event is signed: a batch-wide member like
+ *  "context" may have been added by anyone (SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED
+ *  refuses such a body). @since 0.1 */
 SEGB_API const segb_json_t *
 segb_webhook_batch_root(const segb_webhook_batch_t *batch);
 

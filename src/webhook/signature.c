@@ -73,6 +73,32 @@ static int signed_by_any(const sbi_credential *secrets, size_t n_secrets,
   return SEGB_OK;
 }
 
+/* Whether [@p, @p + @len) is @want once JSON whitespace is left out. */
+static int is_only(const char *p, size_t len, const char *want) {
+  size_t i;
+
+  for (i = 0; i < len; i++) {
+    if (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')
+      continue;
+    if (*want++ != p[i])
+      return 0;
+  }
+  return *want == '\0';
+}
+
+/* Whether the body around its signed first event is nothing but the list
+ * holding it, `[...]` or `{"batch":[...]}`: only then does a signature over
+ * a batch of one event vouch for all the body says. Anything else there (a
+ * batch-wide "context", say) is unsigned. */
+static int only_the_list(const char *body, size_t len, sbi_json_span first) {
+  const char *after = body + first.at + first.len;
+  size_t after_len = len - first.at - first.len;
+
+  return (is_only(body, first.at, "[") && is_only(after, after_len, "]")) ||
+         (is_only(body, first.at, "{\"batch\":[") &&
+          is_only(after, after_len, "]}"));
+}
+
 int sbi_webhook_check_signature(const segb_webhook_t *wh, const char *header,
                                 const char *body, size_t len,
                                 segb_webhook_batch_t **parsed,
@@ -110,7 +136,8 @@ int sbi_webhook_check_signature(const segb_webhook_t *wh, const char *header,
     return rc;
   }
   /* A body the limits stopped after its first event holds more. */
-  *covers = whole || (*parsed != NULL && (*parsed)->count == 1)
+  *covers = whole || (*parsed != NULL && (*parsed)->count == 1 &&
+                      only_the_list(body, len, first))
                 ? SBI_COVERS_ALL
                 : SBI_COVERS_FIRST;
   return SEGB_OK;

@@ -194,7 +194,7 @@ static int verify(const segb_webhook_t *wh, const char *authorization,
     *parsed = NULL;
     rc = sbi_error(SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS,
                    "X-Signature covers the first event of the batch only, "
-                   "and more events follow it");
+                   "and the body holds more than that event");
   }
   return rc;
 }

@@ -76,7 +76,8 @@ int sbi_webhook_check_basic(const sbi_credential *keys, size_t n_keys,
 /* Which events of a body a verified request vouches for. */
 typedef enum sbi_webhook_coverage {
   SBI_COVERS_NONE,  /* no secret is set: nothing was signed */
-  SBI_COVERS_FIRST, /* the first event of a batch, and more follow it */
+  SBI_COVERS_FIRST, /* the first event of a batch, and the body holds more:
+                       other events, or members beside the list */
   SBI_COVERS_ALL    /* the whole body, or a batch of one signed event */
 } sbi_webhook_coverage;
 

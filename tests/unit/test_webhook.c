@@ -553,6 +553,15 @@ static void test_refuse_unsigned(void **state) {
   b = receive_ok(wh, NULL, SIG_FIRST, "{\"batch\":[" EVENT0 "]}");
   assert_int_equal(segb_webhook_event_signed(b, 0), 1);
   segb_webhook_batch_destroy(b);
+  assert_int_equal(sig(wh, SIG_FIRST, " [ " EVENT0 " ]\n"), SEGB_OK);
+  /* one signed event, but members beside the list that nobody signed: a
+   * batch-wide context someone added must not ride on that signature */
+  assert_int_equal(
+      sig(wh, SIG_FIRST, "{\"batch\":[" EVENT0 "],\"context\":{\"evil\":1}}"),
+      SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS);
+  assert_int_equal(
+      sig(wh, SIG_FIRST, "{\"context\":{\"evil\":1},\"batch\":[" EVENT0 "]}"),
+      SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS);
   /* a wrong signature stays a wrong signature */
   assert_int_equal(sig(wh, SIG1, body2), SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
   assert_string_equal(segb_err_name(SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS),
