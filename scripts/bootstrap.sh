@@ -8,7 +8,7 @@ packages=(
   abigail-tools                                               # ABI baseline
   libcurl4-openssl-dev libssl-dev zlib1g-dev                  # library
   libcmocka-dev libmicrohttpd-dev libcjson-dev valgrind openssl # tests, mock
-  clang libclang-rt-dev                                       # fuzz builds
+  clang libclang-rt-dev libjansson-dev                        # fuzz builds
 )
 
 if ! command -v dpkg-query >/dev/null; then

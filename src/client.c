@@ -384,16 +384,22 @@ void *segb_client_opaque(const segb_client_t *c) {
   return c != NULL ? c->opaque : NULL;
 }
 
-int segb_report_err(const segb_report_t *r) { return r->err; }
+int segb_report_err(const segb_report_t *r) {
+  return r != NULL ? r->err : SEGB_ERR_INVALID_ARG;
+}
 
-const char *segb_report_errstr(const segb_report_t *r) { return r->errstr; }
+const char *segb_report_errstr(const segb_report_t *r) {
+  return r != NULL ? r->errstr : "";
+}
 
 const char *segb_report_message_id(const segb_report_t *r) {
-  return r->msg->message_id;
+  return r != NULL ? r->msg->message_id : NULL;
 }
 
 int segb_report_http_status(const segb_report_t *r) {
-  return r->msg->http_status;
+  return r != NULL ? r->msg->http_status : 0;
 }
 
-int segb_report_attempts(const segb_report_t *r) { return r->msg->attempts; }
+int segb_report_attempts(const segb_report_t *r) {
+  return r != NULL ? r->msg->attempts : 0;
+}

@@ -135,17 +135,21 @@ SEGB_API int segb_group(segb_client_t *client, const char *user_id,
 SEGB_API int segb_alias(segb_client_t *client, const char *user_id,
                         const char *previous_id);
 
-/* Delivery reports: borrowed, read inside the callback. */
+/* Delivery reports: borrowed, read inside the callback. Each accessor
+ * accepts NULL and then returns the value it names below. */
 
-/** SEGB_OK when delivered, else why it was dropped. @since 0.1 */
+/** SEGB_OK when delivered, else why it was dropped; SEGB_ERR_INVALID_ARG
+ *  for NULL. @since 0.1 */
 SEGB_API int segb_report_err(const segb_report_t *report);
-/** Detail of a drop (host, status, advice); "" when delivered. @since 0.1 */
+/** Detail of a drop (host, status, advice); "" when delivered and for
+ *  NULL. @since 0.1 */
 SEGB_API const char *segb_report_errstr(const segb_report_t *report);
-/** The message's messageId. @since 0.1 */
+/** The message's messageId; NULL for NULL. @since 0.1 */
 SEGB_API const char *segb_report_message_id(const segb_report_t *report);
-/** Last HTTP status seen for the message, 0 if none. @since 0.1 */
+/** Last HTTP status seen for the message, 0 if none and for NULL.
+ *  @since 0.1 */
 SEGB_API int segb_report_http_status(const segb_report_t *report);
-/** Requests made for the message. @since 0.1 */
+/** Requests made for the message; 0 for NULL. @since 0.1 */
 SEGB_API int segb_report_attempts(const segb_report_t *report);
 
 SEGB_END_DECLS

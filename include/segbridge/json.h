@@ -43,8 +43,26 @@ SEGB_API const segb_json_t *segb_json_get(const segb_json_t *v,
 SEGB_API size_t segb_json_count(const segb_json_t *v);
 
 /** The @p i-th element of an array or member value of an object, in
- *  document order; NULL past the end. @since 0.1 */
+ *  document order; NULL past the end. It walks from the first one, so it
+ *  costs O(@p i): to visit them all, use segb_json_first() and
+ *  segb_json_next(). @since 0.1 */
 SEGB_API const segb_json_t *segb_json_at(const segb_json_t *v, size_t i);
+
+/** The first element of an array or member value of an object; NULL when
+ *  @p v is empty, not an array or object, or NULL. With segb_json_next() it
+ *  visits them in document order at O(1) a step, keeping no state, so any
+ *  number of threads may walk one view at once:
+ *
+ *      for (e = segb_json_first(v); e != NULL; e = segb_json_next(e))
+ *        use(segb_json_key(e), e);
+ *
+ *  @since 0.2 */
+SEGB_API const segb_json_t *segb_json_first(const segb_json_t *v);
+
+/** The value after @p v in the array or object that holds it; NULL after
+ *  the last one, for a value nothing holds (a document's root) and for
+ *  NULL. @since 0.2 */
+SEGB_API const segb_json_t *segb_json_next(const segb_json_t *v);
 
 /** The member name of @p v when it sits in an object, else NULL.
  *  @since 0.1 */

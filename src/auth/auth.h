@@ -61,10 +61,4 @@ sbi_auth *sbi_write_key_auth_new(const char *write_key, int in_body);
 /* Authorization: Bearer <token>. */
 sbi_auth *sbi_token_auth_new(const char *token);
 
-/* Standard base64 (RFC 4648 §4, with padding) of @len bytes into @out. */
-int sbi_base64_append(sbi_buf *out, const void *data, size_t len);
-
-/* URL-safe base64 (RFC 4648 §5, no padding), as JWTs use it. */
-int sbi_base64url_append(sbi_buf *out, const void *data, size_t len);
-
 #endif

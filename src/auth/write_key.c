@@ -9,6 +9,7 @@
 
 #include <segbridge/error.h>
 
+#include "core/base64.h"
 #include "core/err.h"
 #include "core/json.h"
 #include "core/secret.h"

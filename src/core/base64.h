@@ -1,12 +1,17 @@
-/* Base64 decoding (RFC 4648 §4, the standard alphabet). The encoders live
- * with their only users in auth/; the decoder is here for the webhook
- * helper, which depends on core/ alone. */
+/* Base64 (RFC 4648): the standard alphabet with padding for HTTP Basic and
+ * webhook headers, the URL-safe one without padding for JWTs. */
 #ifndef SBI_CORE_BASE64_H
 #define SBI_CORE_BASE64_H
 
 #include <stddef.h>
 
 #include "buf.h"
+
+/* Standard base64 (RFC 4648 §4, with padding) of @len bytes onto @out. */
+int sbi_base64_append(sbi_buf *out, const void *data, size_t len);
+
+/* URL-safe base64 (RFC 4648 §5, no padding), as JWTs use it. */
+int sbi_base64url_append(sbi_buf *out, const void *data, size_t len);
 
 /* Append the bytes @in (@len characters of base64) decodes to onto @out.
  * Strict: only the standard alphabet, no spaces or line breaks, unused bits

@@ -45,6 +45,16 @@ const segb_json_t *segb_json_at(const segb_json_t *v, size_t i) {
   return view(c);
 }
 
+/* Children are a singly linked list, so a step is one pointer. Nothing is
+ * cached in the view: it stays const, and threads may walk it at once. */
+const segb_json_t *segb_json_first(const segb_json_t *v) {
+  return segb_json_count(v) > 0 ? view(node(v)->head) : NULL;
+}
+
+const segb_json_t *segb_json_next(const segb_json_t *v) {
+  return v != NULL ? view(node(v)->next) : NULL;
+}
+
 const char *segb_json_key(const segb_json_t *v) {
   return v != NULL ? node(v)->key : NULL;
 }

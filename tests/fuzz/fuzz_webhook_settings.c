@@ -13,7 +13,6 @@
 #include <segbridge/json.h>
 #include <segbridge/webhook.h>
 
-#include "auth/auth.h"
 #include "core/base64.h"
 #include "core/buf.h"
 

@@ -218,8 +218,8 @@ static void test_sources_every_page_once(void **state) {
   open_reader(&f);
   assert_int_equal(segb_sources_pager(f.reader, 5, &p), SEGB_OK);
   for (;;) {
-    const segb_json_t *list;
-    size_t n, k;
+    const segb_json_t *list, *e;
+    size_t n;
     assert_int_equal(segb_pager_next(p, &page), SEGB_OK);
     if (page == NULL)
       break;
@@ -227,11 +227,9 @@ static void test_sources_every_page_once(void **state) {
     n = segb_json_count(list);
     /* every page but the last is full; none is larger */
     assert_int_equal(n, pages < 4 ? 5 : 3);
-    for (k = 0; k < n; k++) {
+    for (e = segb_json_first(list); e != NULL; e = segb_json_next(e)) {
       int id = 0;
-      assert_int_equal(sscanf(segb_json_get_string(segb_json_at(list, k),
-                                                   "id"),
-                              "src_%d", &id),
+      assert_int_equal(sscanf(segb_json_get_string(e, "id"), "src_%d", &id),
                        1);
       assert_true(id >= 1 && id <= 23);
       assert_int_equal(id, total + 1); /* in order */
@@ -603,19 +601,18 @@ static void test_profile_events_every_page_once(void **state) {
                                       "user_id:u-1", params, &p),
                    SEGB_OK);
   for (;;) {
-    const segb_json_t *list;
-    size_t n, k;
+    const segb_json_t *list, *e;
+    size_t n;
     assert_int_equal(segb_pager_next(p, &page), SEGB_OK);
     if (page == NULL)
       break;
     list = segb_result_data(page);
     n = segb_json_count(list);
     assert_int_equal(n, pages < 4 ? 7 : 2);
-    for (k = 0; k < n; k++) {
+    for (e = segb_json_first(list); e != NULL; e = segb_json_next(e)) {
       char want[48];
       snprintf(want, sizeof want, "msg-user_id:u-1-%d", total++);
-      assert_string_equal(
-          segb_json_get_string(segb_json_at(list, k), "message_id"), want);
+      assert_string_equal(segb_json_get_string(e, "message_id"), want);
     }
     pages++;
     segb_result_destroy(page);

@@ -1069,6 +1069,17 @@ static void test_concurrent_use_never_hangs(void **state) {
   finish(&f);
 }
 
+/* Every report accessor takes NULL and gives its documented neutral value
+ * (before, each one dereferenced it). */
+static void test_report_accessors_accept_null(void **state) {
+  (void)state;
+  assert_int_equal(segb_report_err(NULL), SEGB_ERR_INVALID_ARG);
+  assert_string_equal(segb_report_errstr(NULL), "");
+  assert_null(segb_report_message_id(NULL));
+  assert_int_equal(segb_report_http_status(NULL), 0);
+  assert_int_equal(segb_report_attempts(NULL), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_type),
@@ -1097,6 +1108,7 @@ int main(void) {
       cmocka_unit_test(test_enqueue_in_callback),
       cmocka_unit_test(test_concurrent_use_refused),
       cmocka_unit_test(test_concurrent_use_never_hangs),
+      cmocka_unit_test(test_report_accessors_accept_null),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -428,13 +428,13 @@ static void test_pager_walks_once(void **state) {
   start(&f, steps, 4, NULL);
   assert_int_equal(segb_sources_pager(f.r, 2, &p), SEGB_OK);
   for (;;) {
-    size_t i;
+    const segb_json_t *e;
     assert_int_equal(segb_pager_next(p, &page), SEGB_OK);
     if (page == NULL)
       break;
-    for (i = 0; i < segb_json_count(segb_result_data(page)); i++)
-      strcat(ids, segb_json_get_string(
-                      segb_json_at(segb_result_data(page), i), "id"));
+    for (e = segb_json_first(segb_result_data(page)); e != NULL;
+         e = segb_json_next(e))
+      strcat(ids, segb_json_get_string(e, "id"));
     segb_result_destroy(page);
   }
   assert_string_equal(ids, "abcde");

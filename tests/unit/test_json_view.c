@@ -11,6 +11,7 @@
 #include <segbridge/error.h>
 #include <segbridge/json.h>
 
+#include "core/buf.h"
 #include "core/json.h"
 
 static const char doc[] =
@@ -62,6 +63,78 @@ static void test_paths_and_types(void **state) {
   assert_null(segb_json_key(segb_json_get(r, "items.0")));
   assert_null(segb_json_at(r, 13));
   assert_int_equal(segb_json_count(segb_json_get(r, "n")), 0);
+}
+
+/* first/next visit what at() gives, in order, and end with NULL. */
+static void test_iterate(void **state) {
+  const segb_json_t *r = root_of(state);
+  const segb_json_t *e, *items = segb_json_get(r, "items");
+  size_t i = 0;
+
+  for (e = segb_json_first(r); e != NULL; e = segb_json_next(e))
+    assert_ptr_equal(e, segb_json_at(r, i++));
+  assert_int_equal(i, segb_json_count(r));
+  assert_string_equal(segb_json_key(segb_json_first(r)), "type");
+  e = segb_json_first(items);
+  assert_string_equal(segb_json_get_string(e, "sku"), "X-1");
+  assert_null(segb_json_key(e));
+  e = segb_json_next(e);
+  assert_string_equal(segb_json_get_string(e, "sku"), "Y-2");
+  assert_null(segb_json_next(e));
+  /* inside a member, next stays inside it */
+  assert_string_equal(segb_json_key(segb_json_next(segb_json_first(
+                          segb_json_get(r, "items.1")))),
+                      "qty");
+  assert_null(segb_json_first(segb_json_get(r, "n")));
+  assert_null(segb_json_first(segb_json_get(r, "s")));
+  assert_null(segb_json_first(NULL));
+  assert_null(segb_json_next(r)); /* a root has no sibling */
+  assert_null(segb_json_next(NULL));
+}
+
+static void test_iterate_empty(void **state) {
+  sbi_json *a = NULL, *o = NULL;
+  (void)state;
+
+  assert_int_equal(sbi_json_parse("[]", 2, NULL, 0, 8, &a, NULL, 0), SEGB_OK);
+  assert_int_equal(sbi_json_parse("{}", 2, NULL, 0, 8, &o, NULL, 0), SEGB_OK);
+  assert_null(segb_json_first((const segb_json_t *)a));
+  assert_null(segb_json_first((const segb_json_t *)o));
+  sbi_json_free(a);
+  sbi_json_free(o);
+}
+
+/* A page of 100 000 elements, walked the way a host walks a page: every
+ * element once, in order (with at() this loop would make 5e9 steps). */
+static void test_iterate_large(void **state) {
+  enum { N = 100000 };
+  sbi_buf text = SBI_BUF_INIT;
+  sbi_json *root = NULL;
+  const segb_json_t *e;
+  int64_t want = 0, got = 0;
+  size_t i;
+  (void)state;
+
+  assert_int_equal(sbi_buf_putc(&text, '['), SEGB_OK);
+  for (i = 0; i < N; i++) {
+    char num[SBI_JSON_NUMBER_MAX];
+    size_t len = sbi_json_format_int64(num, (int64_t)i);
+    if (i > 0)
+      assert_int_equal(sbi_buf_putc(&text, ','), SEGB_OK);
+    assert_int_equal(sbi_buf_append(&text, num, len), SEGB_OK);
+  }
+  assert_int_equal(sbi_buf_putc(&text, ']'), SEGB_OK);
+  assert_int_equal(sbi_json_parse(text.data, text.len, NULL, 0, 8, &root,
+                                  NULL, 0),
+                   SEGB_OK);
+  for (e = segb_json_first((const segb_json_t *)root); e != NULL;
+       e = segb_json_next(e), want++) {
+    assert_int_equal(segb_json_int64(e, &got), SEGB_OK);
+    assert_int_equal(got, want);
+  }
+  assert_int_equal(want, N);
+  sbi_json_free(root);
+  sbi_buf_free(&text);
 }
 
 static void test_scalars(void **state) {
@@ -131,6 +204,9 @@ static void test_double_ignores_locale(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_paths_and_types, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_iterate, setup, teardown),
+      cmocka_unit_test(test_iterate_empty),
+      cmocka_unit_test(test_iterate_large),
       cmocka_unit_test_setup_teardown(test_scalars, setup, teardown),
       cmocka_unit_test_setup_teardown(test_text, setup, teardown),
       cmocka_unit_test_setup_teardown(test_double_ignores_locale, setup,

@@ -17,7 +17,7 @@
 #include <segbridge/error.h>
 #include <segbridge/webhook.h>
 
-#include "auth/auth.h"
+#include "core/base64.h"
 #include "core/buf.h"
 #include "core/json.h"
 
