@@ -33,12 +33,15 @@ run() {
 start_mock() {
   "$cli" mock --port 0 "$@" >"$tmp/mock.out" 2>&1 &
   mock_pid=$!
+  # The line may be read while the mock is still writing it: wait for the
+  # port and the space after it, not for the first "http://".
   for _ in $(seq 1200); do # up to 60 s on a loaded machine
-    grep -q 'http://' "$tmp/mock.out" 2>/dev/null && break
+    grep -qE 'http://127\.0\.0\.1:[0-9]+ ' "$tmp/mock.out" 2>/dev/null && break
     sleep 0.05
   done
-  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/mock.out")
-  check "mock prints its URL" [ -n "$url" ] || cat "$tmp/mock.out" >&2
+  url=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$tmp/mock.out")
+  check "mock prints its URL" [ -n "$url" ]
+  [ -n "$url" ] || cat "$tmp/mock.out" >&2
 }
 
 # stop_mock: SIGTERM the mock and wait; its closing counts are then in
