@@ -1,4 +1,4 @@
-/* Helpers every command shares: exit codes, config from options, tallies. */
+/* Helpers every command shares: exit codes and tallies. */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,61 +31,17 @@ int cli_exit_code(int err) {
   }
 }
 
-/* Set one property or explain why not. */
-static int set(segb_config_t *conf, const char *name, const char *value) {
-  char err[SEGB_ERRSTR_SIZE];
-
-  if (value == NULL || segb_config_set(conf, name, value, err, sizeof err) ==
-                           SEGB_OK)
-    return 1;
-  fprintf(stderr, "segbridge: %s\n", err);
-  return 0;
-}
-
-segb_config_t *cli_config(const cli_opts *o) {
-  segb_config_t *conf = segb_config_new();
-  char http_timeout[24];
-
-  if (conf == NULL) {
-    fprintf(stderr, "segbridge: out of memory\n");
-    return NULL;
-  }
-  /* A dry run sends nothing, and a token request is a request. */
-  if (o->dry_run && (o->oauth_client_id != NULL || o->oauth_key_id != NULL ||
-                     o->oauth_key_file != NULL)) {
-    fprintf(stderr, "segbridge: --dry-run cannot use OAuth (it would fetch "
-                    "a token); try `segbridge token` to check OAuth\n");
-    segb_config_destroy(conf);
-    return NULL;
-  }
-  /* one request may not outlast the whole delivery budget */
-  snprintf(http_timeout, sizeof http_timeout, "%d",
-           o->timeout_ms < 15000 ? o->timeout_ms : 15000);
-  if (set(conf, "write_key", o->write_key) && set(conf, "region", o->region) &&
-      set(conf, "endpoint", o->endpoint) && set(conf, "http.ca_file", o->ca_file) &&
-      set(conf, "http.proxy", o->proxy) &&
-      set(conf, "compression", o->gzip ? "gzip" : NULL) &&
-      set(conf, "http.timeout_ms", http_timeout) &&
-      set(conf, "dispatch.mode", "inline") &&
-      set(conf, "oauth.client_id", o->oauth_client_id) &&
-      set(conf, "oauth.key_id", o->oauth_key_id) &&
-      set(conf, "oauth.private_key_file", o->oauth_key_file) &&
-      set(conf, "oauth.scope", o->oauth_scope) &&
-      set(conf, "oauth.server", o->oauth_server))
-    return conf;
-  segb_config_destroy(conf);
-  return NULL;
-}
-
 void cli_tally_report(segb_client_t *client, const segb_report_t *report,
                       void *opaque) {
   cli_tally *t = opaque;
   int err = segb_report_err(report);
 
   (void)client;
+  if (t->dry_run != NULL) /* the request this report answers, first */
+    cli_dry_run_print(t->dry_run);
   if (err == SEGB_OK) {
     t->delivered++;
-    if (t->verbose && t->dry_run)
+    if (t->verbose && t->dry_run != NULL)
       fprintf(stderr, "not sent %s: dry run (its request is shown on "
                       "standard output)\n",
               segb_report_message_id(report));
