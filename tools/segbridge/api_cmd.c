@@ -3,7 +3,6 @@
  * direction. Output is JSON on stdout: one object, or NDJSON when --all
  * walks pages. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"

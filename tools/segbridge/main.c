@@ -1,7 +1,6 @@
 /* segbridge: send events to Segment from the shell, import NDJSON files,
  * and run the local mock server. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
