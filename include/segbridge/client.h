@@ -152,6 +152,20 @@ SEGB_API int segb_report_http_status(const segb_report_t *report);
 /** Requests made for the message; 0 for NULL. @since 0.1 */
 SEGB_API int segb_report_attempts(const segb_report_t *report);
 
+/** Make one OAuth token request with the oauth.* settings of @p conf (its
+ *  region and http.* too), as a client does before it sends, and hand back
+ *  the authorization server's answer: a JSON object (access_token,
+ *  token_type, expires_in, scope), NUL-terminated, in *@p json, *@p len
+ *  bytes (@p len may be NULL). For checking an OAuth setup: the text holds
+ *  a live token, so clear it before freeing it with segb_free(). The
+ *  request is bounded by http.timeout_ms; nothing is cached or retried.
+ *  @returns SEGB_OK; SEGB_ERR_INVALID_ARG; SEGB_ERR_INVALID_VALUE for a
+ *  missing or contradictory oauth.* setting; the key errors; the OAuth,
+ *  HTTP and network errors of a send (SEGB_ERR_OAUTH_INVALID_CLIENT, ...).
+ *  @since 0.2 */
+SEGB_API int segb_oauth_fetch_token(const segb_config_t *conf, char **json,
+                                    size_t *len);
+
 SEGB_END_DECLS
 
 #endif /* SEGBRIDGE_CLIENT_H */

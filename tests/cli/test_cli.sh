@@ -44,6 +44,39 @@ check "dry-run shows the URL" grep -q "^POST $url/v1/batch" "$tmp/out"
 check "dry-run redacts Basic" grep -q '^Authorization: Basic \[redacted\]' "$tmp/out"
 check "dry-run prints no key" bash -c "! grep -q cli-key '$tmp/out'"
 check "dry-run sent nothing" [ "$(wc -l <"$tmp/rec.ndjson")" -eq "$before" ]
+# ... through the bundled mock in the CLI's own process: the real
+# destination is printed, and neither --proxy nor a proxy from the
+# environment is used (a dead one would fail the run)
+http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 \
+  run 0 track --write-key cli-key --region eu --user-id u --event DryEU \
+  --dry-run --gzip --proxy http://127.0.0.1:9
+check "dry-run prints the region's host" \
+  grep -q '^POST https://events.eu1.segmentapis.com/v1/batch$' "$tmp/out"
+check "dry-run shows the body before gzip" grep -q '"event":"DryEU"' "$tmp/out"
+check "dry-run says the body is compressed" \
+  grep -q '^Content-Encoding: gzip (the body below' "$tmp/out"
+check "dry-run shows the User-Agent sent" \
+  grep -q '^User-Agent: libsegbridge/' "$tmp/out"
+run 0 identify --write-key cli-key --endpoint 'example.com:8443/v1/' \
+  --user-id u --dry-run
+check "dry-run: the endpoint as the client reads it" \
+  grep -q '^POST https://example.com:8443/v1/batch$' "$tmp/out"
+check "dry-run: still nothing sent" [ "$(wc -l <"$tmp/rec.ndjson")" -eq "$before" ]
+
+# One option table: a shared option is checked alike for every command;
+# numbers out of range or past 2^64 are refused, not wrapped or saturated
+run 2 track --timeout-ms 0
+check "send: --timeout-ms range" grep -q -- '--timeout-ms: "0" is not a number from 1' "$tmp/err"
+run 2 workspace --timeout-ms 0
+check "read: --timeout-ms range" grep -q -- '--timeout-ms: "0" is not a number from 1' "$tmp/err"
+run 2 sources --count 1001
+run 2 mock --seed -1
+run 2 mock --seed 18446744073709551616
+run 2 mock --fail-rate 1.5
+run 2 sources --user-id u
+run 2 source
+check "a missing argument is explained" grep -q 'source: missing arguments' "$tmp/err"
+run 2 track --user-id u --event E extra
 
 # Import: 120 good lines and 2 bad ones
 for i in $(seq 120); do

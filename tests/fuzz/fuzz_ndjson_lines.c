@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the NDJSON line reader of `segbridge import`
- * (examples/cli/ndjson.c). The first input byte picks the line cap (1..64,
+ * (tools/segbridge/ndjson.c). The first input byte picks the line cap (1..64,
  * so caps are crossed often), the second how the source splits its reads;
  * the rest is the input. Every line must come back exactly as a plain split
  * at '\n' gives it (one "\r" before the '\n' removed), NUL-terminated; every

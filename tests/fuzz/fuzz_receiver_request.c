@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the webhook receiver's request handling, the part
- * of examples/webhook_receiver/ that sees a sender's bytes once
+ * of tools/webhook_receiver/ that sees a sender's bytes once
  * libmicrohttpd has split them into a method, headers and body pieces:
  * the same begin / body / end calls the server makes, without a socket.
  *

@@ -976,6 +976,33 @@ static void test_request_log(void **state) {
   sbm_stop(m);
 }
 
+/* sbm_options.keep bounds the request log and the recorded messages (a
+ * dry run keeps a few); indices stay absolute. */
+static void test_keep(void **state) {
+  (void)state;
+  sbm_mock *m = start((sbm_options){.keep = 2});
+  request q = {.url = sbm_url(m), .path = "/v1/batch", .body = small_batch,
+               .headers = {BASIC}};
+  for (int i = 0; i < 3; i++) {
+    reply r = send_request(&q);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+  }
+  assert_int_equal(sbm_request_status(m, 0), -1);
+  assert_null(sbm_request_body(m, 0));
+  assert_int_equal(sbm_request_status(m, 1), 200);
+  assert_int_equal(sbm_request_status(m, 2), 200);
+  assert_int_equal(sbm_request_status(m, 3), -1);
+  assert_null(sbm_message(m, 0));
+  char *msg = sbm_message(m, 2);
+  assert_non_null(msg);
+  free(msg);
+  sbm_stats st;
+  sbm_get_stats(m, &st);
+  assert_int_equal(st.requests, 3);
+  sbm_stop(m);
+}
+
 static void test_start_errors(void **state) {
   (void)state;
   sbm_mock *a = start((sbm_options){0});
@@ -1156,6 +1183,7 @@ int main(void) {
       cmocka_unit_test(test_random_faults_reproducible),
       cmocka_unit_test(test_ndjson_record),
       cmocka_unit_test(test_request_log),
+      cmocka_unit_test(test_keep),
       cmocka_unit_test(test_start_errors),
       cmocka_unit_test(test_many_files_open),
       cmocka_unit_test(test_tls),

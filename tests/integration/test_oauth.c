@@ -701,6 +701,43 @@ static void test_client_refused(void **state) {
   }
 }
 
+/* segb_oauth_fetch_token: one token request outside any client, the
+ * server's answer handed back whole; the errors of a client's first send
+ * otherwise. */
+static void test_fetch_token(void **state) {
+  static char unset[] = "unset"; /* each call sets *json */
+  char *json = unset;
+  size_t len = 1;
+  fixture f;
+  (void)state;
+
+  start(&f, no_extras, NULL);
+  assert_int_equal(segb_oauth_fetch_token(f.conf, &json, &len), SEGB_OK);
+  assert_non_null(strstr(json, "\"access_token\":\"mock-"));
+  assert_non_null(strstr(json, "\"expires_in\":3600"));
+  assert_int_equal(strlen(json), len);
+  segb_free(json);
+  assert_int_equal(oauth_stats(&f).tokens_issued, 1);
+  assert_int_equal(stats(&f).messages, 0); /* nothing sent */
+  assert_int_equal(stats(&f).requests, 1); /* only POST /token */
+  set(f.conf, "oauth.key_id", "key-2");
+  assert_int_equal(segb_oauth_fetch_token(f.conf, &json, NULL),
+                   SEGB_ERR_OAUTH_INVALID_CLIENT);
+  assert_null(json);
+  assert_null(strstr(segb_last_error_message(), "PRIVATE"));
+  assert_int_equal(oauth_stats(&f).token_requests, 2);
+  set(f.conf, "oauth.private_key", keys.public_pem);
+  assert_int_equal(segb_oauth_fetch_token(f.conf, &json, NULL),
+                   SEGB_ERR_KEY_NOT_PRIVATE);
+  assert_int_equal(oauth_stats(&f).token_requests, 2);
+  assert_int_equal(segb_oauth_fetch_token(NULL, &json, NULL),
+                   SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_oauth_fetch_token(f.conf, NULL, NULL),
+                   SEGB_ERR_INVALID_ARG);
+  segb_config_destroy(f.conf);
+  sbm_stop(f.mock);
+}
+
 /* A FIFO named as the key file once blocked segb_client_new for good,
  * waiting in open() for a writer. */
 static void test_key_file_fifo(void **state) {
@@ -886,6 +923,7 @@ int main(void) {
       cmocka_unit_test(test_configuration_errors),
       cmocka_unit_test(test_client_refused),
       cmocka_unit_test(test_key_file_fifo),
+      cmocka_unit_test(test_fetch_token),
       cmocka_unit_test(test_eu_region),
       cmocka_unit_test(test_clock_skew),
       cmocka_unit_test(test_mock_checks),

@@ -1,4 +1,4 @@
-/* The receiver example's request handler (examples/webhook_receiver/
+/* The receiver's request handler (tools/webhook_receiver/
  * receiver_handle.c) without its HTTP server: the status and JSON answer,
  * the events printed, and what the log says about each event, above all
  * whether the X-Signature covers it. */

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "client_int.h"
 #include "ndjson.h"
 
 /* Messages queued before the import stops reading to send them, once a
@@ -146,7 +145,7 @@ static void summary(const import_state *st, int rest_unread) {
   int code;
 
   printf("%s %llu, failed %llu\n",
-         st->tally.dry_run ? "dry run, would deliver" : "delivered",
+         st->tally.dry_run != NULL ? "dry run, would deliver" : "delivered",
          (unsigned long long)st->tally.delivered,
          (unsigned long long)(st->tally.failed + st->invalid));
   for (code = 0; code < CODES; code++)
@@ -201,28 +200,31 @@ static size_t batch_events(const segb_config_t *conf) {
   return (size_t)strtoul(value, NULL, 10);
 }
 
-int cli_import(const cli_opts *o) {
+int cli_import(const char *name, const cli_opts *o, char **args) {
   import_state st;
   char err[SEGB_ERRSTR_SIZE];
-  int use_stdin = o->file == NULL || strcmp(o->file, "-") == 0;
-  int fd = use_stdin ? STDIN_FILENO : open(o->file, O_RDONLY);
+  /* the file, or none or "-" for standard input */
+  const char *file = args[0];
+  int use_stdin = file == NULL || strcmp(file, "-") == 0;
+  int fd = use_stdin ? STDIN_FILENO : open(file, O_RDONLY);
   segb_config_t *conf;
   segb_client_t *c;
-  sbi_transport *dry_run = NULL;
+  cli_dry_run dry_run = {0};
   cli_lines in;
   char *line = NULL;
-  size_t len = 0, first_chunk;
+  size_t len = 0, first_chunk = IMPORT_CHUNK;
   off_t size = 0;
   struct stat sb;
   int regular = 0, bar, kind = CLI_LINE_EOF, rest_unread = 0, read_failed;
+  int rc;
 
   memset(&st, 0, sizeof st);
   memset(&in, 0, sizeof in);
+  (void)name;
   st.tally.verbose = o->verbose;
-  st.tally.dry_run = o->dry_run;
   st.timeout_ms = o->timeout_ms;
   if (fd < 0) {
-    fprintf(stderr, "segbridge: cannot open %s: %s\n", o->file,
+    fprintf(stderr, "segbridge: cannot open %s: %s\n", file,
             strerror(errno));
     return CLI_USAGE;
   }
@@ -231,28 +233,33 @@ int cli_import(const cli_opts *o) {
     size = sb.st_size;
   }
   bar = isatty(STDERR_FILENO) && size > 0;
-  conf = cli_config(o);
-  if (conf == NULL || cli_lines_init(&in, CLI_LINE_MAX, read_fd, &fd) != 0 ||
-      (o->dry_run && (dry_run = cli_dry_run_transport_new(o->gzip)) == NULL)) {
-    if (conf != NULL)
-      fprintf(stderr, "segbridge: out of memory\n");
-    segb_config_destroy(conf);
-    cli_lines_free(&in);
-    if (!use_stdin)
-      close(fd);
-    return conf == NULL ? CLI_USAGE : CLI_OTHER;
+  conf = cli_config(o, CLI_FOR_SEND);
+  rc = conf == NULL ? CLI_USAGE : CLI_OK;
+  if (rc == CLI_OK && cli_lines_init(&in, CLI_LINE_MAX, read_fd, &fd) != 0) {
+    fprintf(stderr, "segbridge: out of memory\n");
+    rc = CLI_OTHER;
   }
-  first_chunk = batch_events(conf);
-  segb_config_set_delivery_cb(conf, on_report);
-  segb_config_set_opaque(conf, &st);
-  c = sbi_client_new(conf, dry_run, err, sizeof err);
+  if (rc == CLI_OK && o->dry_run &&
+      (rc = cli_dry_run_start(&dry_run, o, conf)) == CLI_OK)
+    st.tally.dry_run = &dry_run;
+  c = NULL;
+  if (rc == CLI_OK) {
+    first_chunk = batch_events(conf);
+    segb_config_set_delivery_cb(conf, on_report);
+    segb_config_set_opaque(conf, &st);
+    c = segb_client_new(conf, err, sizeof err);
+    if (c == NULL) {
+      fprintf(stderr, "segbridge: %s\n", err);
+      rc = cli_exit_code(segb_last_error());
+    }
+  }
   if (c == NULL) {
-    fprintf(stderr, "segbridge: %s\n", err);
     segb_config_destroy(conf);
+    cli_dry_run_stop(&dry_run);
     cli_lines_free(&in);
     if (!use_stdin)
       close(fd);
-    return cli_exit_code(segb_last_error());
+    return rc;
   }
   /* one wait budget for the whole run, renewed only by progress */
   st.deadline = now_ms() + st.timeout_ms;
@@ -283,6 +290,7 @@ int cli_import(const cli_opts *o) {
   }
   /* Sending is over: close reports what is still queued as not sent. */
   segb_client_close(c, 0);
+  cli_dry_run_stop(&dry_run);
   if (bar) {
     progress(&in, size);
     fputc('\n', stderr);

@@ -2,14 +2,12 @@
  * the Public API and the Profile API, and check every configured
  * direction. Output is JSON on stdout: one object, or NDJSON when --all
  * walks pages. */
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const char api_usage[] =
+const char cli_read_usage[] =
     "usage: segbridge workspace [options]\n"
     "       segbridge sources [--all | --count N] [--cursor C] [options]\n"
     "       segbridge source ID [options]\n"
@@ -47,43 +45,6 @@ static const char api_usage[] =
     "exit status: 0 success; 1 other; 2 usage or settings; 3 credentials\n"
     "rejected; 4 rate limited or network; 5 no such profile or source\n";
 
-typedef struct api_opts {
-  const char *token, *profile_token, *space, *region, *api_url, *profiles_url;
-  const char *write_key, *endpoint, *ca_file, *proxy, *cursor, *include;
-  const char *limit;
-  int all, no_send;
-  int32_t count;
-  int timeout_ms;
-} api_opts;
-
-enum {
-  OPT_TOKEN = 256, OPT_PROFILE_TOKEN, OPT_SPACE, OPT_REGION, OPT_API_URL,
-  OPT_PROFILES_URL, OPT_WRITE_KEY, OPT_ENDPOINT, OPT_CA_FILE, OPT_PROXY,
-  OPT_CURSOR, OPT_INCLUDE, OPT_LIMIT, OPT_ALL, OPT_NO_SEND, OPT_COUNT,
-  OPT_TIMEOUT
-};
-
-static const struct option api_longopts[] = {
-    {"token", required_argument, NULL, OPT_TOKEN},
-    {"profile-token", required_argument, NULL, OPT_PROFILE_TOKEN},
-    {"space", required_argument, NULL, OPT_SPACE},
-    {"region", required_argument, NULL, OPT_REGION},
-    {"api-url", required_argument, NULL, OPT_API_URL},
-    {"profiles-url", required_argument, NULL, OPT_PROFILES_URL},
-    {"write-key", required_argument, NULL, OPT_WRITE_KEY},
-    {"endpoint", required_argument, NULL, OPT_ENDPOINT},
-    {"ca-file", required_argument, NULL, OPT_CA_FILE},
-    {"proxy", required_argument, NULL, OPT_PROXY},
-    {"cursor", required_argument, NULL, OPT_CURSOR},
-    {"include", required_argument, NULL, OPT_INCLUDE},
-    {"limit", required_argument, NULL, OPT_LIMIT},
-    {"all", no_argument, NULL, OPT_ALL},
-    {"no-send", no_argument, NULL, OPT_NO_SEND},
-    {"count", required_argument, NULL, OPT_COUNT},
-    {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0}};
-
 static int api_exit(int err) {
   if (err == SEGB_ERR_NOT_FOUND)
     return CLI_NOT_FOUND;
@@ -98,96 +59,8 @@ static int fail(int err) {
 }
 
 static int usage_error(const char *why) {
-  fprintf(stderr, "segbridge: %s\n%s", why, api_usage);
+  fprintf(stderr, "segbridge: %s\n%s", why, cli_read_usage);
   return CLI_USAGE;
-}
-
-/* A whole decimal number within [lo, hi]. */
-static int number(const char *s, long lo, long hi, long *out) {
-  char *end;
-  long v = strtol(s, &end, 10);
-  if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-    return 0;
-  *out = v;
-  return 1;
-}
-
-static int parse(int argc, char **argv, api_opts *o) {
-  long n;
-  int c;
-
-  while ((c = getopt_long(argc, argv, "h", api_longopts, NULL)) != -1) {
-    switch (c) {
-    case OPT_TOKEN: o->token = optarg; break;
-    case OPT_PROFILE_TOKEN: o->profile_token = optarg; break;
-    case OPT_SPACE: o->space = optarg; break;
-    case OPT_REGION: o->region = optarg; break;
-    case OPT_API_URL: o->api_url = optarg; break;
-    case OPT_PROFILES_URL: o->profiles_url = optarg; break;
-    case OPT_WRITE_KEY: o->write_key = optarg; break;
-    case OPT_ENDPOINT: o->endpoint = optarg; break;
-    case OPT_CA_FILE: o->ca_file = optarg; break;
-    case OPT_PROXY: o->proxy = optarg; break;
-    case OPT_CURSOR: o->cursor = optarg; break;
-    case OPT_INCLUDE: o->include = optarg; break;
-    case OPT_LIMIT: o->limit = optarg; break;
-    case OPT_ALL: o->all = 1; break;
-    case OPT_NO_SEND: o->no_send = 1; break;
-    case OPT_COUNT:
-      if (!number(optarg, 1, 1000, &n))
-        return usage_error("--count must be a number from 1 to 1000");
-      o->count = (int32_t)n;
-      break;
-    case OPT_TIMEOUT:
-      if (!number(optarg, 1, 86400000, &n))
-        return usage_error("--timeout-ms must be a positive number");
-      o->timeout_ms = (int)n;
-      break;
-    case 'h': fputs(api_usage, stdout); exit(CLI_OK);
-    default: fputs(api_usage, stderr); return CLI_USAGE;
-    }
-  }
-  return CLI_OK;
-}
-
-/* Set one property or say why not. */
-static int set(segb_config_t *conf, const char *name, const char *value) {
-  char err[SEGB_ERRSTR_SIZE];
-
-  if (value == NULL ||
-      segb_config_set(conf, name, value, err, sizeof err) == SEGB_OK)
-    return 1;
-  fprintf(stderr, "segbridge: %s\n", err);
-  return 0;
-}
-
-static segb_config_t *config(const api_opts *o) {
-  segb_config_t *conf = segb_config_new();
-  char total[24], request[24];
-
-  if (conf == NULL) {
-    fprintf(stderr, "segbridge: out of memory\n");
-    return NULL;
-  }
-  snprintf(total, sizeof total, "%d", o->timeout_ms);
-  snprintf(request, sizeof request, "%d",
-           o->timeout_ms < 15000 ? o->timeout_ms : 15000);
-  if (set(conf, "public_api.token", o->token) &&
-      set(conf, "profile_api.token", o->profile_token) &&
-      set(conf, "profile_api.space_id", o->space) &&
-      set(conf, "region", o->region) &&
-      set(conf, "public_api.endpoint", o->api_url) &&
-      set(conf, "profile_api.endpoint", o->profiles_url) &&
-      set(conf, "write_key", o->write_key) &&
-      set(conf, "endpoint", o->endpoint) &&
-      set(conf, "http.ca_file", o->ca_file) &&
-      set(conf, "http.proxy", o->proxy) &&
-      set(conf, "retry.total_timeout_ms", total) &&
-      set(conf, "api.timeout_ms", total) &&
-      set(conf, "http.timeout_ms", request))
-    return conf;
-  segb_config_destroy(conf);
-  return NULL;
 }
 
 /* Print @v as one line of compact JSON. */
@@ -262,7 +135,7 @@ static int profile_what(const char *name) {
   return -1;
 }
 
-static int profile(segb_reader_t *r, const api_opts *o, const char *kind,
+static int profile(segb_reader_t *r, const cli_opts *o, const char *kind,
                    const char *id) {
   const char *params[5];
   segb_result_t *res;
@@ -294,16 +167,16 @@ static int profile(segb_reader_t *r, const api_opts *o, const char *kind,
   return rc;
 }
 
-static int sources(segb_reader_t *r, const api_opts *o) {
+static int sources(segb_reader_t *r, const cli_opts *o) {
   segb_result_t *res;
   segb_pager_t *pager;
   int rc;
 
   if (!o->all) {
-    rc = segb_sources_list(r, o->count, o->cursor, &res);
+    rc = segb_sources_list(r, (int32_t)o->count, o->cursor, &res);
     return print_result(rc, res);
   }
-  rc = segb_sources_pager(r, o->count, &pager);
+  rc = segb_sources_pager(r, (int32_t)o->count, &pager);
   if (rc != SEGB_OK)
     return fail(rc);
   rc = walk(pager);
@@ -326,7 +199,7 @@ static void put_string(const char *s) {
   putchar('"');
 }
 
-static int test_connection(const api_opts *o, segb_config_t *conf) {
+static int test_connection(const cli_opts *o, segb_config_t *conf) {
   static const char *const dirs[] = {"send", "receive", "profiles"};
   static const char *const verdicts[] = {"passed", "failed", "skipped"};
   segb_conntest_t *t;
@@ -353,50 +226,18 @@ static int test_connection(const api_opts *o, segb_config_t *conf) {
   return api_exit(rc);
 }
 
-int cli_api_is_command(const char *cmd) {
-  static const char *const cmds[] = {"workspace", "sources", "source",
-                                     "profile", "test-connection"};
-  size_t i;
-
-  for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-    if (strcmp(cmd, cmds[i]) == 0)
-      return 1;
-  return 0;
-}
-
-/* Positional arguments each command takes. */
-static int positionals(const char *cmd) {
-  return strcmp(cmd, "profile") == 0 ? 2 : strcmp(cmd, "source") == 0 ? 1 : 0;
-}
-
-int cli_api_main(const char *cmd, int argc, char **argv) {
-  api_opts o;
+int cli_read(const char *cmd, const cli_opts *o, char **args) {
   segb_config_t *conf;
   segb_reader_t *r;
   segb_result_t *res;
   char err[SEGB_ERRSTR_SIZE];
-  char **args;
   int rc;
 
-  memset(&o, 0, sizeof o);
-  o.timeout_ms = 30000;
-  o.token = getenv("SEGMENT_PUBLIC_API_TOKEN");
-  o.profile_token = getenv("SEGMENT_PROFILE_TOKEN");
-  o.space = getenv("SEGMENT_SPACE_ID");
-  o.write_key = getenv("SEGMENT_WRITE_KEY");
-  rc = parse(argc, argv, &o);
-  if (rc != CLI_OK)
-    return rc;
-  if (argc - optind != positionals(cmd))
-    return usage_error(argc - optind < positionals(cmd)
-                           ? "missing arguments"
-                           : "too many arguments");
-  args = argv + optind;
-  conf = config(&o);
+  conf = cli_config(o, CLI_FOR_READ);
   if (conf == NULL)
     return CLI_USAGE;
   if (strcmp(cmd, "test-connection") == 0) {
-    rc = test_connection(&o, conf);
+    rc = test_connection(o, conf);
     segb_config_destroy(conf);
     return rc;
   }
@@ -413,9 +254,9 @@ int cli_api_main(const char *cmd, int argc, char **argv) {
     rc = segb_source_get(r, args[0], &res);
     rc = print_result(rc, res);
   } else if (strcmp(cmd, "sources") == 0)
-    rc = sources(r, &o);
+    rc = sources(r, o);
   else
-    rc = profile(r, &o, args[0], args[1]);
+    rc = profile(r, o, args[0], args[1]);
   segb_reader_destroy(r);
   return rc;
 }

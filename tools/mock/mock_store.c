@@ -165,10 +165,12 @@ static void event_free(sbm_event *e) {
   free(e->message_id);
 }
 
-void sbm_store_init(sbm_store *s, FILE *record) {
+void sbm_store_init(sbm_store *s, FILE *record, size_t keep) {
   *s = (sbm_store){0};
   pthread_mutex_init(&s->lock, NULL);
   s->record = record;
+  s->keep_requests = keep > 0 ? keep : SBM_KEEP_REQUESTS;
+  s->keep_messages = keep > 0 ? keep : SBM_KEEP_MESSAGES;
 }
 
 void sbm_store_free(sbm_store *s) {
@@ -196,7 +198,7 @@ static void log_request(sbm_store *s, sbm_request *req) {
     return;
   }
   s->request_bytes += size;
-  while (s->requests.len > SBM_KEEP_REQUESTS ||
+  while (s->requests.len > s->keep_requests ||
          (s->requests.len > 1 && s->request_bytes > SBM_KEEP_REQUEST_BYTES)) {
     sbm_request *old = ring_pop(&s->requests);
     s->request_bytes -= request_size(old);
@@ -213,7 +215,7 @@ static void keep_message(sbm_store *s, sbm_event *e) {
   }
   *kept = *e;
   s->message_bytes += e->len;
-  while (s->messages.len > SBM_KEEP_MESSAGES ||
+  while (s->messages.len > s->keep_messages ||
          (s->messages.len > 1 && s->message_bytes > SBM_KEEP_MESSAGE_BYTES)) {
     sbm_event *old = ring_pop(&s->messages);
     s->message_bytes -= old->len;

@@ -28,9 +28,9 @@
  * body on single-event routes) minus insignificant whitespace: numbers and
  * escapes are kept as sent. The NDJSON file is opened for appending.
  * Memory is bounded: the log keeps the last 100,000 requests (256 MB at
- * most), the recorder the last 1,000,000 messages (256 MB at most); indices
- * stay absolute, so a dropped entry reads as NULL. Duplicates are counted
- * among the kept messages.
+ * most), the recorder the last 1,000,000 messages (256 MB at most), or
+ * fewer (sbm_options.keep); indices stay absolute, so a dropped entry reads
+ * as NULL. Duplicates are counted among the kept messages.
  */
 #ifndef SEGB_MOCK_H
 #define SEGB_MOCK_H
@@ -65,6 +65,9 @@ typedef struct sbm_options {
   const char *tls_cert_pem; /* both set: serve HTTPS with this certificate */
   const char *tls_key_pem;
   int quiet;              /* no per-request log on stderr */
+  size_t keep;            /* keep only the last @keep requests and messages
+                             (within the byte bounds still); 0: the
+                             defaults above. */
   /* OAuth: with a public key the mock serves POST /token, checking RS256
    * client assertions (signature, kid, iss = sub = client ID, aud = its own
    * URL, a lifetime of at most 60 s, iat/exp against its clock, no jti

@@ -185,9 +185,11 @@ typedef struct sbm_store {
   sbm_stats stats;
   FILE *record; /* NDJSON copy of accepted messages, or NULL */
   int record_failed;
+  size_t keep_requests, keep_messages; /* retention counts */
 } sbm_store;
 
-void sbm_store_init(sbm_store *s, FILE *record);
+/* @keep: sbm_options.keep (0: the SBM_KEEP_* defaults). */
+void sbm_store_init(sbm_store *s, FILE *record, size_t keep);
 void sbm_store_free(sbm_store *s);
 
 /* Add a header copy to @r; -1 when out of memory. */

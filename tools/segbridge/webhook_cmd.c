@@ -1,4 +1,5 @@
-/* segbridge webhook-receiver: the receiver example, run from the CLI. */
+/* segbridge webhook-receiver: the webhook receiver (tools/webhook_receiver),
+ * run from the CLI. */
 #include "cli.h"
 #include "receiver.h"
 

@@ -1,9 +1,9 @@
 /* segbridge identify|track|page|screen|group|alias: one message, sent, or
  * shown with --dry-run. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
-#include "client_int.h"
 
 /* The option values that become message fields, by path. */
 static int fill(segb_message_t *m, const cli_opts *o) {
@@ -34,46 +34,60 @@ static int fill(segb_message_t *m, const cli_opts *o) {
   return segb_message_seal(m);
 }
 
-int cli_send(int type, const cli_opts *o) {
+/* The message type a send command names. */
+static int message_type(const char *name) {
+  int type;
+
+  for (type = SEGB_MSG_IDENTIFY; type <= SEGB_MSG_ALIAS; type++)
+    if (strcmp(name, segb_message_type_name(type)) == 0)
+      return type;
+  return -1;
+}
+
+int cli_send(const char *name, const cli_opts *o, char **args) {
   char err[SEGB_ERRSTR_SIZE];
-  cli_tally tally = {0, 0, SEGB_OK, "", o->verbose, o->dry_run};
+  cli_dry_run dry_run = {0};
+  cli_tally tally = {0, 0, SEGB_OK, "", o->verbose, NULL};
+  int type = message_type(name);
   segb_config_t *conf;
   segb_message_t *m;
   segb_client_t *c;
-  sbi_transport *dry_run = NULL;
   int rc;
 
+  (void)args;
   m = segb_message_new(type);
   if (m == NULL || (rc = fill(m, o)) != SEGB_OK) {
-    fprintf(stderr, "segbridge: invalid %s message: %s\n",
-            segb_message_type_name(type), segb_last_error_message());
+    fprintf(stderr, "segbridge: invalid %s message: %s\n", name,
+            segb_last_error_message());
     segb_message_destroy(m);
     return CLI_USAGE;
   }
-  conf = cli_config(o);
+  conf = cli_config(o, CLI_FOR_SEND);
   if (conf == NULL) {
     segb_message_destroy(m);
     return CLI_USAGE;
   }
   segb_config_set_delivery_cb(conf, cli_tally_report);
   segb_config_set_opaque(conf, &tally);
-  if (o->dry_run && (dry_run = cli_dry_run_transport_new(o->gzip)) == NULL) {
-    fprintf(stderr, "segbridge: out of memory\n");
+  if (o->dry_run && (rc = cli_dry_run_start(&dry_run, o, conf)) != CLI_OK) {
     segb_config_destroy(conf);
     segb_message_destroy(m);
-    return CLI_OTHER;
+    return rc;
   }
-  c = sbi_client_new(conf, dry_run, err, sizeof err);
+  tally.dry_run = o->dry_run ? &dry_run : NULL;
+  c = segb_client_new(conf, err, sizeof err);
   if (c == NULL) {
     fprintf(stderr, "segbridge: %s\n", err);
     segb_config_destroy(conf);
     segb_message_destroy(m);
+    cli_dry_run_stop(&dry_run);
     return cli_exit_code(segb_last_error());
   }
   segb_client_enqueue(c, m);
   segb_client_flush(c, o->timeout_ms);
   /* what the flush could not deliver in time is reported as dropped */
   segb_client_close(c, 0);
+  cli_dry_run_stop(&dry_run);
   if (tally.failed > 0) {
     fprintf(stderr, "segbridge: %s: %s\n", segb_err_name(tally.first_err),
             tally.first_errstr);

@@ -73,7 +73,7 @@ sbm_mock *sbm_start(const sbm_options *opts, char *errstr,
   if (!(m->api = sbm_api_new(opts)))
     failed = 1;
   m->quiet = opts->quiet;
-  sbm_store_init(&m->store, record);
+  sbm_store_init(&m->store, record, opts->keep);
   sbm_faults_init(&m->faults, opts->seed, opts->fail_rate);
   pthread_mutex_init(&m->stop_lock, NULL);
   /* DELAY deadlines are on the monotonic clock. */

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "mock.h"
 
 /* The whole of a small text file, or NULL after saying why. */
 static char *read_text(const char *path) {
@@ -23,7 +22,7 @@ static char *read_text(const char *path) {
   return text;
 }
 
-int cli_mock(const cli_opts *o) {
+int cli_mock(const char *name, const cli_opts *o, char **args) {
   char err[256];
   char *public_key = NULL;
   sbm_options mo = {0};
@@ -32,6 +31,8 @@ int cli_mock(const cli_opts *o) {
   sigset_t stop;
   int sig;
 
+  (void)name;
+  (void)args;
   mo.port = (uint16_t)o->port;
   mo.write_key = o->write_key;
   mo.record_path = o->record;
