@@ -7,6 +7,7 @@
 #include "auth/oauth.h"
 #include "cli.h"
 #include "core/secret.h"
+#include "setup.h"
 
 int cli_token(const cli_opts *o) {
   sbi_transport_options to = {0};
