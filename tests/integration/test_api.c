@@ -928,6 +928,13 @@ static void test_connection_unreachable(void **state) {
   finish(&f);
 }
 
+/* The mock with the send direction configured alone. */
+static void start_send_only(fixture *f) {
+  start(f, 1, 0);
+  set(f->conf, "public_api.token", "");
+  set(f->conf, "profile_api.token", "");
+}
+
 /* The no-send probe is the sender's batch (dispatch/batch.c) on the
  * sender's transport: compressed when compression says so, with the body
  * members of the write key, and nothing in "batch". */
@@ -937,9 +944,7 @@ static void test_connection_no_send_batch_as_sent(void **state) {
   cJSON *body, *batch;
   char *enc, *text;
   (void)state;
-  start(&f, 1, 0);
-  set(f.conf, "public_api.token", "");
-  set(f.conf, "profile_api.token", "");
+  start_send_only(&f);
   set(f.conf, "compression", "gzip");
   set(f.conf, "write_key.in_body", "true");
   assert_int_equal(segb_test_connection(f.conf, SEGB_TEST_NO_SEND, 5000, &t),
@@ -970,9 +975,7 @@ static void test_connection_send_is_retried(void **state) {
   fixture f;
   segb_conntest_t *t;
   (void)state;
-  start(&f, 1, 0);
-  set(f.conf, "public_api.token", "");
-  set(f.conf, "profile_api.token", "");
+  start_send_only(&f);
   sbm_script(f.mock, SBM_FAULT_500, 1, 0);
   assert_int_equal(segb_test_connection(f.conf, 0, 30000, &t), SEGB_OK);
   assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
@@ -989,9 +992,7 @@ static void test_connection_send_times_out(void **state) {
   fixture f;
   segb_conntest_t *t;
   (void)state;
-  start(&f, 1, 0);
-  set(f.conf, "public_api.token", "");
-  set(f.conf, "profile_api.token", "");
+  start_send_only(&f);
   sbm_script(f.mock, SBM_FAULT_DELAY, 1, 3000);
   assert_int_equal(segb_test_connection(f.conf, 0, 1000, &t),
                    SEGB_ERR_TIMED_OUT);
