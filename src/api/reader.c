@@ -1,6 +1,5 @@
 /* The reader's teardown and the one GET every read call goes through; it
  * is built from a config in setup.c. */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include <segbridge/api.h>
