@@ -84,7 +84,8 @@ static int probe(const segb_config_t *conf, int no_send, int64_t deadline,
                          : sbi_setup_tracking_auth(conf, NULL)) == NULL)
     rc = segb_last_error();
   rc = rc ? rc : sbi_setup_sender(conf, s);
-  rc = rc || no_send ? rc : queue_event(&p->queue);
+  if (rc == SEGB_OK && !no_send)
+    rc = queue_event(&p->queue);
   if (rc == SEGB_OK) {
     s->outcome = on_outcome;
     s->outcome_ctx = p;
