@@ -8,17 +8,15 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "auth/oauth.h"
 #include "client_int.h"
 #include "config/props.h"
-#include "config/region.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "dispatch/queue.h"
 #include "dispatch/sender.h"
 #include "message/message.h"
+#include "setup.h"
 
 struct segb_client_s {
   segb_config_t *conf;
@@ -94,104 +92,6 @@ static void report(void *ctx, segb_message_t *msg, int err,
   segb_message_destroy(msg);
 }
 
-/* A hand-set Tracking endpoint that is the other region's host sends events
- * where Segment silently drops them: refuse the combination up front. */
-static int check_region(const sbi_buf *base, int region) {
-  const char *us = sbi_region_base(SBI_REGION_US, SBI_API_TRACKING);
-  const char *eu = sbi_region_base(SBI_REGION_EU, SBI_API_TRACKING);
-
-  if (region == SBI_REGION_EU && strcmp(base->data, us) == 0)
-    return sbi_error(SEGB_ERR_INVALID_VALUE,
-                     "endpoint %s is Segment's US host but region is eu: EU "
-                     "workspaces send to %s",
-                     us, eu);
-  if (region == SBI_REGION_US && strcmp(base->data, eu) == 0)
-    return sbi_error(SEGB_ERR_INVALID_VALUE,
-                     "endpoint %s is Segment's EU host but region is us: set "
-                     "region=eu for an EU workspace",
-                     eu);
-  return SEGB_OK;
-}
-
-/* What to check when the Tracking API refuses the credentials. */
-static const char *auth_hint(const segb_config_t *conf, int region) {
-  if (sbi_oauth_configured(conf))
-    return "the OAuth token was refused even after a fresh one: check that "
-           "the OAuth app is connected to this source and its region";
-  return region == SBI_REGION_EU
-             ? "the write key was refused: copy it again from the source's "
-               "settings or regenerate it; a US workspace needs region=us"
-             : "the write key was refused: copy it again from the source's "
-               "settings or regenerate it; an EU workspace needs region=eu";
-}
-
-static int setup_sender(segb_client_t *c) {
-  const segb_config_t *conf = c->conf;
-  sbi_sender *s = &c->sender;
-  sbi_buf url = SBI_BUF_INIT;
-  int region = (int)sbi_conf_int(conf, SBI_PROP_REGION);
-  int rc = sbi_api_base(conf, SBI_API_TRACKING, &url);
-
-  rc = rc ? rc : check_region(&url, region);
-  rc = rc ? rc : sbi_buf_puts(&url, "/v1/batch");
-  if (rc != SEGB_OK) {
-    sbi_buf_free(&url);
-    return rc;
-  }
-  s->url = url.data;
-  s->auth_hint = auth_hint(conf, region);
-  s->transport = c->transport;
-  s->auth = c->auth;
-  s->outcome = report;
-  s->outcome_ctx = c;
-  s->limits.max_events = (size_t)sbi_conf_int(conf, SBI_PROP_BATCH_MAX_EVENTS);
-  s->limits.max_bytes = (size_t)sbi_conf_int(conf, SBI_PROP_BATCH_MAX_BYTES);
-  s->limits.retry.max_retries =
-      (int)sbi_conf_int(conf, SBI_PROP_RETRY_MAX_ATTEMPTS);
-  s->limits.retry.backoff_initial_ms =
-      sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_INITIAL_MS);
-  s->limits.retry.backoff_max_ms =
-      sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_MAX_MS);
-  s->limits.retry.total_timeout_ms =
-      sbi_conf_int(conf, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS);
-  s->limits.retry.after_max_ms =
-      sbi_conf_int(conf, SBI_PROP_RETRY_AFTER_MAX_MS);
-  return SEGB_OK;
-}
-
-/* OAuth when any oauth.* credential is set, else the write key. OAuth
- * still needs the write key: it goes into every body. Token requests get a
- * libcurl handle of their own (a handle serves one thread at a time); a
- * transport handed in (tests) serves them too. */
-static int setup_auth(segb_client_t *c, int shared_transport) {
-  const char *key = sbi_conf_str(c->conf, SBI_PROP_WRITE_KEY);
-  sbi_transport *oauth_transport = c->transport;
-
-  if (key == NULL)
-    return sbi_error(SEGB_ERR_NO_CREDENTIALS,
-                     "no write key: set write_key to the source's write key "
-                     "(without one Segment answers \"writeKey required\")");
-  if (sbi_oauth_configured(c->conf)) {
-    if (!shared_transport &&
-        (oauth_transport = sbi_curl_transport_from_conf(c->conf, 0)) == NULL)
-      return segb_last_error();
-    c->auth = sbi_oauth_from_conf(c->conf, oauth_transport, !shared_transport);
-  } else {
-    c->auth = sbi_write_key_auth_new(
-        key, (int)sbi_conf_int(c->conf, SBI_PROP_WRITE_KEY_IN_BODY));
-  }
-  return c->auth != NULL ? SEGB_OK : segb_last_error();
-}
-
-static int setup_transport(segb_client_t *c) {
-  if (c->transport != NULL)
-    return SEGB_OK;
-  c->transport = sbi_curl_transport_from_conf(
-      c->conf,
-      sbi_conf_int(c->conf, SBI_PROP_COMPRESSION) == SBI_COMPRESSION_GZIP);
-  return c->transport != NULL ? SEGB_OK : segb_last_error();
-}
-
 /* Free what segb_client_new built; the config goes back to the caller
  * unless @conf_too. */
 static void teardown(segb_client_t *c, int conf_too) {
@@ -206,40 +106,13 @@ static void teardown(segb_client_t *c, int conf_too) {
   sbi_global_cleanup();
 }
 
-segb_client_t *segb_client_new(segb_config_t *conf, char *errstr,
-                               size_t errstr_size) {
-  return sbi_client_new(conf, NULL, errstr, errstr_size);
-}
+/* The transport from http.* unless one was handed in (tests), the Tracking
+ * API's credentials (token requests share a handed-in transport), then the
+ * sender. */
+static int build(void *obj, segb_config_t *conf, sbi_transport *transport) {
+  segb_client_t *c = obj;
+  sbi_sender *s = &c->sender;
 
-segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
-                              char *errstr, size_t errstr_size) {
-  segb_client_t *c;
-  int rc;
-
-  if (conf == NULL) {
-    if (transport != NULL)
-      transport->destroy(transport);
-    sbi_error_errstr(errstr, errstr_size, SEGB_ERR_INVALID_ARG,
-                     "configuration is NULL");
-    return NULL;
-  }
-  rc = sbi_global_init();
-  if (rc < 0) {
-    if (transport != NULL)
-      transport->destroy(transport);
-    sbi_error_errstr(errstr, errstr_size, rc, "%s",
-                     segb_last_error_message());
-    return NULL;
-  }
-  c = calloc(1, sizeof *c);
-  if (c == NULL) {
-    if (transport != NULL)
-      transport->destroy(transport);
-    sbi_global_cleanup();
-    sbi_error_errstr(errstr, errstr_size, SEGB_ERR_NOMEM,
-                     "out of memory creating a client");
-    return NULL;
-  }
   atomic_init(&c->owner, 0);
   c->conf = conf;
   c->transport = transport;
@@ -249,17 +122,30 @@ segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
   c->max_queued_bytes = (size_t)sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_BYTES);
   c->max_message_bytes =
       (size_t)sbi_conf_int(conf, SBI_PROP_MESSAGE_MAX_BYTES);
-  rc = setup_transport(c);
-  rc = rc ? rc : setup_auth(c, transport != NULL);
-  rc = rc ? rc : setup_sender(c);
-  if (rc != SEGB_OK) {
-    char why[SBI_ERR_DETAIL_MAX];
-    snprintf(why, sizeof why, "%s", segb_last_error_message());
-    teardown(c, 0);
-    sbi_error_errstr(errstr, errstr_size, rc, "%s", why);
-    return NULL;
-  }
-  return c;
+  if (c->transport == NULL &&
+      (c->transport = sbi_setup_transport(conf, SBI_API_TRACKING)) == NULL)
+    return segb_last_error();
+  c->auth = sbi_setup_tracking_auth(conf, transport);
+  if (c->auth == NULL)
+    return segb_last_error();
+  s->transport = c->transport;
+  s->auth = c->auth;
+  s->outcome = report;
+  s->outcome_ctx = c;
+  return sbi_setup_sender(conf, s);
+}
+
+static void abandon(void *c) { teardown(c, 0); }
+
+segb_client_t *segb_client_new(segb_config_t *conf, char *errstr,
+                               size_t errstr_size) {
+  return sbi_client_new(conf, NULL, errstr, errstr_size);
+}
+
+segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
+                              char *errstr, size_t errstr_size) {
+  return sbi_setup_new(conf, transport, sizeof(segb_client_t), "client",
+                       build, abandon, errstr, errstr_size);
 }
 
 /* Queue the sealed @msg. From the callback this is safe: the sender pops a

@@ -8,6 +8,7 @@
 #include "auth/oauth.h"
 #include "core/err.h"
 #include "core/secret.h"
+#include "setup.h"
 #include "transport/transport.h"
 
 int segb_oauth_fetch_token(const segb_config_t *conf, char **json,
@@ -24,7 +25,7 @@ int segb_oauth_fetch_token(const segb_config_t *conf, char **json,
   if (conf == NULL || json == NULL)
     return sbi_error(SEGB_ERR_INVALID_ARG, "segb_oauth_fetch_token: %s is NULL",
                      conf == NULL ? "conf" : "json");
-  t = sbi_curl_transport_from_conf(conf, 0);
+  t = sbi_setup_transport(conf, SBI_API_OAUTH);
   auth = t != NULL ? sbi_oauth_from_conf(conf, t, 1) : NULL;
   if (auth == NULL)
     return segb_last_error();

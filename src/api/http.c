@@ -11,7 +11,6 @@
 
 #include "api/errbody.h"
 #include "api/ratelimit.h"
-#include "config/props.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/secret.h"
@@ -177,19 +176,6 @@ int sbi_api_perform(sbi_api_http *h, const sbi_api_call *call) {
 
   sbi_secret_wipe(h->auth_header.data, h->auth_header.len);
   return rc;
-}
-
-void sbi_api_limits_from(const segb_config_t *conf, sbi_api_limits *out) {
-  out->retry.max_retries =
-      (int)sbi_conf_int(conf, SBI_PROP_RETRY_MAX_ATTEMPTS);
-  out->retry.backoff_initial_ms =
-      sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_INITIAL_MS);
-  out->retry.backoff_max_ms =
-      sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_MAX_MS);
-  out->retry.total_timeout_ms =
-      sbi_conf_int(conf, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS);
-  out->retry.after_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_AFTER_MAX_MS);
-  out->call_timeout_ms = sbi_conf_int(conf, SBI_PROP_API_TIMEOUT_MS);
 }
 
 void sbi_api_http_free(sbi_api_http *h) {

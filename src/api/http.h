@@ -42,9 +42,6 @@ typedef struct sbi_api_call {
  * limits.call_timeout_ms; when that runs out, SEGB_ERR_TIMED_OUT. */
 int sbi_api_perform(sbi_api_http *h, const sbi_api_call *call);
 
-/* The limits from retry.* and api.timeout_ms of @conf. */
-void sbi_api_limits_from(const segb_config_t *conf, sbi_api_limits *out);
-
 void sbi_api_http_free(sbi_api_http *h);
 
 #endif

@@ -1,5 +1,5 @@
 /* The reader's insides, shared by the files of src/api: the reader, its
- * results and pagers, and the way in with an injected transport. */
+ * results and pagers. */
 #ifndef SBI_API_READER_H
 #define SBI_API_READER_H
 
@@ -19,10 +19,9 @@ struct segb_reader_s {
   sbi_api_http http;
 };
 
-/* segb_reader_new() with @transport (owned by the reader from here on,
- * also on failure) instead of a libcurl one; NULL means libcurl. */
-segb_reader_t *sbi_reader_new(segb_config_t *conf, sbi_transport *transport,
-                              char *errstr, size_t errstr_size);
+/* Free @r and what it holds (setup.c's sbi_reader_new() builds it),
+ * dropping its global reference; its config too when @conf_too. */
+void sbi_reader_free(segb_reader_t *r, int conf_too);
 
 /* Where a page's next cursor is. */
 typedef enum sbi_cursor_style {

@@ -13,8 +13,6 @@
 
 #include <stdint.h>
 
-#include <segbridge/config.h>
-
 #include "auth/auth.h"
 #include "core/buf.h"
 #include "transport/transport.h"
@@ -97,20 +95,5 @@ sbi_auth *sbi_oauth_auth_new(const sbi_oauth_options *o);
  * caller wipes its body). For `segbridge token`: no deadline but the
  * transport's timeout. */
 int sbi_oauth_fetch(sbi_auth *a, sbi_http_response *resp);
-
-/* ---- oauth_conf.c ------------------------------------------------------ */
-
-/* 1 when @conf sets any OAuth credential (oauth.client_id, oauth.key_id,
- * oauth.private_key, oauth.private_key_file): the client then uses OAuth. */
-int sbi_oauth_configured(const segb_config_t *conf);
-
-/* The OAuth provider for @conf's oauth.* settings, region and write key,
- * requesting tokens through @transport (owned when @own_transport, also on
- * failure). NULL with the reason in the thread's error; beyond
- * sbi_oauth_auth_new()'s: SEGB_ERR_INVALID_VALUE for a missing setting,
- * both private key settings at once, or an OAuth server of the other
- * region. */
-sbi_auth *sbi_oauth_from_conf(const segb_config_t *conf,
-                              sbi_transport *transport, int own_transport);
 
 #endif

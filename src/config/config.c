@@ -1,7 +1,7 @@
 #include "config/props.h"
-#include "config/region.h"
 #include "core/err.h"
 #include "core/secret.h"
+#include "core/url.h"
 #include "core/utf8.h"
 
 #include <segbridge/config.h>

@@ -51,9 +51,12 @@ static int build_body(sbi_sender *s, const sbi_queue *q, size_t n,
                               s->members.len);
 }
 
-/* Pop the first @n messages and report @err for each. */
+/* Pop the first @n messages and report @err for each; an empty batch
+ * (a probe) is reported once, without a message. */
 static void finish(sbi_sender *s, sbi_queue *q, size_t n, int err,
                    const char *errstr) {
+  if (n == 0)
+    s->outcome(s->outcome_ctx, NULL, err, errstr);
   while (n-- > 0)
     s->outcome(s->outcome_ctx, sbi_queue_pop(q), err, errstr);
 }
@@ -219,18 +222,24 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
   }
 }
 
+int sbi_sender_send(sbi_sender *s, sbi_queue *q, int64_t deadline_ms) {
+  int rc;
+
+  sbi_buf_clear(&s->members);
+  if (s->auth->body_members(s->auth, &s->members) != SEGB_OK)
+    return SEGB_ERR_NOMEM;
+  rc = send_batch(s, q, batch_count(s, q), deadline_ms);
+  if (s->members.len > 0) { /* the body holds them too */
+    sbi_secret_wipe(s->members.data, s->members.len);
+    sbi_secret_wipe(s->body.data, s->body.len);
+  }
+  return rc;
+}
+
 int sbi_sender_drain(sbi_sender *s, sbi_queue *q, int64_t deadline_ms) {
   while (q->count > 0) {
-    int rc;
+    int rc = sbi_sender_send(s, q, deadline_ms);
 
-    sbi_buf_clear(&s->members);
-    if (s->auth->body_members(s->auth, &s->members) != SEGB_OK)
-      return SEGB_ERR_NOMEM;
-    rc = send_batch(s, q, batch_count(s, q), deadline_ms);
-    if (s->members.len > 0) { /* the body holds them too */
-      sbi_secret_wipe(s->members.data, s->members.len);
-      sbi_secret_wipe(s->body.data, s->body.len);
-    }
     if (rc != SEGB_OK)
       return rc;
   }

@@ -14,7 +14,8 @@
 #include "transport/retry.h"
 #include "transport/transport.h"
 
-/* Called once per message with its fate; takes ownership of @msg. */
+/* Called once per message with its fate; takes ownership of @msg. An
+ * empty batch has one call with a NULL @msg. */
 typedef void sbi_outcome_fn(void *ctx, segb_message_t *msg, int err,
                             const char *errstr);
 
@@ -46,6 +47,11 @@ typedef struct sbi_sender {
  * (-1: none) would pass before the next step (SEGB_ERR_TIMED_OUT; what is
  * left stays queued). */
 int sbi_sender_drain(sbi_sender *s, sbi_queue *q, int64_t deadline_ms);
+
+/* One batch from the head of @q, seen through to its end as the drain
+ * does; with @q empty, a batch of no events that only authenticates (Test
+ * Connection's probe). */
+int sbi_sender_send(sbi_sender *s, sbi_queue *q, int64_t deadline_ms);
 
 void sbi_sender_free(sbi_sender *s);
 

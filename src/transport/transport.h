@@ -75,12 +75,6 @@ typedef struct sbi_transport_options {
  * NULL with the reason in the thread's error detail. */
 sbi_transport *sbi_curl_transport_new(const sbi_transport_options *opts);
 
-/* sbi_curl_transport_new() with the http.* settings of @conf; @gzip
- * compresses request bodies. */
-struct segb_config_s;
-sbi_transport *sbi_curl_transport_from_conf(const struct segb_config_s *conf,
-                                            int gzip);
-
 /* A transport that records each request (method, URL, headers, body after
  * any compression) and answers @status with body @reply, without I/O. */
 sbi_transport *sbi_capture_transport_new(int status, const char *reply);

@@ -18,8 +18,8 @@
 #include <segbridge/error.h>
 
 #include "config/props.h"
-#include "config/region.h"
 #include "core/buf.h"
+#include "core/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 
@@ -926,6 +927,117 @@ static void test_connection_unreachable(void **state) {
   finish(&f);
 }
 
+/* The mock with the send direction configured alone. */
+static void start_send_only(fixture *f) {
+  start(f, 1, 0);
+  set(f->conf, "public_api.token", "");
+  set(f->conf, "profile_api.token", "");
+}
+
+/* The no-send probe is the sender's batch (dispatch/batch.c) on the
+ * sender's transport: compressed when compression says so, with the body
+ * members of the write key, and nothing in "batch". */
+static void test_connection_no_send_batch_as_sent(void **state) {
+  fixture f;
+  segb_conntest_t *t;
+  cJSON *body, *batch;
+  char *enc, *text;
+  (void)state;
+  start_send_only(&f);
+  set(f.conf, "compression", "gzip");
+  set(f.conf, "write_key.in_body", "true");
+  assert_int_equal(segb_test_connection(f.conf, SEGB_TEST_NO_SEND, 5000, &t),
+                   SEGB_OK);
+  segb_conntest_destroy(t);
+  assert_int_equal(stats(&f).requests, 1);
+  enc = sbm_request_header(f.mock, 0, "Content-Encoding");
+  assert_non_null(enc);
+  assert_string_equal(enc, "gzip");
+  text = sbm_request_body(f.mock, 0);
+  body = cJSON_Parse(text);
+  assert_non_null(body);
+  batch = cJSON_GetObjectItem(body, "batch");
+  assert_true(cJSON_IsArray(batch));
+  assert_int_equal(cJSON_GetArraySize(batch), 0);
+  assert_true(cJSON_IsString(cJSON_GetObjectItem(body, "sentAt")));
+  assert_string_equal(cJSON_GetObjectItem(body, "writeKey")->valuestring,
+                      WRITE_KEY);
+  cJSON_Delete(body);
+  free(text);
+  free(enc);
+  finish(&f);
+}
+
+/* The test event takes the sender's retries: a 500 is retried, and the
+ * detail counts both requests. */
+static void test_connection_send_is_retried(void **state) {
+  fixture f;
+  segb_conntest_t *t;
+  (void)state;
+  start_send_only(&f);
+  sbm_script(f.mock, SBM_FAULT_500, 1, 0);
+  assert_int_equal(segb_test_connection(f.conf, 0, 30000, &t), SEGB_OK);
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
+                       "(HTTP 200, 2 requests)"));
+  segb_conntest_destroy(t);
+  assert_int_equal(stats(&f).requests, 2);
+  assert_int_equal(stats(&f).messages, 1);
+  finish(&f);
+}
+
+/* A probe the server does not answer in time fails with SEGB_ERR_TIMED_OUT,
+ * saying so, and the event it carried is freed unsent. */
+static void test_connection_send_times_out(void **state) {
+  fixture f;
+  segb_conntest_t *t;
+  (void)state;
+  start_send_only(&f);
+  sbm_script(f.mock, SBM_FAULT_DELAY, 1, 3000);
+  assert_int_equal(segb_test_connection(f.conf, 0, 1000, &t),
+                   SEGB_ERR_TIMED_OUT);
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
+                       "127.0.0.1"));
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
+                       "did not accept the test event in time"));
+  assert_true(contains(segb_conntest_advice(t, SEGB_CHECK_SEND),
+                       "network access"));
+  segb_conntest_destroy(t);
+  finish(&f);
+}
+
+/* A refused probe is explained as the sender explains a refused batch (the
+ * region's hint, the server's words with the credential redacted), and
+ * advised from the (API, error) table. */
+static void test_connection_refusal_explained(void **state) {
+  scripted *srv = scripted_start();
+  segb_config_t *conf = segb_config_new();
+  segb_conntest_t *t;
+  char url[96];
+  int no_send;
+  (void)state;
+  snprintf(url, sizeof url, "%s/echo401", srv->url);
+  set(conf, "endpoint", url);
+  set(conf, "write_key", LONG_WRITE_KEY);
+  set(conf, "retry.max_attempts", "0");
+  for (no_send = 0; no_send <= 1; no_send++) {
+    assert_int_equal(segb_test_connection(
+                         conf, no_send ? SEGB_TEST_NO_SEND : 0, 5000, &t),
+                     SEGB_ERR_AUTH);
+    assert_int_equal(segb_conntest_err(t, SEGB_CHECK_SEND), SEGB_ERR_AUTH);
+    assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
+                         "the write key was refused"));
+    assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
+                         "Basic [redacted]"));
+    assert_true(scrubbed(segb_conntest_detail(t, SEGB_CHECK_SEND)));
+    assert_true(contains(segb_conntest_advice(t, SEGB_CHECK_SEND),
+                         "Write key rejected"));
+    segb_conntest_destroy(t);
+  }
+  assert_int_equal(atomic_load(&srv->requests), 2);
+  segb_config_destroy(conf);
+  scripted_stop(srv);
+}
+
 static void test_connection_nothing_configured(void **state) {
   segb_config_t *conf = segb_config_new();
   segb_conntest_t *t;
@@ -971,6 +1083,10 @@ int main(void) {
       cmocka_unit_test(test_connection_failures),
       cmocka_unit_test(test_connection_unreachable),
       cmocka_unit_test(test_connection_nothing_configured),
+      cmocka_unit_test(test_connection_no_send_batch_as_sent),
+      cmocka_unit_test(test_connection_send_is_retried),
+      cmocka_unit_test(test_connection_send_times_out),
+      cmocka_unit_test(test_connection_refusal_explained),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

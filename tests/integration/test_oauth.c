@@ -25,6 +25,7 @@
 #include "auth/oauth.h"
 #include "client_int.h"
 #include "core/clock.h"
+#include "setup.h"
 #include "client_fixture.h"
 #include "mock.h"
 #include "test_keys.h"

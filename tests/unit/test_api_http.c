@@ -16,6 +16,7 @@
 
 #include "api/reader.h"
 #include "core/clock.h"
+#include "setup.h"
 #include "transport/transport.h"
 
 #define MAX_STEPS 24

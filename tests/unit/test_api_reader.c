@@ -13,6 +13,7 @@
 #include <segbridge/error.h>
 
 #include "api/reader.h"
+#include "setup.h"
 #include "transport/transport.h"
 
 /* A body every call can read its payload from. */

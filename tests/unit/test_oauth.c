@@ -20,6 +20,7 @@
 #include "auth/oauth.h"
 #include "core/clock.h"
 #include "core/secret.h"
+#include "setup.h"
 #include "test_keys.h"
 
 static segb_test_keypair keys, small_keys;
