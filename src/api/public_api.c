@@ -1,5 +1,5 @@
-/* Public API reads: Get Workspace, Get Source, List Sources (protocol spec
- * §5). Responses are {"data": {...}}; lists page with pagination.count and
+/* Public API reads: Get Workspace, Get Source, List Sources
+ * (docs/READ_API.md). Responses are {"data": {...}}; lists page with pagination.count and
  * pagination.cursor, and say data.pagination.next. */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,13 +29,29 @@ static int check_out(const segb_reader_t *r, void *out) {
   return SEGB_OK;
 }
 
-static int count_ok(int32_t count) {
+/* Clear @out and check the arguments every read takes. */
+static int begin(const segb_reader_t *r, segb_result_t **out) {
+  if (out != NULL)
+    *out = NULL;
+  return check_out(r, out);
+}
+
+/* GET @url (freed here) and take @path of the response into @out. */
+static int get(segb_reader_t *r, sbi_buf *url, const char *missing,
+               const char *path, sbi_cursor_style style, segb_result_t **out) {
+  int rc = sbi_reader_get(r, SBI_API_PUBLIC, url->data, missing, path,
+                          style, out);
+
+  sbi_buf_free(url);
+  return rc;
+}
+
+static int check_count(int32_t count) {
   if (count >= 0 && count <= SBI_SOURCES_COUNT_MAX)
-    return 1;
-  sbi_error(SEGB_ERR_INVALID_ARG,
-            "page size %d is out of range (1-%d, 0 for %d)", (int)count,
-            SBI_SOURCES_COUNT_MAX, SBI_SOURCES_COUNT_DEFAULT);
-  return 0;
+    return SEGB_OK;
+  return sbi_error(SEGB_ERR_INVALID_ARG,
+                   "page size %d is out of range (1-%d, 0 for %d)", (int)count,
+                   SBI_SOURCES_COUNT_MAX, SBI_SOURCES_COUNT_DEFAULT);
 }
 
 /* What a 404 means where a route of the API should be. */
@@ -43,31 +59,23 @@ static int count_ok(int32_t count) {
 
 int segb_workspace_get(segb_reader_t *r, segb_result_t **out) {
   sbi_buf url = SBI_BUF_INIT;
-  int rc;
+  int rc = begin(r, out);
 
-  if (out != NULL)
-    *out = NULL;
-  rc = check_out(r, out);
   if (rc != SEGB_OK)
     return rc;
   if (sbi_buf_puts(&url, r->public_base) != SEGB_OK ||
       sbi_buf_putc(&url, '/') != SEGB_OK)
     return nomem(&url);
-  rc = sbi_reader_get(r, SBI_API_PUBLIC, url.data, SBI_NO_PUBLIC_API,
-                      "data.workspace", SBI_CURSOR_NONE, out);
-  sbi_buf_free(&url);
-  return rc;
+  return get(r, &url, SBI_NO_PUBLIC_API, "data.workspace", SBI_CURSOR_NONE,
+             out);
 }
 
 int segb_source_get(segb_reader_t *r, const char *source_id,
                     segb_result_t **out) {
   sbi_buf url = SBI_BUF_INIT;
   char missing[160];
-  int rc;
+  int rc = begin(r, out);
 
-  if (out != NULL)
-    *out = NULL;
-  rc = check_out(r, out);
   if (rc != SEGB_OK)
     return rc;
   if (source_id == NULL || source_id[0] == '\0')
@@ -83,25 +91,19 @@ int segb_source_get(segb_reader_t *r, const char *source_id,
     return nomem(&url);
   snprintf(missing, sizeof missing, "no source %.100s in the workspace",
            source_id);
-  rc = sbi_reader_get(r, SBI_API_PUBLIC, url.data, missing, "data.source",
-                      SBI_CURSOR_NONE, out);
-  sbi_buf_free(&url);
-  return rc;
+  return get(r, &url, missing, "data.source", SBI_CURSOR_NONE, out);
 }
 
 int segb_sources_list(segb_reader_t *r, int32_t count, const char *cursor,
                       segb_result_t **out) {
   sbi_buf url = SBI_BUF_INIT;
   char n[16];
-  int rc;
+  int rc = begin(r, out);
 
-  if (out != NULL)
-    *out = NULL;
-  rc = check_out(r, out);
+  if (rc == SEGB_OK)
+    rc = check_count(count);
   if (rc != SEGB_OK)
     return rc;
-  if (!count_ok(count))
-    return SEGB_ERR_INVALID_ARG;
   /* Some list endpoints refuse a request without pagination: always send
    * the count. */
   snprintf(n, sizeof n, "%d",
@@ -112,10 +114,8 @@ int segb_sources_list(segb_reader_t *r, int32_t count, const char *cursor,
       (cursor != NULL &&
        sbi_query_append(&url, "pagination.cursor", cursor) != SEGB_OK))
     return nomem(&url);
-  rc = sbi_reader_get(r, SBI_API_PUBLIC, url.data, SBI_NO_PUBLIC_API,
-                      "data.sources", SBI_CURSOR_PUBLIC, out);
-  sbi_buf_free(&url);
-  return rc;
+  return get(r, &url, SBI_NO_PUBLIC_API, "data.sources", SBI_CURSOR_PUBLIC,
+             out);
 }
 
 static int sources_page(segb_reader_t *r, const void *ctx, const char *cursor,
@@ -130,10 +130,10 @@ int segb_sources_pager(segb_reader_t *r, int32_t count, segb_pager_t **out) {
   if (out != NULL)
     *out = NULL;
   rc = check_out(r, out);
+  if (rc == SEGB_OK)
+    rc = check_count(count);
   if (rc != SEGB_OK)
     return rc;
-  if (!count_ok(count))
-    return SEGB_ERR_INVALID_ARG;
   ctx = malloc(sizeof *ctx);
   if (ctx == NULL)
     return sbi_error(SEGB_ERR_NOMEM, "out of memory creating a pager");

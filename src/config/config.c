@@ -435,15 +435,10 @@ static char *canonical_text(const sbi_prop *p, const char *v, int64_t val) {
     return copy_text(c, len);
   case SBI_PT_LIST:
     return list_text(p->choices, val);
-  case SBI_PT_STRING:
-  case SBI_PT_SECRET:
-  case SBI_PT_PEM:
-  case SBI_PT_URL:
-  case SBI_PT_ENDPOINT:
-  case SBI_PT_PATH:
-    break;
+  default:
+    /* The text types, which parse_value() lists: kept as given. */
+    return copy_text(v, strlen(v));
   }
-  return copy_text(v, strlen(v));
 }
 
 int sbi_prop_parse(const sbi_prop *p, const char *v, int64_t *val,

@@ -12,7 +12,7 @@
 #include "core/err.h"
 
 /* The message types, and "delete": the deletion notice the Webhooks
- * destination sends (spec §4.1). */
+ * destination sends (Segment docs: the Webhooks destination page). */
 static int known_type(const char *s, size_t len) {
   static const char *const types[] = {"identify", "track", "page",  "screen",
                                       "group",    "alias", "delete"};
@@ -142,13 +142,8 @@ static int parse_body(const sbi_webhook_limits *lim, const char *body,
                      "the body holds at least %zu events, over the limit "
                      "of %zu",
                      lim->max_events + 1, lim->max_events);
-  if (rc == SEGB_ERR_TOO_LARGE)
-    return sbi_error(SEGB_ERR_BODY_TOO_LARGE,
-                     "the body holds more than %zu JSON values, the most "
-                     "a body limit of %zu bytes allows",
-                     jl.max_nodes, lim->max_body);
   if (rc != SEGB_OK)
-    return sbi_error(rc, "body: %s", why);
+    return sbi_webhook_json_error(lim, rc, why, "the body", "body");
   return SEGB_OK;
 }
 

@@ -1,5 +1,6 @@
 /* X-Segment-Settings: base64 of a JSON object holding the custom settings
- * of a partner destination (spec §4.3), decoded into a read-only view. */
+ * of a partner destination (Segment docs: "Build a Direct Destination",
+ * src/partners/direct-destination.md), decoded into a read-only view. */
 #include "webhook_int.h"
 
 #include <stdlib.h>
@@ -37,13 +38,9 @@ static int decode(const char *value, size_t len, const sbi_webhook_limits *lim,
   /* partner settings may carry credentials of their own */
   sbi_secret_wipe(text.data, text.len);
   sbi_buf_free(&text);
-  if (rc == SEGB_ERR_TOO_LARGE)
-    return sbi_error(SEGB_ERR_BODY_TOO_LARGE,
-                     "X-Segment-Settings holds more than %zu JSON values, the "
-                     "most a body limit of %zu bytes allows",
-                     jl.max_nodes, lim->max_body);
   if (rc != SEGB_OK)
-    return sbi_error(rc, "X-Segment-Settings: %s", why);
+    return sbi_webhook_json_error(lim, rc, why, "X-Segment-Settings",
+                                  "X-Segment-Settings");
   if ((*root)->type != SBI_JSON_OBJECT) {
     sbi_json_free_secret(*root);
     *root = NULL;

@@ -151,6 +151,17 @@ size_t sbi_webhook_max_nodes(const sbi_webhook_limits *lim) {
   return n > SBI_WEBHOOK_MIN_NODES ? n : SBI_WEBHOOK_MIN_NODES;
 }
 
+int sbi_webhook_json_error(const sbi_webhook_limits *lim, int rc,
+                           const char *why, const char *subject,
+                           const char *label) {
+  if (rc == SEGB_ERR_TOO_LARGE)
+    return sbi_error(SEGB_ERR_BODY_TOO_LARGE,
+                     "%s holds more than %zu JSON values, the most a body "
+                     "limit of %zu bytes allows",
+                     subject, sbi_webhook_max_nodes(lim), lim->max_body);
+  return sbi_error(rc, "%s: %s", label, why);
+}
+
 /* segb_webhook_verify(), also saying what the signature covers; *@parsed
  * is the body parsed when the signature check had to parse it, else NULL. */
 static int verify(const segb_webhook_t *wh, const char *authorization,

@@ -1,5 +1,5 @@
 /* The webhook helper's internals: the verifier and what its checks share.
- * webhook/ depends on core/ only (DESIGN.md §1). */
+ * webhook/ depends on core/ only (docs/ARCHITECTURE.md). */
 #ifndef SBI_WEBHOOK_INT_H
 #define SBI_WEBHOOK_INT_H
 
@@ -67,6 +67,13 @@ void sbi_webhook_limits_of(const segb_webhook_t *wh, sbi_webhook_limits *out);
 
 /* The most JSON values a body or a settings header may hold under @lim. */
 size_t sbi_webhook_max_nodes(const sbi_webhook_limits *lim);
+
+/* The error for JSON in @subject ("the body", "X-Segment-Settings") that
+ * failed to parse under @lim with @rc (not SEGB_OK) and @why: too many
+ * values is SEGB_ERR_BODY_TOO_LARGE, anything else "@label: @why". */
+int sbi_webhook_json_error(const sbi_webhook_limits *lim, int rc,
+                           const char *why, const char *subject,
+                           const char *label);
 
 /* The Authorization check: SEGB_OK when @header is Basic credentials
  * "<key>:" for one of @keys. */

@@ -332,6 +332,49 @@ static void test_settings_value_cap(void **state) {
   segb_webhook_destroy(wh);
 }
 
+/* A body and X-Segment-Settings word their JSON errors alike, each under
+ * its own name: what sbi_webhook_json_error() makes for both. */
+static void test_json_error_texts(void **state) {
+  segb_webhook_t *wh = segb_webhook_new();
+  segb_webhook_batch_t *b = NULL;
+  segb_webhook_settings_t *st = NULL;
+  sbi_buf value = SBI_BUF_INIT;
+  size_t len;
+  char *json;
+  (void)state;
+
+  assert_int_equal(
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 800), SEGB_OK);
+  json = ones("[", 100, "]", &len);
+  assert_int_equal(segb_webhook_parse(wh, json, len, &b),
+                   SEGB_ERR_BODY_TOO_LARGE);
+  assert_string_equal(segb_last_error_message(),
+                      "the body holds more than 100 JSON values, the most a "
+                      "body limit of 800 bytes allows");
+  assert_int_equal(sbi_base64_append(&value, "{", 1), SEGB_OK);
+  assert_int_equal(segb_webhook_settings_decode(wh, value.data, value.len, &st),
+                   SEGB_ERR_INVALID_JSON);
+  assert_null(st);
+  assert_int_equal(strncmp(segb_last_error_message(), "X-Segment-Settings: ",
+                           strlen("X-Segment-Settings: ")),
+                   0);
+  assert_int_equal(segb_webhook_parse(wh, "{", 1, &b), SEGB_ERR_INVALID_JSON);
+  assert_null(b);
+  assert_int_equal(strncmp(segb_last_error_message(), "body: ", 6), 0);
+  sbi_buf_clear(&value);
+  free(json);
+  json = ones("{\"a\":[", 99, "]}", &len);
+  assert_int_equal(sbi_base64_append(&value, json, len), SEGB_OK);
+  assert_int_equal(segb_webhook_settings_decode(wh, value.data, value.len, &st),
+                   SEGB_ERR_BODY_TOO_LARGE);
+  assert_string_equal(segb_last_error_message(),
+                      "X-Segment-Settings holds more than 100 JSON values, "
+                      "the most a body limit of 800 bytes allows");
+  free(json);
+  sbi_buf_free(&value);
+  segb_webhook_destroy(wh);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parser_value_cap),
@@ -341,6 +384,7 @@ int main(void) {
       cmocka_unit_test(test_hostile_value_body),
       cmocka_unit_test(test_value_cap_follows_body_limit),
       cmocka_unit_test(test_settings_value_cap),
+      cmocka_unit_test(test_json_error_texts),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
