@@ -1,4 +1,4 @@
-/* Profile API reads (protocol spec §6): a profile's traits, events,
+/* Profile API reads (docs/READ_API.md): a profile's traits, events,
  * external ids and metadata under /v1/spaces/<space>/collections/
  * <users|accounts>/profiles/<type:value>/, paged with `next` and the
  * response's cursor. */

@@ -10,7 +10,9 @@
 #include "core/err.h"
 #include "core/url.h"
 
-/* Indexed [api][region]; protocol spec §1.1, §5, §6, §7. */
+/* Indexed [api][region]; the hosts of Segment's docs pages "Regional
+ * Segment", "OAuth 2.0", the Public API's Getting Started and "Profile API"
+ * (docs/CONFIGURATION.md, docs/READ_API.md). */
 static const char *const sbi_region_hosts[][2] = {
     [SBI_API_TRACKING] = {"https://api.segment.io",
                           "https://events.eu1.segmentapis.com"},

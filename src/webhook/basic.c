@@ -1,5 +1,6 @@
 /* The Authorization check: Basic base64("<api key>:"), the form Segment
- * sends to partner destinations (spec §4.3). */
+ * sends to partner destinations (Segment docs: "Build a Direct
+ * Destination", src/partners/direct-destination.md). */
 #include "webhook_int.h"
 
 #include <string.h>

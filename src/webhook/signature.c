@@ -1,7 +1,8 @@
 /* The X-Signature check: hex HMAC-SHA1 of the raw body keyed by a shared
- * secret (spec §4.1, §4.2). For a batch Segment signs only the first event,
- * so the raw bytes of the first element are a candidate besides the whole
- * body (spec §8.10): re-serializing would not reproduce the bytes signed.
+ * secret (Segment docs: the Webhooks and Webhooks (Actions) destination
+ * pages). For a batch Segment signs only the first event, so the raw bytes
+ * of the first element are a candidate besides the whole body
+ * (docs/WEBHOOKS.md): re-serializing would not reproduce the bytes signed.
  * Those bytes are the parser's own record of where it read event 0, so
  * what is signed is exactly the event the batch then hands out first. */
 #include "webhook_int.h"

@@ -3,7 +3,7 @@
  * on loopback (so this process's peak RSS is the client's alone). Prints
  * events/s and peak RSS. For reference, @segment/analytics-node 3.1.0
  * delivers about 11 000 events/s (37 000 tuned) into a loopback sink on
- * this machine; DESIGN.md §7 asks for at least ten times that. */
+ * this machine; the goal is at least ten times that. */
 #include <segbridge/segbridge.h>
 
 #include <signal.h>

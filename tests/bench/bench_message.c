@@ -1,8 +1,8 @@
 /* Benchmark: build, validate and serialize a track message with five small
  * properties, the way an application would through the public API. Prints
  * per-message latency percentiles and throughput, and compares them with
- * the goals in DESIGN.md §7 (p50 < 1 us, p99 < 10 us, > 1 M messages/s on
- * one thread). A benchmark reports; it never fails a test run. */
+ * its goals (p50 < 1 us, p99 < 10 us, > 1 M messages/s on one thread). A
+ * benchmark reports; it never fails a test run. */
 #include <segbridge/segbridge.h>
 
 #include <stdio.h>

@@ -31,7 +31,7 @@ static char *members_of(sbi_auth *a) {
   return b.data;
 }
 
-/* The example of the protocol spec §1.2. */
+/* The example of Segment's HTTP Tracking API docs page, Authentication. */
 static void test_write_key_basic(void **state) {
   sbi_auth *a = sbi_write_key_auth_new("abc123", 0);
   char *s;

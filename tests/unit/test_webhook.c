@@ -147,8 +147,8 @@ static void test_signature_malformed(void **state) {
   segb_webhook_destroy(wh);
 }
 
-/* A batch is signed over its first event (spec §8.10); a signature over the
- * whole body is accepted too. */
+/* A batch is signed over its first event (docs/WEBHOOKS.md); a signature
+ * over the whole body is accepted too. */
 static void test_signature_batches(void **state) {
   static const char wrapped[] = "{\"batch\":[" EVENT0 "," EVENT1 "]}";
   static const char spaced[] = " [ " EVENT0 " ,\n" EVENT1 " ] ";

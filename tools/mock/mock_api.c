@@ -1,5 +1,5 @@
 /*
- * The Public API as the mock serves it (protocol spec §5): GET / (Get
+ * The Public API as the mock serves it (docs/READ_API.md): GET / (Get
  * Workspace), GET /sources (cursor pages) and GET /sources/{id}, behind a
  * Bearer token; and what the Profile API routes share with it: the read
  * APIs' state, the throttle, cursors, base64 and strict path decoding.

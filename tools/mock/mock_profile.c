@@ -1,5 +1,5 @@
 /*
- * The Profile API as the mock serves it (protocol spec §6): GET
+ * The Profile API as the mock serves it (docs/READ_API.md): GET
  * /v1/spaces/<space>/collections/<users|accounts>/profiles/<type:value>/
  * <traits|events|external_ids|metadata>, behind HTTP Basic with the token
  * as user name. Paths are read as sent and each segment is decoded
