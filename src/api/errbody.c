@@ -1,4 +1,7 @@
-/* Reading the error envelopes of the Public API and the Profile API. */
+/* Reading the error answers of the Public API and the Profile API: their
+ * envelopes, msBeforeNext and X-RateLimit-Reset dates; the date is read by
+ * the transport's HTTP-date wrapper (curl_getdate()), zone offsets
+ * included. */
 #include "errbody.h"
 
 #include <segbridge/error.h>
@@ -6,6 +9,7 @@
 
 #include "core/json.h"
 #include "core/utf8.h"
+#include "transport/retry.h"
 
 /* Error bodies are small and flat; deeper ones are not Segment's. */
 #define SBI_ERRBODY_DEPTH 8
@@ -85,4 +89,14 @@ int sbi_api_ms_before_next(const char *body, size_t len, int64_t *ms) {
   }
   sbi_json_free(root);
   return found;
+}
+
+int sbi_api_server_wait(const sbi_http_response *resp, int64_t now_ms,
+                        int64_t *wait_ms) {
+  char value[64];
+
+  if (sbi_api_ms_before_next(resp->body.data, resp->body.len, wait_ms))
+    return 1;
+  return sbi_http_header(resp, "X-RateLimit-Reset", value, sizeof value) &&
+         sbi_http_date_wait(value, now_ms, wait_ms);
 }

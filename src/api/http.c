@@ -10,7 +10,6 @@
 #include <segbridge/error.h>
 
 #include "api/errbody.h"
-#include "api/ratelimit.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/secret.h"

@@ -10,7 +10,6 @@
 #include <segbridge/error.h>
 
 #include "api/errbody.h"
-#include "api/ratelimit.h"
 #include "transport/retry.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
