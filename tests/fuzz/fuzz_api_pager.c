@@ -14,6 +14,7 @@
 #include <segbridge/error.h>
 
 #include "api/reader.h"
+#include "setup.h"
 #include "transport/transport.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
