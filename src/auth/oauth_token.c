@@ -289,7 +289,7 @@ static int read_refusal(const sbi_http_response *resp, const char *host,
 
 int sbi_token_read(const sbi_http_response *resp, const char *url,
                    sbi_token_reply *r) {
-  char host[256], value[64];
+  char host[256], value[64], shown[64];
   sbi_outcome o;
   sbi_refusal f;
   int64_t wait;
@@ -308,10 +308,13 @@ int sbi_token_read(const sbi_http_response *resp, const char *url,
     if (sbi_http_header(resp, "Retry-After", value, sizeof value) &&
         sbi_retry_after_parse(value, sbi_clock_now_ms(), &wait))
       r->retry_after_ms = wait;
+    /* The value is the server's text, however lenient the date reader:
+     * shown printable, with anything shaped like our assertion cut. */
+    excerpt(value, strlen(value), shown, sizeof shown);
     return sbi_error(SEGB_ERR_RATE_LIMITED,
                      "%s answered the token request with HTTP 429%s%s: %s",
                      host, r->retry_after_ms >= 0 ? ", Retry-After: " : "",
-                     r->retry_after_ms >= 0 ? value : "", o.hint);
+                     r->retry_after_ms >= 0 ? shown : "", o.hint);
   }
   /* Nothing in the answer says the setup is wrong. */
   describe(resp, host, &f);
