@@ -13,20 +13,20 @@
 #define DEMO_WRITE_KEY "demo-write-key"
 
 /* Stop at the first failure, with the library's own explanation. */
-#define CHECK(call)                                                         \
-  do {                                                                      \
-    int rc_ = (call);                                                       \
-    if (rc_ != SEGB_OK) {                                                   \
-      fprintf(stderr, "demo: %s failed: %s (%s)\n", #call,                  \
-              segb_err_name(rc_), segb_last_error_message());               \
-      return NULL;                                                          \
-    }                                                                       \
+#define CHECK(call)                                                            \
+  do {                                                                         \
+    int rc_ = (call);                                                          \
+    if (rc_ != SEGB_OK) {                                                      \
+      fprintf(stderr, "demo: %s failed: %s (%s)\n", #call, segb_err_name(rc_), \
+              segb_last_error_message());                                      \
+      return NULL;                                                             \
+    }                                                                          \
   } while (0)
 
 static segb_message_t *identify(segb_message_t *m) {
   CHECK(segb_message_set_string(m, "userId", "lead_12345"));
-  CHECK(segb_message_set_json(m, "traits",
-                              "{\"email\":\"ada@example.com\",\"plan\":\"pro\"}"));
+  CHECK(segb_message_set_json(
+      m, "traits", "{\"email\":\"ada@example.com\",\"plan\":\"pro\"}"));
   return m;
 }
 

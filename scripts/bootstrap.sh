@@ -9,6 +9,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev                  # library
   libcmocka-dev libmicrohttpd-dev libcjson-dev valgrind openssl # tests, mock
   clang libclang-rt-dev libjansson-dev                        # fuzz builds
+  clang-format                                                # style check
 )
 
 if ! command -v dpkg-query >/dev/null; then

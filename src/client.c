@@ -47,14 +47,12 @@ static _Thread_local char thread_tag;
  * inside the client is SEGB_ERR_CONCURRENT_USE; the calling thread itself
  * (from the callback) is GUARD_NESTED, which only the calls that are safe
  * there (@nested_ok) accept, the others get SEGB_ERR_IN_CALLBACK. */
-static int enter(segb_client_t *c, const char *what, int nested_ok,
-                 guard *g) {
+static int enter(segb_client_t *c, const char *what, int nested_ok, guard *g) {
   uintptr_t me = (uintptr_t)&thread_tag, seen = 0;
 
   *g = GUARD_NESTED;
-  if (atomic_compare_exchange_strong_explicit(&c->owner, &seen, me,
-                                              memory_order_acquire,
-                                              memory_order_relaxed)) {
+  if (atomic_compare_exchange_strong_explicit(
+          &c->owner, &seen, me, memory_order_acquire, memory_order_relaxed)) {
     *g = GUARD_TAKEN;
     return SEGB_OK;
   }
@@ -120,8 +118,7 @@ static int build(void *obj, segb_config_t *conf, sbi_transport *transport) {
   c->opaque = sbi_conf_opaque(conf);
   c->max_queued_events = (size_t)sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_EVENTS);
   c->max_queued_bytes = (size_t)sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_BYTES);
-  c->max_message_bytes =
-      (size_t)sbi_conf_int(conf, SBI_PROP_MESSAGE_MAX_BYTES);
+  c->max_message_bytes = (size_t)sbi_conf_int(conf, SBI_PROP_MESSAGE_MAX_BYTES);
   if (c->transport == NULL &&
       (c->transport = sbi_setup_transport(conf, SBI_API_TRACKING)) == NULL)
     return segb_last_error();
@@ -144,16 +141,17 @@ segb_client_t *segb_client_new(segb_config_t *conf, char *errstr,
 
 segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
                               char *errstr, size_t errstr_size) {
-  return sbi_setup_new(conf, transport, sizeof(segb_client_t), "client",
-                       build, abandon, errstr, errstr_size);
+  return sbi_setup_new(conf, transport, sizeof(segb_client_t), "client", build,
+                       abandon, errstr, errstr_size);
 }
 
 /* Queue the sealed @msg. From the callback this is safe: the sender pops a
  * batch from the head of the queue and a new message goes to its tail. */
 static int enqueue(segb_client_t *c, segb_message_t *msg) {
   if (c->closing)
-    return sbi_error(SEGB_ERR_CLOSED, "the client is closing: message %s "
-                                      "not queued",
+    return sbi_error(SEGB_ERR_CLOSED,
+                     "the client is closing: message %s "
+                     "not queued",
                      msg->message_id);
   if (c->queue.count >= c->max_queued_events ||
       c->queue.bytes + msg->json.len > c->max_queued_bytes)
@@ -199,12 +197,14 @@ static int flush(segb_client_t *c, int timeout_ms) {
     int64_t wait = c->sender.not_before_ms - sbi_clock_mono_ms();
 
     if (wait > 0)
-      return sbi_error(rc, "flush timed out after %d ms with %zu messages "
-                           "still queued: the server asked (Retry-After) "
-                           "for no request in the next %" PRId64 " ms",
+      return sbi_error(rc,
+                       "flush timed out after %d ms with %zu messages "
+                       "still queued: the server asked (Retry-After) "
+                       "for no request in the next %" PRId64 " ms",
                        timeout_ms, c->queue.count, wait);
-    return sbi_error(rc, "flush timed out after %d ms with %zu messages "
-                         "still queued",
+    return sbi_error(rc,
+                     "flush timed out after %d ms with %zu messages "
+                     "still queued",
                      timeout_ms, c->queue.count);
   }
   return rc;

@@ -8,8 +8,7 @@
  * field (each skipped when NULL), and enqueue it. */
 static int send_event(segb_client_t *c, int type, const char *user_id,
                       const char *anonymous_id, const char *field,
-                      const char *value, const char *object,
-                      const char *json) {
+                      const char *value, const char *object, const char *json) {
   segb_message_t *m;
   int rc = SEGB_OK;
 
@@ -39,9 +38,8 @@ int segb_identify(segb_client_t *c, const char *user_id,
                     "traits", traits_json);
 }
 
-int segb_track(segb_client_t *c, const char *user_id,
-               const char *anonymous_id, const char *event,
-               const char *properties_json) {
+int segb_track(segb_client_t *c, const char *user_id, const char *anonymous_id,
+               const char *event, const char *properties_json) {
   return send_event(c, SEGB_MSG_TRACK, user_id, anonymous_id, "event", event,
                     "properties", properties_json);
 }
@@ -52,22 +50,19 @@ int segb_page(segb_client_t *c, const char *user_id, const char *anonymous_id,
                     "properties", properties_json);
 }
 
-int segb_screen(segb_client_t *c, const char *user_id,
-                const char *anonymous_id, const char *name,
-                const char *properties_json) {
+int segb_screen(segb_client_t *c, const char *user_id, const char *anonymous_id,
+                const char *name, const char *properties_json) {
   return send_event(c, SEGB_MSG_SCREEN, user_id, anonymous_id, "name", name,
                     "properties", properties_json);
 }
 
-int segb_group(segb_client_t *c, const char *user_id,
-               const char *anonymous_id, const char *group_id,
-               const char *traits_json) {
+int segb_group(segb_client_t *c, const char *user_id, const char *anonymous_id,
+               const char *group_id, const char *traits_json) {
   return send_event(c, SEGB_MSG_GROUP, user_id, anonymous_id, "groupId",
                     group_id, "traits", traits_json);
 }
 
-int segb_alias(segb_client_t *c, const char *user_id,
-               const char *previous_id) {
-  return send_event(c, SEGB_MSG_ALIAS, user_id, NULL, "previousId",
-                    previous_id, NULL, NULL);
+int segb_alias(segb_client_t *c, const char *user_id, const char *previous_id) {
+  return send_event(c, SEGB_MSG_ALIAS, user_id, NULL, "previousId", previous_id,
+                    NULL, NULL);
 }

@@ -13,8 +13,8 @@
 #include "config/props.h"
 #include "core/err.h"
 
-void *sbi_setup_new(segb_config_t *conf, sbi_transport *transport,
-                    size_t size, const char *what, sbi_build_fn *build,
+void *sbi_setup_new(segb_config_t *conf, sbi_transport *transport, size_t size,
+                    const char *what, sbi_build_fn *build,
                     void (*abandon)(void *obj), char *errstr,
                     size_t errstr_size) {
   char why[SBI_ERR_DETAIL_MAX];
@@ -23,8 +23,7 @@ void *sbi_setup_new(segb_config_t *conf, sbi_transport *transport,
 
   if (conf == NULL) {
     rc = sbi_error(SEGB_ERR_INVALID_ARG, "configuration is NULL");
-  } else if ((rc = sbi_global_init()) >= 0 &&
-             (obj = calloc(1, size)) == NULL) {
+  } else if ((rc = sbi_global_init()) >= 0 && (obj = calloc(1, size)) == NULL) {
     sbi_global_cleanup();
     rc = sbi_error(SEGB_ERR_NOMEM, "out of memory creating a %s", what);
   }
@@ -165,8 +164,7 @@ static void retry_limits(const segb_config_t *conf, sbi_retry_limits *out) {
   out->backoff_initial_ms =
       sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_INITIAL_MS);
   out->backoff_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_BACKOFF_MAX_MS);
-  out->total_timeout_ms =
-      sbi_conf_int(conf, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS);
+  out->total_timeout_ms = sbi_conf_int(conf, SBI_PROP_RETRY_TOTAL_TIMEOUT_MS);
   out->after_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_AFTER_MAX_MS);
 }
 

@@ -64,8 +64,8 @@ typedef int sbi_build_fn(void *obj, segb_config_t *conf,
  * drops the global reference), @transport is destroyed, @errstr and the
  * thread's error say why (the object being a @what), and the result is
  * NULL; @conf stays the caller's. */
-void *sbi_setup_new(segb_config_t *conf, sbi_transport *transport,
-                    size_t size, const char *what, sbi_build_fn *build,
+void *sbi_setup_new(segb_config_t *conf, sbi_transport *transport, size_t size,
+                    const char *what, sbi_build_fn *build,
                     void (*abandon)(void *obj), char *errstr,
                     size_t errstr_size);
 

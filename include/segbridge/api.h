@@ -65,20 +65,20 @@ typedef struct segb_pager_s segb_pager_t;
 typedef struct segb_conntest_s segb_conntest_t;
 
 /** What segb_profile_get() reads; the values are part of the ABI. */
-#define SEGB_PROFILE_TRAITS       0 /**< .../traits: data() is an object */
-#define SEGB_PROFILE_EVENTS       1 /**< .../events: data() is an array */
+#define SEGB_PROFILE_TRAITS 0       /**< .../traits: data() is an object */
+#define SEGB_PROFILE_EVENTS 1       /**< .../events: data() is an array */
 #define SEGB_PROFILE_EXTERNAL_IDS 2 /**< .../external_ids: an array */
-#define SEGB_PROFILE_METADATA     3 /**< .../metadata: an object */
+#define SEGB_PROFILE_METADATA 3     /**< .../metadata: an object */
 
 /** Test Connection directions, indexes of a segb_conntest_t. */
-#define SEGB_CHECK_SEND     0 /**< Tracking API: the write key */
-#define SEGB_CHECK_RECEIVE  1 /**< Public API: the token and region */
+#define SEGB_CHECK_SEND 0     /**< Tracking API: the write key */
+#define SEGB_CHECK_RECEIVE 1  /**< Public API: the token and region */
 #define SEGB_CHECK_PROFILES 2 /**< Profile API: token, space and region */
-#define SEGB_CHECK_COUNT    3
+#define SEGB_CHECK_COUNT 3
 
 /** Verdicts of one direction. */
-#define SEGB_VERDICT_PASSED  0
-#define SEGB_VERDICT_FAILED  1
+#define SEGB_VERDICT_PASSED 0
+#define SEGB_VERDICT_FAILED 1
 #define SEGB_VERDICT_SKIPPED 2 /**< not configured */
 
 /** segb_test_connection() flag: authenticate the send direction with an
@@ -148,9 +148,8 @@ SEGB_API int segb_sources_pager(segb_reader_t *reader, int32_t count,
  *  failure of the request) when the space has no such profile.
  *  @since 0.1 */
 SEGB_API int segb_profile_get(segb_reader_t *reader, int32_t what,
-                              const char *identifier,
-                              const char *const *params, const char *cursor,
-                              segb_result_t **out);
+                              const char *identifier, const char *const *params,
+                              const char *cursor, segb_result_t **out);
 
 /** A pager over every page of segb_profile_get(); @p identifier and
  *  @p params are copied. @since 0.1 */
@@ -189,8 +188,7 @@ SEGB_API const char *segb_result_next_cursor(const segb_result_t *result);
 /** The response body as received (NUL-terminated; *@p len bytes when
  *  @p len is not NULL), for callers that parse JSON themselves. Lives as
  *  long as @p result. @since 0.1 */
-SEGB_API const char *segb_result_text(const segb_result_t *result,
-                                      size_t *len);
+SEGB_API const char *segb_result_text(const segb_result_t *result, size_t *len);
 
 /** Free @p result and every view read from it. Accepts NULL. @since 0.1 */
 SEGB_API void segb_result_destroy(segb_result_t *result);

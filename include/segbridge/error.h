@@ -14,6 +14,7 @@
 #include <segbridge/export.h>
 
 /* X(NAME, value, description): one line per code, the only list there is. */
+/* clang-format off */
 #define SEGB_ERROR_LIST(X)                                                   \
   X(OK,                    0, "success")                                     \
   X(ERR_INVALID_ARG,      -1, "invalid argument")                           \
@@ -73,6 +74,7 @@
   X(ERR_IN_CALLBACK,     -54, "call not allowed inside the client's callback") \
   X(ERR_CONCURRENT_USE,  -55, "the client is in use by another thread") \
   X(ERR_WEBHOOK_UNSIGNED_EVENTS, -56, "X-Signature does not cover every event of the batch")
+/* clang-format on */
 
 typedef enum segb_err_t {
 #define SEGB__ERR_ENUM(name, value, desc) SEGB_##name = value,

@@ -18,12 +18,12 @@
 #include <stdint.h>
 
 /** JSON value types; the values are part of the ABI. */
-#define SEGB_JSON_NULL   0
-#define SEGB_JSON_FALSE  1
-#define SEGB_JSON_TRUE   2
+#define SEGB_JSON_NULL 0
+#define SEGB_JSON_FALSE 1
+#define SEGB_JSON_TRUE 2
 #define SEGB_JSON_NUMBER 3
 #define SEGB_JSON_STRING 4
-#define SEGB_JSON_ARRAY  5
+#define SEGB_JSON_ARRAY 5
 #define SEGB_JSON_OBJECT 6
 
 typedef struct segb_json_s segb_json_t;

@@ -37,11 +37,11 @@
 
 /** Message types; the values are part of the ABI. */
 #define SEGB_MSG_IDENTIFY 1
-#define SEGB_MSG_TRACK    2
-#define SEGB_MSG_PAGE     3
-#define SEGB_MSG_SCREEN   4
-#define SEGB_MSG_GROUP    5
-#define SEGB_MSG_ALIAS    6
+#define SEGB_MSG_TRACK 2
+#define SEGB_MSG_PAGE 3
+#define SEGB_MSG_SCREEN 4
+#define SEGB_MSG_GROUP 5
+#define SEGB_MSG_ALIAS 6
 
 /** Largest serialized message Segment accepts (32 KB), in bytes. */
 #define SEGB_MESSAGE_MAX_BYTES 32768
@@ -85,9 +85,8 @@ SEGB_API int segb_message_set_string(segb_message_t *msg, const char *path,
                                      const char *value);
 
 /** Set a string of @p len bytes; it may contain NUL. @since 0.1 */
-SEGB_API int segb_message_set_string_len(segb_message_t *msg,
-                                         const char *path, const char *value,
-                                         size_t len);
+SEGB_API int segb_message_set_string_len(segb_message_t *msg, const char *path,
+                                         const char *value, size_t len);
 
 /** Set an integer. @since 0.1 */
 SEGB_API int segb_message_set_int64(segb_message_t *msg, const char *path,
@@ -126,8 +125,7 @@ SEGB_API int segb_message_seal(segb_message_t *msg);
 /** The serialized JSON of a sealed message, followed by a NUL that *@p len
  *  (when not NULL) does not count. NULL when @p msg is NULL or not sealed.
  *  Borrowed: valid until the message is destroyed. @since 0.1 */
-SEGB_API const char *segb_message_json(const segb_message_t *msg,
-                                       size_t *len);
+SEGB_API const char *segb_message_json(const segb_message_t *msg, size_t *len);
 
 /** The messageId, NUL-terminated. Borrowed. @since 0.1 */
 SEGB_API const char *segb_message_id(const segb_message_t *msg);

@@ -74,9 +74,8 @@ static int fail(const sbi_api_http *h, const sbi_api_call *call, int code,
   /* What a 404 means is the call's to say. */
   if (o.code == SEGB_ERR_NOT_FOUND && call->missing != NULL)
     o.hint = call->missing;
-  return sbi_error(code, "%s%s answered HTTP %d%s%s%s: %s", why, host,
-                   status, says[0] ? " (" : "", says, says[0] ? ")" : "",
-                   o.hint);
+  return sbi_error(code, "%s%s answered HTTP %d%s%s%s: %s", why, host, status,
+                   says[0] ? " (" : "", says, says[0] ? ")" : "", o.hint);
 }
 
 /* One request, cut at @timeout_ms. Without its credentials it is not sent
@@ -153,8 +152,8 @@ static int perform(sbi_api_http *h, const sbi_api_call *call,
       return fail(h, call, 0, "");
     step = sbi_retry_next(&budget, v, sbi_clock_mono_ms(), deadline, &wait);
     if (step == SBI_RETRY_GIVE_UP) {
-      snprintf(why, sizeof why, "gave up after %d request%s: ",
-               budget.requests, budget.requests == 1 ? "" : "s");
+      snprintf(why, sizeof why, "gave up after %d request%s: ", budget.requests,
+               budget.requests == 1 ? "" : "s");
       return fail(h, call, 0, why);
     }
     /* A wait that ends past the deadline cannot help the call. */

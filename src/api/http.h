@@ -19,19 +19,19 @@ typedef struct sbi_api_limits {
 typedef struct sbi_api_http {
   sbi_transport *transport; /* borrowed */
   sbi_api_limits limits;
-  sbi_buf auth_header;      /* kept for redacting the call's error text,
-                               wiped when the call ends */
-  sbi_http_response resp;   /* the last answer */
+  sbi_buf auth_header;    /* kept for redacting the call's error text,
+                             wiped when the call ends */
+  sbi_http_response resp; /* the last answer */
 } sbi_api_http;
 
 typedef struct sbi_api_call {
-  sbi_api api;          /* whose credentials a 401 blames */
-  sbi_auth *auth;       /* borrowed */
-  const char *method;   /* "GET" or "POST" */
+  sbi_api api;        /* whose credentials a 401 blames */
+  sbi_auth *auth;     /* borrowed */
+  const char *method; /* "GET" or "POST" */
   const char *url;
-  const char *body;     /* JSON, or NULL for none */
+  const char *body; /* JSON, or NULL for none */
   size_t body_len;
-  const char *missing;  /* what a 404 means: "no profile ... in space ..." */
+  const char *missing; /* what a 404 means: "no profile ... in space ..." */
 } sbi_api_call;
 
 /* Perform @call until it gets a 2xx (SEGB_OK; h->resp holds the answer)

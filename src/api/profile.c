@@ -22,17 +22,20 @@ typedef struct sbi_profile_route {
 } sbi_profile_route;
 
 static const sbi_profile_route sbi_profile_routes[] = {
-    [SEGB_PROFILE_TRAITS] = {"traits", "traits",
+    [SEGB_PROFILE_TRAITS] = {"traits",
+                             "traits",
                              {"limit", "include", "class", "verbose"}},
-    [SEGB_PROFILE_EVENTS] = {"events", "data",
+    [SEGB_PROFILE_EVENTS] = {"events",
+                             "data",
                              {"start", "end", "include", "exclude", "limit",
                               "sort"}},
-    [SEGB_PROFILE_EXTERNAL_IDS] = {"external_ids", "data",
+    [SEGB_PROFILE_EXTERNAL_IDS] = {"external_ids",
+                                   "data",
                                    {"include", "limit", "verbose"}},
     [SEGB_PROFILE_METADATA] = {"metadata", "metadata", {"verbose"}},
 };
 
-#define SBI_PROFILE_ROUTES                                                    \
+#define SBI_PROFILE_ROUTES                                                     \
   (sizeof sbi_profile_routes / sizeof sbi_profile_routes[0])
 
 static int known(const sbi_profile_route *route, const char *name) {
@@ -66,9 +69,8 @@ static int check_params(const sbi_profile_route *route,
                        "value pairs ending in NULL)",
                        route->segment, params[i]);
     if (!known(route, params[i]))
-      return sbi_error(SEGB_ERR_INVALID_ARG,
-                       "%s: unknown parameter \"%.64s\"", route->segment,
-                       params[i]);
+      return sbi_error(SEGB_ERR_INVALID_ARG, "%s: unknown parameter \"%.64s\"",
+                       route->segment, params[i]);
     if (strcmp(params[i], "limit") == 0 && !limit_ok(params[i + 1]))
       return sbi_error(SEGB_ERR_INVALID_ARG,
                        "%s: limit \"%.32s\" is not a positive whole number",
@@ -107,7 +109,9 @@ static int check_call(const segb_reader_t *r, int32_t what, const char *id,
                       const void *out) {
   if (r == NULL || out == NULL || id == NULL)
     return sbi_error(SEGB_ERR_INVALID_ARG, "%s is NULL",
-                     r == NULL ? "reader" : out == NULL ? "out" : "identifier");
+                     r == NULL     ? "reader"
+                     : out == NULL ? "out"
+                                   : "identifier");
   if (what < 0 || (size_t)what >= SBI_PROFILE_ROUTES)
     return sbi_error(SEGB_ERR_INVALID_ARG,
                      "what is %d, not one of SEGB_PROFILE_*", (int)what);
@@ -143,10 +147,10 @@ int segb_profile_get(segb_reader_t *r, int32_t what, const char *id,
   rc = check_params(route, params);
   rc = rc ? rc : build_url(r, route, space, id, params, cursor, &url);
   if (rc == SEGB_OK) {
-    snprintf(missing, sizeof missing, "no profile %.160s in space %.100s",
-             id, space);
-    rc = sbi_reader_get(r, SBI_API_PROFILE, url.data, missing,
-                        route->payload, SBI_CURSOR_PROFILE, out);
+    snprintf(missing, sizeof missing, "no profile %.160s in space %.100s", id,
+             space);
+    rc = sbi_reader_get(r, SBI_API_PROFILE, url.data, missing, route->payload,
+                        SBI_CURSOR_PROFILE, out);
   }
   sbi_buf_free(&url);
   return rc;
@@ -199,8 +203,7 @@ static int profile_page(segb_reader_t *r, const void *ctx, const char *cursor,
   const sbi_profile_pages *pp = ctx;
 
   return segb_profile_get(r, pp->what, pp->id,
-                          (const char *const *)(void *)pp->params, cursor,
-                          out);
+                          (const char *const *)(void *)pp->params, cursor, out);
 }
 
 int segb_profile_pager(segb_reader_t *r, int32_t what, const char *id,

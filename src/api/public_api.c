@@ -1,6 +1,6 @@
 /* Public API reads: Get Workspace, Get Source, List Sources
- * (docs/READ_API.md). Responses are {"data": {...}}; lists page with pagination.count and
- * pagination.cursor, and say data.pagination.next. */
+ * (docs/READ_API.md). Responses are {"data": {...}}; lists page with
+ * pagination.count and pagination.cursor, and say data.pagination.next. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +39,8 @@ static int begin(const segb_reader_t *r, segb_result_t **out) {
 /* GET @url (freed here) and take @path of the response into @out. */
 static int get(segb_reader_t *r, sbi_buf *url, const char *missing,
                const char *path, sbi_cursor_style style, segb_result_t **out) {
-  int rc = sbi_reader_get(r, SBI_API_PUBLIC, url->data, missing, path,
-                          style, out);
+  int rc =
+      sbi_reader_get(r, SBI_API_PUBLIC, url->data, missing, path, style, out);
 
   sbi_buf_free(url);
   return rc;

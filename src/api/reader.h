@@ -25,9 +25,9 @@ void sbi_reader_free(segb_reader_t *r, int conf_too);
 
 /* Where a page's next cursor is. */
 typedef enum sbi_cursor_style {
-  SBI_CURSOR_NONE,    /* a call without pages */
-  SBI_CURSOR_PUBLIC,  /* data.pagination.next */
-  SBI_CURSOR_PROFILE  /* cursor.next while cursor.has_more */
+  SBI_CURSOR_NONE,   /* a call without pages */
+  SBI_CURSOR_PUBLIC, /* data.pagination.next */
+  SBI_CURSOR_PROFILE /* cursor.next while cursor.has_more */
 } sbi_cursor_style;
 
 /* GET @url with @auth and turn the 2xx answer into a new result whose

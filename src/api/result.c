@@ -63,8 +63,7 @@ static int parse(segb_result_t *r, const char *host) {
                            host);
   if (r->len == 0)
     return sbi_error(SEGB_ERR_BAD_RESPONSE,
-                     "%s answered with an empty body where JSON was due",
-                     host);
+                     "%s answered with an empty body where JSON was due", host);
   /* The parser's words for running out of text: the body was cut. */
   if (strncmp(why, "unexpected end of input", 23) == 0)
     return sbi_error(SEGB_ERR_BAD_RESPONSE,
@@ -101,8 +100,8 @@ int sbi_result_new(const sbi_http_response *resp, const char *url,
   if (rc == SEGB_OK) {
     r->data = segb_json_get(view(r->root), data_path);
     if (r->data == NULL)
-      rc = sbi_error(SEGB_ERR_BAD_RESPONSE,
-                     "the response from %s has no %s", host, data_path);
+      rc = sbi_error(SEGB_ERR_BAD_RESPONSE, "the response from %s has no %s",
+                     host, data_path);
   }
   if (rc != SEGB_OK) {
     segb_result_destroy(r);

@@ -72,7 +72,7 @@ typedef struct sbi_oauth_options {
   /* Authorization server base URL, normalized (no trailing '/'): the
    * assertion's aud; tokens come from server + "/token". */
   const char *server;
-  const char *write_key;    /* writeKey for every body; NULL for none */
+  const char *write_key; /* writeKey for every body; NULL for none */
   /* Longest wait a token server's Retry-After is honoured for (> 0): past
    * it the server is asked again, however long it asked for. */
   int64_t after_max_ms;

@@ -18,7 +18,7 @@
 #define SBI_WRITE_KEY_MEMBER ",\"writeKey\":"
 
 typedef struct sbi_write_key_auth {
-  sbi_auth base; /* first, so an sbi_auth * is the whole struct */
+  sbi_auth base;   /* first, so an sbi_auth * is the whole struct */
   sbi_buf header;  /* Authorization: Basic base64("<key>:") */
   sbi_buf members; /* ,"writeKey":"<key>" or empty */
 } sbi_write_key_auth;

@@ -14,8 +14,8 @@
 #include <string.h>
 
 struct segb_config_s {
-  char *text[SBI_PROP__COUNT]; /* canonical text as set; NULL = default */
-  int64_t val[SBI_PROP__COUNT]; /* parsed value of the current text */
+  char *text[SBI_PROP__COUNT];   /* canonical text as set; NULL = default */
+  int64_t val[SBI_PROP__COUNT];  /* parsed value of the current text */
   segb_delivery_cb *delivery_cb; /* callbacks have typed setters, not keys */
   void *opaque;
 };
@@ -37,7 +37,8 @@ typedef struct errout {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static int fail(const errout *eo, int code, const char *fmt, ...) {
+static int
+fail(const errout *eo, int code, const char *fmt, ...) {
   char msg[SBI_ERR_DETAIL_MAX];
   va_list ap;
 
@@ -106,9 +107,7 @@ static void free_text(const sbi_prop *p, char *s) {
     free(s);
 }
 
-static int lower(int c) {
-  return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
+static int lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
 
 /* 1 when the @n bytes at @a and @b match, ASCII case ignored. */
 static int same_ci(const char *a, const char *b, size_t n) {
@@ -239,16 +238,14 @@ static int check_text(const sbi_prop *p, const char *v, const errout *eo) {
 
   if ((uint64_t)len > (uint64_t)p->max)
     return fail(eo, SEGB_ERR_INVALID_VALUE,
-                "%s: value is longer than %" PRId64 " bytes", p->name,
-                p->max);
+                "%s: value is longer than %" PRId64 " bytes", p->name, p->max);
   if (!sbi_utf8_is_valid(v, len))
     return fail(eo, SEGB_ERR_INVALID_VALUE, "%s: value is not valid UTF-8",
                 p->name);
   bad = find_control(v, len, p->type == SBI_PT_PEM);
   if (bad < len)
     return fail(eo, SEGB_ERR_INVALID_VALUE,
-                "%s: value has a control character at byte %zu", p->name,
-                bad);
+                "%s: value has a control character at byte %zu", p->name, bad);
   if ((uint64_t)len < (uint64_t)p->min)
     return fail(eo, SEGB_ERR_INVALID_VALUE, "%s: value must not be empty",
                 p->name);
@@ -441,8 +438,8 @@ static char *canonical_text(const sbi_prop *p, const char *v, int64_t val) {
   }
 }
 
-int sbi_prop_parse(const sbi_prop *p, const char *v, int64_t *val,
-                   char **text, char *errstr, size_t errstr_size) {
+int sbi_prop_parse(const sbi_prop *p, const char *v, int64_t *val, char **text,
+                   char *errstr, size_t errstr_size) {
   const errout eo = {errstr, errstr_size};
   int64_t x = 0;
   int rc = parse_value(p, v, &x, &eo);
@@ -458,8 +455,7 @@ int sbi_prop_parse(const sbi_prop *p, const char *v, int64_t *val,
 /* A key this version does not read takes no value but the one that is what
  * the library does anyway (@text is the value's canonical text), so that a
  * setting that would do nothing fails where it is made. */
-static int check_status(const sbi_prop *p, const char *text,
-                        const errout *eo) {
+static int check_status(const sbi_prop *p, const char *text, const errout *eo) {
   switch (p->status) {
   case SBI_LIVE:
     return SEGB_OK;
@@ -677,7 +673,9 @@ int segb_config_get(const segb_config_t *conf, const char *name, char *dest,
 
   if (conf == NULL || name == NULL || dest_size == NULL)
     return fail(NULL, SEGB_ERR_INVALID_ARG, "segb_config_get: %s is NULL",
-                conf == NULL ? "conf" : name == NULL ? "name" : "dest_size");
+                conf == NULL   ? "conf"
+                : name == NULL ? "name"
+                               : "dest_size");
   id = find_prop(name, NULL);
   if (id < 0)
     return id;
@@ -703,8 +701,8 @@ int segb_config_get(const segb_config_t *conf, const char *name, char *dest,
 }
 
 const char *sbi_conf_str(const segb_config_t *conf, sbi_prop_id id) {
-  const char *s = conf->text[id] != NULL ? conf->text[id]
-                                          : sbi_prop_at(id)->def;
+  const char *s =
+      conf->text[id] != NULL ? conf->text[id] : sbi_prop_at(id)->def;
   return *s != '\0' ? s : NULL;
 }
 

@@ -3,20 +3,16 @@
 #include <string.h>
 
 static const sbi_prop props[SBI_PROP__COUNT] = {
-#define SBI__PROP_ROW(id, name, type, min, max, def, choices, since, status, \
-                      desc)                                                   \
+#define SBI__PROP_ROW(id, name, type, min, max, def, choices, since, status,   \
+                      desc)                                                    \
   [SBI_PROP_##id] = {name, type, min, max, def, choices, since, status, desc},
     SBI_PROPS(SBI__PROP_ROW)
 #undef SBI__PROP_ROW
 };
 
-const sbi_prop *sbi_prop_at(size_t i) {
-  return &props[i];
-}
+const sbi_prop *sbi_prop_at(size_t i) { return &props[i]; }
 
-size_t sbi_prop_count(void) {
-  return SBI_PROP__COUNT;
-}
+size_t sbi_prop_count(void) { return SBI_PROP__COUNT; }
 
 int sbi_prop_find(const char *name) {
   int i;

@@ -73,6 +73,7 @@ enum {
  * is written in canonical form (as segb_config_get() shows it). Names
  * without a '.' document under "general", the others under the part before
  * the first '.'. Append rows freely; a name, once shipped, never changes. */
+/* clang-format off */
 #define SBI_PROPS(X)                                                          \
   /* general */                                                               \
   X(REGION, "region", SBI_PT_ENUM, 0, 0, "us", SBI_REGION_CHOICES, "0.1",     \
@@ -233,14 +234,15 @@ enum {
   X(STATISTICS_INTERVAL_MS, "statistics.interval_ms", SBI_PT_DURATION, 0,     \
     86400000, "0", "", "0.1", SBI_NOT_YET_DEFAULT,                            \
     "Interval of the statistics callback; 0 turns it off.")
+/* clang-format on */
 
 typedef enum sbi_prop_id {
-#define SBI__PROP_ID(id, name, type, min, max, def, choices, since, status,  \
-                     desc)                                                    \
+#define SBI__PROP_ID(id, name, type, min, max, def, choices, since, status,    \
+                     desc)                                                     \
   SBI_PROP_##id,
   SBI_PROPS(SBI__PROP_ID)
 #undef SBI__PROP_ID
-  SBI_PROP__COUNT
+      SBI_PROP__COUNT
 } sbi_prop_id;
 
 /* One row of the table. */
@@ -267,8 +269,8 @@ int sbi_prop_find(const char *name);
  * and, when @text is not NULL, its canonical text (what segb_config_get()
  * shows; the caller frees it) to *@text. On failure nothing is written and
  * @errstr, when not NULL, says why. */
-int sbi_prop_parse(const sbi_prop *p, const char *v, int64_t *val,
-                   char **text, char *errstr, size_t errstr_size);
+int sbi_prop_parse(const sbi_prop *p, const char *v, int64_t *val, char **text,
+                   char *errstr, size_t errstr_size);
 
 /* Lower-case name of a type as the docs and error messages show it. */
 const char *sbi_prop_type_name(sbi_prop_type type);

@@ -61,8 +61,7 @@ int sbi_api_base(const segb_config_t *conf, sbi_api api, sbi_buf *out) {
   return rc == SEGB_OK ? rc : sbi_error(rc, "out of memory building a URL");
 }
 
-int sbi_region_check(const segb_config_t *conf, sbi_api api,
-                     const char *base) {
+int sbi_region_check(const segb_config_t *conf, sbi_api api, const char *base) {
   const char *name = sbi_prop_at(sbi_api_override[api])->name;
   const char *us = sbi_region_base(SBI_REGION_US, api);
   const char *eu = sbi_region_base(SBI_REGION_EU, api);

@@ -25,7 +25,6 @@ int sbi_api_base(const segb_config_t *conf, sbi_api api, sbi_buf *out);
 /* SEGB_ERR_INVALID_VALUE when @base, the base of @api under @conf, is the
  * other region's Segment host: events sent there are dropped and tokens
  * from there are refused, so the combination is refused up front. */
-int sbi_region_check(const segb_config_t *conf, sbi_api api,
-                     const char *base);
+int sbi_region_check(const segb_config_t *conf, sbi_api api, const char *base);
 
 #endif

@@ -34,7 +34,7 @@ struct segb_conntest_s {
 #define NETWORK 2 /* the network errors below */
 
 #define SEND_NETWORK                                                           \
-  "check network access to the Tracking API and the region: EU workspaces "   \
+  "check network access to the Tracking API and the region: EU workspaces "    \
   "send to events.eu1.segmentapis.com (region=eu)"
 
 static const struct advice_row {

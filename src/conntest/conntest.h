@@ -32,8 +32,8 @@ segb_config_t *sbi_conntest_config(const segb_config_t *conf,
 
 /* Send: the "Integration Test" track event, or with @no_send an empty
  * batch that only authenticates the write key. */
-void sbi_check_send(const segb_config_t *conf, int no_send,
-                    int32_t timeout_ms, segb_conntest_t *t);
+void sbi_check_send(const segb_config_t *conf, int no_send, int32_t timeout_ms,
+                    segb_conntest_t *t);
 
 /* Receive (SEGB_CHECK_RECEIVE): GET / with the Public API token. Profiles
  * (SEGB_CHECK_PROFILES): a lookup that must be answered 200 or 404, not

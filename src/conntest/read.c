@@ -46,8 +46,8 @@ static int ask_profile(segb_reader_t *r, char *detail, size_t size) {
 
     sbi_url_host(r->profile_base, host, sizeof host);
     snprintf(detail, size,
-             "Profile API token accepted by %s for space %.100s (looking up "
-             SBI_TEST_PROFILE " answered %s)",
+             "Profile API token accepted by %s for space %.100s (looking "
+             "up " SBI_TEST_PROFILE " answered %s)",
              host, sbi_conf_str(r->conf, SBI_PROP_PROFILE_API_SPACE_ID),
              rc == SEGB_OK ? "a profile" : "404, no such profile");
     rc = SEGB_OK;

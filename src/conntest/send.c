@@ -22,14 +22,14 @@
 
 /* What a passed check leaves to confirm. */
 static const char *passed_note(int no_send) {
-  return no_send
-             ? "Segment may accept an unknown write key without an error: "
-               "check again without --no-send and confirm the event in the "
-               "source's Debugger"
-             : "Segment accepts events for unknown write keys and drops "
-               "them later: confirm \"" SBI_TEST_EVENT "\" from " SBI_TEST_USER
-               " in Connections > Sources > your source > Debugger; if no "
-               "data appears, check that the source is active";
+  return no_send ? "Segment may accept an unknown write key without an error: "
+                   "check again without --no-send and confirm the event in the "
+                   "source's Debugger"
+                 : "Segment accepts events for unknown write keys and drops "
+                   "them later: confirm \"" SBI_TEST_EVENT
+                   "\" from " SBI_TEST_USER
+                   " in Connections > Sources > your source > Debugger; if no "
+                   "data appears, check that the source is active";
 }
 
 /* The probe batch and its fate. */
@@ -111,8 +111,8 @@ static void send_probe(const segb_config_t *conf, int no_send,
                        int32_t timeout_ms, segb_conntest_t *t) {
   segb_config_t *dup = sbi_conntest_config(conf, timeout_ms);
   int64_t deadline = sbi_clock_mono_ms() + timeout_ms;
-  sbi_api api = !no_send && sbi_oauth_configured(conf) ? SBI_API_OAUTH
-                                                       : SBI_API_TRACKING;
+  sbi_api api =
+      !no_send && sbi_oauth_configured(conf) ? SBI_API_OAUTH : SBI_API_TRACKING;
   char host[128], detail[SBI_ERR_DETAIL_MAX];
   sbi_probe p;
   int rc;
@@ -153,8 +153,8 @@ static void send_probe(const segb_config_t *conf, int no_send,
   segb_config_destroy(dup);
 }
 
-void sbi_check_send(const segb_config_t *conf, int no_send,
-                    int32_t timeout_ms, segb_conntest_t *t) {
+void sbi_check_send(const segb_config_t *conf, int no_send, int32_t timeout_ms,
+                    segb_conntest_t *t) {
   if (sbi_conf_str(conf, SBI_PROP_WRITE_KEY) == NULL)
     sbi_conntest_skip(t, SEGB_CHECK_SEND,
                       "no write_key: the send direction is not configured");

@@ -11,7 +11,8 @@ typedef struct sbi_buf {
   size_t cap; /* bytes allocated; data[len] is always a NUL when data != NULL */
 } sbi_buf;
 
-#define SBI_BUF_INIT {NULL, 0, 0}
+#define SBI_BUF_INIT                                                           \
+  { NULL, 0, 0 }
 
 /* Make room for @extra more bytes plus the NUL. SEGB_OK or SEGB_ERR_NOMEM. */
 int sbi_buf_grow(sbi_buf *b, size_t extra);

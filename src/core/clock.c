@@ -103,16 +103,15 @@ int sbi_time_is_iso8601(const char *s, size_t len) {
   int year, month, day, hour, minute, second, oh, om;
   size_t i = 19;
 
-  if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-      s[13] != ':' || s[16] != ':')
+  if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':')
     return 0;
   if (!digits(s, 4, &year) || !digits(s + 5, 2, &month) ||
       !digits(s + 8, 2, &day) || !digits(s + 11, 2, &hour) ||
       !digits(s + 14, 2, &minute) || !digits(s + 17, 2, &second))
     return 0;
-  if (month < 1 || month > 12 || day < 1 ||
-      day > days_in_month(year, month) || hour > 23 || minute > 59 ||
-      second > 60)
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
+      hour > 23 || minute > 59 || second > 60)
     return 0;
   if (s[i] == '.') {
     size_t start = ++i;
@@ -125,6 +124,6 @@ int sbi_time_is_iso8601(const char *s, size_t len) {
     return i + 1 == len;
   if (i + 6 != len || (s[i] != '+' && s[i] != '-') || s[i + 3] != ':')
     return 0;
-  return digits(s + i + 1, 2, &oh) && digits(s + i + 4, 2, &om) &&
-         oh <= 23 && om <= 59;
+  return digits(s + i + 1, 2, &oh) && digits(s + i + 4, 2, &om) && oh <= 23 &&
+         om <= 59;
 }

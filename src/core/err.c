@@ -8,11 +8,11 @@
 static _Thread_local int last_code;
 static _Thread_local char last_detail[SBI_ERR_DETAIL_MAX];
 
-#define SBI_ERR_NAME_CASE(name, value, desc) \
-  case value:                                \
+#define SBI_ERR_NAME_CASE(name, value, desc)                                   \
+  case value:                                                                  \
     return "SEGB_" #name;
-#define SBI_ERR_STR_CASE(name, value, desc) \
-  case value:                               \
+#define SBI_ERR_STR_CASE(name, value, desc)                                    \
+  case value:                                                                  \
     return desc;
 
 const char *segb_err_name(int err) {

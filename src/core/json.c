@@ -12,9 +12,8 @@
 
 /* One allocation: the struct, then the key, then the text, each of the two
  * NUL-terminated. Only strings and numbers carry text. */
-static sbi_json *node_alloc(sbi_json_type type, const char *key,
-                            size_t key_len, const char *text,
-                            size_t text_len) {
+static sbi_json *node_alloc(sbi_json_type type, const char *key, size_t key_len,
+                            const char *text, size_t text_len) {
   int has_text = type == SBI_JSON_STRING || type == SBI_JSON_NUMBER;
   size_t max = SIZE_MAX - sizeof(sbi_json) - 2;
   sbi_json *n;
@@ -222,8 +221,7 @@ int sbi_json_number_overflows(const char *s, size_t len) {
       break;
     }
   }
-  snprintf(digits + n, sizeof digits - n, "e%d",
-           DBL_MAX_10_EXP - (int)(n - 1));
+  snprintf(digits + n, sizeof digits - n, "e%d", DBL_MAX_10_EXP - (int)(n - 1));
   return isinf(strtod(digits, NULL));
 }
 

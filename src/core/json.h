@@ -27,15 +27,15 @@ typedef enum sbi_json_type {
 
 typedef struct sbi_json sbi_json;
 struct sbi_json {
-  sbi_json *next;      /* next sibling inside the parent */
-  const char *key;     /* member name inside an object, else NULL */
+  sbi_json *next;  /* next sibling inside the parent */
+  const char *key; /* member name inside an object, else NULL */
   size_t key_len;
   sbi_json_type type;
-  const char *str;     /* STRING: the bytes; NUMBER: the JSON number text */
+  const char *str; /* STRING: the bytes; NUMBER: the JSON number text */
   size_t str_len;
-  sbi_json *head;      /* ARRAY/OBJECT: first child */
-  sbi_json *tail;      /* ARRAY/OBJECT: last child */
-  size_t count;        /* ARRAY/OBJECT: number of children */
+  sbi_json *head; /* ARRAY/OBJECT: first child */
+  sbi_json *tail; /* ARRAY/OBJECT: last child */
+  size_t count;   /* ARRAY/OBJECT: number of children */
 };
 
 /* Constructors. @key may be NULL (array element, root). Key and text are

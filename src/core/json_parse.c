@@ -190,8 +190,7 @@ static int decode_escape(parser *ps, size_t *at) {
       /* A high surrogate must be followed at once by an escaped low one. */
       if (cp > 0xDBFF || ps->len - i < 12 || p[i + 6] != '\\' ||
           p[i + 7] != 'u' || (lo = hex4(p + i + 8)) < 0xDC00 || lo > 0xDFFF)
-        return fail(ps, SEGB_ERR_INVALID_JSON, "unpaired surrogate escape",
-                    i);
+        return fail(ps, SEGB_ERR_INVALID_JSON, "unpaired surrogate escape", i);
       cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
       n = 12;
     }
@@ -242,8 +241,7 @@ static int parse_string(parser *ps, span *out) {
       seg = i;
       escaped = 1;
     } else {
-      return fail(ps, SEGB_ERR_INVALID_JSON, "control character in string",
-                  i);
+      return fail(ps, SEGB_ERR_INVALID_JSON, "control character in string", i);
     }
   }
   if (escaped) {
@@ -370,8 +368,8 @@ static int parse_value(parser *ps, const span *key, sbi_json **node) {
     key_len = key->len;
   }
   if (type == SBI_JSON_STRING)
-    *node = sbi_json_new_string(key_ptr, key_len, span_ptr(ps, &text),
-                                text.len);
+    *node =
+        sbi_json_new_string(key_ptr, key_len, span_ptr(ps, &text), text.len);
   else if (type == SBI_JSON_NUMBER)
     *node = sbi_json_new_number_text(key_ptr, key_len, text.ptr, text.len);
   else
@@ -440,8 +438,7 @@ static int check_unique(parser *ps, const sbi_json *obj) {
     o += 3;
   }
   shown[o] = '\0';
-  snprintf(msg, sizeof msg, "duplicate key \"%s\" in the object ending",
-           shown);
+  snprintf(msg, sizeof msg, "duplicate key \"%s\" in the object ending", shown);
   return fail(ps, SEGB_ERR_DUPLICATE_KEY, msg, ps->pos);
 }
 
@@ -576,8 +573,19 @@ static int parse_tree(parser *ps, const span *key, unsigned max_depth,
 int sbi_json_parse_opts(const char *text, size_t len, const char *key,
                         size_t key_len, const sbi_json_opts *opts,
                         sbi_json **out, char *why, size_t why_size) {
-  parser ps = {(const unsigned char *)text, len, 0, why, why_size,
-               SBI_BUF_INIT, NULL, 0, 0, opts, 0, NULL, 0};
+  parser ps = {(const unsigned char *)text,
+               len,
+               0,
+               why,
+               why_size,
+               SBI_BUF_INIT,
+               NULL,
+               0,
+               0,
+               opts,
+               0,
+               NULL,
+               0};
   span root_key = {key, 0, key_len};
   sbi_json *root = NULL;
   int rc;

@@ -20,11 +20,13 @@ static const segb_json_t *view(const sbi_json *n) {
 }
 
 int segb_json_type(const segb_json_t *v) {
-  static const int types[] = {
-      [SBI_JSON_NULL] = SEGB_JSON_NULL,     [SBI_JSON_FALSE] = SEGB_JSON_FALSE,
-      [SBI_JSON_TRUE] = SEGB_JSON_TRUE,     [SBI_JSON_NUMBER] = SEGB_JSON_NUMBER,
-      [SBI_JSON_STRING] = SEGB_JSON_STRING, [SBI_JSON_ARRAY] = SEGB_JSON_ARRAY,
-      [SBI_JSON_OBJECT] = SEGB_JSON_OBJECT};
+  static const int types[] = {[SBI_JSON_NULL] = SEGB_JSON_NULL,
+                              [SBI_JSON_FALSE] = SEGB_JSON_FALSE,
+                              [SBI_JSON_TRUE] = SEGB_JSON_TRUE,
+                              [SBI_JSON_NUMBER] = SEGB_JSON_NUMBER,
+                              [SBI_JSON_STRING] = SEGB_JSON_STRING,
+                              [SBI_JSON_ARRAY] = SEGB_JSON_ARRAY,
+                              [SBI_JSON_OBJECT] = SEGB_JSON_OBJECT};
   return v != NULL ? types[node(v)->type] : -1;
 }
 

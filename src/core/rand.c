@@ -14,9 +14,7 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void on_fork_child(void) { atomic_fetch_add(&fork_generation, 1); }
 
-static void register_atfork(void) {
-  pthread_atfork(NULL, NULL, on_fork_child);
-}
+static void register_atfork(void) { pthread_atfork(NULL, NULL, on_fork_child); }
 
 struct rand_state {
   uint64_t s[4];

@@ -25,8 +25,7 @@ void sbi_secret_free(char *s) {
   free(s);
 }
 
-int sbi_secret_equal(const void *a, size_t a_len, const void *b,
-                     size_t b_len) {
+int sbi_secret_equal(const void *a, size_t a_len, const void *b, size_t b_len) {
   const volatile unsigned char *x = a;
   const volatile unsigned char *y = b;
   /* Compare over the longer length, so a length mismatch costs the same as
@@ -100,8 +99,7 @@ void sbi_secret_redact_auth(char *text, size_t size, const char *auth) {
     return;
   sbi_secret_redact(text, size, cred, cred_len);
   if (scheme_len == 5 && strncasecmp(scheme, "Basic", 5) == 0 &&
-      sbi_base64_decode(cred, cred_len, &plain) == SEGB_OK &&
-      plain.len > 0) {
+      sbi_base64_decode(cred, cred_len, &plain) == SEGB_OK && plain.len > 0) {
     const char *colon = memchr(plain.data, ':', plain.len);
     size_t user = colon != NULL ? (size_t)(colon - plain.data) : plain.len;
 

@@ -23,8 +23,7 @@ int sbi_secret_equal(const void *a, size_t a_len, const void *b, size_t b_len);
  * NUL-terminated @text (in a buffer of @size bytes) with SBI_REDACTED, and
  * also a start of the secret, 4 bytes or longer, that ends @text, where an
  * excerpt was cut through it. Text pushed past the buffer is cut. */
-void sbi_secret_redact(char *text, size_t size, const char *secret,
-                       size_t len);
+void sbi_secret_redact(char *text, size_t size, const char *secret, size_t len);
 
 /* Redact from @text the credential of the header line @auth
  * ("Authorization: <scheme> <credential>", as an auth provider wrote it):

@@ -46,8 +46,8 @@ static int build_body(sbi_sender *s, const sbi_queue *q, size_t n,
   sbi_time_format_iso_ms(now, sbi_clock_now_ms());
   *sent_at_at = s->body.len + sizeof "],\"sentAt\":\"" - 1;
   return rc ? rc
-            : sbi_batch_close(&s->body, now, s->members.data ? s->members.data
-                                                               : "",
+            : sbi_batch_close(&s->body, now,
+                              s->members.data ? s->members.data : "",
                               s->members.len);
 }
 
@@ -125,8 +125,7 @@ static sbi_verdict auth_retry(const sbi_sender *s, int64_t *wait) {
   return SBI_VERDICT_RETRY_AFTER;
 }
 
-static int send_batch(sbi_sender *s, sbi_queue *q, size_t n,
-                      int64_t deadline) {
+static int send_batch(sbi_sender *s, sbi_queue *q, size_t n, int64_t deadline) {
   char advice[512], now_text[SBI_ISO_MS_LEN + 1];
   /* sent counts the requests that went out */
   int sent = 0, refreshed = 0;

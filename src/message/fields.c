@@ -5,7 +5,7 @@
 #include "message.h"
 
 #define T(type) (1u << SEGB_MSG_##type)
-#define ALL_TYPES                                                          \
+#define ALL_TYPES                                                              \
   (T(IDENTIFY) | T(TRACK) | T(PAGE) | T(SCREEN) | T(GROUP) | T(ALIAS))
 
 static const sbi_field fields[] = {

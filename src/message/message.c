@@ -19,8 +19,8 @@
 #define JSON_MAX_DEPTH 64
 /* How JSON text given to a message is parsed: a key given twice is refused,
  * as a setter on it could only replace one of the twins. */
-static const sbi_json_opts message_json = {JSON_MAX_DEPTH,
-                                           SBI_JSON_UNIQUE_KEYS, 0, NULL, NULL};
+static const sbi_json_opts message_json = {JSON_MAX_DEPTH, SBI_JSON_UNIQUE_KEYS,
+                                           0, NULL, NULL};
 /* Room for a parse error's reason, a quoted key included. */
 #define WHY_SIZE 256
 /* Most bytes of a path or number an error message shows. */
@@ -37,9 +37,8 @@ typedef struct path {
   char text[PATH_MAX_BYTES]; /* backing store for unescaped segments */
 } path;
 
-static const char *const type_names[] = {NULL,     "identify", "track",
-                                         "page",   "screen",   "group",
-                                         "alias"};
+static const char *const type_names[] = {NULL,     "identify", "track", "page",
+                                         "screen", "group",    "alias"};
 
 const char *segb_message_type_name(int type) {
   return type >= SEGB_MSG_IDENTIFY && type <= SEGB_MSG_ALIAS ? type_names[type]
@@ -54,7 +53,8 @@ segb_message_t *segb_message_new(int type) {
     return NULL;
   }
   msg = calloc(1, sizeof *msg);
-  if (msg == NULL || (msg->fields = sbi_json_new(SBI_JSON_OBJECT, NULL, 0)) == NULL) {
+  if (msg == NULL ||
+      (msg->fields = sbi_json_new(SBI_JSON_OBJECT, NULL, 0)) == NULL) {
     free(msg);
     sbi_error(SEGB_ERR_NOMEM, "out of memory creating a %s message",
               type_names[type]);
@@ -120,8 +120,8 @@ static int path_parse(path *p, const char *raw) {
     }
     if (out == start)
       return sbi_error(SEGB_ERR_INVALID_FIELD,
-                       "field path '%.*s' has an empty segment",
-                       p->shown_len, raw);
+                       "field path '%.*s' has an empty segment", p->shown_len,
+                       raw);
     if (p->count == PATH_MAX_SEGMENTS)
       return sbi_error(SEGB_ERR_INVALID_FIELD,
                        "field path '%.*s' has more than %d segments",
@@ -159,8 +159,7 @@ static int check_top_level(segb_message_t *msg, const sbi_field *field,
   if (field->kind == SBI_FIELD_OBJECT) {
     if (v->type != SBI_JSON_OBJECT)
       return sbi_error(SEGB_ERR_JSON_TYPE, "%s must be a JSON object", name);
-    if (strcmp(name, "context") == 0 &&
-        sbi_json_get(v, "library", 7) != NULL)
+    if (strcmp(name, "context") == 0 && sbi_json_get(v, "library", 7) != NULL)
       return sbi_error(SEGB_ERR_INVALID_FIELD,
                        "context.library is set by libsegbridge");
     return SEGB_OK;
@@ -297,13 +296,13 @@ int segb_message_set_string_len(segb_message_t *msg, const char *field,
   if (rc != SEGB_OK)
     return rc;
   if (value == NULL)
-    return sbi_error(SEGB_ERR_INVALID_ARG, "'%.*s': value is NULL",
-                     p.shown_len, p.shown);
+    return sbi_error(SEGB_ERR_INVALID_ARG, "'%.*s': value is NULL", p.shown_len,
+                     p.shown);
   valid = sbi_utf8_valid_prefix(value, len);
   if (valid != len)
     return sbi_error(SEGB_ERR_INVALID_UTF8,
-                     "'%.*s': value is not valid UTF-8 (byte %zu)",
-                     p.shown_len, p.shown, valid);
+                     "'%.*s': value is not valid UTF-8 (byte %zu)", p.shown_len,
+                     p.shown, valid);
   return set_leaf(msg, &p, sbi_json_new_string(LAST_SEGMENT(p), value, len));
 }
 
@@ -343,9 +342,9 @@ int segb_message_set_bool(segb_message_t *msg, const char *field, int value) {
 
   if (rc != SEGB_OK)
     return rc;
-  return set_leaf(msg, &p,
-                  sbi_json_new(value ? SBI_JSON_TRUE : SBI_JSON_FALSE,
-                               LAST_SEGMENT(p)));
+  return set_leaf(
+      msg, &p,
+      sbi_json_new(value ? SBI_JSON_TRUE : SBI_JSON_FALSE, LAST_SEGMENT(p)));
 }
 
 int segb_message_set_null(segb_message_t *msg, const char *field) {
@@ -449,13 +448,13 @@ static int check_numbers(const sbi_json *v, const char *where,
       shown_put(&w, chain[i]->key, chain[i]->key_len, 1);
     }
   }
-  return sbi_error(SEGB_ERR_INVALID_NUMBER,
-                   "'%.*s': the number %.*s%s is beyond the range of a "
-                   "double",
-                   (int)w.len, w.text,
-                   (int)(hit->str_len > NUMBER_SHOWN_MAX ? NUMBER_SHOWN_MAX
-                                                         : hit->str_len),
-                   hit->str, hit->str_len > NUMBER_SHOWN_MAX ? "..." : "");
+  return sbi_error(
+      SEGB_ERR_INVALID_NUMBER,
+      "'%.*s': the number %.*s%s is beyond the range of a "
+      "double",
+      (int)w.len, w.text,
+      (int)(hit->str_len > NUMBER_SHOWN_MAX ? NUMBER_SHOWN_MAX : hit->str_len),
+      hit->str, hit->str_len > NUMBER_SHOWN_MAX ? "..." : "");
 }
 
 int segb_message_set_json_len(segb_message_t *msg, const char *field,
@@ -494,7 +493,7 @@ int segb_message_set_json(segb_message_t *msg, const char *field,
  * channel and _metadata describe the original sending and go through. */
 static const struct {
   const char *name;
-  int keep; /* else dropped */
+  int keep;           /* else dropped */
   sbi_json_type type; /* of a kept value */
 } import_only[] = {
     {"sentAt", 0, SBI_JSON_NULL},     {"writeKey", 0, SBI_JSON_NULL},
@@ -563,10 +562,9 @@ static int import_member(segb_message_t *msg, sbi_json *member) {
       return SEGB_OK;
     }
     if (member->type != import_only[i].type) {
-      rc = sbi_error(SEGB_ERR_JSON_TYPE, "%s must be a JSON %s",
-                     import_only[i].name,
-                     import_only[i].type == SBI_JSON_STRING ? "string"
-                                                            : "object");
+      rc = sbi_error(
+          SEGB_ERR_JSON_TYPE, "%s must be a JSON %s", import_only[i].name,
+          import_only[i].type == SBI_JSON_STRING ? "string" : "object");
       sbi_json_free(member);
       return rc;
     }

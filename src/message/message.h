@@ -11,8 +11,8 @@
 #define SBI_TIMESTAMP_MAX 35
 
 struct segb_message_s {
-  int type;   /* SEGB_MSG_* */
-  int sealed; /* once set, `json` holds the bytes and `fields` is gone */
+  int type;         /* SEGB_MSG_* */
+  int sealed;       /* once set, `json` holds the bytes and `fields` is gone */
   sbi_json *fields; /* object: the caller's top-level fields */
   /* 100 UTF-16 units take at most 300 bytes of UTF-8 */
   char message_id[SEGB_MESSAGE_ID_MAX * 3 + 1];

@@ -6,9 +6,8 @@
 #include "core/err.h"
 #include "message.h"
 
-#define LIBRARY_MEMBER                                                     \
-  "\"library\":{\"name\":\"libsegbridge\",\"version\":\"" SEGB_VERSION_STR \
-  "\"}"
+#define LIBRARY_MEMBER                                                         \
+  "\"library\":{\"name\":\"libsegbridge\",\"version\":\"" SEGB_VERSION_STR "\"}"
 
 static const sbi_json *field(const segb_message_t *msg, const char *name) {
   return sbi_json_get(msg->fields, name, strlen(name));
@@ -51,8 +50,9 @@ static int serialize(const segb_message_t *msg, sbi_buf *out) {
   rc = rc ? rc : sbi_buf_puts(out, "{\"type\":\"");
   rc = rc ? rc : sbi_buf_puts(out, type);
   rc = rc ? rc : sbi_buf_puts(out, "\",\"messageId\":");
-  rc = rc ? rc : sbi_json_write_string(out, msg->message_id,
-                                       strlen(msg->message_id));
+  rc =
+      rc ? rc
+         : sbi_json_write_string(out, msg->message_id, strlen(msg->message_id));
   rc = rc ? rc : sbi_buf_puts(out, ",\"timestamp\":\"");
   rc = rc ? rc : sbi_buf_puts(out, msg->timestamp);
   rc = rc ? rc : sbi_buf_putc(out, '"');

@@ -216,8 +216,8 @@ static int transport_send(sbi_transport *t, const sbi_http_request *req,
     return resp->error = SEGB_ERR_NOMEM;
   }
   timeout_ms = c->timeout_ms;
-  caller = req->timeout_ms > 0 &&
-           (timeout_ms == 0 || req->timeout_ms < timeout_ms);
+  caller =
+      req->timeout_ms > 0 && (timeout_ms == 0 || req->timeout_ms < timeout_ms);
   if (caller)
     timeout_ms = req->timeout_ms;
   curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, (long)timeout_ms);

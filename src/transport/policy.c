@@ -15,11 +15,11 @@
 #define RETRIED_NOW "the server could not take the request now; it is retried"
 #define RETRIED_5XX "Segment could not take the request; it is retried"
 #define TOO_LARGE                                                              \
-  "the request was refused as too large (over 500 KB, or an event over 32 "   \
+  "the request was refused as too large (over 500 KB, or an event over 32 "    \
   "KB) or as invalid JSON"
 #define NOT_RETRIED "it is not retried: check the endpoint setting"
 #define UNSUPPORTED                                                            \
-  "the server does not support this request; it is not retried: check the "  \
+  "the server does not support this request; it is not retried: check the "    \
   "endpoint setting"
 #define READ_REFUSED "the request was refused"
 #define READ_5XX "Segment could not serve the request; try again later"
@@ -47,6 +47,7 @@ typedef struct sbi_advised {
  * client); anything else may pass
  * (a proxy's 403, a 404 while it is deployed). The read APIs' hints are the
  * integration guide's wording; a NULL hint is the caller's to give. */
+/* clang-format off */
 static const struct sbi_status_row {
   int lo, hi;
   sbi_verdict verdict; /* the Tracking and read APIs' */
@@ -117,6 +118,7 @@ static const struct sbi_status_row {
      {{SEGB_ERR_REJECTED, NOT_RETRIED}, {SEGB_ERR_REJECTED, READ_REFUSED},
       LATER}},
 };
+/* clang-format on */
 
 #undef FINAL
 #undef LATER

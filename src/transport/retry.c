@@ -54,8 +54,8 @@ sbi_retry_step sbi_retry_next(sbi_retry_budget *b, sbi_verdict verdict,
   if (b->first_failure_ms < 0)
     b->first_failure_ms = now_ms;
   if (verdict == SBI_VERDICT_RETRY)
-    *wait_ms = sbi_backoff_ms(++b->counted, l->backoff_initial_ms,
-                              l->backoff_max_ms);
+    *wait_ms =
+        sbi_backoff_ms(++b->counted, l->backoff_initial_ms, l->backoff_max_ms);
   if (b->counted > l->max_retries ||
       b->requests > l->max_retries + SBI_RETRY_EXTRA_WAITS ||
       now_ms + *wait_ms - b->first_failure_ms > l->total_timeout_ms)
@@ -101,8 +101,7 @@ int sbi_http_date_wait(const char *value, int64_t now_ms, int64_t *wait_ms) {
   return 1;
 }
 
-int sbi_retry_after_parse(const char *value, int64_t now_ms,
-                          int64_t *wait_ms) {
+int sbi_retry_after_parse(const char *value, int64_t now_ms, int64_t *wait_ms) {
   const char *b, *e, *p;
   int64_t secs = 0;
 
@@ -121,8 +120,8 @@ int sbi_retry_after_parse(const char *value, int64_t now_ms,
 }
 
 int64_t sbi_retry_after_bound(int64_t asked_ms, int64_t max_wait_ms) {
-  int64_t wait = asked_ms > SBI_RETRY_AFTER_FLOOR_MS ? asked_ms
-                                                     : SBI_RETRY_AFTER_FLOOR_MS;
+  int64_t wait =
+      asked_ms > SBI_RETRY_AFTER_FLOOR_MS ? asked_ms : SBI_RETRY_AFTER_FLOOR_MS;
 
   if (max_wait_ms < 0)
     max_wait_ms = 0;

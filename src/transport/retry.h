@@ -13,7 +13,7 @@
 #define SBI_RETRY_AFTER_FLOOR_MS 1000
 
 typedef struct sbi_retry_limits {
-  int max_retries;          /* counted retries after the first request */
+  int max_retries; /* counted retries after the first request */
   int64_t backoff_initial_ms;
   int64_t backoff_max_ms;
   int64_t total_timeout_ms; /* from the first failure */
@@ -23,9 +23,9 @@ typedef struct sbi_retry_limits {
 /* What one batch or call has spent of its limits. */
 typedef struct sbi_retry_budget {
   const sbi_retry_limits *limits; /* borrowed */
-  int counted;              /* retries after a backoff */
-  int requests;             /* attempts that failed, waits included */
-  int64_t first_failure_ms; /* monotonic; -1 before the first */
+  int counted;                    /* retries after a backoff */
+  int requests;                   /* attempts that failed, waits included */
+  int64_t first_failure_ms;       /* monotonic; -1 before the first */
 } sbi_retry_budget;
 
 typedef enum sbi_retry_step {
@@ -34,8 +34,7 @@ typedef enum sbi_retry_step {
   SBI_RETRY_OUT_OF_TIME /* the wait would end past the caller's deadline */
 } sbi_retry_step;
 
-void sbi_retry_budget_init(sbi_retry_budget *b,
-                           const sbi_retry_limits *limits);
+void sbi_retry_budget_init(sbi_retry_budget *b, const sbi_retry_limits *limits);
 
 /* Charge an attempt that ended in @verdict, SBI_VERDICT_RETRY (backoff)
  * or SBI_VERDICT_RETRY_AFTER with the bounded wait the server asked for in

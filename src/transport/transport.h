@@ -66,8 +66,8 @@ typedef struct sbi_transport_options {
   int64_t timeout_ms;  /* whole request */
   const char *ca_file; /* NULL: system store */
   const char *ca_path;
-  const char *proxy;   /* NULL: libcurl's environment rules */
-  int gzip;            /* compress request bodies */
+  const char *proxy; /* NULL: libcurl's environment rules */
+  int gzip;          /* compress request bodies */
 } sbi_transport_options;
 
 /* A libcurl transport with one easy handle, reused so connections stay
@@ -85,8 +85,8 @@ const sbi_http_request *sbi_capture_at(const sbi_transport *t, size_t i);
 
 /* Value of response header @name (case-insensitive), copied into @out as a
  * NUL-terminated string; 1 when present, 0 when not (out gets ""). */
-int sbi_http_header(const sbi_http_response *resp, const char *name,
-                    char *out, size_t out_size);
+int sbi_http_header(const sbi_http_response *resp, const char *name, char *out,
+                    size_t out_size);
 
 /* Response header lines past this many bytes are dropped, against a server
  * that streams headers forever. */

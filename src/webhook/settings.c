@@ -21,7 +21,7 @@ static int is_space(char c) { return c == ' ' || c == '\t'; }
 static int decode(const char *value, size_t len, const sbi_webhook_limits *lim,
                   sbi_json **root) {
   sbi_json_opts jl = {lim->max_depth, 0, sbi_webhook_max_nodes(lim), NULL,
-                     NULL};
+                      NULL};
   sbi_buf text = SBI_BUF_INIT;
   char why[96];
   int rc;

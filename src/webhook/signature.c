@@ -125,8 +125,8 @@ int sbi_webhook_check_signature(const segb_webhook_t *wh, const char *header,
         SEGB_ERR_NOMEM)
       return SEGB_ERR_NOMEM;
     if (first.len > 0)
-      rc = signed_by_any(wh->secrets, wh->n_secrets, body + first.at,
-                         first.len, want, &first_only);
+      rc = signed_by_any(wh->secrets, wh->n_secrets, body + first.at, first.len,
+                         want, &first_only);
   }
   if (rc == SEGB_OK && !whole && !first_only)
     rc = sbi_error(SEGB_ERR_WEBHOOK_WRONG_SIGNATURE,

@@ -166,8 +166,7 @@ int sbi_webhook_json_error(const sbi_webhook_limits *lim, int rc,
  * is the body parsed when the signature check had to parse it, else NULL. */
 static int verify(const segb_webhook_t *wh, const char *authorization,
                   const char *x_signature, const char *body, size_t body_len,
-                  segb_webhook_batch_t **parsed,
-                  sbi_webhook_coverage *covers) {
+                  segb_webhook_batch_t **parsed, sbi_webhook_coverage *covers) {
   int rc;
 
   *parsed = NULL;
@@ -215,8 +214,8 @@ int segb_webhook_verify(const segb_webhook_t *wh, const char *authorization,
                         size_t body_len) {
   segb_webhook_batch_t *parsed;
   sbi_webhook_coverage covers;
-  int rc = verify(wh, authorization, x_signature, body, body_len, &parsed,
-                  &covers);
+  int rc =
+      verify(wh, authorization, x_signature, body, body_len, &parsed, &covers);
 
   segb_webhook_batch_destroy(parsed);
   return rc;

@@ -78,11 +78,13 @@ int main(int argc, char **argv) {
   qsort(lat, (size_t)n, sizeof *lat, cmp_i64);
 
   {
-    int64_t p50 = lat[n / 2], p99 = lat[n * 99 / 100], p999 = lat[n * 999 / 1000];
+    int64_t p50 = lat[n / 2], p99 = lat[n * 99 / 100],
+            p999 = lat[n * 999 / 1000];
     double per_sec = (double)n * 1e9 / (double)total;
 
-    printf("bench_message: %ld track messages, %zu bytes each, libsegbridge %s\n",
-           n, bytes, segb_version_str());
+    printf(
+        "bench_message: %ld track messages, %zu bytes each, libsegbridge %s\n",
+        n, bytes, segb_version_str());
     printf("  build+validate+serialize  p50 %lld ns  p99 %lld ns  p99.9 %lld ns"
            "  (clock overhead %lld ns removed)\n",
            (long long)p50, (long long)p99, (long long)p999,

@@ -55,16 +55,22 @@ static int feed_send(sbi_transport *t, const sbi_http_request *req,
 static void feed_destroy(sbi_transport *t) { (void)t; }
 
 static segb_reader_t *reader_for(feed *f) {
-  static const char *const settings[] = {
-      "public_api.token", "tok", "profile_api.token", "ptok",
-      "profile_api.space_id", "spa", "retry.max_attempts", "0", NULL};
+  static const char *const settings[] = {"public_api.token",
+                                         "tok",
+                                         "profile_api.token",
+                                         "ptok",
+                                         "profile_api.space_id",
+                                         "spa",
+                                         "retry.max_attempts",
+                                         "0",
+                                         NULL};
   segb_config_t *conf = segb_config_new();
   char err[SEGB_ERRSTR_SIZE];
   size_t i;
 
   for (i = 0; settings[i] != NULL; i += 2)
-    if (segb_config_set(conf, settings[i], settings[i + 1], err,
-                        sizeof err) != SEGB_OK)
+    if (segb_config_set(conf, settings[i], settings[i + 1], err, sizeof err) !=
+        SEGB_OK)
       abort();
   f->base.send = feed_send;
   f->base.destroy = feed_destroy;
@@ -93,8 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     f.lens[f.count++] = len;
     p += len + 1;
   }
-  if ((f.profile ? segb_profile_pager(r, SEGB_PROFILE_TRAITS, "user_id:u",
-                                      NULL, &pager)
+  if ((f.profile ? segb_profile_pager(r, SEGB_PROFILE_TRAITS, "user_id:u", NULL,
+                                      &pager)
                  : segb_sources_pager(r, 0, &pager)) != SEGB_OK)
     abort();
   /* An error ends this walk: asking again would rightly ask again. */

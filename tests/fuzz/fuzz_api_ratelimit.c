@@ -1,9 +1,9 @@
 /*
  * libFuzzer target for the waits a read API's 429 asks for
  * (api/errbody.c): X-RateLimit-Reset dates (RFC 5322, read by
- * sbi_http_date_wait()) and the msBeforeNext of a body. A wait is never negative; whether a date is one
- * does not depend on the time it is read at; read a second later, its wait
- * is at most a second shorter and never longer.
+ * sbi_http_date_wait()) and the msBeforeNext of a body. A wait is never
+ * negative; whether a date is one does not depend on the time it is read at;
+ * read a second later, its wait is at most a second shorter and never longer.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -83,8 +83,7 @@ static void check_endpoint(const char *v) {
     sbi_buf_free(&a);
     return;
   }
-  if (strncmp(a.data, "https://", 8) != 0 &&
-      strncmp(a.data, "http://", 7) != 0)
+  if (strncmp(a.data, "https://", 8) != 0 && strncmp(a.data, "http://", 7) != 0)
     abort();
   host = strstr(a.data, "://") + 3;
   end = host + strcspn(host, "/");
@@ -93,15 +92,15 @@ static void check_endpoint(const char *v) {
     abort();
   if (sbi_buf_puts(&a, "/v1") != SEGB_OK)
     abort();
-  if (sbi_endpoint_normalize(a.data, &b) != SEGB_OK ||
-      b.len != a.len - 3 || memcmp(a.data, b.data, b.len) != 0)
+  if (sbi_endpoint_normalize(a.data, &b) != SEGB_OK || b.len != a.len - 3 ||
+      memcmp(a.data, b.data, b.len) != 0)
     abort();
   sbi_buf_free(&a);
   sbi_buf_free(&b);
 }
 
-static void check_property(segb_config_t *conf, const sbi_prop *p,
-                           size_t id, const char *v) {
+static void check_property(segb_config_t *conf, const sbi_prop *p, size_t id,
+                           const char *v) {
   char before[TEXT_MAX], first[TEXT_MAX], again[TEXT_MAX];
   char errstr[SEGB_ERRSTR_SIZE];
   int64_t val_before = sbi_conf_int(conf, (sbi_prop_id)id), num = 0;
@@ -112,8 +111,8 @@ static void check_property(segb_config_t *conf, const sbi_prop *p,
     in_range = decimal_in_range(v, p->min, p->max, &num) == 1;
   /* a key not implemented yet takes its default at most */
   if (in_range == 1 && p->status != SBI_LIVE)
-    in_range = p->status == SBI_NOT_YET_DEFAULT &&
-               num == strtoll(p->def, NULL, 10);
+    in_range =
+        p->status == SBI_NOT_YET_DEFAULT && num == strtoll(p->def, NULL, 10);
   errstr[0] = '\0';
   rc = segb_config_set(conf, p->name, v, errstr, sizeof errstr);
   if (rc != SEGB_OK) {
@@ -147,8 +146,7 @@ static void check_property(segb_config_t *conf, const sbi_prop *p,
    * cannot be set again */
   if (strlen(first) > (size_t)p->max)
     return;
-  if (segb_config_set(conf, p->name, first, errstr, sizeof errstr) !=
-      SEGB_OK)
+  if (segb_config_set(conf, p->name, first, errstr, sizeof errstr) != SEGB_OK)
     abort();
   get(conf, p->name, again);
   if (strcmp(first, again) != 0)

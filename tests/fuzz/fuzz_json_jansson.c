@@ -154,8 +154,7 @@ static void check_dropped_nul(const uint8_t *data, size_t size,
     if (data[i] != '\0' || i == 0 || !is_alnum(data[i - 1]))
       kept[n++] = (char)data[i];
   CHECK(n < size);
-  CHECK(sbi_json_parse_opts(kept, n, NULL, 0, opts, &tree, NULL, 0) ==
-        SEGB_OK);
+  CHECK(sbi_json_parse_opts(kept, n, NULL, 0, opts, &tree, NULL, 0) == SEGB_OK);
   check_same(tree, j);
   sbi_json_free(tree);
   free(kept);

@@ -35,8 +35,7 @@ static int has_twin(const sbi_json *n) {
     if (has_twin(a))
       return 1;
     for (b = a->next; n->type == SBI_JSON_OBJECT && b != NULL; b = b->next)
-      if (a->key_len == b->key_len &&
-          memcmp(a->key, b->key, a->key_len) == 0)
+      if (a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0)
         return 1;
   }
   return 0;
@@ -78,8 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   write_or_abort(&first, one);
   if (!sbi_utf8_is_valid(first.data, first.len))
     abort();
-  if (sbi_json_parse(first.data, first.len, NULL, 0, FUZZ_MAX_DEPTH, &two,
-                     NULL, 0) != SEGB_OK)
+  if (sbi_json_parse(first.data, first.len, NULL, 0, FUZZ_MAX_DEPTH, &two, NULL,
+                     0) != SEGB_OK)
     abort();
   write_or_abort(&second, two);
   if (second.len != first.len ||

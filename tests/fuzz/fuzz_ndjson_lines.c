@@ -78,8 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     at += n + (nl != NULL);
   }
   if (cli_lines_next(&r, &line, &len) != CLI_LINE_EOF ||
-      cli_lines_next(&r, &line, &len) != CLI_LINE_EOF ||
-      r.offset != size - 2 || r.lineno != lineno)
+      cli_lines_next(&r, &line, &len) != CLI_LINE_EOF || r.offset != size - 2 ||
+      r.lineno != lineno)
     abort();
   cli_lines_free(&r);
   return 0;

@@ -33,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const int64_t clocks[] = {
     0,
-    INT64_C(784111777000),  /* Sun, 06 Nov 1994 08:49:37 GMT */
-    INT64_C(1767225600000), /* 2026-01-01 */
+    INT64_C(784111777000),    /* Sun, 06 Nov 1994 08:49:37 GMT */
+    INT64_C(1767225600000),   /* 2026-01-01 */
     INT64_C(-62167219200000), /* 0000-01-01 */
     INT64_C(253402300799000), /* 9999-12-31 23:59:59 */
     INT64_MIN,
@@ -73,8 +73,8 @@ static int imf_fixdate(int64_t epoch_ms, char *out, size_t size) {
   time_t t = (time_t)(epoch_ms / 1000);
   struct tm tm;
 
-  if (epoch_ms % 1000 != 0 || gmtime_r(&t, &tm) == NULL ||
-      tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
+  if (epoch_ms % 1000 != 0 || gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
+      tm.tm_year > 9999 - 1900)
     return 0;
   snprintf(out, size, "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT",
            days + 3 * tm.tm_wday, tm.tm_mday, months + 3 * tm.tm_mon,
@@ -114,8 +114,7 @@ static void check_classify(const char *value, int64_t now) {
     resp.status = statuses[i];
     for (j = 0; j < sizeof caps / sizeof caps[0]; j++) {
       int64_t cap = caps[j] > 0 ? caps[j] : 0, wait = -1;
-      sbi_outcome o =
-          sbi_http_outcome(&resp, SBI_PEER_TRACKING, now, caps[j]);
+      sbi_outcome o = sbi_http_outcome(&resp, SBI_PEER_TRACKING, now, caps[j]);
       sbi_verdict v = o.verdict;
 
       wait = o.wait_ms;
@@ -125,7 +124,7 @@ static void check_classify(const char *value, int64_t now) {
       if (v == SBI_VERDICT_RETRY_AFTER &&
           (resp.status == 500 || resp.status == 410 || wait > cap ||
            wait < (cap < SBI_RETRY_AFTER_FLOOR_MS ? cap
-                                                   : SBI_RETRY_AFTER_FLOOR_MS)))
+                                                  : SBI_RETRY_AFTER_FLOOR_MS)))
         abort();
     }
   }

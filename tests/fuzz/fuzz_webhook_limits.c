@@ -39,8 +39,10 @@ static void setup(void) {
   signer = segb_webhook_new();
   refuser = segb_webhook_new();
   if (strict == NULL || signer == NULL || refuser == NULL ||
-      segb_webhook_set_option(strict, SEGB_WEBHOOK_OPT_MAX_EVENTS, MAX_EVENTS) ||
-      segb_webhook_set_option(strict, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, MAX_BODY) ||
+      segb_webhook_set_option(strict, SEGB_WEBHOOK_OPT_MAX_EVENTS,
+                              MAX_EVENTS) ||
+      segb_webhook_set_option(strict, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES,
+                              MAX_BODY) ||
       segb_webhook_set_option(strict, SEGB_WEBHOOK_OPT_MAX_DEPTH, MAX_DEPTH) ||
       segb_webhook_add_secret(signer, "s3cr3t") ||
       segb_webhook_add_secret(refuser, "s3cr3t") ||

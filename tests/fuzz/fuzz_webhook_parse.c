@@ -26,7 +26,8 @@ static segb_webhook_t *limits(void) {
   if (wh == NULL) {
     wh = segb_webhook_new();
     if (wh == NULL ||
-        segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 64) != SEGB_OK ||
+        segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 64) !=
+            SEGB_OK ||
         segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 32) != SEGB_OK)
       abort();
   }
@@ -89,8 +90,7 @@ static int same_tree(const sbi_json *a, const sbi_json *b) {
 static void check_first_event(const char *body, size_t len,
                               const segb_webhook_batch_t *b,
                               sbi_json_span first) {
-  const sbi_json *ev =
-      (const sbi_json *)(const void *)segb_webhook_event(b, 0);
+  const sbi_json *ev = (const sbi_json *)(const void *)segb_webhook_event(b, 0);
   const sbi_json *root =
       (const sbi_json *)(const void *)segb_webhook_batch_root(b);
   sbi_json *alone = NULL;
@@ -100,8 +100,8 @@ static void check_first_event(const char *body, size_t len,
     abort();
   if (first.len == 0)
     return;
-  if (first.at >= len || first.len > len - first.at ||
-      is_ws(body[first.at]) || is_ws(body[first.at + first.len - 1]))
+  if (first.at >= len || first.len > len - first.at || is_ws(body[first.at]) ||
+      is_ws(body[first.at + first.len - 1]))
     abort();
   while (i > 0 && is_ws(body[i - 1]))
     i--;

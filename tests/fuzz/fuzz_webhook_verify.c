@@ -101,9 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   rc = segb_webhook_verify(secret_only, NULL, real, p, body_len);
   if (rc != (body_len > 4096 ? SEGB_ERR_BODY_TOO_LARGE : SEGB_OK))
     abort();
-  if (rc == SEGB_OK &&
-      segb_webhook_receive(secret_only, NULL, real, p, body_len, &b) ==
-          SEGB_OK) {
+  if (rc == SEGB_OK && segb_webhook_receive(secret_only, NULL, real, p,
+                                            body_len, &b) == SEGB_OK) {
     for (n = segb_webhook_batch_count(b), e = 0; e < n; e++)
       if (segb_webhook_event_signed(b, e) != 1)
         abort();

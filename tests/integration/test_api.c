@@ -136,8 +136,7 @@ static void echo_body(int status, const char *auth, char *out, size_t size) {
 
 static enum MHD_Result scripted_answer(void *cls, struct MHD_Connection *conn,
                                        const char *url, const char *method,
-                                       const char *version,
-                                       const char *upload,
+                                       const char *version, const char *upload,
                                        size_t *upload_size, void **con_cls) {
   static int started;
   scripted *s = cls;
@@ -191,14 +190,13 @@ static scripted *scripted_start(void) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   s->daemon = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-      NULL, NULL, scripted_answer, s, MHD_OPTION_SOCK_ADDR,
-      (struct sockaddr *)&addr, MHD_OPTION_END);
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
+      NULL, scripted_answer, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+      MHD_OPTION_END);
   assert_non_null(s->daemon);
   info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
   assert_non_null(info);
-  snprintf(s->url, sizeof s->url, "http://127.0.0.1:%u",
-           (unsigned)info->port);
+  snprintf(s->url, sizeof s->url, "http://127.0.0.1:%u", (unsigned)info->port);
   return s;
 }
 
@@ -230,8 +228,7 @@ static void test_sources_every_page_once(void **state) {
     assert_int_equal(n, pages < 4 ? 5 : 3);
     for (e = segb_json_first(list); e != NULL; e = segb_json_next(e)) {
       int id = 0;
-      assert_int_equal(sscanf(segb_json_get_string(e, "id"), "src_%d", &id),
-                       1);
+      assert_int_equal(sscanf(segb_json_get_string(e, "id"), "src_%d", &id), 1);
       assert_true(id >= 1 && id <= 23);
       assert_int_equal(id, total + 1); /* in order */
       seen[id]++;
@@ -261,8 +258,8 @@ static void test_sources_by_hand(void **state) {
   assert_int_equal(cursor[0], '+'); /* the mock's cursors need escaping */
   /* the cursor works: the mock decodes it only if it was encoded */
   assert_int_equal(segb_sources_list(f.reader, 2, cursor, &res2), SEGB_OK);
-  assert_string_equal(
-      segb_json_get_string(segb_result_data(res2), "0.id"), "src_003");
+  assert_string_equal(segb_json_get_string(segb_result_data(res2), "0.id"),
+                      "src_003");
   assert_int_equal(
       segb_json_get_string(segb_result_json(res2), "data.pagination.next")[0],
       '+');
@@ -381,17 +378,15 @@ static void test_dot_segments(void **state) {
   (void)state;
   start(&f, 1, 0);
   open_reader(&f);
-  assert_int_equal(segb_source_get(f.reader, "..", &res),
-                   SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_source_get(f.reader, "..", &res), SEGB_ERR_INVALID_ARG);
   assert_null(res);
   assert_true(contains(segb_last_error_message(), "path step"));
   assert_int_equal(segb_source_get(f.reader, ".", &res), SEGB_ERR_INVALID_ARG);
   assert_int_equal(stats(&f).requests, 0);
 
-  assert_int_equal(segb_source_get(f.reader, "..x", &res),
-                   SEGB_ERR_NOT_FOUND);
-  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS,
-                                    "user_id:..", NULL, NULL, &res),
+  assert_int_equal(segb_source_get(f.reader, "..x", &res), SEGB_ERR_NOT_FOUND);
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS, "user_id:..",
+                                    NULL, NULL, &res),
                    SEGB_ERR_NOT_FOUND);
   assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS, "..:..",
                                     NULL, NULL, &res),
@@ -415,9 +410,9 @@ static void test_dot_segments(void **state) {
   set(conf, "profile_api.endpoint", sbm_url(f.mock));
   r = segb_reader_new(conf, err, sizeof err);
   assert_non_null(r);
-  assert_int_equal(segb_profile_get(r, SEGB_PROFILE_TRAITS, "user_id:u-1",
-                                    NULL, NULL, &res),
-                   SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(
+      segb_profile_get(r, SEGB_PROFILE_TRAITS, "user_id:u-1", NULL, NULL, &res),
+      SEGB_ERR_INVALID_VALUE);
   assert_true(contains(segb_last_error_message(), "profile_api.space_id"));
   segb_reader_destroy(r);
   assert_int_equal(stats(&f).requests, 3);
@@ -583,8 +578,7 @@ static void test_profile_not_found(void **state) {
   assert_true(contains(segb_last_error_message(), "Profile was not found."));
   /* ids are case-sensitive, as Segment's are */
   assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_METADATA,
-                                    "email:Jane@example.com", NULL, NULL,
-                                    &res),
+                                    "email:Jane@example.com", NULL, NULL, &res),
                    SEGB_ERR_NOT_FOUND);
   finish(&f);
 }
@@ -676,8 +670,7 @@ static void test_profile_ids_metadata_accounts(void **state) {
                                     "user_id:u-1", NULL, NULL, &res),
                    SEGB_OK);
   assert_string_equal(
-      segb_json_get_string(segb_result_data(res), "last_source_id"),
-      "src_001");
+      segb_json_get_string(segb_result_data(res), "last_source_id"), "src_001");
   segb_result_destroy(res);
   /* group_id reads from the accounts collection */
   assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS,
@@ -702,8 +695,8 @@ static void test_profile_bad_token(void **state) {
   assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS,
                                     "user_id:u-1", NULL, NULL, &res),
                    SEGB_ERR_AUTH);
-  assert_true(contains(segb_last_error_message(),
-                       "Profile API token rejected"));
+  assert_true(
+      contains(segb_last_error_message(), "Profile API token rejected"));
   finish(&f);
 }
 
@@ -717,9 +710,9 @@ static void test_profile_bad_token(void **state) {
 
 /* 1 when @msg names none of the credentials but says it hid one. */
 static int scrubbed(const char *msg) {
-  static const char *const secrets[] = {
-      LONG_API_TOKEN, LONG_PROFILE_TOKEN, LONG_PROFILE_BASIC, LONG_WRITE_KEY,
-      LONG_WRITE_KEY_BASIC};
+  static const char *const secrets[] = {LONG_API_TOKEN, LONG_PROFILE_TOKEN,
+                                        LONG_PROFILE_BASIC, LONG_WRITE_KEY,
+                                        LONG_WRITE_KEY_BASIC};
   size_t i;
 
   for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
@@ -771,8 +764,8 @@ static void test_readers_redact_echoed_credentials(void **state) {
                        codes[i]);
       assert_true(scrubbed(msg));
       /* the echo is there, the credential in it is not */
-      assert_true(contains(msg, profile ? "Basic [redacted]"
-                                        : "Bearer [redacted]"));
+      assert_true(
+          contains(msg, profile ? "Basic [redacted]" : "Bearer [redacted]"));
     }
   scripted_stop(srv);
 }
@@ -833,8 +826,8 @@ static void test_connection_all_pass(void **state) {
   assert_true(contains(segb_conntest_advice(t, SEGB_CHECK_SEND), "Debugger"));
   assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_RECEIVE),
                        "workspace \"Mock Workspace\""));
-  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_PROFILES),
-                       "space " SPACE));
+  assert_true(
+      contains(segb_conntest_detail(t, SEGB_CHECK_PROFILES), "space " SPACE));
   assert_string_equal(segb_conntest_advice(t, SEGB_CHECK_RECEIVE), "");
   assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_COUNT), -1);
   assert_string_equal(segb_conntest_detail(t, -1), "");
@@ -856,8 +849,8 @@ static void test_connection_no_send(void **state) {
                    SEGB_OK);
   assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_SEND),
                    SEGB_VERDICT_PASSED);
-  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
-                       "empty batch"));
+  assert_true(
+      contains(segb_conntest_detail(t, SEGB_CHECK_SEND), "empty batch"));
   segb_conntest_destroy(t);
   assert_int_equal(stats(&f).messages, 0); /* nothing was sent */
   finish(&f);
@@ -875,8 +868,8 @@ static void test_connection_failures(void **state) {
                    SEGB_ERR_AUTH);
   assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_SEND),
                    SEGB_VERDICT_FAILED);
-  assert_true(contains(segb_conntest_advice(t, SEGB_CHECK_SEND),
-                       "Write key rejected"));
+  assert_true(
+      contains(segb_conntest_advice(t, SEGB_CHECK_SEND), "Write key rejected"));
   assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_RECEIVE),
                    SEGB_VERDICT_FAILED);
   assert_int_equal(segb_conntest_err(t, SEGB_CHECK_RECEIVE), SEGB_ERR_AUTH);
@@ -889,8 +882,8 @@ static void test_connection_failures(void **state) {
                        "eu1.api.segmentapis.com"));
   assert_int_equal(segb_conntest_err(t, SEGB_CHECK_PROFILES),
                    SEGB_ERR_INVALID_VALUE);
-  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_PROFILES),
-                       "space_id"));
+  assert_true(
+      contains(segb_conntest_detail(t, SEGB_CHECK_PROFILES), "space_id"));
   assert_null(strstr(segb_conntest_detail(t, SEGB_CHECK_SEND), "wrong-key"));
   segb_conntest_destroy(t);
   finish(&f);
@@ -915,10 +908,9 @@ static void test_connection_unreachable(void **state) {
   assert_int_equal(rc, segb_conntest_err(t, SEGB_CHECK_SEND));
   assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_SEND),
                    SEGB_VERDICT_FAILED);
-  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
-                       "127.0.0.1"));
-  assert_true(contains(segb_conntest_advice(t, SEGB_CHECK_SEND),
-                       "network access"));
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND), "127.0.0.1"));
+  assert_true(
+      contains(segb_conntest_advice(t, SEGB_CHECK_SEND), "network access"));
   assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_RECEIVE),
                    SEGB_VERDICT_SKIPPED);
   assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_PROFILES),
@@ -995,12 +987,11 @@ static void test_connection_send_times_out(void **state) {
   sbm_script(f.mock, SBM_FAULT_DELAY, 1, 3000);
   assert_int_equal(segb_test_connection(f.conf, 0, 1000, &t),
                    SEGB_ERR_TIMED_OUT);
-  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
-                       "127.0.0.1"));
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND), "127.0.0.1"));
   assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
                        "did not accept the test event in time"));
-  assert_true(contains(segb_conntest_advice(t, SEGB_CHECK_SEND),
-                       "network access"));
+  assert_true(
+      contains(segb_conntest_advice(t, SEGB_CHECK_SEND), "network access"));
   segb_conntest_destroy(t);
   finish(&f);
 }
@@ -1020,14 +1011,14 @@ static void test_connection_refusal_explained(void **state) {
   set(conf, "write_key", LONG_WRITE_KEY);
   set(conf, "retry.max_attempts", "0");
   for (no_send = 0; no_send <= 1; no_send++) {
-    assert_int_equal(segb_test_connection(
-                         conf, no_send ? SEGB_TEST_NO_SEND : 0, 5000, &t),
-                     SEGB_ERR_AUTH);
+    assert_int_equal(
+        segb_test_connection(conf, no_send ? SEGB_TEST_NO_SEND : 0, 5000, &t),
+        SEGB_ERR_AUTH);
     assert_int_equal(segb_conntest_err(t, SEGB_CHECK_SEND), SEGB_ERR_AUTH);
     assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
                          "the write key was refused"));
-    assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
-                         "Basic [redacted]"));
+    assert_true(
+        contains(segb_conntest_detail(t, SEGB_CHECK_SEND), "Basic [redacted]"));
     assert_true(scrubbed(segb_conntest_detail(t, SEGB_CHECK_SEND)));
     assert_true(contains(segb_conntest_advice(t, SEGB_CHECK_SEND),
                          "Write key rejected"));
@@ -1048,8 +1039,7 @@ static void test_connection_nothing_configured(void **state) {
   for (d = 0; d < SEGB_CHECK_COUNT; d++)
     assert_int_equal(segb_conntest_verdict(t, d), SEGB_VERDICT_SKIPPED);
   segb_conntest_destroy(t);
-  assert_int_equal(segb_test_connection(conf, 0, 0, &t),
-                   SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_test_connection(conf, 0, 0, &t), SEGB_ERR_INVALID_ARG);
   assert_null(t);
   assert_int_equal(segb_test_connection(NULL, 0, 1000, &t),
                    SEGB_ERR_INVALID_ARG);

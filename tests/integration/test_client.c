@@ -494,9 +494,8 @@ static segb_raw_server *start_raw(fixture *f, sbm_options mo,
  * network failure, retried like any other; only a certificate that does
  * not verify is final. The relay hands later connections to the mock. */
 static void test_tls_handshake_retried(void **state) {
-  static const segb_raw_step flaky[] = {{SEGB_RAW_RESET, NULL},
-                                        {SEGB_RAW_CLOSE, NULL},
-                                        {SEGB_RAW_RELAY, NULL}};
+  static const segb_raw_step flaky[] = {
+      {SEGB_RAW_RESET, NULL}, {SEGB_RAW_CLOSE, NULL}, {SEGB_RAW_RELAY, NULL}};
   static const segb_raw_step broken[] = {{SEGB_RAW_RESET, NULL}};
   static const segb_raw_step relay[] = {{SEGB_RAW_RELAY, NULL}};
   sbm_options mo;
@@ -556,8 +555,8 @@ static void test_tls_handshake_retried(void **state) {
   free(key);
 }
 
-#define SUCCESS_REPLY                                                         \
-  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"                  \
+#define SUCCESS_REPLY                                                          \
+  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"                      \
   "Content-Length: 16\r\n\r\n{\"success\":true}"
 
 /* An answer cut inside its header block, or short of its Content-Length,
@@ -586,8 +585,7 @@ static void test_cut_response_retried(void **state) {
     finish(&f);
     segb_raw_stop(r);
 
-    r = start_raw(&f, mo, cut_then_whole, 1, "retry.max_attempts", "1",
-                  NULL);
+    r = start_raw(&f, mo, cut_then_whole, 1, "retry.max_attempts", "1", NULL);
     track_n(&f, 3);
     assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
     assert_int_equal(f.out.delivered, 0);
@@ -697,13 +695,13 @@ static void test_duplicate_keys_never_sent(void **state) {
 
   start(&f, NULL);
   open_client(&f);
-  assert_int_equal(segb_track(f.client, "u-1", NULL, "E",
-                              "{\"plan\":\"a\",\"plan\":\"b\"}"),
-                   SEGB_ERR_DUPLICATE_KEY);
+  assert_int_equal(
+      segb_track(f.client, "u-1", NULL, "E", "{\"plan\":\"a\",\"plan\":\"b\"}"),
+      SEGB_ERR_DUPLICATE_KEY);
   assert_non_null(strstr(segb_last_error_message(), "\"plan\""));
-  assert_int_equal(segb_identify(f.client, "u-1", NULL,
-                                 "{\"o\":{\"k\":1,\"k\":1}}"),
-                   SEGB_ERR_DUPLICATE_KEY);
+  assert_int_equal(
+      segb_identify(f.client, "u-1", NULL, "{\"o\":{\"k\":1,\"k\":1}}"),
+      SEGB_ERR_DUPLICATE_KEY);
   assert_int_equal(segb_client_outq_len(f.client), 0);
   assert_int_equal(segb_client_flush(f.client, 5000), SEGB_OK);
   assert_int_equal(mock_requests(&f), 0);
@@ -716,7 +714,7 @@ static void test_duplicate_keys_never_sent(void **state) {
 typedef struct reentry {
   int reports, delivered, no_id;
   int flush_refused, close_refused, detail_ok;
-  int follow_ups;  /* messages the callback still enqueues */
+  int follow_ups; /* messages the callback still enqueues */
   int enqueued, enqueue_closed, enqueue_other;
   size_t outq_seen;
 } reentry;
@@ -1053,8 +1051,7 @@ static void test_concurrent_use_never_hangs(void **state) {
   crew_init(&st.crew, ENQUEUERS + 1);
   for (i = 0; i < ENQUEUERS; i++)
     assert_int_equal(pthread_create(&th[i], NULL, stress_enqueue, &st), 0);
-  assert_int_equal(pthread_create(&th[ENQUEUERS], NULL, stress_flush, &st),
-                   0);
+  assert_int_equal(pthread_create(&th[ENQUEUERS], NULL, stress_flush, &st), 0);
   crew_wait(&st.crew, 100);
   for (i = 0; i <= ENQUEUERS; i++)
     assert_int_equal(pthread_join(th[i], NULL), 0);

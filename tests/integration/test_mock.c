@@ -34,15 +34,15 @@
 /* ---- HTTP client --------------------------------------------------------- */
 
 typedef struct request {
-  const char *url;          /* base URL of the mock */
-  const char *path;         /* e.g. "/v1/batch" */
-  const char *method;       /* NULL: POST */
+  const char *url;    /* base URL of the mock */
+  const char *path;   /* e.g. "/v1/batch" */
+  const char *method; /* NULL: POST */
   const char *body;
-  size_t len;               /* 0: strlen(body) */
-  const char *headers[6];   /* extra header lines, NULL-terminated */
-  const char *ca_pem;       /* TLS: trust this PEM instead of the system */
-  int system_ca;            /* TLS: trust the system store */
-  CURL *handle;             /* reuse this handle (keep-alive) */
+  size_t len;             /* 0: strlen(body) */
+  const char *headers[6]; /* extra header lines, NULL-terminated */
+  const char *ca_pem;     /* TLS: trust this PEM instead of the system */
+  int system_ca;          /* TLS: trust the system store */
+  CURL *handle;           /* reuse this handle (keep-alive) */
 } request;
 
 typedef struct reply {
@@ -118,7 +118,7 @@ static reply send_request(const request *q) {
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body ? q->body : "");
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-                     (curl_off_t)(q->len ? q->len
+                     (curl_off_t)(q->len    ? q->len
                                   : q->body ? strlen(q->body)
                                             : 0));
   }
@@ -141,8 +141,8 @@ static void reply_free(reply *r) { free(r->body); }
 
 /* POST @body to @path with Basic auth; returns the status (0 if none). */
 static long post(sbm_mock *m, const char *path, const char *body) {
-  request q = {.url = sbm_url(m), .path = path, .body = body,
-               .headers = {BASIC}};
+  request q = {
+      .url = sbm_url(m), .path = path, .body = body, .headers = {BASIC}};
   reply r = send_request(&q);
   reply_free(&r);
   return r.status;
@@ -168,8 +168,8 @@ static void assert_error_mentions(const reply *r, ...) {
 
 /* POST @body with Basic auth, expect 400 naming each of the strings. */
 static void expect_400(sbm_mock *m, const char *path, const char *body, ...) {
-  request q = {.url = sbm_url(m), .path = path, .body = body,
-               .headers = {BASIC}};
+  request q = {
+      .url = sbm_url(m), .path = path, .body = body, .headers = {BASIC}};
   reply r = send_request(&q);
   assert_int_equal(r.rc, CURLE_OK);
   assert_int_equal(r.status, 400);
@@ -286,8 +286,8 @@ static void test_batch_of_six_types(void **state) {
                    "\"2024-05-01T12:00:01.000Z\"\n}\n",
                    sent[0], sent[1], sent[2], sent[3], sent[4], sent[5]);
   assert_true(n > 0 && (size_t)n < sizeof body);
-  request q = {.url = sbm_url(m), .path = "/v1/batch", .body = body,
-               .headers = {BASIC}};
+  request q = {
+      .url = sbm_url(m), .path = "/v1/batch", .body = body, .headers = {BASIC}};
   reply r = send_request(&q);
   assert_int_equal(r.rc, CURLE_OK);
   assert_int_equal(r.status, 200);
@@ -319,12 +319,11 @@ static void test_single_event_routes(void **state) {
     assert_message(m, i, recorded[i]);
   }
   /* The type comes from the route; a body "type" must agree with it. */
-  assert_int_equal(post(m, "/v1/track",
-                        "{\"userId\":\"u\",\"event\":\"No Type\"}"),
-                   200);
+  assert_int_equal(
+      post(m, "/v1/track", "{\"userId\":\"u\",\"event\":\"No Type\"}"), 200);
   expect_400(m, "/v1/track",
-             "{\"type\":\"page\",\"userId\":\"u\",\"event\":\"e\"}",
-             "type", "/v1/track", NULL);
+             "{\"type\":\"page\",\"userId\":\"u\",\"event\":\"e\"}", "type",
+             "/v1/track", NULL);
   /* /v1/import is /v1/batch; analytics-java adds a trailing slash. */
   assert_int_equal(post(m, "/v1/import/", "{\"batch\":[]}"), 200);
   assert_int_equal(post(m, "/v1/import", "{\"batch\":[]}"), 200);
@@ -338,7 +337,9 @@ static void test_routing_and_content_type(void **state) {
   (void)state;
   sbm_mock *m = start((sbm_options){0});
   const char *batch = "{\"batch\":[]}";
-  request q = {.url = sbm_url(m), .path = "/v2/batch", .body = batch,
+  request q = {.url = sbm_url(m),
+               .path = "/v2/batch",
+               .body = batch,
                .headers = {BASIC}};
   reply r = send_request(&q);
   assert_int_equal(r.status, 404);
@@ -438,7 +439,9 @@ static void test_auth(void **state) {
 
   /* Without a configured key any non-empty key passes, none does not. */
   m = start((sbm_options){0});
-  q = (request){.url = sbm_url(m), .path = "/v1/batch", .body = event,
+  q = (request){.url = sbm_url(m),
+                .path = "/v1/batch",
+                .body = event,
                 .headers = {"Authorization: Basic YW55Og=="}}; /* "any:" */
   r = send_request(&q);
   assert_int_equal(r.status, 200);
@@ -482,8 +485,11 @@ static void test_gzip_bodies(void **state) {
                       "\"event\":\"Zipped\"}]}";
   size_t zlen;
   char *zipped = gzip_of(plain, strlen(plain), &zlen);
-  request q = {.url = sbm_url(m), .path = "/v1/batch", .body = zipped,
-               .len = zlen, .headers = {BASIC, "Content-Encoding: gzip"}};
+  request q = {.url = sbm_url(m),
+               .path = "/v1/batch",
+               .body = zipped,
+               .len = zlen,
+               .headers = {BASIC, "Content-Encoding: gzip"}};
   reply r = send_request(&q);
   assert_int_equal(r.status, 200);
   reply_free(&r);
@@ -537,8 +543,11 @@ static void test_raw_body_cap(void **state) {
   char *body = malloc(big);
   assert_non_null(body);
   memset(body, ' ', big);
-  request q = {.url = sbm_url(m), .path = "/v1/batch", .body = body,
-               .len = big, .headers = {BASIC}};
+  request q = {.url = sbm_url(m),
+               .path = "/v1/batch",
+               .body = body,
+               .len = big,
+               .headers = {BASIC}};
   reply r = send_request(&q);
   assert_int_equal(r.rc, CURLE_OK);
   assert_int_equal(r.status, 413);
@@ -559,8 +568,8 @@ static void test_invalid_json(void **state) {
   expect_400(m, "/v1/batch", "{\"batch\":[{\"userId\":\"u\"}]}", "batch[0]",
              "'type'", NULL);
   expect_400(m, "/v1/batch",
-             "{\"batch\":[{\"type\":\"Track\",\"userId\":\"u\"}]}",
-             "'type'", NULL);
+             "{\"batch\":[{\"type\":\"Track\",\"userId\":\"u\"}]}", "'type'",
+             NULL);
   sbm_stats st;
   sbm_get_stats(m, &st);
   assert_int_equal(st.rejected, 8);
@@ -568,14 +577,15 @@ static void test_invalid_json(void **state) {
   sbm_stop(m);
 }
 
-/* ---- spec checks ---------------------------------------------------------- */
+/* ---- spec checks ----------------------------------------------------------
+ */
 
 static void test_required_fields(void **state) {
   (void)state;
   sbm_mock *m = start((sbm_options){0});
   const char *ok = "{\"type\":\"identify\",\"userId\":\"u\"}";
   char body[512];
-#define BATCH2(second) \
+#define BATCH2(second)                                                         \
   (snprintf(body, sizeof body, "{\"batch\":[%s,%s]}", ok, second), body)
 
   expect_400(m, "/v1/batch", BATCH2("{\"type\":\"track\",\"event\":\"e\"}"),
@@ -588,16 +598,14 @@ static void test_required_fields(void **state) {
              "batch[1]", "'anonymousId'", NULL);
   expect_400(m, "/v1/batch", BATCH2("{\"type\":\"track\",\"userId\":\"u\"}"),
              "batch[1]", "'event'", NULL);
-  expect_400(m, "/v1/batch",
-             BATCH2("{\"type\":\"alias\",\"userId\":\"u\"}"), "batch[1]",
-             "'previousId'", NULL);
+  expect_400(m, "/v1/batch", BATCH2("{\"type\":\"alias\",\"userId\":\"u\"}"),
+             "batch[1]", "'previousId'", NULL);
   expect_400(m, "/v1/batch",
              BATCH2("{\"type\":\"alias\",\"anonymousId\":\"a\","
                     "\"previousId\":\"p\"}"),
              "batch[1]", "'userId'", NULL);
-  expect_400(m, "/v1/batch",
-             BATCH2("{\"type\":\"group\",\"userId\":\"u\"}"), "batch[1]",
-             "'groupId'", NULL);
+  expect_400(m, "/v1/batch", BATCH2("{\"type\":\"group\",\"userId\":\"u\"}"),
+             "batch[1]", "'groupId'", NULL);
   expect_400(m, "/v1/batch",
              BATCH2("{\"type\":\"page\",\"userId\":\"u\",\"name\":\"\"}"),
              "batch[1]", "'name'", NULL);
@@ -670,8 +678,7 @@ static void test_event_size_limit(void **state) {
   free(e);
 
   e = event_of_size(32769);
-  sprintf(body, "{\"batch\":[{\"type\":\"identify\",\"userId\":\"u\"},%s]}",
-          e);
+  sprintf(body, "{\"batch\":[{\"type\":\"identify\",\"userId\":\"u\"},%s]}", e);
   expect_400(m, "/v1/batch", body, "batch[1]", "Exceed payload limit", NULL);
   expect_400(m, "/v1/track", e, "Exceed payload limit", NULL);
   free(e);
@@ -736,7 +743,8 @@ static void test_duplicates_counted(void **state) {
   sbm_stop(m);
 }
 
-/* ---- faults --------------------------------------------------------------- */
+/* ---- faults ---------------------------------------------------------------
+ */
 
 static const char *const small_batch =
     "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"e\"}]}";
@@ -775,7 +783,9 @@ static void test_429_retry_after(void **state) {
   (void)state;
   sbm_mock *m = start((sbm_options){0});
   sbm_script(m, SBM_FAULT_429, 1, 7);
-  request q = {.url = sbm_url(m), .path = "/v1/batch", .body = small_batch,
+  request q = {.url = sbm_url(m),
+               .path = "/v1/batch",
+               .body = small_batch,
                .headers = {BASIC}};
   reply r = send_request(&q);
   assert_int_equal(r.status, 429);
@@ -792,7 +802,9 @@ static void test_reset(void **state) {
   (void)state;
   sbm_mock *m = start((sbm_options){0});
   sbm_script(m, SBM_FAULT_RESET, 1, 0);
-  request q = {.url = sbm_url(m), .path = "/v1/batch", .body = small_batch,
+  request q = {.url = sbm_url(m),
+               .path = "/v1/batch",
+               .body = small_batch,
                .headers = {BASIC}};
   reply r = send_request(&q);
   if (r.rc != CURLE_GOT_NOTHING && r.rc != CURLE_RECV_ERROR)
@@ -832,8 +844,10 @@ typedef struct delayed_client {
 
 static void *post_in_thread(void *cls) {
   delayed_client *dc = cls;
-  request q = {.url = sbm_url(dc->m), .path = "/v1/batch",
-               .body = small_batch, .headers = {BASIC}};
+  request q = {.url = sbm_url(dc->m),
+               .path = "/v1/batch",
+               .body = small_batch,
+               .headers = {BASIC}};
   double t0 = now_ms();
   reply r = send_request(&q);
   dc->elapsed_ms = now_ms() - t0;
@@ -860,7 +874,9 @@ static void fault_sequence(uint64_t seed, long out[40]) {
   sbm_mock *m = start((sbm_options){.seed = seed, .fail_rate = 0.5});
   long faults = 0;
   for (size_t i = 0; i < 40; i++) {
-    request q = {.url = sbm_url(m), .path = "/v1/batch", .body = small_batch,
+    request q = {.url = sbm_url(m),
+                 .path = "/v1/batch",
+                 .body = small_batch,
                  .headers = {BASIC}};
     reply r = send_request(&q);
     out[i] = r.rc == CURLE_OK ? r.status : -(long)r.rc;
@@ -935,8 +951,11 @@ static void test_request_log(void **state) {
   sbm_mock *m = start((sbm_options){0});
   CURL *h = curl_easy_init();
   assert_non_null(h);
-  request q = {.url = sbm_url(m), .path = "/v1/batch", .body = small_batch,
-               .headers = {BASIC, "X-Test: one"}, .handle = h};
+  request q = {.url = sbm_url(m),
+               .path = "/v1/batch",
+               .body = small_batch,
+               .headers = {BASIC, "X-Test: one"},
+               .handle = h};
   reply r = send_request(&q);
   assert_int_equal(r.status, 200);
   reply_free(&r);
@@ -981,7 +1000,9 @@ static void test_request_log(void **state) {
 static void test_keep(void **state) {
   (void)state;
   sbm_mock *m = start((sbm_options){.keep = 2});
-  request q = {.url = sbm_url(m), .path = "/v1/batch", .body = small_batch,
+  request q = {.url = sbm_url(m),
+               .path = "/v1/batch",
+               .body = small_batch,
                .headers = {BASIC}};
   for (int i = 0; i < 3; i++) {
     reply r = send_request(&q);
@@ -1048,7 +1069,8 @@ static void test_many_files_open(void **state) {
   assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
 }
 
-/* ---- TLS ------------------------------------------------------------------ */
+/* ---- TLS ------------------------------------------------------------------
+ */
 
 static char *bio_text(BIO *b) {
   char *data;
@@ -1105,12 +1127,14 @@ static void test_tls(void **state) {
   char *cert, *key, *other_cert, *other_key;
   make_cert(&cert, &key);
   make_cert(&other_cert, &other_key);
-  sbm_mock *m = start((sbm_options){.tls_cert_pem = cert,
-                                    .tls_key_pem = key,
-                                    .write_key = KEY});
+  sbm_mock *m = start((sbm_options){
+      .tls_cert_pem = cert, .tls_key_pem = key, .write_key = KEY});
   assert_int_equal(strncmp(sbm_url(m), "https://127.0.0.1:", 18), 0);
-  request q = {.url = sbm_url(m), .path = "/v1/batch", .body = small_batch,
-               .headers = {BASIC}, .ca_pem = cert};
+  request q = {.url = sbm_url(m),
+               .path = "/v1/batch",
+               .body = small_batch,
+               .headers = {BASIC},
+               .ca_pem = cert};
   reply r = send_request(&q);
   if (r.rc != CURLE_OK)
     fail_msg("curl said %s", curl_easy_strerror(r.rc));
@@ -1137,8 +1161,8 @@ static void test_tls(void **state) {
    * fail. (Not tried: a certificate that does not decode, on which GnuTLS
    * 3.7.9 itself leaks 168 bytes.) */
   char err[256] = "";
-  sbm_options bad = {.tls_cert_pem = cert, .tls_key_pem = other_key,
-                     .quiet = 1};
+  sbm_options bad = {
+      .tls_cert_pem = cert, .tls_key_pem = other_key, .quiet = 1};
   assert_null(sbm_start(&bad, err, sizeof err));
   assert_non_null(strstr(err, "certificate"));
   bad.tls_key_pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n"

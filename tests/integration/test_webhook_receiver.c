@@ -201,7 +201,7 @@ static void expect(const receiver *rc, const char *body, const char *const *h,
 
 /* Both programs build with the tests (tools/CMakeLists.txt). */
 #if !defined(SEGB_RECEIVER_BIN) || !defined(SEGB_CLI_BIN)
-#error "SEGB_RECEIVER_BIN and SEGB_CLI_BIN name the programs under test"
+#  error "SEGB_RECEIVER_BIN and SEGB_CLI_BIN name the programs under test"
 #endif
 
 static void test_receiver(void **state) {
@@ -272,7 +272,7 @@ static void test_receiver(void **state) {
 /* --refuse-unsigned: a batch signed on its first event only is refused
  * whole, while a single signed event still passes. */
 static void test_refuse_unsigned(void **state) {
-  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret", SECRET,
+  const char *argv[] = {SEGB_RECEIVER_BIN,   "--port", "0", "--secret", SECRET,
                         "--refuse-unsigned", NULL};
   const char *good[] = {SIG1, NULL};
   const char *batch[] = {SIG_FIRST, NULL};
@@ -390,10 +390,18 @@ static void expect_answered(int fd) {
  * kept lock out no other peer. */
 static void test_per_ip_limit(void **state) {
   enum { IDLE = 40, PER_IP = 8 };
-  const char *argv[] = {SEGB_RECEIVER_BIN, "--port",      "0",
-                        "--api-key",       "abc123",      "--secret",
-                        SECRET,            "--max-per-ip", "8",
-                        "--header-timeout", "600",        NULL};
+  const char *argv[] = {SEGB_RECEIVER_BIN,
+                        "--port",
+                        "0",
+                        "--api-key",
+                        "abc123",
+                        "--secret",
+                        SECRET,
+                        "--max-per-ip",
+                        "8",
+                        "--header-timeout",
+                        "600",
+                        NULL};
   static const char half[] = "POST / HTTP/1.1\r\nHost: x\r\nContent-";
   int fds[IDLE], i, closed = 0, fd;
   int64_t until = now_ms() + HANG_S * 1000;
@@ -441,8 +449,15 @@ static void dribble_until_closed(int fd, const char *start_line) {
 /* So does a body a byte at a time: the body deadline closes it, and the
  * slot it held serves a new client. */
 static void test_slow_body_closed(void **state) {
-  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret", SECRET,
-                        "--max-connections", "1", "--body-timeout", "1",
+  const char *argv[] = {SEGB_RECEIVER_BIN,
+                        "--port",
+                        "0",
+                        "--secret",
+                        SECRET,
+                        "--max-connections",
+                        "1",
+                        "--body-timeout",
+                        "1",
                         NULL};
   static const char slow[] = "POST / HTTP/1.1\r\nHost: x\r\n"
                              "Content-Length: 100000\r\n\r\n";
@@ -465,8 +480,8 @@ static void test_slow_body_closed(void **state) {
  * header deadline closes the connection anyway, for a first request and
  * for the next one on a kept-alive connection. */
 static void test_slow_headers_closed(void **state) {
-  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret", SECRET,
-                        "--header-timeout", "1", NULL};
+  const char *argv[] = {SEGB_RECEIVER_BIN,  "--port", "0", "--secret", SECRET,
+                        "--header-timeout", "1",      NULL};
   static const char slow[] = "POST / HTTP/1.1\r\nX-Slow: ";
   static const char get[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
   char got[1024];
@@ -495,10 +510,20 @@ static void test_slow_headers_closed(void **state) {
  * receiver still answers. */
 static void test_beyond_fd_setsize(void **state) {
   enum { IDLE = 1100 };
-  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--api-key",
-                        "abc123", "--secret", SECRET, "--max-connections",
-                        "2000", "--max-per-ip", "0", "--header-timeout",
-                        "600", NULL};
+  const char *argv[] = {SEGB_RECEIVER_BIN,
+                        "--port",
+                        "0",
+                        "--api-key",
+                        "abc123",
+                        "--secret",
+                        SECRET,
+                        "--max-connections",
+                        "2000",
+                        "--max-per-ip",
+                        "0",
+                        "--header-timeout",
+                        "600",
+                        NULL};
   static const char half[] = "POST / HTTP/1.1\r\nHost: x\r\n";
   struct rlimit old, lim;
   int *fds, i, fd;
@@ -536,10 +561,20 @@ static void test_beyond_fd_setsize(void **state) {
 /* Under a low `ulimit -n` the receiver lowers its connection limit to fit,
  * and says so. */
 static void test_low_ulimit(void **state) {
-  const char *argv[] = {"/bin/sh", "-c", "ulimit -n 100 && exec \"$@\"", "sh",
-                        SEGB_RECEIVER_BIN, "--port", "0", "--api-key",
-                        "abc123", "--secret", SECRET, "--max-connections",
-                        "500", NULL};
+  const char *argv[] = {"/bin/sh",
+                        "-c",
+                        "ulimit -n 100 && exec \"$@\"",
+                        "sh",
+                        SEGB_RECEIVER_BIN,
+                        "--port",
+                        "0",
+                        "--api-key",
+                        "abc123",
+                        "--secret",
+                        SECRET,
+                        "--max-connections",
+                        "500",
+                        NULL};
   receiver rc;
   char *err;
   int fd;
@@ -564,7 +599,7 @@ static void test_low_ulimit(void **state) {
 static void test_endless_chunked_body(void **state) {
   enum { MAX = 65536, PIECE = 65536 };
   const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret", SECRET,
-                        "--max-body", "65536", NULL};
+                        "--max-body",      "65536",  NULL};
   static const char head[] = "POST / HTTP/1.1\r\nHost: x\r\n" SIG1
                              "\r\nTransfer-Encoding: chunked\r\n\r\n";
   /* the receiver's drain (8 MiB) plus what kernel buffers hold */
@@ -641,8 +676,8 @@ static void test_endless_chunked_body(void **state) {
  * buffers hold, so the sender is still writing when the 413 comes. */
 static void test_long_body_written_first(void **state) {
   enum { MAX = 1536 * 1024, BODY = 4 * MAX };
-  const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret", SECRET,
-                        "--max-body", "1572864", NULL};
+  const char *argv[] = {SEGB_RECEIVER_BIN, "--port",  "0", "--secret", SECRET,
+                        "--max-body",      "1572864", NULL};
   char head[512], got[2048], *body = malloc(BODY);
   receiver rc;
   int fd, rc_send;
@@ -716,8 +751,9 @@ static void test_needs_credentials(void **state) {
   assert_int_equal(usage_status(argv), 2);
   /* refusing unsigned events means nothing without a secret to check */
   {
-    const char *key_only[] = {SEGB_RECEIVER_BIN, "--port", "0", "--api-key",
-                              "abc123", "--refuse-unsigned", NULL};
+    const char *key_only[] = {
+        SEGB_RECEIVER_BIN,   "--port", "0", "--api-key", "abc123",
+        "--refuse-unsigned", NULL};
     assert_int_equal(usage_status(key_only), 2);
   }
 }
@@ -725,16 +761,20 @@ static void test_needs_credentials(void **state) {
 /* Limits out of range are usage errors, not silently something else. */
 static void test_bad_limits(void **state) {
   static const char *const bad[][2] = {
-      {"--max-connections", "0"}, {"--max-connections", "-1"},
-      {"--max-per-ip", "x"},      {"--header-timeout", "0"},
-      {"--idle-timeout", "86401"}, {"--header-timeout", "18446744073709551617"},
-      {"--max-body", "18446744073709551617"}, {"--body-timeout", "0"}};
+      {"--max-connections", "0"},
+      {"--max-connections", "-1"},
+      {"--max-per-ip", "x"},
+      {"--header-timeout", "0"},
+      {"--idle-timeout", "86401"},
+      {"--header-timeout", "18446744073709551617"},
+      {"--max-body", "18446744073709551617"},
+      {"--body-timeout", "0"}};
   size_t i;
   (void)state;
 
   for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    const char *argv[] = {SEGB_RECEIVER_BIN, "--port", "0", "--secret",
-                          SECRET, bad[i][0], bad[i][1], NULL};
+    const char *argv[] = {SEGB_RECEIVER_BIN, "--port",  "0", "--secret", SECRET,
+                          bad[i][0],         bad[i][1], NULL};
 
     assert_int_equal(usage_status(argv), 2);
   }

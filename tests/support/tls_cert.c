@@ -52,10 +52,12 @@ int segb_test_make_cert(char **cert_pem, char **key_pem) {
                                (const unsigned char *)"localhost", -1, -1, 0);
     X509_set_issuer_name(x, name);
     ok = add_ext(x, NID_basic_constraints, "critical,CA:FALSE") &&
-         add_ext(x, NID_key_usage, "critical,digitalSignature,keyEncipherment") &&
+         add_ext(x, NID_key_usage,
+                 "critical,digitalSignature,keyEncipherment") &&
          add_ext(x, NID_ext_key_usage, "serverAuth") &&
          add_ext(x, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost") &&
-         X509_sign(x, key, EVP_sha256()) > 0 && PEM_write_bio_X509(cb, x) == 1 &&
+         X509_sign(x, key, EVP_sha256()) > 0 &&
+         PEM_write_bio_X509(cb, x) == 1 &&
          PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL) == 1;
   }
   *cert_pem = NULL;

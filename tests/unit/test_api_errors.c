@@ -103,9 +103,9 @@ static void test_ms_before_next(void **state) {
   (void)state;
   for (i = 0; i < COUNT(cases); i++) {
     int64_t ms = -1;
-    assert_int_equal(sbi_api_ms_before_next(cases[i].body,
-                                            strlen(cases[i].body), &ms),
-                     cases[i].found);
+    assert_int_equal(
+        sbi_api_ms_before_next(cases[i].body, strlen(cases[i].body), &ms),
+        cases[i].found);
     if (cases[i].found)
       assert_int_equal(ms, cases[i].ms);
   }
@@ -119,20 +119,20 @@ static void test_rfc5322_dates(void **state) {
       {"Sun, 06 Nov 1994 08:49:40 GMT", 3000},
       {"Sun, 06 Nov 1994 08:49:40 +0000", 3000},
       {"Sun, 6 Nov 1994 08:49:40 UT", 3000},
-      {"06 Nov 1994 08:49:40 Z", 3000},           /* no day name */
-      {"Sun, 06 Nov 1994 08:50 GMT", 23000},      /* no seconds */
-      {"Sun, 06 Nov 1994 09:49:40 +0100", 3000},  /* an hour east */
-      {"Sun, 06 Nov 1994 03:19:40 -0530", 3000},  /* 5:30 west */
+      {"06 Nov 1994 08:49:40 Z", 3000},          /* no day name */
+      {"Sun, 06 Nov 1994 08:50 GMT", 23000},     /* no seconds */
+      {"Sun, 06 Nov 1994 09:49:40 +0100", 3000}, /* an hour east */
+      {"Sun, 06 Nov 1994 03:19:40 -0530", 3000}, /* 5:30 west */
       {"  Sun, 06 Nov 1994 08:49:40 UTC  ", 3000},
-      {"Sun, 06 Nov 1994 08:49:30 GMT", 0},       /* in the past */
+      {"Sun, 06 Nov 1994 08:49:30 GMT", 0}, /* in the past */
       {"Mon, 07 Nov 1994 08:49:37 GMT", 86400000},
       /* curl_getdate() reads these too; the own RFC 5322 parser did not. */
-      {"Sun, 06 Nov 1994 08:49:40", 3000},           /* no zone: GMT */
-      {"Sun, 06 Nov 1994 09:49:40 CET", 3000},       /* a zone name */
-      {"Sun, 06 Nov 1994 10:49:40 +0160", 3000},     /* 60 minutes: 2 h */
-      {"Sun, 06 Nov 94 08:49:40 GMT", 3000},         /* two-digit year */
-      {"Sun, 06 Nov 1994 08:49:40 GMT junk", 3000},  /* a word after */
-      {"Sun, 31 Oct 1994 08:49:40 GMT", 0},          /* in the past */
+      {"Sun, 06 Nov 1994 08:49:40", 3000},          /* no zone: GMT */
+      {"Sun, 06 Nov 1994 09:49:40 CET", 3000},      /* a zone name */
+      {"Sun, 06 Nov 1994 10:49:40 +0160", 3000},    /* 60 minutes: 2 h */
+      {"Sun, 06 Nov 94 08:49:40 GMT", 3000},        /* two-digit year */
+      {"Sun, 06 Nov 1994 08:49:40 GMT junk", 3000}, /* a word after */
+      {"Sun, 31 Oct 1994 08:49:40 GMT", 0},         /* in the past */
       {"Thu, 31 Nov 1994 08:49:40 GMT", 25 * INT64_C(86400000) + 3000},
   };
   size_t i;
@@ -147,12 +147,12 @@ static void test_rfc5322_dates(void **state) {
 static void test_rfc5322_refused(void **state) {
   static const char *const values[] = {
       "",
-      "3",          /* seconds are not a date here */
-      "1700000000", /* nor is an epoch */
-      "Sun, 06 Nov 1994 08:49:40 +01",      /* short offset */
-      "Sun, 06 Foo 1994 08:49:40 GMT",      /* no such month */
+      "3",                             /* seconds are not a date here */
+      "1700000000",                    /* nor is an epoch */
+      "Sun, 06 Nov 1994 08:49:40 +01", /* short offset */
+      "Sun, 06 Foo 1994 08:49:40 GMT", /* no such month */
       "Sun, 06 Nov 1994 24:00:00 GMT",
-      "Sun, 32 Nov 1994 08:49:40 GMT",      /* no such day in any month */
+      "Sun, 32 Nov 1994 08:49:40 GMT", /* no such day in any month */
   };
   size_t i;
   (void)state;

@@ -35,7 +35,7 @@ typedef struct script {
   sbi_transport base; /* first, so the transport pointer is the script */
   step steps[MAX_STEPS];
   size_t count, next;
-  int64_t sent_at[MAX_STEPS]; /* monotonic ms of each request */
+  int64_t sent_at[MAX_STEPS];  /* monotonic ms of each request */
   int64_t timeouts[MAX_STEPS]; /* the cap each request was given */
   char urls[MAX_STEPS][256];
 } script;
@@ -77,18 +77,27 @@ typedef struct fixture {
  * settings as name, value pairs ending in NULL (NULL for none). */
 static void start(fixture *f, const step *steps, size_t n,
                   const char *const *extra) {
-  static const char *const settings[] = {
-      "public_api.token", "s3cr3t", "profile_api.token", "ptok",
-      "profile_api.space_id", "spa", "retry.backoff_initial_ms", "5",
-      "retry.backoff_max_ms", "20", "retry.max_attempts", "3", NULL};
+  static const char *const settings[] = {"public_api.token",
+                                         "s3cr3t",
+                                         "profile_api.token",
+                                         "ptok",
+                                         "profile_api.space_id",
+                                         "spa",
+                                         "retry.backoff_initial_ms",
+                                         "5",
+                                         "retry.backoff_max_ms",
+                                         "20",
+                                         "retry.max_attempts",
+                                         "3",
+                                         NULL};
   segb_config_t *conf = segb_config_new();
   char err[SEGB_ERRSTR_SIZE];
   size_t i;
 
   for (i = 0; settings[i] != NULL; i += 2)
-    assert_int_equal(segb_config_set(conf, settings[i], settings[i + 1], err,
-                                     sizeof err),
-                     SEGB_OK);
+    assert_int_equal(
+        segb_config_set(conf, settings[i], settings[i + 1], err, sizeof err),
+        SEGB_OK);
   for (i = 0; extra != NULL && extra[i] != NULL; i += 2)
     assert_int_equal(
         segb_config_set(conf, extra[i], extra[i + 1], err, sizeof err),
@@ -133,16 +142,14 @@ static void test_result_accessors(void **state) {
   (void)state;
   start(&f, steps, 1, NULL);
   assert_int_equal(segb_workspace_get(f.r, &res), SEGB_OK);
-  assert_string_equal(segb_json_get_string(segb_result_data(res), "name"),
-                      "W");
+  assert_string_equal(segb_json_get_string(segb_result_data(res), "name"), "W");
   assert_string_equal(
       segb_json_get_string(segb_result_json(res), "data.workspace.id"), "ws");
   assert_string_equal(segb_result_text(res, &len), WORKSPACE);
   assert_int_equal(len, strlen(WORKSPACE));
   assert_null(segb_result_next_cursor(res));
   finish(&f); /* a result outlives its reader */
-  assert_string_equal(segb_json_get_string(segb_result_data(res), "id"),
-                      "ws");
+  assert_string_equal(segb_json_get_string(segb_result_data(res), "id"), "ws");
   segb_result_destroy(res);
   segb_result_destroy(NULL);
   assert_null(segb_result_data(NULL));
@@ -180,17 +187,17 @@ static void test_profile_401_and_404(void **state) {
   segb_result_t *res;
   (void)state;
   start(&f, steps, 2, NULL);
-  assert_int_equal(segb_profile_get(f.r, SEGB_PROFILE_TRAITS, "user_id:u",
-                                    NULL, NULL, &res),
-                   SEGB_ERR_AUTH);
-  assert_true(contains(segb_last_error_message(),
-                       "Profile API token rejected"));
-  assert_int_equal(segb_profile_get(f.r, SEGB_PROFILE_TRAITS, "user_id:u",
-                                    NULL, NULL, &res),
-                   SEGB_ERR_NOT_FOUND);
+  assert_int_equal(
+      segb_profile_get(f.r, SEGB_PROFILE_TRAITS, "user_id:u", NULL, NULL, &res),
+      SEGB_ERR_AUTH);
+  assert_true(
+      contains(segb_last_error_message(), "Profile API token rejected"));
+  assert_int_equal(
+      segb_profile_get(f.r, SEGB_PROFILE_TRAITS, "user_id:u", NULL, NULL, &res),
+      SEGB_ERR_NOT_FOUND);
   assert_null(res);
-  assert_true(contains(segb_last_error_message(),
-                       "no profile user_id:u in space spa"));
+  assert_true(
+      contains(segb_last_error_message(), "no profile user_id:u in space spa"));
   assert_true(contains(segb_last_error_message(), "Profile was not found."));
   finish(&f);
 }
@@ -244,9 +251,8 @@ static void test_not_retried(void **state) {
 }
 
 static void test_429_retry_after(void **state) {
-  static const step steps[] = {
-      {429, 0, "Retry-After: 0\r\n", NULL},
-      {200, 0, NULL, WORKSPACE}};
+  static const step steps[] = {{429, 0, "Retry-After: 0\r\n", NULL},
+                               {200, 0, NULL, WORKSPACE}};
   fixture f;
   segb_result_t *res;
   (void)state;
@@ -319,8 +325,7 @@ static void test_429_wait_past_budget(void **state) {
   static const step steps[] = {{429, 0, "Retry-After: 120\r\n",
                                 "{\"errors\":[{\"type\":\"RequestError\","
                                 "\"message\":\"Too many requests\"}]}"}};
-  static const char *const budget[] = {"retry.total_timeout_ms", "1000",
-                                       NULL};
+  static const char *const budget[] = {"retry.total_timeout_ms", "1000", NULL};
   fixture f;
   segb_result_t *res;
   int64_t t0 = sbi_clock_mono_ms();
@@ -370,8 +375,8 @@ static void test_echoed_token_redacted(void **state) {
       {400, 0, NULL,
        "{\"errors\":[{\"type\":\"RequestError\",\"message\":\"" PAD140
        " Authorization: Bearer " LONG_TOKEN "\"}]}"},
-      {401, 0, NULL, PAD20 PAD20 PAD20 PAD20 PAD20 PAD20 ".... Bearer "
-                         LONG_TOKEN},
+      {401, 0, NULL,
+       PAD20 PAD20 PAD20 PAD20 PAD20 PAD20 ".... Bearer " LONG_TOKEN},
       {422, 0, NULL, "Bearer " LONG_TOKEN " is not welcome"}};
   static const char *const token[] = {"public_api.token", LONG_TOKEN, NULL};
   fixture f;
@@ -412,7 +417,7 @@ static void test_broken_bodies(void **state) {
   finish(&f);
 }
 
-#define PAGE(items, next)                                                     \
+#define PAGE(items, next)                                                      \
   "{\"data\":{\"sources\":[" items "],\"pagination\":{\"next\":" next "}}}"
 
 static void test_pager_walks_once(void **state) {
@@ -508,9 +513,9 @@ static void test_pager_cycle(void **state) {
   assert_int_equal(segb_pager_next(p, &page), SEGB_OK); /* ended */
   assert_null(page);
   segb_pager_destroy(p);
-  assert_int_equal(segb_profile_pager(f.r, SEGB_PROFILE_TRAITS, "user_id:u",
-                                      NULL, &p),
-                   SEGB_OK);
+  assert_int_equal(
+      segb_profile_pager(f.r, SEGB_PROFILE_TRAITS, "user_id:u", NULL, &p),
+      SEGB_OK);
   for (pages = 0; segb_pager_next(p, &page) == SEGB_OK; pages++)
     segb_result_destroy(page);
   assert_int_equal(segb_last_error(), SEGB_ERR_BAD_RESPONSE);
@@ -519,8 +524,9 @@ static void test_pager_cycle(void **state) {
   finish(&f); /* every page requested once */
 }
 
-#define TRAITS(more, next)                                                    \
-  "{\"traits\":{\"a\":1},\"cursor\":{\"has_more\":" more ",\"next\":" next "}}"
+#define TRAITS(more, next)                                                     \
+  "{\"traits\":{\"a\":1},\"cursor\":{\"has_more\":" more ",\"next\":" next "}" \
+  "}"
 
 static void test_profile_cursor(void **state) {
   static const step steps[] = {
@@ -534,9 +540,9 @@ static void test_profile_cursor(void **state) {
   int pages = 0;
   (void)state;
   start(&f, steps, 3, NULL);
-  assert_int_equal(segb_profile_pager(f.r, SEGB_PROFILE_TRAITS, "user_id:u",
-                                      params, &p),
-                   SEGB_OK);
+  assert_int_equal(
+      segb_profile_pager(f.r, SEGB_PROFILE_TRAITS, "user_id:u", params, &p),
+      SEGB_OK);
   while (segb_pager_next(p, &page) == SEGB_OK && page != NULL) {
     pages++;
     segb_result_destroy(page);
@@ -545,8 +551,8 @@ static void test_profile_cursor(void **state) {
   assert_non_null(strstr(f.s->urls[1], "?limit=1&next=a"));
   segb_pager_destroy(p);
   /* an empty next ends too */
-  assert_int_equal(segb_profile_get(f.r, SEGB_PROFILE_TRAITS, "user_id:u",
-                                    NULL, NULL, &page),
+  assert_int_equal(segb_profile_get(f.r, SEGB_PROFILE_TRAITS, "user_id:u", NULL,
+                                    NULL, &page),
                    SEGB_OK);
   assert_null(segb_result_next_cursor(page));
   segb_result_destroy(page);

@@ -31,7 +31,7 @@ static void test_pct_everything_else(void **state) {
       {"x@y.z", "x%40y.z"},
       {"a:b", "a%3Ab"},
       {"?&=#%", "%3F%26%3D%23%25"},
-      {"\xc3\xbc", "%C3%BC"},             /* u-umlaut: its UTF-8 bytes */
+      {"\xc3\xbc", "%C3%BC"},               /* u-umlaut: its UTF-8 bytes */
       {"\xf0\x9f\x98\x80", "%F0%9F%98%80"}, /* an emoji, four bytes */
       {"\x01\x7f", "%01%7F"},
   };
@@ -95,14 +95,14 @@ static void test_profile_id_refused(void **state) {
     const char *in;
     int err;
   } cases[] = {
-      {"u-1", SEGB_ERR_INVALID_ARG},            /* no type */
-      {":u-1", SEGB_ERR_INVALID_ARG},           /* empty type */
-      {"user_id:", SEGB_ERR_INVALID_ARG},       /* empty value */
-      {"user id:u-1", SEGB_ERR_INVALID_ARG},    /* space in the type */
-      {"user/id:u-1", SEGB_ERR_INVALID_ARG},    /* slash in the type */
-      {"us%65r_id:u", SEGB_ERR_INVALID_ARG},    /* escapes in the type */
-      {"\xc3\xbc:u", SEGB_ERR_INVALID_ARG},     /* non-ASCII type */
-      {"user_id:\xc3", SEGB_ERR_INVALID_UTF8},  /* cut UTF-8 value */
+      {"u-1", SEGB_ERR_INVALID_ARG},           /* no type */
+      {":u-1", SEGB_ERR_INVALID_ARG},          /* empty type */
+      {"user_id:", SEGB_ERR_INVALID_ARG},      /* empty value */
+      {"user id:u-1", SEGB_ERR_INVALID_ARG},   /* space in the type */
+      {"user/id:u-1", SEGB_ERR_INVALID_ARG},   /* slash in the type */
+      {"us%65r_id:u", SEGB_ERR_INVALID_ARG},   /* escapes in the type */
+      {"\xc3\xbc:u", SEGB_ERR_INVALID_ARG},    /* non-ASCII type */
+      {"user_id:\xc3", SEGB_ERR_INVALID_UTF8}, /* cut UTF-8 value */
       {"user_id:\xff", SEGB_ERR_INVALID_UTF8},
   };
   size_t i;

@@ -17,9 +17,9 @@
 #include "transport/transport.h"
 
 /* A body every call can read its payload from. */
-#define ANY_REPLY                                                             \
-  "{\"data\":{\"workspace\":{\"name\":\"W\"},\"source\":{},\"sources\":[],"   \
-  "\"pagination\":{\"next\":null}},\"traits\":{},\"metadata\":{},"            \
+#define ANY_REPLY                                                              \
+  "{\"data\":{\"workspace\":{\"name\":\"W\"},\"source\":{},\"sources\":[],"    \
+  "\"pagination\":{\"next\":null}},\"traits\":{},\"metadata\":{},"             \
   "\"cursor\":{\"has_more\":false,\"next\":\"\"}}"
 
 #define TOKEN "pub-token"
@@ -47,9 +47,13 @@ static segb_config_t *config(const char *const *settings) {
 
 /* A reader with both tokens and the space, plus @extra settings. */
 static void open_reader(fixture *f, const char *const *extra) {
-  static const char *const base[] = {"public_api.token", TOKEN,
-                                     "profile_api.token", PROFILE_TOKEN,
-                                     "profile_api.space_id", "spa 1", NULL};
+  static const char *const base[] = {"public_api.token",
+                                     TOKEN,
+                                     "profile_api.token",
+                                     PROFILE_TOKEN,
+                                     "profile_api.space_id",
+                                     "spa 1",
+                                     NULL};
   segb_config_t *conf = config(base);
   char err[SEGB_ERRSTR_SIZE];
   size_t i;
@@ -134,9 +138,13 @@ static void test_eu_urls(void **state) {
 }
 
 static void test_overrides(void **state) {
-  static const char *const over[] = {
-      "region", "eu", "public_api.endpoint", "127.0.0.1:8080/proxy/v1/",
-      "profile_api.endpoint", "http://localhost:9000", NULL};
+  static const char *const over[] = {"region",
+                                     "eu",
+                                     "public_api.endpoint",
+                                     "127.0.0.1:8080/proxy/v1/",
+                                     "profile_api.endpoint",
+                                     "http://localhost:9000",
+                                     NULL};
   fixture f;
   (void)state;
   open_reader(&f, over);
@@ -159,8 +167,7 @@ static void test_source_and_page_args(void **state) {
   segb_result_destroy(res);
   assert_string_equal(last(&f)->url,
                       "https://api.segmentapis.com/sources/src%201%2Fx");
-  assert_int_equal(segb_sources_list(f.reader, 1000, "+/8y==", &res),
-                   SEGB_OK);
+  assert_int_equal(segb_sources_list(f.reader, 1000, "+/8y==", &res), SEGB_OK);
   segb_result_destroy(res);
   assert_string_equal(last(&f)->url,
                       "https://api.segmentapis.com/sources?pagination.count="
@@ -169,10 +176,10 @@ static void test_source_and_page_args(void **state) {
 }
 
 static void test_profile_args(void **state) {
-  static const char *const params[] = {"limit", "50", "include",
-                                       "email,plan", NULL};
-  static const char *const event_params[] = {
-      "start", "2026-04-05T00:00:00Z", "sort", "asc", NULL};
+  static const char *const params[] = {"limit", "50", "include", "email,plan",
+                                       NULL};
+  static const char *const event_params[] = {"start", "2026-04-05T00:00:00Z",
+                                             "sort", "asc", NULL};
   fixture f;
   segb_result_t *res;
   (void)state;
@@ -188,8 +195,8 @@ static void test_profile_args(void **state) {
                       "email:jane%2Btest%40example.com/traits"
                       "?limit=50&include=email%2Cplan&next=%2B%2F8y");
   assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_EVENTS,
-                                    "user_id:jane doe/\xc3\xbc+1",
-                                    event_params, NULL, &res),
+                                    "user_id:jane doe/\xc3\xbc+1", event_params,
+                                    NULL, &res),
                    SEGB_OK);
   segb_result_destroy(res);
   assert_string_equal(last(&f)->url,
@@ -226,34 +233,33 @@ static void test_bad_arguments(void **state) {
   segb_pager_t *pager;
   (void)state;
   open_reader(&f, NULL);
-  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS,
-                                    "user_id:u", unknown, NULL, &res),
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS, "user_id:u",
+                                    unknown, NULL, &res),
                    SEGB_ERR_INVALID_ARG);
   assert_null(res);
   assert_non_null(strstr(segb_last_error_message(), "sort"));
-  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS,
-                                    "user_id:u", odd, NULL, &res),
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS, "user_id:u",
+                                    odd, NULL, &res),
                    SEGB_ERR_INVALID_ARG);
-  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_EVENTS,
-                                    "user_id:u", zero, NULL, &res),
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_EVENTS, "user_id:u",
+                                    zero, NULL, &res),
                    SEGB_ERR_INVALID_ARG);
-  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_EVENTS,
-                                    "user_id:u", text, NULL, &res),
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_EVENTS, "user_id:u",
+                                    text, NULL, &res),
                    SEGB_ERR_INVALID_ARG);
-  assert_int_equal(
-      segb_profile_get(f.reader, 4, "user_id:u", NULL, NULL, &res),
-      SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_profile_get(f.reader, 4, "user_id:u", NULL, NULL, &res),
+                   SEGB_ERR_INVALID_ARG);
   assert_int_equal(
       segb_profile_get(f.reader, -1, "user_id:u", NULL, NULL, &res),
       SEGB_ERR_INVALID_ARG);
-  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS, "u-1",
-                                    NULL, NULL, &res),
-                   SEGB_ERR_INVALID_ARG);
-  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS, NULL,
-                                    NULL, NULL, &res),
-                   SEGB_ERR_INVALID_ARG);
-  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS,
-                                    "user_id:u", NULL, NULL, NULL),
+  assert_int_equal(
+      segb_profile_get(f.reader, SEGB_PROFILE_TRAITS, "u-1", NULL, NULL, &res),
+      SEGB_ERR_INVALID_ARG);
+  assert_int_equal(
+      segb_profile_get(f.reader, SEGB_PROFILE_TRAITS, NULL, NULL, NULL, &res),
+      SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_profile_get(f.reader, SEGB_PROFILE_TRAITS, "user_id:u",
+                                    NULL, NULL, NULL),
                    SEGB_ERR_INVALID_ARG);
   assert_int_equal(segb_profile_pager(f.reader, SEGB_PROFILE_TRAITS,
                                       "user_id:u", unknown, &pager),
@@ -266,8 +272,7 @@ static void test_bad_arguments(void **state) {
   assert_int_equal(segb_sources_pager(f.reader, 1001, &pager),
                    SEGB_ERR_INVALID_ARG);
   assert_int_equal(segb_source_get(f.reader, "", &res), SEGB_ERR_INVALID_ARG);
-  assert_int_equal(segb_source_get(f.reader, NULL, &res),
-                   SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_source_get(f.reader, NULL, &res), SEGB_ERR_INVALID_ARG);
   assert_int_equal(segb_workspace_get(NULL, &res), SEGB_ERR_INVALID_ARG);
   assert_int_equal(sbi_capture_count(f.capture), 0);
   segb_reader_destroy(f.reader);
@@ -297,9 +302,9 @@ static void test_missing_settings(void **state) {
                      sbi_capture_transport_new(200, ANY_REPLY), err,
                      sizeof err);
   assert_non_null(r);
-  assert_int_equal(segb_profile_get(r, SEGB_PROFILE_TRAITS, "user_id:u",
-                                    NULL, NULL, &res),
-                   SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(
+      segb_profile_get(r, SEGB_PROFILE_TRAITS, "user_id:u", NULL, NULL, &res),
+      SEGB_ERR_INVALID_VALUE);
   assert_non_null(strstr(segb_last_error_message(), "space_id"));
   segb_reader_destroy(r);
 

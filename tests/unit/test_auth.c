@@ -71,8 +71,7 @@ static void test_write_key_in_body(void **state) {
   a = sbi_write_key_auth_new("a\"b\\c\x01", 1);
   assert_non_null(a);
   s = members_of(a);
-  assert_string_equal(s,
-                      "{\"batch\":[],\"writeKey\":\"a\\\"b\\\\c\\u0001\"");
+  assert_string_equal(s, "{\"batch\":[],\"writeKey\":\"a\\\"b\\\\c\\u0001\"");
   free(s);
   s = header_of(a);
   /* base64("a\"b\\c\x01:") */
@@ -138,7 +137,7 @@ static void test_token_bearer(void **state) {
  * token never shows in the error. */
 static void test_token_refuses_controls(void **state) {
   static const char *const bad[] = {
-      "secret\r\nX-Evil: 1", "secret\n", "secret\r", "sec\tret",
+      "secret\r\nX-Evil: 1", "secret\n",   "secret\r", "sec\tret",
       "secret\x7f",          "\x1bsecret",
   };
   size_t i;

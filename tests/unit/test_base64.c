@@ -42,8 +42,7 @@ static void test_base64_vectors(void **state) {
     const b64_case *c = &b64_cases[i];
 
     assert_int_equal(sbi_base64_append(&std, c->in, strlen(c->in)), SEGB_OK);
-    assert_int_equal(sbi_base64url_append(&url, c->in, strlen(c->in)),
-                     SEGB_OK);
+    assert_int_equal(sbi_base64url_append(&url, c->in, strlen(c->in)), SEGB_OK);
     assert_non_null(std.data);
     assert_string_equal(std.data, c->std);
     assert_int_equal(std.len, strlen(c->std));

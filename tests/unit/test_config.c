@@ -118,8 +118,8 @@ static void test_table_is_consistent(void **state) {
     if (is_text(p->type))
       assert_true(p->min == 0 || p->min == 1);
     for (j = 0; j < len; j++)
-      assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz0123456789._",
-                             p->name[j]));
+      assert_non_null(
+          strchr("abcdefghijklmnopqrstuvwxyz0123456789._", p->name[j]));
   }
   assert_int_equal(sbi_prop_find("no.such"), -1);
 }
@@ -139,9 +139,9 @@ static void test_defaults_readable(void **state) {
       assert_int_equal(before, strtoll(p->def, NULL, 10));
     /* setting the default text explicitly changes nothing; a key that
      * takes no value yet refuses even that */
-    assert_int_equal(set(conf, p->name, p->def),
-                     p->status == SBI_NOT_YET ? SEGB_ERR_INVALID_VALUE
-                                              : SEGB_OK);
+    assert_int_equal(set(conf, p->name, p->def), p->status == SBI_NOT_YET
+                                                     ? SEGB_ERR_INVALID_VALUE
+                                                     : SEGB_OK);
     assert_int_equal(sbi_conf_int(conf, (sbi_prop_id)i), before);
     assert_string_equal(get(conf, p->name),
                         sbi_prop_is_secret(p) ? "" : p->def);
@@ -180,8 +180,7 @@ static void test_named_defaults(void **state) {
   assert_string_equal(get(conf, "statistics.interval_ms"), "0");
 
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_REGION), SBI_REGION_US);
-  assert_int_equal(sbi_conf_int(conf, SBI_PROP_FRESHNESS),
-                   SBI_FRESHNESS_BATCH);
+  assert_int_equal(sbi_conf_int(conf, SBI_PROP_FRESHNESS), SBI_FRESHNESS_BATCH);
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_QUEUE_OVERFLOW),
                    SBI_OVERFLOW_DROP_NEWEST);
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_DISPATCH_MODE),
@@ -294,7 +293,7 @@ static void test_bool_round_trip(void **state) {
     const char *in;
     int64_t want;
   } cases[] = {
-      {"true", 1}, {"TRUE", 1}, {"1", 1},  {"yes", 1},   {"Yes", 1},
+      {"true", 1}, {"TRUE", 1}, {"1", 1},     {"yes", 1},   {"Yes", 1},
       {"on", 1},   {"ON", 1},   {"false", 0}, {"False", 0}, {"0", 0},
       {"no", 0},   {"NO", 0},   {"off", 0},   {"Off", 0},
   };
@@ -303,9 +302,9 @@ static void test_bool_round_trip(void **state) {
 
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     /* start from the opposite value so each case really changes it */
-    assert_int_equal(set(conf, "write_key.in_body",
-                         cases[i].want ? "false" : "true"),
-                     SEGB_OK);
+    assert_int_equal(
+        set(conf, "write_key.in_body", cases[i].want ? "false" : "true"),
+        SEGB_OK);
     assert_int_equal(set(conf, "write_key.in_body", cases[i].in), SEGB_OK);
     assert_int_equal(sbi_conf_int(conf, SBI_PROP_WRITE_KEY_IN_BODY),
                      cases[i].want);
@@ -470,9 +469,9 @@ static void test_secret_never_echoed(void **state) {
     /* too long: the value is not echoed either */
     char *s = repeat('S', (size_t)prop("write_key")->max + 1);
     char errstr[SEGB_ERRSTR_SIZE];
-    assert_int_equal(segb_config_set(conf, "write_key", s, errstr,
-                                     sizeof errstr),
-                     SEGB_ERR_INVALID_VALUE);
+    assert_int_equal(
+        segb_config_set(conf, "write_key", s, errstr, sizeof errstr),
+        SEGB_ERR_INVALID_VALUE);
     assert_null(strstr(errstr, "SSS"));
     assert_string_equal(errstr, "write_key: value is longer than 1024 bytes");
     free(s);
@@ -648,10 +647,9 @@ static void test_invalid_values_keep_old(void **state) {
     val = sbi_conf_int(conf, (sbi_prop_id)id);
     errstr[0] = 'x';
     errstr[1] = '\0';
-    assert_int_equal(
-        segb_config_set(conf, cases[i].name, cases[i].bad, errstr,
-                        sizeof errstr),
-        SEGB_ERR_INVALID_VALUE);
+    assert_int_equal(segb_config_set(conf, cases[i].name, cases[i].bad, errstr,
+                                     sizeof errstr),
+                     SEGB_ERR_INVALID_VALUE);
     assert_int_equal(segb_last_error(), SEGB_ERR_INVALID_VALUE);
     assert_string_equal(segb_last_error_message(), errstr);
     /* the reason starts with the property's name */
@@ -723,11 +721,11 @@ static void test_string_length_limits(void **state) {
     char errstr[SEGB_ERRSTR_SIZE], want[SEGB_ERRSTR_SIZE];
 
     assert_int_equal(set(conf, names[i], ok), SEGB_OK);
-    assert_int_equal(segb_config_set(conf, names[i], bad, errstr,
-                                     sizeof errstr),
-                     SEGB_ERR_INVALID_VALUE);
-    snprintf(want, sizeof want, "%s: value is longer than %zu bytes",
-             names[i], max);
+    assert_int_equal(
+        segb_config_set(conf, names[i], bad, errstr, sizeof errstr),
+        SEGB_ERR_INVALID_VALUE);
+    snprintf(want, sizeof want, "%s: value is longer than %zu bytes", names[i],
+             max);
     assert_string_equal(errstr, want);
     assert_string_equal(get(conf, names[i]), ok);
     free(ok);
@@ -751,9 +749,8 @@ static void test_null_args(void **state) {
   char errstr[SEGB_ERRSTR_SIZE], buf[16];
   size_t size = sizeof buf;
 
-  assert_int_equal(
-      segb_config_set(NULL, "region", "eu", errstr, sizeof errstr),
-      SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_config_set(NULL, "region", "eu", errstr, sizeof errstr),
+                   SEGB_ERR_INVALID_ARG);
   assert_string_equal(errstr, "segb_config_set: conf is NULL");
   assert_int_equal(segb_last_error(), SEGB_ERR_INVALID_ARG);
   assert_int_equal(segb_config_set(conf, NULL, "eu", errstr, sizeof errstr),
@@ -795,8 +792,8 @@ static void test_errstr_truncation(void **state) {
                      SEGB_ERR_INVALID_VALUE);
     /* NUL-terminated within n, a prefix of the full message, and nothing
      * written past n */
-    assert_int_equal(strlen(errstr), n - 1 < strlen(full) ? n - 1
-                                                          : strlen(full));
+    assert_int_equal(strlen(errstr),
+                     n - 1 < strlen(full) ? n - 1 : strlen(full));
     assert_memory_equal(errstr, full, strlen(errstr));
     assert_int_equal(errstr[n], '#');
   }
@@ -821,8 +818,7 @@ static void test_errstr_truncation(void **state) {
 
   /* success clears a stale reason */
   strcpy(errstr, "stale");
-  assert_int_equal(segb_config_set(conf, "region", "eu", errstr,
-                                   sizeof errstr),
+  assert_int_equal(segb_config_set(conf, "region", "eu", errstr, sizeof errstr),
                    SEGB_OK);
   assert_string_equal(errstr, "");
 }
@@ -925,11 +921,11 @@ static void test_null_value_restores_default(void **state) {
   static const struct {
     const char *name, *value;
   } cases[] = {
-      {"batch.max_events", "7"},     {"retry.total_timeout_ms", "0"},
-      {"write_key.in_body", "yes"},  {"region", "eu"},
-      {"compression", "gzip"},       {"oauth.scope", "x:y"},
-      {"endpoint", "localhost"},     {"write_key", "wk"},
-      {"oauth.private_key", pem},    {"http.ca_file", "/ca.pem"},
+      {"batch.max_events", "7"},    {"retry.total_timeout_ms", "0"},
+      {"write_key.in_body", "yes"}, {"region", "eu"},
+      {"compression", "gzip"},      {"oauth.scope", "x:y"},
+      {"endpoint", "localhost"},    {"write_key", "wk"},
+      {"oauth.private_key", pem},   {"http.ca_file", "/ca.pem"},
   };
   segb_config_t *conf = *state;
   size_t i;
@@ -995,12 +991,18 @@ static const char *wrapping(unsigned times, int64_t v) {
 
 static void test_numbers_never_wrap(void **state) {
   static const char *const huge[] = {
-      "9223372036854775807",  "9223372036854775808",
-      "-9223372036854775808", "-9223372036854775809",
-      "18446744073709551615", "18446744073709551616",
-      "18446744073709551621", "18446744073709551716",
-      "+18446744073709551621", "-18446744073709551611",
-      "0018446744073709551621", "36893488147419103237",
+      "9223372036854775807",
+      "9223372036854775808",
+      "-9223372036854775808",
+      "-9223372036854775809",
+      "18446744073709551615",
+      "18446744073709551616",
+      "18446744073709551621",
+      "18446744073709551716",
+      "+18446744073709551621",
+      "-18446744073709551611",
+      "0018446744073709551621",
+      "36893488147419103237",
       "99999999999999999999999999999999999999999999999999",
   };
   segb_config_t *conf = *state;
@@ -1028,9 +1030,9 @@ static void test_numbers_never_wrap(void **state) {
       bad[n++] = copy;
     }
     for (j = 0; j < n; j++) {
-      assert_int_equal(segb_config_set(conf, p->name, bad[j], errstr,
-                                       sizeof errstr),
-                       SEGB_ERR_INVALID_VALUE);
+      assert_int_equal(
+          segb_config_set(conf, p->name, bad[j], errstr, sizeof errstr),
+          SEGB_ERR_INVALID_VALUE);
       snprintf(want, sizeof want,
                "%s: \"%s\" is out of range %" PRId64 "..%" PRId64, p->name,
                bad[j], p->min, p->max);
@@ -1044,10 +1046,32 @@ static void test_numbers_never_wrap(void **state) {
 
 static void test_number_edges(void **state) {
   static const char *const not_numbers[] = {
-      "", "+", "-", "+-5", "-+5", "--5", "++5", "5-", "5+", " 5", "5 ",
-      "\t5", "5\t", "5\n", "0x10", "1e3", "1.0", "1,000", "1_000", "5ms",
-      "1s", "\xd9\xa1", "\xef\xbc\x95", "99999999999999999999x",
-      "-99999999999999999999x", "5\xff",
+      "",
+      "+",
+      "-",
+      "+-5",
+      "-+5",
+      "--5",
+      "++5",
+      "5-",
+      "5+",
+      " 5",
+      "5 ",
+      "\t5",
+      "5\t",
+      "5\n",
+      "0x10",
+      "1e3",
+      "1.0",
+      "1,000",
+      "1_000",
+      "5ms",
+      "1s",
+      "\xd9\xa1",
+      "\xef\xbc\x95",
+      "99999999999999999999x",
+      "-99999999999999999999x",
+      "5\xff",
   };
   segb_config_t *conf = *state;
   size_t i, j;
@@ -1080,9 +1104,9 @@ static void test_number_edges(void **state) {
     snprintf(text, sizeof text, "%" PRId64, p->min);
     assert_string_equal(get(conf, p->name), text);
     for (j = 0; j < sizeof not_numbers / sizeof not_numbers[0]; j++) {
-      assert_int_equal(segb_config_set(conf, p->name, not_numbers[j], errstr,
-                                       sizeof errstr),
-                       SEGB_ERR_INVALID_VALUE);
+      assert_int_equal(
+          segb_config_set(conf, p->name, not_numbers[j], errstr, sizeof errstr),
+          SEGB_ERR_INVALID_VALUE);
       assert_non_null(strstr(errstr, p->type == SBI_PT_DURATION
                                          ? "is not a number of milliseconds"
                                          : "is not an integer"));
@@ -1125,8 +1149,7 @@ static void test_proxy_password_redacted(void **state) {
                         cases[i].value);
     /* the size query is the shown size */
     size = 0;
-    assert_int_equal(segb_config_get(conf, "http.proxy", NULL, &size),
-                     SEGB_OK);
+    assert_int_equal(segb_config_get(conf, "http.proxy", NULL, &size), SEGB_OK);
     assert_int_equal(size, strlen(cases[i].shown) + 1);
     /* reading back what was read back shows the same */
     snprintf(buf, sizeof buf, "%s", cases[i].shown);
@@ -1178,9 +1201,9 @@ static void test_endpoint_credentials_refused(void **state) {
       continue;
     for (j = 0; j < sizeof values / sizeof values[0]; j++) {
       char errstr[SEGB_ERRSTR_SIZE];
-      assert_int_equal(segb_config_set(conf, p->name, values[j], errstr,
-                                       sizeof errstr),
-                       SEGB_ERR_INVALID_VALUE);
+      assert_int_equal(
+          segb_config_set(conf, p->name, values[j], errstr, sizeof errstr),
+          SEGB_ERR_INVALID_VALUE);
       assert_non_null(strstr(errstr, "user:password@"));
       assert_null(strstr(errstr, "hunter2"));
       assert_null(strstr(segb_last_error_message(), "hunter2"));
@@ -1300,8 +1323,7 @@ static void test_not_yet_refused(void **state) {
                name, not_yet[i].today);
     else
       snprintf(want, sizeof want,
-               "%s: not implemented yet in this version; leave it unset",
-               name);
+               "%s: not implemented yet in this version; leave it unset", name);
     assert_int_equal(
         segb_config_set(conf, name, not_yet[i].other, errstr, sizeof errstr),
         SEGB_ERR_INVALID_VALUE);
@@ -1341,9 +1363,9 @@ static void test_not_yet_refused(void **state) {
                      SEGB_ERR_INVALID_VALUE);
     assert_string_equal(
         errstr, "dispatch.mode: \"threads\" is not one of thread|inline");
-    assert_int_equal(segb_config_set(conf, "log.level", "8", errstr,
-                                     sizeof errstr),
-                     SEGB_ERR_INVALID_VALUE);
+    assert_int_equal(
+        segb_config_set(conf, "log.level", "8", errstr, sizeof errstr),
+        SEGB_ERR_INVALID_VALUE);
     assert_string_equal(errstr, "log.level: \"8\" is out of range 0..7");
   }
 }
@@ -1395,13 +1417,12 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_fresh_configs_are_separate, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(test_numbers_never_wrap, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(test_numbers_never_wrap, setup, teardown),
       cmocka_unit_test_setup_teardown(test_number_edges, setup, teardown),
       cmocka_unit_test_setup_teardown(test_proxy_password_redacted, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(test_endpoint_credentials_refused,
-                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_endpoint_credentials_refused, setup,
+                                      teardown),
       cmocka_unit_test(test_credentials_wiped_when_freed),
       cmocka_unit_test(test_not_yet_statuses),
       cmocka_unit_test_setup_teardown(test_not_yet_refused, setup, teardown),

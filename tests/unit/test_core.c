@@ -106,7 +106,8 @@ static void test_uuid(void **state) {
     assert_non_null(strchr("89ab", ids[i][19]));
     assert_int_equal(ids[i][8], '-');
     assert_int_equal(ids[i][23], '-');
-    bits_seen |= 1 << (ids[i][0] >= 'a' ? ids[i][0] - 'a' + 10 : ids[i][0] - '0');
+    bits_seen |=
+        1 << (ids[i][0] >= 'a' ? ids[i][0] - 'a' + 10 : ids[i][0] - '0');
   }
   /* every hex digit shows up in the first position */
   assert_int_equal(bits_seen, 0xFFFF);
@@ -174,9 +175,9 @@ static const char *redacted(const char *text, size_t size, const char *secret) {
 
 static void test_secret_redact(void **state) {
   (void)state;
-  assert_string_equal(redacted("key=k3y-value; again k3y-value.", 64,
-                               "k3y-value"),
-                      "key=[redacted]; again [redacted].");
+  assert_string_equal(
+      redacted("key=k3y-value; again k3y-value.", 64, "k3y-value"),
+      "key=[redacted]; again [redacted].");
   /* a secret cut off at the end of an excerpt goes too, from 4 bytes on */
   assert_string_equal(redacted("Basic d2tfOWZK", 64, "d2tfOWZKMmtM"),
                       "Basic [redacted]");

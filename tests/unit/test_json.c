@@ -205,7 +205,9 @@ static void test_parse_reject(void **state) {
       {S("# c\n1"), SEGB_ERR_INVALID_JSON},
       {S("\f1"), SEGB_ERR_INVALID_JSON},
       {S("\v1"), SEGB_ERR_INVALID_JSON},
-      {S("\xC2\xA0" "1"), SEGB_ERR_INVALID_JSON},
+      {S("\xC2\xA0"
+         "1"),
+       SEGB_ERR_INVALID_JSON},
       {S("\xEF\xBB\xBF{}"), SEGB_ERR_INVALID_JSON},
       {S("\x80"), SEGB_ERR_INVALID_JSON},
       /* strings */
@@ -295,9 +297,9 @@ static void test_parse_why(void **state) {
     assert_string_equal(why, t[i].why);
   }
   /* the reason never quotes the input, which may be a secret */
-  assert_int_equal(parse(S("{\"token\":\"hunter2\x01\"}"), DEPTH, &root, why,
-                         sizeof(why)),
-                   SEGB_ERR_INVALID_JSON);
+  assert_int_equal(
+      parse(S("{\"token\":\"hunter2\x01\"}"), DEPTH, &root, why, sizeof(why)),
+      SEGB_ERR_INVALID_JSON);
   assert_null(strstr(why, "hunter2"));
   assert_null(strstr(why, "token"));
   /* a short buffer truncates, a NULL one is never touched */
@@ -331,11 +333,9 @@ static void test_parse_depth(void **state) {
   /* exactly at the limit is fine, one more level is refused */
   assert_int_equal(parse(S("[[[1]]]"), 3, &root, NULL, 0), SEGB_OK);
   sbi_json_free(root);
-  assert_int_equal(parse(S("[[[[1]]]]"), 3, &root, NULL, 0),
-                   SEGB_ERR_TOO_DEEP);
+  assert_int_equal(parse(S("[[[[1]]]]"), 3, &root, NULL, 0), SEGB_ERR_TOO_DEEP);
   assert_null(root);
-  assert_int_equal(parse(S("{\"a\":[{\"b\":1}]}"), 3, &root, NULL, 0),
-                   SEGB_OK);
+  assert_int_equal(parse(S("{\"a\":[{\"b\":1}]}"), 3, &root, NULL, 0), SEGB_OK);
   sbi_json_free(root);
   assert_int_equal(parse(S("{\"a\":[{\"b\":{}}]}"), 3, &root, NULL, 0),
                    SEGB_ERR_TOO_DEEP);
@@ -412,9 +412,9 @@ static void test_parse_tree(void **state) {
   sbi_json *root, *n, *c;
   (void)state;
 
-  assert_int_equal(sbi_json_parse(text, sizeof(text) - 1, "props", 5, DEPTH,
-                                  &root, NULL, 0),
-                   SEGB_OK);
+  assert_int_equal(
+      sbi_json_parse(text, sizeof(text) - 1, "props", 5, DEPTH, &root, NULL, 0),
+      SEGB_OK);
   assert_int_equal(root->type, SBI_JSON_OBJECT);
   assert_string_equal(root->key, "props");
   assert_int_equal(root->key_len, 5);
@@ -732,9 +732,26 @@ static void next_random(uint64_t *r) {
 
 static void test_format_int64(void **state) {
   static const int64_t fixed[] = {
-      0, 1, -1, 9, 10, -10, 99, 100, 101, 999, 1000, -1000, 65535,
-      INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1, INT32_MAX,
-      INT32_MIN, (int64_t)UINT32_MAX + 1,
+      0,
+      1,
+      -1,
+      9,
+      10,
+      -10,
+      99,
+      100,
+      101,
+      999,
+      1000,
+      -1000,
+      65535,
+      INT64_MAX,
+      INT64_MIN,
+      INT64_MAX - 1,
+      INT64_MIN + 1,
+      INT32_MAX,
+      INT32_MIN,
+      (int64_t)UINT32_MAX + 1,
   };
   char got[SBI_JSON_NUMBER_MAX], want[SBI_JSON_NUMBER_MAX];
   int64_t p;
@@ -828,10 +845,26 @@ static void test_format_double(void **state) {
       {1e-10, "1e-10"},
   };
   static const double more[] = {
-      5e-324, 2.2250738585072014e-308, 2.2250738585072009e-308,
-      1.7976931348623157e308, -1.7976931348623157e308, 1.0 / 3.0,
-      2.0 / 3.0, 1e-7, 1e22, 1e23, 123456.789, 0.1 + 0.2, 100.0, 1e15,
-      1e16, 1e17, 4.35, 0.000001, 6.02214076e23, -5e-324,
+      5e-324,
+      2.2250738585072014e-308,
+      2.2250738585072009e-308,
+      1.7976931348623157e308,
+      -1.7976931348623157e308,
+      1.0 / 3.0,
+      2.0 / 3.0,
+      1e-7,
+      1e22,
+      1e23,
+      123456.789,
+      0.1 + 0.2,
+      100.0,
+      1e15,
+      1e16,
+      1e17,
+      4.35,
+      0.000001,
+      6.02214076e23,
+      -5e-324,
   };
   char out[SBI_JSON_NUMBER_MAX];
   uint64_t r = 0x9E3779B97F4A7C15u;
@@ -1134,8 +1167,9 @@ static void test_parse_unique_keys(void **state) {
     sbi_json_free(root);
   }
   for (i = 0; i < COUNT(fine); i++) {
-    assert_int_equal(parse_unique(fine[i], strlen(fine[i]), &root, why, sizeof why),
-                     SEGB_OK);
+    assert_int_equal(
+        parse_unique(fine[i], strlen(fine[i]), &root, why, sizeof why),
+        SEGB_OK);
     sbi_json_free(root);
   }
   /* a large object is checked in one sort, its twin found at the end */

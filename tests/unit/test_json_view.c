@@ -23,9 +23,9 @@ static const char doc[] =
 
 static int setup(void **state) {
   sbi_json *root = NULL;
-  assert_int_equal(sbi_json_parse(doc, sizeof doc - 1, NULL, 0, 64, &root,
-                                  NULL, 0),
-                   SEGB_OK);
+  assert_int_equal(
+      sbi_json_parse(doc, sizeof doc - 1, NULL, 0, 64, &root, NULL, 0),
+      SEGB_OK);
   *state = root;
   return 0;
 }
@@ -82,8 +82,8 @@ static void test_iterate(void **state) {
   assert_string_equal(segb_json_get_string(e, "sku"), "Y-2");
   assert_null(segb_json_next(e));
   /* inside a member, next stays inside it */
-  assert_string_equal(segb_json_key(segb_json_next(segb_json_first(
-                          segb_json_get(r, "items.1")))),
+  assert_string_equal(segb_json_key(segb_json_next(
+                          segb_json_first(segb_json_get(r, "items.1")))),
                       "qty");
   assert_null(segb_json_first(segb_json_get(r, "n")));
   assert_null(segb_json_first(segb_json_get(r, "s")));
@@ -124,9 +124,8 @@ static void test_iterate_large(void **state) {
     assert_int_equal(sbi_buf_append(&text, num, len), SEGB_OK);
   }
   assert_int_equal(sbi_buf_putc(&text, ']'), SEGB_OK);
-  assert_int_equal(sbi_json_parse(text.data, text.len, NULL, 0, 8, &root,
-                                  NULL, 0),
-                   SEGB_OK);
+  assert_int_equal(
+      sbi_json_parse(text.data, text.len, NULL, 0, 8, &root, NULL, 0), SEGB_OK);
   for (e = segb_json_first((const segb_json_t *)root); e != NULL;
        e = segb_json_next(e), want++) {
     assert_int_equal(segb_json_int64(e, &got), SEGB_OK);

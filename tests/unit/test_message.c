@@ -217,7 +217,8 @@ static void test_field_rules(void **state) {
       SEGB_ERR_INVALID_FIELD);
   assert_error_mentions("context.library");
 
-  assert_int_equal(segb_message_set_string(p, "name", ""), SEGB_ERR_EMPTY_FIELD);
+  assert_int_equal(segb_message_set_string(p, "name", ""),
+                   SEGB_ERR_EMPTY_FIELD);
   assert_error_mentions("name");
   assert_int_equal(segb_message_set_bool(p, "category", 1), SEGB_ERR_JSON_TYPE);
   assert_error_mentions("category");
@@ -261,9 +262,8 @@ static void test_paths(void **state) {
       str_at(cJSON_GetObjectItem(cJSON_GetObjectItem(props, "a"), "b"), "c"),
       "deep");
   assert_int_equal(
-      cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(props, "a"),
-                                              "b"),
-                          "n")
+      cJSON_GetObjectItem(
+          cJSON_GetObjectItem(cJSON_GetObjectItem(props, "a"), "b"), "n")
           ->valueint,
       7);
   assert_string_equal(str_at(props, "v1.2"), "dot");
@@ -321,8 +321,9 @@ static void test_json_text(void **state) {
   assert_int_equal(segb_message_set_json(m, "traits", "{\"plan\":"),
                    SEGB_ERR_INVALID_JSON);
   assert_error_mentions("traits");
-  assert_int_equal(segb_message_set_json(m, "traits", "{\"a\":\"\xED\xA0\x80\"}"),
-                   SEGB_ERR_INVALID_UTF8);
+  assert_int_equal(
+      segb_message_set_json(m, "traits", "{\"a\":\"\xED\xA0\x80\"}"),
+      SEGB_ERR_INVALID_UTF8);
   assert_int_equal(segb_message_set_json(m, "traits", "{} x"),
                    SEGB_ERR_INVALID_JSON);
   assert_int_equal(segb_message_set_json(m, "traits", NULL),
@@ -330,9 +331,8 @@ static void test_json_text(void **state) {
   /* explicit length: only the first 2 bytes are JSON */
   assert_int_equal(segb_message_set_json_len(m, "traits.n", "42garbage", 2),
                    SEGB_OK);
-  assert_int_equal(segb_message_set_json(m, "context",
-                                         "{\"ip\":\"203.0.113.9\"}"),
-                   SEGB_OK);
+  assert_int_equal(
+      segb_message_set_json(m, "context", "{\"ip\":\"203.0.113.9\"}"), SEGB_OK);
   assert_int_equal(segb_message_set_json(m, "integrations",
                                          "{\"All\":false,\"Mixpanel\":true}"),
                    SEGB_OK);
@@ -359,8 +359,8 @@ static void test_json_text(void **state) {
   assert_int_equal(cJSON_GetObjectItem(traits, "n")->valueint, 42);
   assert_non_null(cJSON_GetObjectItem(traits, "deep"));
   assert_null(cJSON_GetObjectItem(traits, "deeper"));
-  assert_string_equal(
-      str_at(cJSON_GetObjectItem(j, "context"), "ip"), "203.0.113.9");
+  assert_string_equal(str_at(cJSON_GetObjectItem(j, "context"), "ip"),
+                      "203.0.113.9");
   assert_true(cJSON_IsFalse(
       cJSON_GetObjectItem(cJSON_GetObjectItem(j, "integrations"), "All")));
   cJSON_Delete(j);
@@ -390,9 +390,9 @@ static void test_utf8_values(void **state) {
   (void)state;
 
   for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    assert_int_equal(
-        segb_message_set_string_len(m, "properties.s", bad[i].bytes, bad[i].len),
-        SEGB_ERR_INVALID_UTF8);
+    assert_int_equal(segb_message_set_string_len(m, "properties.s",
+                                                 bad[i].bytes, bad[i].len),
+                     SEGB_ERR_INVALID_UTF8);
     assert_error_mentions("properties.s");
   }
   assert_int_equal(segb_message_set_string(m, "userId", "\xC3\xA9l\xC3\xA8ve"),
@@ -404,9 +404,9 @@ static void test_utf8_values(void **state) {
   assert_int_equal(
       segb_message_set_string(m, "properties.ctl", "tab\tquote\"nl\n\x01"),
       SEGB_OK);
-  assert_int_equal(segb_message_set_string_len(m, "properties.max",
-                                               "\xF4\x8F\xBF\xBF", 4),
-                   SEGB_OK);
+  assert_int_equal(
+      segb_message_set_string_len(m, "properties.max", "\xF4\x8F\xBF\xBF", 4),
+      SEGB_OK);
   assert_int_equal(segb_message_seal(m), SEGB_OK);
   bytes = segb_message_json(m, &len);
   assert_non_null(strstr(bytes, "\"nul\":\"a\\u0000b\""));
@@ -464,15 +464,22 @@ static void test_message_id(void **state) {
 
 static void test_timestamp(void **state) {
   static const char *const bad[] = {
-      "2026-02-30T10:00:00Z",  "2026-04-19 10:00:00Z",
-      "2026-04-19T10:00:00",   "2026-04-19T24:00:00Z",
-      "2026-04-19T10:00:00.Z", "2026-04-19T10:00:00+0100",
-      "2026-4-19T10:00:00Z",   "2026-04-19T10:00:00.1234567890Z",
-      "yesterday",             "2025-02-29T00:00:00Z",
+      "2026-02-30T10:00:00Z",
+      "2026-04-19 10:00:00Z",
+      "2026-04-19T10:00:00",
+      "2026-04-19T24:00:00Z",
+      "2026-04-19T10:00:00.Z",
+      "2026-04-19T10:00:00+0100",
+      "2026-4-19T10:00:00Z",
+      "2026-04-19T10:00:00.1234567890Z",
+      "yesterday",
+      "2025-02-29T00:00:00Z",
   };
   static const char *const good[] = {
-      "2024-02-29T00:00:00Z",  "2026-04-19T10:00:00.5+02:00",
-      "1999-12-31T23:59:60Z",  "2026-04-19T10:00:00.123456789-11:30",
+      "2024-02-29T00:00:00Z",
+      "2026-04-19T10:00:00.5+02:00",
+      "1999-12-31T23:59:60Z",
+      "2026-04-19T10:00:00.123456789-11:30",
   };
   segb_message_t *m;
   size_t i;
@@ -625,8 +632,7 @@ static void test_client_message_limit(void **state) {
       SEGB_ERR_TOO_LARGE);
   assert_error_mentions("Segment's limit is 32768");
   assert_int_equal(
-      segb_client_enqueue(c, message_of_size(SEGB_MESSAGE_MAX_BYTES)),
-      SEGB_OK);
+      segb_client_enqueue(c, message_of_size(SEGB_MESSAGE_MAX_BYTES)), SEGB_OK);
   assert_int_equal(segb_client_close(c, 60000), SEGB_OK);
 }
 
@@ -658,15 +664,33 @@ static void test_failed_setter_changes_nothing(void **state) {
     segb_message_t *m = base_message();
     int rc = SEGB_OK;
     switch (round) {
-    case 0: rc = segb_message_set_string(m, "properties.a.b", "y"); break;
-    case 1: rc = segb_message_set_json(m, "properties", "{\"a\":"); break;
-    case 2: rc = segb_message_set_json(m, "properties", "[]"); break;
-    case 3: rc = segb_message_set_string_len(m, "properties.a", "\xFF", 1); break;
-    case 4: rc = segb_message_set_double(m, "properties.a", NAN); break;
-    case 5: rc = segb_message_set_string(m, "messageId", "\xC0"); break;
-    case 6: rc = segb_message_set_string(m, "timestamp", "now"); break;
-    case 7: rc = segb_message_set_string(m, "userId", ""); break;
-    case 8: rc = segb_message_set_json(m, "context", "{\"library\":1}"); break;
+    case 0:
+      rc = segb_message_set_string(m, "properties.a.b", "y");
+      break;
+    case 1:
+      rc = segb_message_set_json(m, "properties", "{\"a\":");
+      break;
+    case 2:
+      rc = segb_message_set_json(m, "properties", "[]");
+      break;
+    case 3:
+      rc = segb_message_set_string_len(m, "properties.a", "\xFF", 1);
+      break;
+    case 4:
+      rc = segb_message_set_double(m, "properties.a", NAN);
+      break;
+    case 5:
+      rc = segb_message_set_string(m, "messageId", "\xC0");
+      break;
+    case 6:
+      rc = segb_message_set_string(m, "timestamp", "now");
+      break;
+    case 7:
+      rc = segb_message_set_string(m, "userId", "");
+      break;
+    case 8:
+      rc = segb_message_set_json(m, "context", "{\"library\":1}");
+      break;
     }
     assert_true(rc < 0);
     assert_int_equal(segb_message_seal(m), SEGB_OK);
@@ -728,8 +752,7 @@ static void test_numbers_beyond_double(void **state) {
   /* nothing changed: the message seals as before */
   assert_int_equal(segb_message_seal(m), SEGB_OK);
   before = segb_message_json(m, NULL);
-  assert_non_null(
-      strstr(before, "\"properties\":{\"a\":\"x\",\"keep\":1}"));
+  assert_non_null(strstr(before, "\"properties\":{\"a\":\"x\",\"keep\":1}"));
   segb_message_destroy(m);
 
   /* the same from a whole event */
@@ -844,7 +867,8 @@ static void test_from_json(void **state) {
   assert_int_equal(segb_last_error(), SEGB_ERR_JSON_TYPE);
   assert_null(from_text("{\"type\":"));
   assert_int_equal(segb_last_error(), SEGB_ERR_INVALID_JSON);
-  assert_null(from_text("{\"type\":\"identify\",\"userId\":\"u\",\"event\":\"x\"}"));
+  assert_null(
+      from_text("{\"type\":\"identify\",\"userId\":\"u\",\"event\":\"x\"}"));
   assert_int_equal(segb_last_error(), SEGB_ERR_INVALID_FIELD);
   assert_error_mentions("event");
 }
@@ -919,8 +943,7 @@ static void test_duplicate_keys_refused(void **state) {
 /* Number of times @needle occurs in @hay. */
 static int occurrences(const char *hay, const char *needle) {
   int n = 0;
-  for (hay = strstr(hay, needle); hay != NULL;
-       hay = strstr(hay + 1, needle))
+  for (hay = strstr(hay, needle); hay != NULL; hay = strstr(hay + 1, needle))
     n++;
   return n;
 }
@@ -990,10 +1013,9 @@ static void test_setters_replace(void **state) {
   {
     segb_message_t *m = base_message();
     const char *bytes;
-    assert_int_equal(segb_message_set_json(m, "properties.o", "{\"a\":{\"b\":1}}"),
-                     SEGB_OK);
-    assert_int_equal(segb_message_set_int64(m, "properties.o.a.b", 2),
-                     SEGB_OK);
+    assert_int_equal(
+        segb_message_set_json(m, "properties.o", "{\"a\":{\"b\":1}}"), SEGB_OK);
+    assert_int_equal(segb_message_set_int64(m, "properties.o.a.b", 2), SEGB_OK);
     assert_int_equal(segb_message_set_string(m, "properties.o.a.b", "3"),
                      SEGB_OK);
     assert_int_equal(segb_message_set_string(m, "event", "F"), SEGB_OK);
@@ -1015,8 +1037,8 @@ static void test_setters_replace(void **state) {
   {
     segb_message_t *m = base_message();
     const char *bytes;
-    assert_true(segb_message_set_json(m, "properties",
-                                      "{\"a\":1,\"a\":2}") < 0);
+    assert_true(segb_message_set_json(m, "properties", "{\"a\":1,\"a\":2}") <
+                0);
     assert_int_equal(segb_message_set_int64(m, "properties.a", 3), SEGB_OK);
     assert_int_equal(segb_message_seal(m), SEGB_OK);
     bytes = segb_message_json(m, NULL);

@@ -52,9 +52,9 @@ static const char *str_at(const cJSON *obj, const char *key) {
 static void test_exported_track_replays(void **state) {
   segb_message_t *m;
   cJSON *root = import(exported_track, &m), *context, *library, *meta;
-  static const char *const dropped[] = {"receivedAt", "sentAt",
-                                        "originalTimestamp", "projectId",
-                                        "version", "writeKey", "anonymousId"};
+  static const char *const dropped[] = {
+      "receivedAt", "sentAt",   "originalTimestamp", "projectId",
+      "version",    "writeKey", "anonymousId"};
   size_t i;
   (void)state;
 
@@ -165,8 +165,8 @@ static void test_still_refused(void **state) {
        SEGB_ERR_JSON_TYPE, "userId"},
       {"{\"type\":\"track\",\"userId\":1e3,\"event\":\"E\"}",
        SEGB_ERR_JSON_TYPE, "userId"},
-      {"{\"type\":\"track\",\"userId\":\"u\",\"event\":7}",
-       SEGB_ERR_JSON_TYPE, "event"},
+      {"{\"type\":\"track\",\"userId\":\"u\",\"event\":7}", SEGB_ERR_JSON_TYPE,
+       "event"},
       {"{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"channel\":5}",
        SEGB_ERR_JSON_TYPE, "channel"},
       {"{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"_metadata\":[]}",
@@ -197,11 +197,10 @@ static void test_setters_unchanged(void **state) {
 
   assert_int_equal(segb_message_set_string(m, "channel", "server"),
                    SEGB_ERR_INVALID_FIELD);
-  assert_int_equal(segb_message_set_int64(m, "userId", 42),
-                   SEGB_ERR_JSON_TYPE);
-  assert_int_equal(segb_message_set_json(m, "context",
-                                         "{\"library\":{\"name\":\"x\"}}"),
-                   SEGB_ERR_INVALID_FIELD);
+  assert_int_equal(segb_message_set_int64(m, "userId", 42), SEGB_ERR_JSON_TYPE);
+  assert_int_equal(
+      segb_message_set_json(m, "context", "{\"library\":{\"name\":\"x\"}}"),
+      SEGB_ERR_INVALID_FIELD);
   segb_message_destroy(m);
 }
 

@@ -131,8 +131,7 @@ static void test_bad_override_refused_at_set(void **state) {
   assert_string_equal(errstr, "oauth.server: URL port is not a number");
   expect_base(conf, SBI_API_TRACKING, "http://127.0.0.1:8080");
   expect_base(conf, SBI_API_OAUTH, "https://oauth2.segment.io");
-  assert_int_equal(sbi_api_base(NULL, SBI_API_OAUTH, &b),
-                   SEGB_ERR_INVALID_ARG);
+  assert_int_equal(sbi_api_base(NULL, SBI_API_OAUTH, &b), SEGB_ERR_INVALID_ARG);
   assert_int_equal(sbi_api_base(conf, (sbi_api)9, &b), SEGB_ERR_INVALID_ARG);
   assert_int_equal(b.len, 0);
   sbi_buf_free(&b);

@@ -113,8 +113,7 @@ static const class_case class_cases[] = {
     /* A wait under a second is raised to one: no tight loop. */
     {429, SEGB_OK, "Content-Type: application/json\r\nretry-after:  0 \r\n",
      SBI_VERDICT_RETRY_AFTER, 1000},
-    {429, SEGB_OK, "Retry-After: 3600\r\n", SBI_VERDICT_RETRY_AFTER,
-     MAX_WAIT},
+    {429, SEGB_OK, "Retry-After: 3600\r\n", SBI_VERDICT_RETRY_AFTER, MAX_WAIT},
     {429, SEGB_OK, "Retry-After: 99999999999999999999999\r\n",
      SBI_VERDICT_RETRY_AFTER, MAX_WAIT},
     {429, SEGB_OK, "Retry-After: Sun, 06 Nov 1994 08:49:37 GMT\r\n",
@@ -143,8 +142,7 @@ static void test_classify(void **state) {
     if (c->headers != NULL)
       assert_int_equal(sbi_buf_puts(&resp.headers, c->headers), SEGB_OK);
     got = classify(&resp, EXAMPLE_MS - 3000, MAX_WAIT, &wait);
-    if (got != c->want ||
-        (got == SBI_VERDICT_RETRY_AFTER && wait != c->wait)) {
+    if (got != c->want || (got == SBI_VERDICT_RETRY_AFTER && wait != c->wait)) {
       print_error("case %zu (status %d, error %d): verdict %d, wait %" PRId64
                   "\n",
                   i, c->status, c->error, (int)got, wait);
@@ -163,14 +161,11 @@ static void test_classify_cap_floor(void **state) {
   memset(&resp, 0, sizeof resp);
   resp.status = 429;
   assert_int_equal(sbi_buf_puts(&resp.headers, "Retry-After: 7\r\n"), SEGB_OK);
-  assert_int_equal(classify(&resp, 0, -5, &wait),
-                   SBI_VERDICT_RETRY_AFTER);
+  assert_int_equal(classify(&resp, 0, -5, &wait), SBI_VERDICT_RETRY_AFTER);
   assert_int_equal(wait, 0);
-  assert_int_equal(classify(&resp, 0, 0, &wait),
-                   SBI_VERDICT_RETRY_AFTER);
+  assert_int_equal(classify(&resp, 0, 0, &wait), SBI_VERDICT_RETRY_AFTER);
   assert_int_equal(wait, 0);
-  assert_int_equal(classify(&resp, 0, 7000, &wait),
-                   SBI_VERDICT_RETRY_AFTER);
+  assert_int_equal(classify(&resp, 0, 7000, &wait), SBI_VERDICT_RETRY_AFTER);
   assert_int_equal(wait, 7000);
   sbi_http_response_free(&resp);
 }
@@ -206,8 +201,8 @@ static void token_case(const sbi_http_response *resp) {
                                            : SEGB_ERR_REJECTED);
   } else {
     assert_int_equal(o.verdict, SBI_VERDICT_RETRY);
-    assert_int_equal(o.code, status == 429 ? SEGB_ERR_RATE_LIMITED
-                                           : SEGB_ERR_SERVER);
+    assert_int_equal(o.code,
+                     status == 429 ? SEGB_ERR_RATE_LIMITED : SEGB_ERR_SERVER);
     assert_non_null(o.hint);
   }
 }
@@ -223,7 +218,7 @@ static void test_outcome_codes(void **state) {
   memset(&resp, 0, sizeof resp);
   for (status = 0; status < 1000; status++) {
     sbi_outcome t, r;
-    int want = status >= 200 && status <= 299 ? SEGB_OK
+    int want = status >= 200 && status <= 299   ? SEGB_OK
                : status == 401 || status == 403 ? SEGB_ERR_AUTH
                : status == 429                  ? SEGB_ERR_RATE_LIMITED
                : status >= 500 && status <= 599 ? SEGB_ERR_SERVER
@@ -319,8 +314,7 @@ static void test_budget_time(void **state) {
 }
 
 static void advice_for(const sbi_http_response *resp, char *out, size_t size) {
-  sbi_advice(out, size, resp, "https://api.segment.io/v1/batch", NULL,
-             NULL);
+  sbi_advice(out, size, resp, "https://api.segment.io/v1/batch", NULL, NULL);
 }
 
 /* What the advice says of retrying is what the matrix does: "it is
@@ -340,9 +334,9 @@ static void check_advice(const sbi_http_response *resp) {
 }
 
 static void test_advice_agrees_with_matrix(void **state) {
-  static const int errors[] = {SEGB_ERR_DNS,       SEGB_ERR_CONNECT,
-                               SEGB_ERR_TLS,       SEGB_ERR_TIMED_OUT,
-                               SEGB_ERR_NETWORK,   SEGB_ERR_NOMEM};
+  static const int errors[] = {SEGB_ERR_DNS,     SEGB_ERR_CONNECT,
+                               SEGB_ERR_TLS,     SEGB_ERR_TIMED_OUT,
+                               SEGB_ERR_NETWORK, SEGB_ERR_NOMEM};
   static const int retried[] = {408, 410, 429, 460, 500, 502, 503, 599};
   sbi_http_response resp;
   char advice[512];
@@ -449,9 +443,9 @@ static segb_client_t *capture_client(int status, sbi_transport **capture) {
 
   assert_non_null(conf);
   for (i = 0; i < COUNT(settings); i++)
-    assert_int_equal(segb_config_set(conf, settings[i][0], settings[i][1],
-                                     err, sizeof err),
-                     SEGB_OK);
+    assert_int_equal(
+        segb_config_set(conf, settings[i][0], settings[i][1], err, sizeof err),
+        SEGB_OK);
   *capture = sbi_capture_transport_new(status, "{}");
   assert_non_null(*capture);
   c = sbi_client_new(conf, *capture, err, sizeof err);
@@ -529,8 +523,7 @@ static const after_case after_cases[] = {
     {"1000000000", 0, 1, CAP_MS},
     {"1000000001", 0, 1, CAP_MS},
     {"18446744073709551616", 0, 1, CAP_MS},
-    {"99999999999999999999999999999999999999999999999999999999", 0, 1,
-     CAP_MS},
+    {"99999999999999999999999999999999999999999999999999999999", 0, 1, CAP_MS},
     /* Seconds do not depend on the clock. */
     {"7", INT64_MIN, 1, 7000},
     {"", 0, 0, 0},
@@ -675,19 +668,19 @@ static void test_two_digit_year(void **state) {
   (void)state;
 
   /* 1976, 1977: in the past */
-  assert_true(sbi_retry_after_parse("Wednesday, 01-Jan-76 00:00:00 GMT", now,
-                                    &wait));
+  assert_true(
+      sbi_retry_after_parse("Wednesday, 01-Jan-76 00:00:00 GMT", now, &wait));
   assert_int_equal(wait, 0);
-  assert_true(sbi_retry_after_parse("Saturday, 01-Jan-77 00:00:00 GMT", now,
-                                    &wait));
+  assert_true(
+      sbi_retry_after_parse("Saturday, 01-Jan-77 00:00:00 GMT", now, &wait));
   assert_int_equal(wait, 0);
   /* 2026-01-01T00:00:05Z */
-  assert_true(sbi_retry_after_parse("Thursday, 01-Jan-26 00:00:05 GMT", now,
-                                    &wait));
+  assert_true(
+      sbi_retry_after_parse("Thursday, 01-Jan-26 00:00:05 GMT", now, &wait));
   assert_int_equal(wait, 5000);
   /* 2030 */
-  assert_true(sbi_retry_after_parse("Tuesday, 01-Jan-30 00:00:00 GMT", now,
-                                    &wait));
+  assert_true(
+      sbi_retry_after_parse("Tuesday, 01-Jan-30 00:00:00 GMT", now, &wait));
   assert_int_equal(wait, INT64_C(1893456000000) - now);
   /* The pivot: 70 is 2070, 71 is 1971. */
   assert_true(sbi_http_date("Tuesday, 01-Jan-70 00:00:00 GMT", &at));
@@ -704,11 +697,11 @@ static void test_two_digit_year(void **state) {
                                       clocks[i], &wait));
     assert_true(wait >= 0 && wait <= CAP_MS);
   }
-  assert_true(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT",
-                                    INT64_MIN, &wait));
+  assert_true(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT", INT64_MIN,
+                                    &wait));
   assert_int_equal(wait, CAP_MS);
-  assert_true(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT",
-                                    INT64_MAX, &wait));
+  assert_true(sbi_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT", INT64_MAX,
+                                    &wait));
   assert_int_equal(wait, 0);
 }
 
@@ -792,8 +785,8 @@ static void test_backoff_bounds(void **state) {
 
 /* Large attempts, caps and odd inputs never overflow. */
 static void test_backoff_extremes(void **state) {
-  static const int attempts[] = {0, -1, INT_MIN, 62, 63, 64, 65, 100, 1000,
-                                 INT_MAX};
+  static const int attempts[] = {0,  -1, INT_MIN, 62,   63,
+                                 64, 65, 100,     1000, INT_MAX};
   size_t a;
   int i;
   (void)state;
@@ -813,8 +806,7 @@ static void test_backoff_extremes(void **state) {
   }
   /* 1 << 62 fits; the cap is reached exactly at 2^62. */
   for (i = 0; i < 200; i++)
-    assert_true(sbi_backoff_ms(63, 1, INT64_C(1) << 62) <=
-                INT64_C(1) << 62);
+    assert_true(sbi_backoff_ms(63, 1, INT64_C(1) << 62) <= INT64_C(1) << 62);
   /* A cap below the initial value still caps. */
   for (i = 0; i < 200; i++)
     assert_true(sbi_backoff_ms(1, 5000, 100) <= 100);

@@ -176,8 +176,7 @@ static void test_constructor_failures(void **state) {
   /* the same config, now complete, makes a reader with its limits */
   set(conf, "public_api.token", "t");
   set(conf, "api.timeout_ms", "1234");
-  r = sbi_reader_new(conf, sbi_capture_transport_new(200, ""), err,
-                     sizeof err);
+  r = sbi_reader_new(conf, sbi_capture_transport_new(200, ""), err, sizeof err);
   assert_non_null(r);
   assert_int_equal(r->http.limits.call_timeout_ms, 1234);
   assert_string_equal(r->public_base, "https://eu1.api.segmentapis.com");

@@ -746,12 +746,11 @@ static void test_dates_off_the_wire(void **state) {
   /* Sun, 06 Nov 1994 08:49:37 GMT */
   const int64_t example_ms = INT64_C(784111777000);
   static const segb_raw_step replies[] = {
-      {SEGB_RAW_REPLY,
-       "HTTP/1.1 429 Too Many Requests\r\n"
-       "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
-       "Retry-After: Sun, 06 Nov 1994 08:49:40 GMT\r\n"
-       "X-RateLimit-Reset: Sun, 06 Nov 1994 09:49:45 +0100\r\n"
-       "Content-Length: 0\r\n\r\n"},
+      {SEGB_RAW_REPLY, "HTTP/1.1 429 Too Many Requests\r\n"
+                       "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                       "Retry-After: Sun, 06 Nov 1994 08:49:40 GMT\r\n"
+                       "X-RateLimit-Reset: Sun, 06 Nov 1994 09:49:45 +0100\r\n"
+                       "Content-Length: 0\r\n\r\n"},
       {SEGB_RAW_REPLY, "HTTP/1.1 503 Service Unavailable\r\n"
                        "Retry-After: 120\r\nContent-Length: 0\r\n\r\n"}};
   segb_raw_server *r = raw_start(replies, 2);
@@ -772,8 +771,7 @@ static void test_dates_off_the_wire(void **state) {
   assert_int_equal(sbi_http_header(&resp, "Date", v, sizeof v), 1);
   assert_int_equal(sbi_http_date(v, &at), 1);
   assert_int_equal(at, example_ms);
-  assert_int_equal(sbi_http_header(&resp, "X-RateLimit-Reset", v, sizeof v),
-                   1);
+  assert_int_equal(sbi_http_header(&resp, "X-RateLimit-Reset", v, sizeof v), 1);
   assert_int_equal(sbi_http_date_wait(v, example_ms, &wait), 1);
   assert_int_equal(wait, 8000);
 

@@ -72,8 +72,8 @@ static void test_normalize_accepts(void **state) {
     sbi_buf b = SBI_BUF_INIT;
     int rc = sbi_endpoint_normalize(accepted[i].in, &b);
     if (rc != SEGB_OK || strcmp(b.data, accepted[i].want) != 0) {
-      print_error("'%s': rc %d, got '%s', want '%s' (%s)\n", accepted[i].in,
-                  rc, b.data != NULL ? b.data : "(null)", accepted[i].want,
+      print_error("'%s': rc %d, got '%s', want '%s' (%s)\n", accepted[i].in, rc,
+                  b.data != NULL ? b.data : "(null)", accepted[i].want,
                   segb_last_error_message());
       fail();
     }

@@ -40,8 +40,7 @@ static void check_table(const utf8_case *t, size_t count) {
     size_t got = prefix_of(t[i].s, t[i].len);
 
     if (got != t[i].prefix) {
-      print_error("case %zu: prefix %zu, expected %zu\n", i, got,
-                  t[i].prefix);
+      print_error("case %zu: prefix %zu, expected %zu\n", i, got, t[i].prefix);
       fail();
     }
   }
@@ -51,20 +50,20 @@ static void test_valid(void **state) {
   static const utf8_case t[] = {
       {S(""), 0},
       {S("a"), 1},
-      {S("a\0b"), 3},                    /* NUL is valid UTF-8 */
+      {S("a\0b"), 3}, /* NUL is valid UTF-8 */
       {S("\x7F"), 1},
-      {S("\xC2\x80"), 2},                /* U+0080 */
-      {S("\xC3\xA9"), 2},                /* U+00E9 */
-      {S("\xDF\xBF"), 2},                /* U+07FF */
-      {S("\xE0\xA0\x80"), 3},            /* U+0800 */
-      {S("\xE2\x82\xAC"), 3},            /* U+20AC */
-      {S("\xED\x9F\xBF"), 3},            /* U+D7FF, just below surrogates */
-      {S("\xEE\x80\x80"), 3},            /* U+E000, just above them */
-      {S("\xEF\xBF\xBF"), 3},            /* U+FFFF */
-      {S("\xF0\x90\x80\x80"), 4},        /* U+10000 */
-      {S("\xF0\x9F\x98\x80"), 4},        /* U+1F600 */
-      {S("\xF3\xBF\xBF\xBF"), 4},        /* U+FFFFF */
-      {S("\xF4\x8F\xBF\xBF"), 4},        /* U+10FFFF, the last one */
+      {S("\xC2\x80"), 2},         /* U+0080 */
+      {S("\xC3\xA9"), 2},         /* U+00E9 */
+      {S("\xDF\xBF"), 2},         /* U+07FF */
+      {S("\xE0\xA0\x80"), 3},     /* U+0800 */
+      {S("\xE2\x82\xAC"), 3},     /* U+20AC */
+      {S("\xED\x9F\xBF"), 3},     /* U+D7FF, just below surrogates */
+      {S("\xEE\x80\x80"), 3},     /* U+E000, just above them */
+      {S("\xEF\xBF\xBF"), 3},     /* U+FFFF */
+      {S("\xF0\x90\x80\x80"), 4}, /* U+10000 */
+      {S("\xF0\x9F\x98\x80"), 4}, /* U+1F600 */
+      {S("\xF3\xBF\xBF\xBF"), 4}, /* U+FFFFF */
+      {S("\xF4\x8F\xBF\xBF"), 4}, /* U+10FFFF, the last one */
       {S("x\xC3\xA9y\xE2\x82\xAC\xF0\x9F\x98\x80z"), 12},
   };
   (void)state;
@@ -110,10 +109,14 @@ static void test_invalid(void **state) {
       {S("ab\xC3"), 2},
       {S("ab\xF4\x8F\xBF"), 2},
       /* a continuation byte is missing before the next character */
-      {S("\xC3" "A"), 0},
+      {S("\xC3"
+         "A"),
+       0},
       {S("\xE2\x28\xA1"), 0},
       {S("\xE2\x82\x28"), 0},
-      {S("\xF0\x9F\x98" "A"), 0},
+      {S("\xF0\x9F\x98"
+         "A"),
+       0},
       {S("\xC3\xC3\xA9"), 0},
       /* valid text followed by an invalid sequence */
       {S("\xC3\xA9\xC0\x80"), 2},

@@ -165,7 +165,8 @@ static void test_signature_batches(void **state) {
                    SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
   /* With first-event signatures off, only the whole body counts. */
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT, 0), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT, 0),
+      SEGB_OK);
   assert_int_equal(sig(wh, SIG_FIRST, body2), SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
   assert_int_equal(sig(wh, SIG2_WHOLE, body2), SEGB_OK);
   segb_webhook_destroy(wh);
@@ -366,9 +367,10 @@ static void test_options(void **state) {
   assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES),
                    4 * 1024 * 1024);
   assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_MAX_DEPTH), 64);
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_MAX_EVENTS), 4000);
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT),
-                   1);
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_MAX_EVENTS),
+                   4000);
+  assert_int_equal(
+      segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT), 1);
   assert_int_equal(segb_webhook_option(wh, 99), 0);
   assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 256),
                    SEGB_OK);
@@ -379,8 +381,9 @@ static void test_options(void **state) {
                    SEGB_ERR_INVALID_VALUE);
   assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_EVENTS, 0),
                    SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 0),
-                   SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 0),
+      SEGB_ERR_INVALID_VALUE);
   assert_int_equal(
       segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT, 2),
       SEGB_ERR_INVALID_VALUE);
@@ -488,7 +491,8 @@ static void test_signature_parser_span(void **state) {
   assert_int_equal(sig(wh, SIG_FIRST, wrapped),
                    SEGB_ERR_WEBHOOK_WRONG_SIGNATURE);
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1),
+      SEGB_OK);
   assert_int_equal(sig(wh, SIG_FIRST, body2), SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS);
   segb_webhook_destroy(wh);
 }
@@ -530,12 +534,16 @@ static void test_refuse_unsigned(void **state) {
   segb_webhook_batch_t *b = (segb_webhook_batch_t *)&b;
   (void)state;
 
-  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED), 0);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 2),
-                   SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1),
-                   SEGB_OK);
-  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED), 1);
+  assert_int_equal(segb_webhook_option(NULL, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED),
+                   0);
+  assert_int_equal(
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 2),
+      SEGB_ERR_INVALID_VALUE);
+  assert_int_equal(
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1),
+      SEGB_OK);
+  assert_int_equal(segb_webhook_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED),
+                   1);
 
   assert_int_equal(sig(wh, SIG_FIRST, appended),
                    SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS);
@@ -643,7 +651,8 @@ static void test_deprecated_option_names(void **state) {
   (void)state;
 
   assert_non_null(wh);
-  assert_int_equal(SEGB_WEBHOOK_MAX_BODY_BYTES, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES);
+  assert_int_equal(SEGB_WEBHOOK_MAX_BODY_BYTES,
+                   SEGB_WEBHOOK_OPT_MAX_BODY_BYTES);
   assert_int_equal(SEGB_WEBHOOK_MAX_DEPTH, SEGB_WEBHOOK_OPT_MAX_DEPTH);
   assert_int_equal(SEGB_WEBHOOK_MAX_EVENTS, SEGB_WEBHOOK_OPT_MAX_EVENTS);
   assert_int_equal(SEGB_WEBHOOK_SIGNED_FIRST_EVENT,

@@ -101,7 +101,7 @@ static void test_parser_value_cap(void **state) {
 }
 
 typedef struct items {
-  char seen[64];     /* as a value joins: the parent's type and depth */
+  char seen[64]; /* as a value joins: the parent's type and depth */
   size_t n;
   size_t stop_after; /* refuse the call that makes a root list this long */
   char ended[128];   /* "at+len " per call as a value ends */
@@ -271,7 +271,8 @@ static void test_value_cap_follows_body_limit(void **state) {
   (void)state;
 
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 800), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 800),
+      SEGB_OK);
   body = ones(open, 94, "]}}]", &len);
   assert_int_equal(segb_webhook_parse(wh, body, len, &b), SEGB_OK);
   assert_int_equal(
@@ -288,7 +289,8 @@ static void test_value_cap_follows_body_limit(void **state) {
   free(body);
 
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 200), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 200),
+      SEGB_OK);
   body = ones("[", 63, "]", &len);
   assert_int_equal(segb_webhook_parse(wh, body, len, &b), SEGB_OK);
   assert_int_equal(segb_webhook_batch_count(b), 63);
@@ -311,7 +313,8 @@ static void test_settings_value_cap(void **state) {
   (void)state;
 
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 800), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 800),
+      SEGB_OK);
   /* the object, "a" and 98 ones: 100 values */
   json = ones("{\"a\":[", 98, "]}", &len);
   assert_int_equal(sbi_base64_append(&value, json, len), SEGB_OK);
@@ -344,7 +347,8 @@ static void test_json_error_texts(void **state) {
   (void)state;
 
   assert_int_equal(
-      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 800), SEGB_OK);
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 800),
+      SEGB_OK);
   json = ones("[", 100, "]", &len);
   assert_int_equal(segb_webhook_parse(wh, json, len, &b),
                    SEGB_ERR_BODY_TOO_LARGE);

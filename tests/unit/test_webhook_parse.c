@@ -369,8 +369,8 @@ static void test_settings_refused(void **state) {
   assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_DEPTH, 1),
                    SEGB_OK);
   assert_int_equal(decode(wh, "eyJhIjp7fX0=", &s), SEGB_ERR_TOO_DEEP);
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 8),
-                   SEGB_OK);
+  assert_int_equal(
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_MAX_BODY_BYTES, 8), SEGB_OK);
   assert_int_equal(decode(wh, "eyJhIjp7fX0=", &s), SEGB_ERR_BODY_TOO_LARGE);
   assert_int_equal(decode(NULL, "e30=", NULL), SEGB_ERR_INVALID_ARG);
   assert_int_equal(segb_webhook_settings_decode(NULL, NULL, 0, &s),

@@ -87,8 +87,9 @@ static void test_marks_unsigned_events(void **state) {
   done(&h);
 
   /* told to refuse them, the host answers 401 and prints nothing */
-  assert_int_equal(segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1),
-                   SEGB_OK);
+  assert_int_equal(
+      segb_webhook_set_option(wh, SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED, 1),
+      SEGB_OK);
   h = handle(wh, NULL, SIG_FIRST, "[" EVENT0 "," EVIL "]");
   assert_int_equal(h.reply.status, 401);
   assert_non_null(strstr(h.reply.body, "SEGB_ERR_WEBHOOK_UNSIGNED_EVENTS"));

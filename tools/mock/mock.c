@@ -32,8 +32,7 @@ static char *dup_or_null(const char *s, int *failed) {
   return copy;
 }
 
-sbm_mock *sbm_start(const sbm_options *opts, char *errstr,
-                    size_t errstr_size) {
+sbm_mock *sbm_start(const sbm_options *opts, char *errstr, size_t errstr_size) {
   if (!errstr)
     errstr_size = 0;
   if (!opts) {

@@ -42,32 +42,32 @@ typedef struct sbm_mock sbm_mock;
 
 typedef enum sbm_fault {
   SBM_FAULT_NONE,
-  SBM_FAULT_500,          /* 500 Internal Server Error */
-  SBM_FAULT_503,          /* 503 Service Unavailable */
-  SBM_FAULT_429,          /* 429 with Retry-After: arg seconds */
-  SBM_FAULT_RESET,        /* close the connection without a response;
-                             libcurl retries a request once by itself when
-                             a reused connection dies like this, and that
-                             retry takes the next script entry */
-  SBM_FAULT_DELAY,        /* answer normally after arg milliseconds (cut
-                             short by sbm_stop) */
-  SBM_FAULT_400,          /* 400 as for an oversized or invalid request */
-  SBM_FAULT_401           /* 401 as for a rejected write key */
+  SBM_FAULT_500,   /* 500 Internal Server Error */
+  SBM_FAULT_503,   /* 503 Service Unavailable */
+  SBM_FAULT_429,   /* 429 with Retry-After: arg seconds */
+  SBM_FAULT_RESET, /* close the connection without a response;
+                      libcurl retries a request once by itself when
+                      a reused connection dies like this, and that
+                      retry takes the next script entry */
+  SBM_FAULT_DELAY, /* answer normally after arg milliseconds (cut
+                      short by sbm_stop) */
+  SBM_FAULT_400,   /* 400 as for an oversized or invalid request */
+  SBM_FAULT_401    /* 401 as for a rejected write key */
 } sbm_fault;
 
 typedef struct sbm_options {
-  uint16_t port;          /* 0: any free port */
-  const char *write_key;  /* NULL: accept any credentials, but require some */
-  const char *record_path;/* NULL: keep messages in memory only */
-  uint64_t seed;          /* random faults are reproducible from it */
-  double fail_rate;       /* 0..1: share of requests answered with a random
-                             fault (500, 503, 429 with Retry-After: 1, reset) */
+  uint16_t port;            /* 0: any free port */
+  const char *write_key;    /* NULL: accept any credentials, but require some */
+  const char *record_path;  /* NULL: keep messages in memory only */
+  uint64_t seed;            /* random faults are reproducible from it */
+  double fail_rate;         /* 0..1: share of requests answered with a random
+                               fault (500, 503, 429 with Retry-After: 1, reset) */
   const char *tls_cert_pem; /* both set: serve HTTPS with this certificate */
   const char *tls_key_pem;
-  int quiet;              /* no per-request log on stderr */
-  size_t keep;            /* keep only the last @keep requests and messages
-                             (within the byte bounds still); 0: the
-                             defaults above. */
+  int quiet;   /* no per-request log on stderr */
+  size_t keep; /* keep only the last @keep requests and messages
+                  (within the byte bounds still); 0: the
+                  defaults above. */
   /* OAuth: with a public key the mock serves POST /token, checking RS256
    * client assertions (signature, kid, iss = sub = client ID, aud = its own
    * URL, a lifetime of at most 60 s, iat/exp against its clock, no jti
@@ -135,14 +135,14 @@ void sbm_api_throttle(sbm_mock *m, int count, int ms_before_next);
 
 /* What the mock saw. Thread-safe snapshots. */
 typedef struct sbm_stats {
-  uint64_t requests;         /* every request received */
-  uint64_t accepted_requests;/* answered 200 */
-  uint64_t messages;         /* accepted messages */
-  uint64_t duplicates;       /* accepted messages whose messageId was seen */
-  uint64_t rejected;         /* answered 4xx by validation or auth, or a
-                                batch of over 2,500 events dropped (200) */
-  uint64_t faults;           /* answered by an injected fault (a DELAY
-                                only delays the normal answer: not here) */
+  uint64_t requests;          /* every request received */
+  uint64_t accepted_requests; /* answered 200 */
+  uint64_t messages;          /* accepted messages */
+  uint64_t duplicates;        /* accepted messages whose messageId was seen */
+  uint64_t rejected;          /* answered 4xx by validation or auth, or a
+                                 batch of over 2,500 events dropped (200) */
+  uint64_t faults;            /* answered by an injected fault (a DELAY
+                                 only delays the normal answer: not here) */
 } sbm_stats;
 void sbm_get_stats(sbm_mock *m, sbm_stats *out);
 

@@ -37,16 +37,14 @@ sbm_api *sbm_api_new(const sbm_options *opts) {
     return NULL;
   a->api_token = dup_or_null(opts->api_token, &failed);
   a->profile_token = dup_or_null(opts->profile_token, &failed);
-  a->space_id = dup_or_null(opts->space_id ? opts->space_id
-                                           : SBM_DEFAULT_SPACE,
-                            &failed);
+  a->space_id =
+      dup_or_null(opts->space_id ? opts->space_id : SBM_DEFAULT_SPACE, &failed);
   a->sources = opts->api_sources == 0  ? SBM_DEFAULT_SOURCES
                : opts->api_sources < 0 ? 0
                                        : opts->api_sources;
-  a->events = opts->profile_events <= 0 ? SBM_DEFAULT_EVENTS
-              : opts->profile_events > SBM_MAX_EVENTS
-                  ? SBM_MAX_EVENTS
-                  : opts->profile_events;
+  a->events = opts->profile_events <= 0               ? SBM_DEFAULT_EVENTS
+              : opts->profile_events > SBM_MAX_EVENTS ? SBM_MAX_EVENTS
+                                                      : opts->profile_events;
   pthread_mutex_init(&a->lock, NULL);
   if (failed) {
     sbm_api_free(a);
@@ -315,8 +313,8 @@ static void list_sources(const sbm_vinput *in, sbm_verdict *v) {
                 "pagination.count must be a number from 1 to 1000");
     return;
   }
-  if (cursor && (sbm_cursor_read(cursor, &offset) != 0 ||
-                 offset >= (size_t)a->sources)) {
+  if (cursor &&
+      (sbm_cursor_read(cursor, &offset) != 0 || offset >= (size_t)a->sources)) {
     public_fail(v, 400, "ValidationError", "pagination.cursor is invalid");
     return;
   }

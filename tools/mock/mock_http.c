@@ -23,7 +23,7 @@
 typedef struct upload {
   char *data; /* NUL-terminated */
   size_t len, cap;
-  int too_big; /* past SBM_MAX_RAW_BYTES: the rest is read and discarded */
+  int too_big;  /* past SBM_MAX_RAW_BYTES: the rest is read and discarded */
   int started;  /* the first call, headers only, was answered */
   char *target; /* the request target as sent: %-encoded, query included */
 } upload;
@@ -97,9 +97,8 @@ static void delay(sbm_mock *m, int ms) {
     until.tv_nsec -= 1000000000L;
   }
   pthread_mutex_lock(&m->stop_lock);
-  while (!m->stopping &&
-         pthread_cond_timedwait(&m->stop_cond, &m->stop_lock, &until) !=
-             ETIMEDOUT)
+  while (!m->stopping && pthread_cond_timedwait(&m->stop_cond, &m->stop_lock,
+                                                &until) != ETIMEDOUT)
     ;
   pthread_mutex_unlock(&m->stop_lock);
 }
@@ -146,12 +145,12 @@ static int decode_body(struct MHD_Connection *c, upload *u, sbm_request *req,
     sbm_verdict_fail(v, 413, SBM_OUT_REJECTED,
                      "the body is over %u bytes; nothing was read",
                      SBM_MAX_RAW_BYTES);
-  } else if (enc && (strcasecmp(enc, "gzip") == 0 ||
-                     strcasecmp(enc, "x-gzip") == 0)) {
+  } else if (enc &&
+             (strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0)) {
     char *out;
     size_t out_len;
-    switch (sbm_gunzip(u->data, u->len, SBM_MAX_INFLATED_BYTES, &out,
-                       &out_len)) {
+    switch (
+        sbm_gunzip(u->data, u->len, SBM_MAX_INFLATED_BYTES, &out, &out_len)) {
     case SBM_INFLATE_OK:
       req->body = out;
       req->body_len = out_len;
@@ -219,8 +218,8 @@ static enum MHD_Result respond(sbm_mock *m, struct MHD_Connection *c,
   char *text = v->reply != NULL ? v->reply : envelope(v);
   if (!text)
     return MHD_NO;
-  struct MHD_Response *r =
-      MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
+  struct MHD_Response *r = MHD_create_response_from_buffer(
+      strlen(text), text, MHD_RESPMEM_MUST_COPY);
   if (text != v->reply)
     cJSON_free(text);
   if (!r)
@@ -254,8 +253,7 @@ static void log_line(const char *method, const char *path,
     fprintf(stderr, "mock: %s %s 200 %zu event%s\n", method, path, events,
             events == 1 ? "" : "s");
   else
-    fprintf(stderr, "mock: %s %s %u (%s)\n", method, path, v->status,
-            v->error);
+    fprintf(stderr, "mock: %s %s %u (%s)\n", method, path, v->status, v->error);
 }
 
 /* The whole request is in: answer it. */
@@ -278,7 +276,7 @@ static enum MHD_Result answer(sbm_mock *m, struct MHD_Connection *c,
   if (fault == SBM_FAULT_DELAY)
     delay(m, arg);
   if (fault != SBM_FAULT_NONE && fault != SBM_FAULT_DELAY) {
-    inject(&v, fault, arg); /* replaces a decoding error too */
+    inject(&v, fault, arg);   /* replaces a decoding error too */
   } else if (v.status == 0) { /* decoded fine */
     sbm_vinput in = {
         .method = method,
@@ -384,9 +382,9 @@ int sbm_http_start(sbm_mock *m, uint16_t port, char *errstr,
       /* The logger first: MHD logs options parsed before it its own way. */
       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &addr,
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-      MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-      MHD_OPTION_CONNECTION_TIMEOUT, SBM_IDLE_TIMEOUT_S, MHD_OPTION_ARRAY,
-      m->tls_cert ? tls : &tls[2], MHD_OPTION_END);
+      MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+      SBM_IDLE_TIMEOUT_S, MHD_OPTION_ARRAY, m->tls_cert ? tls : &tls[2],
+      MHD_OPTION_END);
   if (!m->daemon) {
     int err = errno;
     snprintf(errstr, errstr_size, "cannot serve %s on 127.0.0.1:%u: %s",

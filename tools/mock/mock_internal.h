@@ -193,8 +193,7 @@ void sbm_store_init(sbm_store *s, FILE *record, size_t keep);
 void sbm_store_free(sbm_store *s);
 
 /* Add a header copy to @r; -1 when out of memory. */
-int sbm_request_add_header(sbm_request *r, const char *name,
-                           const char *value);
+int sbm_request_add_header(sbm_request *r, const char *name, const char *value);
 void sbm_request_free(sbm_request *r);
 
 /* Log @req (taken over) with @v's status, record @v's events (taken over)
@@ -257,8 +256,8 @@ typedef struct sbm_api {
   char *api_token;     /* NULL: any Bearer token */
   char *profile_token; /* NULL: any Basic "<token>:" */
   char *space_id;
-  int sources;         /* src_001 .. */
-  int events;          /* per profile */
+  int sources;          /* src_001 .. */
+  int events;           /* per profile */
   pthread_mutex_t lock; /* guards the throttle */
   int throttle_left, throttle_ms;
 } sbm_api;
@@ -306,7 +305,7 @@ struct sbm_mock {
   char url[40];
   sbm_store store;
   sbm_faults faults;
-  sbm_api *api; /* the Public and Profile APIs */
+  sbm_api *api;     /* the Public and Profile APIs */
   sbm_oauth *oauth; /* NULL: no OAuth */
   int clock_offset_s;
   /* Wakes handlers sleeping for a DELAY fault when the mock stops. */

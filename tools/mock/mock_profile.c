@@ -38,8 +38,7 @@ static const sbm_profile profiles[] = {
      {"user_id:jane doe/\xc3\xbc+1", "email:jane+test@example.com",
       "phone_number:+15555550123"},
      "{\"name\":\"J\\u00fcrgen Test\",\"plan\":\"free\"}"},
-    {"accounts", {"group_id:g-1"},
-     "{\"name\":\"Acme Inc\",\"employees\":120}"},
+    {"accounts", {"group_id:g-1"}, "{\"name\":\"Acme Inc\",\"employees\":120}"},
 };
 
 static const char *const event_names[] = {"Page Viewed", "Lead Qualified",
@@ -134,8 +133,8 @@ static cJSON *all_items(const sbm_api *a, const sbm_profile *pr,
         continue;
       char ts[32], id[48];
       int minute = 24 * 60 - 1 - i % (24 * 60); /* of the day, from 23:59 */
-      snprintf(ts, sizeof ts, "2026-04-%02dT%02d:%02d:00Z",
-               19 - i / (24 * 60), minute / 60, minute % 60);
+      snprintf(ts, sizeof ts, "2026-04-%02dT%02d:%02d:00Z", 19 - i / (24 * 60),
+               minute / 60, minute % 60);
       snprintf(id, sizeof id, "msg-%s-%d", pr->ids[0], i);
       cJSON *e = cJSON_CreateObject();
       cJSON_AddStringToObject(e, "event", name);
@@ -143,8 +142,7 @@ static cJSON *all_items(const sbm_api *a, const sbm_profile *pr,
       cJSON_AddStringToObject(e, "message_id", id);
       cJSON_AddStringToObject(e, "source_id", "src_001");
       cJSON_AddStringToObject(e, "timestamp", ts);
-      cJSON_AddNumberToObject(cJSON_AddObjectToObject(e, "properties"), "n",
-                              i);
+      cJSON_AddNumberToObject(cJSON_AddObjectToObject(e, "properties"), "n", i);
       cJSON_AddItemToArray(items, e);
     }
   }
@@ -185,8 +183,8 @@ static void page(const sbm_vinput *in, sbm_verdict *v, const sbm_profile *pr,
     profile_fail(v, 400, "invalid_request_error", "next is not a cursor");
     return;
   }
-  cJSON *items = all_items(in->mock->api, pr, route,
-                           sbm_query_arg(in, "include"));
+  cJSON *items =
+      all_items(in->mock->api, pr, route, sbm_query_arg(in, "include"));
   size_t total = (size_t)cJSON_GetArraySize(items);
   size_t end = offset + (size_t)limit < total ? offset + (size_t)limit : total;
   cJSON *body = cJSON_CreateObject();
@@ -261,8 +259,7 @@ void sbm_profile_route(const sbm_vinput *in, sbm_verdict *v) {
   else if (strcmp(space, in->mock->api->space_id) != 0)
     profile_fail(v, 404, "not_found", "Space was not found.");
   else if (strcmp(route, "traits") != 0 && strcmp(route, "events") != 0 &&
-           strcmp(route, "external_ids") != 0 &&
-           strcmp(route, "metadata") != 0)
+           strcmp(route, "external_ids") != 0 && strcmp(route, "metadata") != 0)
     profile_fail(v, 404, "not_found", "no such route");
   else if (!(pr = find(coll, id)))
     profile_fail(v, 404, "not_found", "Profile was not found.");

@@ -24,8 +24,8 @@ typedef enum route {
 } route;
 
 /* Event types, indexed by route (ROUTE_IDENTIFY onwards). */
-static const char *const type_names[] = {
-    NULL, NULL, "identify", "track", "page", "screen", "group", "alias"};
+static const char *const type_names[] = {NULL,   NULL,     "identify", "track",
+                                         "page", "screen", "group",    "alias"};
 
 void sbm_verdict_fail(sbm_verdict *v, unsigned status, sbm_outcome outcome,
                       const char *fmt, ...) {
@@ -64,7 +64,8 @@ static route route_of(const char *path) {
   if (len > 0 && name[len - 1] == '/') /* analytics-java posts /v1/import/ */
     len--;
   for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-    if (strlen(routes[i].name) == len && strncmp(routes[i].name, name, len) == 0)
+    if (strlen(routes[i].name) == len &&
+        strncmp(routes[i].name, name, len) == 0)
       return routes[i].r;
   return ROUTE_NONE;
 }
@@ -176,8 +177,8 @@ static int check_auth(const sbm_vinput *in, const cJSON *body, sbm_verdict *v) {
     }
   }
   if (!problem && body_key) {
-    problem = key_problem(body_key->valuestring,
-                          strlen(body_key->valuestring), in->write_key);
+    problem = key_problem(body_key->valuestring, strlen(body_key->valuestring),
+                          in->write_key);
     presented = 1;
   }
   if (!problem && !presented)
@@ -268,8 +269,8 @@ typedef struct ctx {
 
 static int fail_field(ctx *c, const char *type, const char *field,
                       const char *what) {
-  sbm_verdict_fail(c->v, 400, SBM_OUT_REJECTED, "%s%s: '%s' %s", c->where,
-                   type, field, what);
+  sbm_verdict_fail(c->v, 400, SBM_OUT_REJECTED, "%s%s: '%s' %s", c->where, type,
+                   field, what);
   return -1;
 }
 

@@ -125,8 +125,7 @@ static int profile_what(const char *name) {
   static const char *const names[] = {"traits", "events", "external-ids",
                                       "metadata"};
   static const int what[] = {SEGB_PROFILE_TRAITS, SEGB_PROFILE_EVENTS,
-                             SEGB_PROFILE_EXTERNAL_IDS,
-                             SEGB_PROFILE_METADATA};
+                             SEGB_PROFILE_EXTERNAL_IDS, SEGB_PROFILE_METADATA};
   size_t i;
 
   for (i = 0; i < sizeof names / sizeof names[0]; i++)

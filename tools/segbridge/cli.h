@@ -14,16 +14,17 @@
 enum {
   CLI_OK = 0,
   CLI_OTHER = 1,
-  CLI_USAGE = 2,   /* usage or invalid input */
-  CLI_AUTH = 3,    /* credentials rejected */
-  CLI_NETWORK = 4, /* rate limited, network, or retries exhausted */
+  CLI_USAGE = 2,    /* usage or invalid input */
+  CLI_AUTH = 3,     /* credentials rejected */
+  CLI_NETWORK = 4,  /* rate limited, network, or retries exhausted */
   CLI_NOT_FOUND = 5 /* no such profile or source (read commands) */
 };
 
 /* Which commands an option belongs to (one table in options.c). */
 #define CLI_FOR_SEND 1u /* identify ... alias, import, mock, token */
-#define CLI_FOR_READ 2u /* workspace, sources, source, profile,
-                           test-connection */
+#define CLI_FOR_READ                                                           \
+  2u /* workspace, sources, source, profile,                                   \
+        test-connection */
 
 /* Every option of every command; which ones a command takes is in the
  * table. NULL or 0: not given. */
@@ -33,8 +34,8 @@ typedef struct cli_opts {
   int timeout_ms;
   /* sending */
   const char *user_id, *anonymous_id, *event, *name, *category, *group_id,
-      *previous_id, *properties, *traits, *context, *integrations,
-      *timestamp, *message_id;
+      *previous_id, *properties, *traits, *context, *integrations, *timestamp,
+      *message_id;
   int gzip, dry_run, verbose;
   /* mock */
   int port;
@@ -86,10 +87,10 @@ void cli_dry_run_stop(cli_dry_run *d);
 typedef struct cli_tally {
   uint64_t delivered, failed; /* in a dry run, delivered counts the messages
                                  printed instead of sent */
-  int first_err;           /* the first failure's code */
-  char first_errstr[512];  /* and its explanation */
+  int first_err;              /* the first failure's code */
+  char first_errstr[512];     /* and its explanation */
   int verbose;
-  cli_dry_run *dry_run;    /* NULL when sending for real */
+  cli_dry_run *dry_run; /* NULL when sending for real */
 } cli_tally;
 
 /* A delivery callback filling a cli_tally passed as opaque. */

@@ -42,8 +42,9 @@ void cli_tally_report(segb_client_t *client, const segb_report_t *report,
   if (err == SEGB_OK) {
     t->delivered++;
     if (t->verbose && t->dry_run != NULL)
-      fprintf(stderr, "not sent %s: dry run (its request is shown on "
-                      "standard output)\n",
+      fprintf(stderr,
+              "not sent %s: dry run (its request is shown on "
+              "standard output)\n",
               segb_report_message_id(report));
     else if (t->verbose)
       fprintf(stderr, "delivered %s (HTTP %d, %d request%s)\n",

@@ -27,17 +27,17 @@
 
 typedef struct import_state {
   cli_tally tally;
-  uint64_t invalid;          /* lines that never became a message */
-  uint64_t not_sent;         /* messages and lines left when it stopped */
-  uint64_t per_code[CODES];  /* failures by -code, invalid lines included */
-  char example[CODES][320];  /* one explanation per code */
+  uint64_t invalid;         /* lines that never became a message */
+  uint64_t not_sent;        /* messages and lines left when it stopped */
+  uint64_t per_code[CODES]; /* failures by -code, invalid lines included */
+  char example[CODES][320]; /* one explanation per code */
   int timeout_ms;
-  int64_t deadline;          /* monotonic ms: --timeout-ms after the start
-                                or the last progress */
-  uint64_t progress;         /* reports that the server answered for good */
-  int stop;                  /* why sending stopped; SEGB_OK while it goes */
+  int64_t deadline;  /* monotonic ms: --timeout-ms after the start
+                        or the last progress */
+  uint64_t progress; /* reports that the server answered for good */
+  int stop;          /* why sending stopped; SEGB_OK while it goes */
   char stop_why[200];
-  char closed_why[300];      /* the first "not delivered before close" */
+  char closed_why[300]; /* the first "not delivered before close" */
 } import_state;
 
 static int64_t now_ms(void) {
@@ -107,8 +107,8 @@ static void send_queued(segb_client_t *c, import_state *st) {
                "nothing was delivered for %d ms (--timeout-ms)",
                st->timeout_ms);
     else
-      snprintf(st->stop_why, sizeof st->stop_why, "%s: %s",
-               segb_err_name(rc), segb_last_error_message());
+      snprintf(st->stop_why, sizeof st->stop_why, "%s: %s", segb_err_name(rc),
+               segb_last_error_message());
   }
 }
 
@@ -155,16 +155,14 @@ static void summary(const import_state *st, int rest_unread) {
   if (st->stop == SEGB_OK)
     return;
   printf("not sent %llu%s: %s\n", (unsigned long long)st->not_sent,
-         rest_unread ? " + the rest of the input, unread" : "",
-         st->stop_why);
+         rest_unread ? " + the rest of the input, unread" : "", st->stop_why);
   if (st->closed_why[0] != '\0')
     printf("  %s\n", st->closed_why);
 }
 
 /* One line of input: a message queued, or the reason it is not. */
-static void import_line(segb_client_t *c, import_state *st,
-                        const cli_lines *in, int kind, const char *line,
-                        size_t len) {
+static void import_line(segb_client_t *c, import_state *st, const cli_lines *in,
+                        int kind, const char *line, size_t len) {
   char why[160];
   segb_message_t *m;
   int rc;
@@ -224,8 +222,7 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
   st.tally.verbose = o->verbose;
   st.timeout_ms = o->timeout_ms;
   if (fd < 0) {
-    fprintf(stderr, "segbridge: cannot open %s: %s\n", file,
-            strerror(errno));
+    fprintf(stderr, "segbridge: cannot open %s: %s\n", file, strerror(errno));
     return CLI_USAGE;
   }
   if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {

@@ -28,19 +28,18 @@ enum {
 typedef struct cli_lines {
   cli_read_fn *read;
   void *ctx;
-  char *buf;          /* max_line + 2 bytes: a line, its '\n', a NUL */
+  char *buf; /* max_line + 2 bytes: a line, its '\n', a NUL */
   size_t max_line;
-  size_t start, end;  /* the unread bytes are buf[start, end) */
+  size_t start, end; /* the unread bytes are buf[start, end) */
   int eof;
-  uint64_t lineno;    /* number of the line last returned, from 1 */
-  uint64_t skipped;   /* CLI_LINE_TOO_LONG: the line's length */
-  uint64_t offset;    /* bytes read from the source so far */
+  uint64_t lineno;  /* number of the line last returned, from 1 */
+  uint64_t skipped; /* CLI_LINE_TOO_LONG: the line's length */
+  uint64_t offset;  /* bytes read from the source so far */
 } cli_lines;
 
 /* Start reading lines of at most @max_line bytes from @read. 0, or -1 when
  * out of memory. */
-int cli_lines_init(cli_lines *r, size_t max_line, cli_read_fn *read,
-                   void *ctx);
+int cli_lines_init(cli_lines *r, size_t max_line, cli_read_fn *read, void *ctx);
 
 /* The next line, without its "\n" or "\r\n", NUL-terminated in the
  * reader's buffer (valid until the next call): CLI_LINE_OK with *@line and

@@ -23,9 +23,9 @@ typedef enum cli_arg {
 } cli_arg;
 
 typedef struct cli_option {
-  const char *name;     /* --name; NULL: only -letter */
-  char letter;          /* -letter, or 0 */
-  unsigned commands;    /* CLI_FOR_* */
+  const char *name;  /* --name; NULL: only -letter */
+  char letter;       /* -letter, or 0 */
+  unsigned commands; /* CLI_FOR_* */
   cli_arg arg;
   size_t field;         /* offsetof(cli_opts, ...) */
   long lo, hi;          /* CLI_INT */
@@ -74,14 +74,14 @@ static const cli_option options[] = {
     /* OAuth */
     {"oauth-client-id", 0, SEND, CLI_TEXT, F(oauth_client_id), 0, 0,
      "oauth.client_id", NULL},
-    {"oauth-key-id", 0, SEND, CLI_TEXT, F(oauth_key_id), 0, 0,
-     "oauth.key_id", NULL},
+    {"oauth-key-id", 0, SEND, CLI_TEXT, F(oauth_key_id), 0, 0, "oauth.key_id",
+     NULL},
     {"oauth-key-file", 0, SEND, CLI_TEXT, F(oauth_key_file), 0, 0,
      "oauth.private_key_file", NULL},
     {"oauth-scope", 0, SEND, CLI_TEXT, F(oauth_scope), 0, 0, "oauth.scope",
      NULL},
-    {"oauth-server", 0, SEND, CLI_TEXT, F(oauth_server), 0, 0,
-     "oauth.server", NULL},
+    {"oauth-server", 0, SEND, CLI_TEXT, F(oauth_server), 0, 0, "oauth.server",
+     NULL},
     /* reading */
     {"token", 0, READ, CLI_TEXT, F(token), 0, 0, "public_api.token",
      "SEGMENT_PUBLIC_API_TOKEN"},
@@ -234,11 +234,9 @@ static int set_int(segb_config_t *conf, const char *name, int value) {
 }
 
 /* The settings that follow from the options rather than copy one. */
-static int set_derived(segb_config_t *conf, const cli_opts *o,
-                       unsigned group) {
-  int request = o->timeout_ms < CLI_REQUEST_TIMEOUT_MS
-                    ? o->timeout_ms
-                    : CLI_REQUEST_TIMEOUT_MS;
+static int set_derived(segb_config_t *conf, const cli_opts *o, unsigned group) {
+  int request = o->timeout_ms < CLI_REQUEST_TIMEOUT_MS ? o->timeout_ms
+                                                       : CLI_REQUEST_TIMEOUT_MS;
 
   if (!set_int(conf, "http.timeout_ms", request))
     return 0;

@@ -11,12 +11,18 @@ static int fill(segb_message_t *m, const cli_opts *o) {
     const char *path, *value;
     int json;
   } fields[] = {
-      {"userId", o->user_id, 0},         {"anonymousId", o->anonymous_id, 0},
-      {"event", o->event, 0},            {"name", o->name, 0},
-      {"category", o->category, 0},      {"groupId", o->group_id, 0},
-      {"previousId", o->previous_id, 0}, {"timestamp", o->timestamp, 0},
-      {"messageId", o->message_id, 0},   {"properties", o->properties, 1},
-      {"traits", o->traits, 1},          {"context", o->context, 1},
+      {"userId", o->user_id, 0},
+      {"anonymousId", o->anonymous_id, 0},
+      {"event", o->event, 0},
+      {"name", o->name, 0},
+      {"category", o->category, 0},
+      {"groupId", o->group_id, 0},
+      {"previousId", o->previous_id, 0},
+      {"timestamp", o->timestamp, 0},
+      {"messageId", o->message_id, 0},
+      {"properties", o->properties, 1},
+      {"traits", o->traits, 1},
+      {"context", o->context, 1},
       {"integrations", o->integrations, 1},
   };
   size_t i;
@@ -25,9 +31,9 @@ static int fill(segb_message_t *m, const cli_opts *o) {
     int rc;
     if (fields[i].value == NULL)
       continue;
-    rc = fields[i].json ? segb_message_set_json(m, fields[i].path, fields[i].value)
-                        : segb_message_set_string(m, fields[i].path,
-                                                  fields[i].value);
+    rc = fields[i].json
+             ? segb_message_set_json(m, fields[i].path, fields[i].value)
+             : segb_message_set_string(m, fields[i].path, fields[i].value);
     if (rc != SEGB_OK)
       return rc;
   }

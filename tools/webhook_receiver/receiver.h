@@ -26,8 +26,8 @@ typedef struct receiver_options {
   unsigned max_connections, max_per_ip;
   unsigned header_timeout_s, body_timeout_s, idle_timeout_s;
   int refuse_unsigned; /* SEGB_WEBHOOK_REFUSE_UNSIGNED */
-  FILE *out; /* events, one JSON object per line; NULL: stdout */
-  FILE *log; /* start, refusals, summary; NULL: stderr */
+  FILE *out;           /* events, one JSON object per line; NULL: stdout */
+  FILE *log;           /* start, refusals, summary; NULL: stderr */
 } receiver_options;
 
 /* Exit statuses of both programs. */

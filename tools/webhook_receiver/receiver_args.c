@@ -32,7 +32,8 @@ const char segb_receiver_usage[] =
     "                    body stalls (default 30)\n"
     "  --refuse-unsigned answer 401 to a batch whose X-Signature covers only\n"
     "                    its first event (Segment signs batches so), instead\n"
-    "                    of accepting the rest marked unsigned; needs --secret\n"
+    "                    of accepting the rest marked unsigned; needs "
+    "--secret\n"
     "At least one key or secret is needed. Good events go to standard output\n"
     "as NDJSON; what was refused, and why, to standard error. Stop with\n"
     "Ctrl-C or SIGTERM.\n";

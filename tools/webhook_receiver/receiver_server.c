@@ -257,8 +257,8 @@ int segb_receiver_run(const receiver_options *o) {
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
-  s.guard = segb_receiver_guard_start(o->header_timeout_s,
-                                      o->body_timeout_s, s.log);
+  s.guard =
+      segb_receiver_guard_start(o->header_timeout_s, o->body_timeout_s, s.log);
   d = s.guard != NULL ? start(&s, &fitted, &addr) : NULL;
   if (d == NULL) {
     if (s.guard == NULL)
