@@ -49,10 +49,10 @@ typedef enum guard { GUARD_TAKEN, GUARD_NESTED } guard;
 static _Thread_local char thread_tag;
 
 /* Take @c for the calling thread, for the call @what; NULL is
- * SEGB_ERR_INVALID_ARG. Another thread
- * inside the client is SEGB_ERR_CONCURRENT_USE; the calling thread itself
- * (from the callback) is GUARD_NESTED, which only the calls that are safe
- * there (@nested_ok) accept, the others get SEGB_ERR_IN_CALLBACK. */
+ * SEGB_ERR_INVALID_ARG. Another thread inside the client is
+ * SEGB_ERR_CONCURRENT_USE; the calling thread itself (from the callback) is
+ * GUARD_NESTED, which only the calls that are safe there (@nested_ok) accept,
+ * the others get SEGB_ERR_IN_CALLBACK. */
 static int enter(segb_client_t *c, const char *what, int nested_ok, guard *g) {
   uintptr_t me = (uintptr_t)&thread_tag, seen = 0;
 
@@ -355,9 +355,8 @@ int segb_client_stats(const segb_client_t *c, int64_t *values, size_t count) {
 
   if (count == 0)
     return SEGB_STAT__COUNT;
-  if (c == NULL || values == NULL)
-    return sbi_error(SEGB_ERR_INVALID_ARG, "%s is NULL",
-                     c == NULL ? "client" : "values");
+  if (values == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "values is NULL");
   rc = enter(w, "segb_client_stats", 1, &g);
   if (rc != SEGB_OK)
     return rc;
