@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "client_int.h"
 #include "config/props.h"
@@ -33,6 +34,10 @@ struct segb_client_s {
    * others instead of letting them corrupt the queue. */
   atomic_uintptr_t owner;
   int closing; /* close has begun: enqueue is refused */
+  /* The counters of segb_client_stats() the sender does not keep. A
+   * refusal may come from a thread the guard turned away, hence atomic. */
+  int64_t enqueued, delivered, dropped;
+  atomic_int_least64_t refused;
 };
 
 /* The guard a public call takes. The same thread finding itself the owner
@@ -43,14 +48,17 @@ typedef enum guard { GUARD_TAKEN, GUARD_NESTED } guard;
 /* One per thread; its address tells threads apart. */
 static _Thread_local char thread_tag;
 
-/* Take @c for the calling thread, for the call @what. Another thread
- * inside the client is SEGB_ERR_CONCURRENT_USE; the calling thread itself
- * (from the callback) is GUARD_NESTED, which only the calls that are safe
- * there (@nested_ok) accept, the others get SEGB_ERR_IN_CALLBACK. */
+/* Take @c for the calling thread, for the call @what; NULL is
+ * SEGB_ERR_INVALID_ARG. Another thread inside the client is
+ * SEGB_ERR_CONCURRENT_USE; the calling thread itself (from the callback) is
+ * GUARD_NESTED, which only the calls that are safe there (@nested_ok) accept,
+ * the others get SEGB_ERR_IN_CALLBACK. */
 static int enter(segb_client_t *c, const char *what, int nested_ok, guard *g) {
   uintptr_t me = (uintptr_t)&thread_tag, seen = 0;
 
   *g = GUARD_NESTED;
+  if (c == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "client is NULL");
   if (atomic_compare_exchange_strong_explicit(
           &c->owner, &seen, me, memory_order_acquire, memory_order_relaxed)) {
     *g = GUARD_TAKEN;
@@ -85,6 +93,11 @@ static void report(void *ctx, segb_message_t *msg, int err,
   segb_client_t *c = ctx;
   segb_report_t r = {msg, err, errstr};
 
+  /* counted before the callback, so that its snapshot adds up */
+  if (err == SEGB_OK)
+    c->delivered++;
+  else
+    c->dropped++;
   if (c->delivery_cb != NULL)
     c->delivery_cb(c, &r, c->opaque);
   segb_message_destroy(msg);
@@ -112,6 +125,7 @@ static int build(void *obj, segb_config_t *conf, sbi_transport *transport) {
   sbi_sender *s = &c->sender;
 
   atomic_init(&c->owner, 0);
+  atomic_init(&c->refused, 0);
   c->conf = conf;
   c->transport = transport;
   c->delivery_cb = sbi_conf_delivery_cb(conf);
@@ -160,7 +174,12 @@ static int enqueue(segb_client_t *c, segb_message_t *msg) {
                      "(queue.max_events, queue.max_bytes): flush first",
                      c->queue.count, c->queue.bytes);
   sbi_queue_push(&c->queue, msg);
+  c->enqueued++;
   return SEGB_OK;
+}
+
+void sbi_client_refused(segb_client_t *c) {
+  atomic_fetch_add_explicit(&c->refused, 1, memory_order_relaxed);
 }
 
 int segb_client_enqueue(segb_client_t *c, segb_message_t *msg) {
@@ -168,6 +187,8 @@ int segb_client_enqueue(segb_client_t *c, segb_message_t *msg) {
   int rc;
 
   if (c == NULL || msg == NULL) {
+    if (c != NULL)
+      sbi_client_refused(c);
     segb_message_destroy(msg);
     return sbi_error(SEGB_ERR_INVALID_ARG, "%s is NULL",
                      c == NULL ? "client" : "message");
@@ -181,8 +202,10 @@ int segb_client_enqueue(segb_client_t *c, segb_message_t *msg) {
     rc = enqueue(c, msg);
     leave(c, g);
   }
-  if (rc != SEGB_OK)
+  if (rc != SEGB_OK) {
+    sbi_client_refused(c);
     segb_message_destroy(msg);
+  }
   return rc;
 }
 
@@ -214,14 +237,35 @@ int segb_client_flush(segb_client_t *c, int timeout_ms) {
   guard g;
   int rc;
 
-  if (c == NULL)
-    return sbi_error(SEGB_ERR_INVALID_ARG, "client is NULL");
   rc = enter(c, "segb_client_flush", 0, &g);
   if (rc != SEGB_OK)
     return rc;
   rc = flush(c, timeout_ms);
   leave(c, g);
   return rc;
+}
+
+/* Report the first @n queued messages as dropped with @err. */
+static void drop_queued(segb_client_t *c, size_t n, int err, const char *why) {
+  while (n-- > 0)
+    report(c, sbi_queue_pop(&c->queue), err, why);
+}
+
+/* Refused from the callback: a flush running below it sends from the
+ * queue's head, which a purge would free. Only what is queued at the call
+ * goes, so a callback that enqueues on each report cannot keep it going. */
+int segb_client_purge(segb_client_t *c) {
+  size_t n;
+  guard g;
+  int rc;
+
+  rc = enter(c, "segb_client_purge", 0, &g);
+  if (rc != SEGB_OK)
+    return rc;
+  n = c->queue.count; /* at most queue.max_events, an int */
+  drop_queued(c, n, SEGB_ERR_PURGED, "purged by segb_client_purge()");
+  leave(c, g);
+  return (int)n;
 }
 
 /* The guard is never given back: the client is gone when close returns. */
@@ -242,8 +286,7 @@ int segb_client_close(segb_client_t *c, int timeout_ms) {
   snprintf(why, sizeof why, "not delivered before the client closed%s%.400s",
            c->sender.last_failure[0] ? "; last failure: " : "",
            c->sender.last_failure);
-  while (c->queue.count > 0)
-    report(c, sbi_queue_pop(&c->queue), SEGB_ERR_CLOSED, why);
+  drop_queued(c, left, SEGB_ERR_CLOSED, why);
   teardown(c, 1);
   if (left > 0)
     return sbi_error(SEGB_ERR_TIMED_OUT,
@@ -264,6 +307,65 @@ size_t segb_client_outq_len(const segb_client_t *c) {
   n = c->queue.count;
   leave(w, g);
   return n;
+}
+
+/* Indexed by segb_stat_t: a name never changes once published. */
+static const char *const stat_names[SEGB_STAT__COUNT] = {
+    [SEGB_STAT_ENQUEUED] = "enqueued",
+    [SEGB_STAT_DELIVERED] = "delivered",
+    [SEGB_STAT_DROPPED] = "dropped",
+    [SEGB_STAT_QUEUED] = "queued",
+    [SEGB_STAT_IN_FLIGHT] = "in_flight",
+    [SEGB_STAT_QUEUED_BYTES] = "queued_bytes",
+    [SEGB_STAT_REFUSED] = "refused",
+    [SEGB_STAT_FILTERED] = "filtered",
+    [SEGB_STAT_RETRIES] = "retries",
+    [SEGB_STAT_REQUESTS] = "requests",
+    [SEGB_STAT_LAST_STATUS] = "last_status",
+};
+
+const char *segb_stat_name(int stat) {
+  return stat >= 0 && stat < SEGB_STAT__COUNT ? stat_names[stat] : NULL;
+}
+
+/* Every counter, read under the guard. The batch in flight is still at the
+ * queue's head; nothing is filtered before event_types exists. */
+static void snapshot(const segb_client_t *c, int64_t *all) {
+  const sbi_sender *s = &c->sender;
+
+  all[SEGB_STAT_ENQUEUED] = c->enqueued;
+  all[SEGB_STAT_DELIVERED] = c->delivered;
+  all[SEGB_STAT_DROPPED] = c->dropped;
+  all[SEGB_STAT_QUEUED] = (int64_t)(c->queue.count - s->in_flight);
+  all[SEGB_STAT_IN_FLIGHT] = (int64_t)s->in_flight;
+  all[SEGB_STAT_QUEUED_BYTES] = (int64_t)c->queue.bytes;
+  all[SEGB_STAT_REFUSED] =
+      atomic_load_explicit(&c->refused, memory_order_relaxed);
+  all[SEGB_STAT_FILTERED] = 0;
+  all[SEGB_STAT_RETRIES] = s->retries;
+  all[SEGB_STAT_REQUESTS] = s->requests;
+  all[SEGB_STAT_LAST_STATUS] = s->last_status;
+}
+
+int segb_client_stats(const segb_client_t *c, int64_t *values, size_t count) {
+  segb_client_t *w = (segb_client_t *)(uintptr_t)c; /* as in outq_len */
+  int64_t all[SEGB_STAT__COUNT];
+  guard g;
+  int rc;
+
+  if (count == 0)
+    return SEGB_STAT__COUNT;
+  if (values == NULL)
+    return sbi_error(SEGB_ERR_INVALID_ARG, "values is NULL");
+  rc = enter(w, "segb_client_stats", 1, &g);
+  if (rc != SEGB_OK)
+    return rc;
+  snapshot(c, all);
+  leave(w, g);
+  if (count > SEGB_STAT__COUNT)
+    count = SEGB_STAT__COUNT;
+  memcpy(values, all, count * sizeof *values);
+  return (int)count;
 }
 
 void *segb_client_opaque(const segb_client_t *c) {

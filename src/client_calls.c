@@ -2,6 +2,7 @@
  * object text, through the same builders and checks as any message. */
 #include <segbridge/client.h>
 
+#include "client_int.h"
 #include "core/err.h"
 
 /* Build a @type message with identity, one string field and one object
@@ -15,8 +16,10 @@ static int send_event(segb_client_t *c, int type, const char *user_id,
   if (c == NULL)
     return sbi_error(SEGB_ERR_INVALID_ARG, "client is NULL");
   m = segb_message_new(type);
-  if (m == NULL)
+  if (m == NULL) {
+    sbi_client_refused(c);
     return segb_last_error();
+  }
   if (user_id != NULL)
     rc = segb_message_set_string(m, "userId", user_id);
   if (rc == SEGB_OK && anonymous_id != NULL)
@@ -26,6 +29,7 @@ static int send_event(segb_client_t *c, int type, const char *user_id,
   if (rc == SEGB_OK && json != NULL)
     rc = segb_message_set_json(m, object, json);
   if (rc != SEGB_OK) {
+    sbi_client_refused(c);
     segb_message_destroy(m);
     return rc;
   }

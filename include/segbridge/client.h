@@ -36,6 +36,33 @@
 typedef struct segb_client_s segb_client_t;
 typedef struct segb_report_s segb_report_t;
 
+/** The client's counters, in the order segb_client_stats() fills them.
+ *  Append-only: a value keeps its number and meaning, new counters come
+ *  before SEGB_STAT__COUNT, which grows with them. At every snapshot,
+ *  ENQUEUED == DELIVERED + DROPPED + QUEUED + IN_FLIGHT. @since 0.2 */
+typedef enum segb_stat_t {
+  SEGB_STAT_ENQUEUED,  /**< messages accepted by enqueue */
+  SEGB_STAT_DELIVERED, /**< reported delivered */
+  SEGB_STAT_DROPPED,   /**< reported dropped, with any error */
+  SEGB_STAT_QUEUED,    /**< accepted, waiting for a request */
+  /** Accepted, in the request being sent and not yet reported. An inline
+   *  client has them only while a flush or close sends a batch (in its
+   *  delivery callback, the rest of that batch); 0 otherwise. */
+  SEGB_STAT_IN_FLIGHT,
+  /** Serialized bytes of the messages queued and in flight: what
+   *  queue.max_bytes bounds. */
+  SEGB_STAT_QUEUED_BYTES,
+  /** Enqueue and convenience calls refused (invalid message, queue full,
+   *  closing, in use by another thread); no report follows them. */
+  SEGB_STAT_REFUSED,
+  /** Refused for their type by event_types; 0 until that setting exists. */
+  SEGB_STAT_FILTERED,
+  SEGB_STAT_RETRIES,     /**< requests that resent a batch */
+  SEGB_STAT_REQUESTS,    /**< /v1/batch requests sent, retries included */
+  SEGB_STAT_LAST_STATUS, /**< last HTTP status answered, 0 before any */
+  SEGB_STAT__COUNT       /**< counters this header knows; grows with releases */
+} segb_stat_t;
+
 /** Called once for every message the client accepted, when its fate is
  *  known, on the thread that called segb_client_flush() or
  *  segb_client_close(). @p report is borrowed for the duration of the call.
@@ -46,7 +73,8 @@ typedef struct segb_report_s segb_report_t;
  *  the end of the queue and is sent by the flush that is running (so a
  *  callback that enqueues on every report keeps a flush without a timeout
  *  going), or, during segb_client_close(), is refused with SEGB_ERR_CLOSED.
- *  segb_client_outq_len() and segb_client_opaque() work too. */
+ *  segb_client_outq_len(), segb_client_stats() and segb_client_opaque()
+ *  work too; segb_client_purge() fails with SEGB_ERR_IN_CALLBACK. */
 typedef void segb_delivery_cb(segb_client_t *client,
                               const segb_report_t *report, void *opaque);
 
@@ -104,6 +132,32 @@ SEGB_API int segb_client_close(segb_client_t *client, int timeout_ms);
  *  segb_last_error() set to SEGB_ERR_CONCURRENT_USE while another thread
  *  uses the client. @since 0.1 */
 SEGB_API size_t segb_client_outq_len(const segb_client_t *client);
+
+/** Drop every message queued now, reporting each as dropped with
+ *  SEGB_ERR_PURGED; the client stays usable. Messages the callback
+ *  enqueues during the purge stay queued.
+ *  @returns how many were dropped; SEGB_ERR_INVALID_ARG for NULL;
+ *  SEGB_ERR_IN_CALLBACK from the delivery callback (a flush may be
+ *  sending from the queue); SEGB_ERR_CONCURRENT_USE while another thread
+ *  uses the client. @since 0.2 */
+SEGB_API int segb_client_purge(segb_client_t *client);
+
+/** One consistent snapshot of the counters: fills @p values[0 .. @p count)
+ *  in segb_stat_t order. A @p count larger than this library knows fills
+ *  only the known ones. Works from the delivery callback.
+ *  @returns how many values were filled; with @p count 0 (@p values may be
+ *  NULL, and @p client too), nothing is filled and the number of counters
+ *  this library knows is returned, so a binding can size its array;
+ *  SEGB_ERR_INVALID_ARG for a NULL @p client or @p values otherwise;
+ *  SEGB_ERR_CONCURRENT_USE while another thread uses the client.
+ *  @since 0.2 */
+SEGB_API int segb_client_stats(const segb_client_t *client, int64_t *values,
+                               size_t count);
+
+/** Stable lowercase name of a counter ("enqueued", "queued_bytes", ...),
+ *  static storage; NULL for a value that is no segb_stat_t of this
+ *  library. @since 0.2 */
+SEGB_API const char *segb_stat_name(int stat);
 
 /** The opaque pointer set on the config. @since 0.1 */
 SEGB_API void *segb_client_opaque(const segb_client_t *client);

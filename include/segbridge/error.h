@@ -73,7 +73,8 @@
   X(ERR_DUPLICATE_KEY,   -53, "JSON object has the same key twice")        \
   X(ERR_IN_CALLBACK,     -54, "call not allowed inside the client's callback") \
   X(ERR_CONCURRENT_USE,  -55, "the client is in use by another thread") \
-  X(ERR_WEBHOOK_UNSIGNED_EVENTS, -56, "X-Signature does not cover every event of the batch")
+  X(ERR_WEBHOOK_UNSIGNED_EVENTS, -56, "X-Signature does not cover every event of the batch") \
+  X(ERR_PURGED,          -57, "dropped from the queue by segb_client_purge()")
 /* clang-format on */
 
 typedef enum segb_err_t {

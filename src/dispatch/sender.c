@@ -57,8 +57,12 @@ static void finish(sbi_sender *s, sbi_queue *q, size_t n, int err,
                    const char *errstr) {
   if (n == 0)
     s->outcome(s->outcome_ctx, NULL, err, errstr);
-  while (n-- > 0)
-    s->outcome(s->outcome_ctx, sbi_queue_pop(q), err, errstr);
+  while (n-- > 0) {
+    segb_message_t *m = sbi_queue_pop(q);
+
+    s->in_flight = n;
+    s->outcome(s->outcome_ctx, m, err, errstr);
+  }
 }
 
 /* One request for the batch, or none when the auth provider has no
@@ -106,6 +110,10 @@ static int send_once(sbi_sender *s, sbi_queue *q, size_t n, int retry_count,
     req.timeout_ms = deadline - *sent_ms;
   }
   s->transport->send(s->transport, &req, &s->resp);
+  s->requests++;
+  s->retries += retry_count > 0;
+  if (s->resp.status != 0)
+    s->last_status = s->resp.status;
   for (i = 0, m = q->head; i < n; i++, m = m->next) {
     m->attempts++;
     m->http_status = s->resp.status;
@@ -227,7 +235,9 @@ int sbi_sender_send(sbi_sender *s, sbi_queue *q, int64_t deadline_ms) {
   sbi_buf_clear(&s->members);
   if (s->auth->body_members(s->auth, &s->members) != SEGB_OK)
     return SEGB_ERR_NOMEM;
-  rc = send_batch(s, q, batch_count(s, q), deadline_ms);
+  s->in_flight = batch_count(s, q);
+  rc = send_batch(s, q, s->in_flight, deadline_ms);
+  s->in_flight = 0;         /* what a timeout leaves is queued again */
   if (s->members.len > 0) { /* the body holds them too */
     sbi_secret_wipe(s->members.data, s->members.len);
     sbi_secret_wipe(s->body.data, s->body.len);

@@ -41,6 +41,12 @@ typedef struct sbi_sender {
    * wait (Retry-After) until then. It outlives the drain call that heard
    * it, so the next flush waits too. 0: none. */
   int64_t not_before_ms;
+  /* What the client's stats read. The batch being sent stays at the head
+   * of the queue until each message is reported: in_flight counts those
+   * not reported yet, 0 between batches. */
+  size_t in_flight;
+  int64_t requests, retries; /* requests that went out; those resent */
+  int last_status;           /* last HTTP status answered, 0 before any */
 } sbi_sender;
 
 /* Send from @q until it is empty (SEGB_OK) or the monotonic @deadline_ms

@@ -911,7 +911,7 @@ static int gate_inside(crew *c, void *arg) {
 /* Every call another thread makes while the client is busy. */
 typedef struct intruder {
   gate *g;
-  int track_rc, enqueue_rc, flush_rc, close_rc, outq_err;
+  int track_rc, enqueue_rc, flush_rc, close_rc, outq_err, stats_rc;
   size_t outq;
 } intruder;
 
@@ -930,6 +930,10 @@ static void *intrude(void *arg) {
   in->close_rc = segb_client_close(c, 0);
   in->outq = segb_client_outq_len(c);
   in->outq_err = segb_last_error();
+  {
+    int64_t v[SEGB_STAT__COUNT];
+    in->stats_rc = segb_client_stats(c, v, SEGB_STAT__COUNT);
+  }
   crew_done(&in->g->crew);
   return NULL;
 }
@@ -976,6 +980,7 @@ static void test_concurrent_use_refused(void **state) {
     assert_int_equal(in[i].close_rc, SEGB_ERR_CONCURRENT_USE);
     assert_int_equal(in[i].outq, 0);
     assert_int_equal(in[i].outq_err, SEGB_ERR_CONCURRENT_USE);
+    assert_int_equal(in[i].stats_rc, SEGB_ERR_CONCURRENT_USE);
   }
   pthread_mutex_lock(&g.crew.mu);
   g.go = 1;
@@ -990,6 +995,14 @@ static void test_concurrent_use_refused(void **state) {
   assert_int_equal(g.reports, 1);
   assert_int_equal(mock_messages(&f), 1);
   assert_int_equal(segb_client_outq_len(f.client), 0);
+  /* the refused enqueues were counted, from whichever thread */
+  {
+    int64_t v[SEGB_STAT__COUNT];
+    assert_int_equal(segb_client_stats(f.client, v, SEGB_STAT__COUNT),
+                     SEGB_STAT__COUNT);
+    assert_int_equal(v[SEGB_STAT_REFUSED], 1 + 2 * INTRUDERS);
+    assert_int_equal(v[SEGB_STAT_ENQUEUED], 1);
+  }
   finish(&f);
 }
 
@@ -1077,6 +1090,350 @@ static void test_report_accessors_accept_null(void **state) {
   assert_int_equal(segb_report_attempts(NULL), 0);
 }
 
+/* ---- stats and purge ------------------------------------------------- */
+
+static void stats_of(segb_client_t *c, int64_t *v) {
+  assert_int_equal(segb_client_stats(c, v, SEGB_STAT__COUNT), SEGB_STAT__COUNT);
+}
+
+/* No counter below 0, and every accepted message in exactly one state. */
+static void assert_balanced(const int64_t *v) {
+  int i;
+
+  for (i = 0; i < SEGB_STAT__COUNT; i++)
+    assert_true(v[i] >= 0);
+  assert_int_equal(v[SEGB_STAT_ENQUEUED],
+                   v[SEGB_STAT_DELIVERED] + v[SEGB_STAT_DROPPED] +
+                       v[SEGB_STAT_QUEUED] + v[SEGB_STAT_IN_FLIGHT]);
+}
+
+/* What a delivery callback that takes a snapshot on each report saw. */
+typedef struct tally {
+  int reports, delivered, dropped, purged, purge_refused;
+  int64_t attempts, max_in_flight;
+  char *ids[512];
+} tally;
+
+static void on_tally(segb_client_t *c, const segb_report_t *r, void *opaque) {
+  tally *t = opaque;
+  int64_t v[SEGB_STAT__COUNT];
+  int err = segb_report_err(r);
+
+  assert_true(t->reports < (int)(sizeof t->ids / sizeof t->ids[0]));
+  t->ids[t->reports++] = strdup(segb_report_message_id(r));
+  t->delivered += err == SEGB_OK;
+  t->dropped += err != SEGB_OK;
+  t->purged += err == SEGB_ERR_PURGED;
+  t->attempts += segb_report_attempts(r);
+  stats_of(c, v);
+  assert_balanced(v);
+  /* this report is counted already */
+  assert_int_equal(v[SEGB_STAT_DELIVERED], t->delivered);
+  assert_int_equal(v[SEGB_STAT_DROPPED], t->dropped);
+  if (segb_report_http_status(r) != 0)
+    assert_int_equal(v[SEGB_STAT_LAST_STATUS], segb_report_http_status(r));
+  if (v[SEGB_STAT_IN_FLIGHT] > t->max_in_flight)
+    t->max_in_flight = v[SEGB_STAT_IN_FLIGHT];
+  /* a flush or purge below is using the queue */
+  t->purge_refused += segb_client_purge(c) == SEGB_ERR_IN_CALLBACK;
+}
+
+static int by_text(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every report had its own messageId; frees them. */
+static void assert_ids_unique(tally *t) {
+  int i;
+
+  qsort(t->ids, (size_t)t->reports, sizeof t->ids[0], by_text);
+  for (i = 1; i < t->reports; i++)
+    assert_string_not_equal(t->ids[i - 1], t->ids[i]);
+  for (i = 0; i < t->reports; i++)
+    free(t->ids[i]);
+}
+
+/* start() with @extras, reports going to on_tally with @t. */
+static void start_tally(fixture *f, tally *t, sbm_options mo, ...) {
+  va_list ap;
+
+  memset(t, 0, sizeof *t);
+  va_start(ap, mo);
+  start_va(f, mo, ap);
+  va_end(ap);
+  segb_config_set_delivery_cb(f->conf, on_tally);
+  segb_config_set_opaque(f->conf, t);
+  open_client(f);
+}
+
+static sbm_options no_options(void) {
+  sbm_options mo;
+  memset(&mo, 0, sizeof mo);
+  return mo;
+}
+
+static void test_stat_names(void **state) {
+  static const char *const names[] = {"enqueued", "delivered",  "dropped",
+                                      "queued",   "in_flight",  "queued_bytes",
+                                      "refused",  "filtered",   "retries",
+                                      "requests", "last_status"};
+  int i, j;
+  (void)state;
+
+  /* every value has a name, lowercase and its own */
+  for (i = 0; i < SEGB_STAT__COUNT; i++) {
+    const char *n = segb_stat_name(i);
+    assert_non_null(n);
+    assert_true(n[0] != '\0');
+    for (j = 0; n[j] != '\0'; j++)
+      assert_true((n[j] >= 'a' && n[j] <= 'z') || n[j] == '_');
+    for (j = 0; j < i; j++)
+      assert_string_not_equal(n, segb_stat_name(j));
+  }
+  /* the names, at the positions */
+  assert_true(SEGB_STAT__COUNT >= (int)(sizeof names / sizeof names[0]));
+  for (i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
+    assert_string_equal(segb_stat_name(i), names[i]);
+  assert_int_equal(SEGB_STAT_LAST_STATUS, 10);
+  assert_null(segb_stat_name(-1));
+  assert_null(segb_stat_name(SEGB_STAT__COUNT));
+  assert_null(segb_stat_name(1000));
+}
+
+/* count 0 sizes the array, fewer fills a prefix, more fills what is
+ * known; nothing past it is written. */
+static void test_stats_count(void **state) {
+  int64_t v[SEGB_STAT__COUNT + 4];
+  fixture f;
+  size_t i;
+  (void)state;
+
+  start(&f, NULL);
+  open_client(&f);
+  track_n(&f, 2);
+  assert_int_equal(segb_client_stats(NULL, NULL, 0), SEGB_STAT__COUNT);
+  assert_int_equal(segb_client_stats(f.client, NULL, 0), SEGB_STAT__COUNT);
+  assert_int_equal(segb_client_stats(f.client, NULL, 1), SEGB_ERR_INVALID_ARG);
+  assert_int_equal(segb_client_stats(NULL, v, 1), SEGB_ERR_INVALID_ARG);
+  assert_non_null(strstr(segb_last_error_message(), "client is NULL"));
+
+  for (i = 0; i < sizeof v / sizeof v[0]; i++)
+    v[i] = -7;
+  assert_int_equal(segb_client_stats(f.client, v, 2), 2);
+  assert_int_equal(v[SEGB_STAT_ENQUEUED], 2);
+  assert_int_equal(v[SEGB_STAT_DELIVERED], 0);
+  assert_int_equal(v[2], -7);
+
+  assert_int_equal(segb_client_stats(f.client, v, sizeof v / sizeof v[0]),
+                   SEGB_STAT__COUNT);
+  assert_balanced(v);
+  assert_int_equal(v[SEGB_STAT_QUEUED], 2);
+  for (i = SEGB_STAT__COUNT; i < sizeof v / sizeof v[0]; i++)
+    assert_int_equal(v[i], -7);
+  finish(&f);
+}
+
+/* Scripted faults over four batches: a retried 500, a 400 that drops its
+ * batch, a 429 then a 503, and a clean one. The counters balance before,
+ * inside every report and after, and agree with the reports exactly. */
+static void test_stats_under_faults(void **state) {
+  int64_t v[SEGB_STAT__COUNT];
+  fixture f;
+  tally t;
+  (void)state;
+
+  start_tally(&f, &t, no_options(), "batch.max_events", "5", "queue.max_events",
+              "20", NULL);
+  sbm_script(f.mock, SBM_FAULT_500, 1, 0);
+  sbm_script(f.mock, SBM_FAULT_NONE, 1, 0);
+  sbm_script(f.mock, SBM_FAULT_400, 1, 0);
+  sbm_script(f.mock, SBM_FAULT_429, 1, 1);
+  sbm_script(f.mock, SBM_FAULT_503, 1, 0);
+  stats_of(f.client, v);
+  assert_balanced(v);
+  assert_int_equal(v[SEGB_STAT_ENQUEUED], 0);
+  assert_int_equal(v[SEGB_STAT_QUEUED_BYTES], 0);
+
+  track_n(&f, 20);
+  /* refusals: invalid twice, queue full, no message */
+  assert_int_equal(segb_track(f.client, NULL, NULL, "E", NULL),
+                   SEGB_ERR_MISSING_FIELD);
+  assert_int_equal(segb_track(f.client, "u", NULL, "E", "[1]"),
+                   SEGB_ERR_JSON_TYPE);
+  assert_int_equal(segb_track(f.client, "u", NULL, "E", NULL),
+                   SEGB_ERR_QUEUE_FULL);
+  assert_int_equal(segb_client_enqueue(f.client, NULL), SEGB_ERR_INVALID_ARG);
+  stats_of(f.client, v);
+  assert_balanced(v);
+  assert_int_equal(v[SEGB_STAT_ENQUEUED], 20);
+  assert_int_equal(v[SEGB_STAT_QUEUED], 20);
+  assert_int_equal(v[SEGB_STAT_IN_FLIGHT], 0);
+  assert_true(v[SEGB_STAT_QUEUED_BYTES] > 20 * 200);
+  assert_int_equal(v[SEGB_STAT_REFUSED], 4);
+  assert_int_equal(v[SEGB_STAT_REQUESTS], 0);
+  assert_int_equal(v[SEGB_STAT_LAST_STATUS], 0);
+
+  assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(t.reports, 20);
+  assert_int_equal(t.delivered, 15);
+  assert_int_equal(t.dropped, 5);
+  /* the first report of a batch sees the other four still in flight */
+  assert_int_equal(t.max_in_flight, 4);
+  assert_int_equal(t.purge_refused, 20);
+  /* requests 2 + 1 + 3 + 1, each message's attempts as its batch's */
+  assert_int_equal(t.attempts, 5 * 7);
+  stats_of(f.client, v);
+  assert_balanced(v);
+  assert_int_equal(v[SEGB_STAT_ENQUEUED], 20);
+  assert_int_equal(v[SEGB_STAT_DELIVERED], 15);
+  assert_int_equal(v[SEGB_STAT_DROPPED], 5);
+  assert_int_equal(v[SEGB_STAT_QUEUED], 0);
+  assert_int_equal(v[SEGB_STAT_IN_FLIGHT], 0);
+  assert_int_equal(v[SEGB_STAT_QUEUED_BYTES], 0);
+  assert_int_equal(v[SEGB_STAT_REFUSED], 4);
+  assert_int_equal(v[SEGB_STAT_FILTERED], 0);
+  assert_int_equal(v[SEGB_STAT_REQUESTS], 7);
+  assert_int_equal(v[SEGB_STAT_RETRIES], 3);
+  assert_int_equal(v[SEGB_STAT_LAST_STATUS], 200);
+  assert_int_equal(mock_requests(&f), 7);
+  assert_int_equal(mock_messages(&f), 15);
+  assert_int_equal(segb_client_close(f.client, GENEROUS_MS), SEGB_OK);
+  sbm_stop(f.mock);
+  assert_ids_unique(&t);
+}
+
+/* Seeded random faults (500, 503, 429, reset) with a small retry budget,
+ * so that some batches are dropped: one report per messageId, and the
+ * counters agree with the reports at every snapshot. */
+static void test_stats_random_faults(void **state) {
+  int64_t v[SEGB_STAT__COUNT];
+  sbm_options mo = no_options();
+  fixture f;
+  tally t;
+  (void)state;
+
+  mo.seed = 11;
+  mo.fail_rate = 0.3;
+  start_tally(&f, &t, mo, "batch.max_events", "10", "retry.max_attempts", "1",
+              NULL);
+  track_n(&f, 200);
+  assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+  stats_of(f.client, v);
+  assert_balanced(v);
+  assert_int_equal(t.reports, 200);
+  assert_int_equal(v[SEGB_STAT_DELIVERED], t.delivered);
+  assert_int_equal(v[SEGB_STAT_DROPPED], t.dropped);
+  assert_int_equal(v[SEGB_STAT_QUEUED], 0);
+  assert_int_equal(v[SEGB_STAT_IN_FLIGHT], 0);
+  assert_int_equal(mock_messages(&f), (uint64_t)t.delivered);
+  /* twenty full batches: each request is one attempt of ten messages */
+  assert_int_equal(v[SEGB_STAT_REQUESTS] * 10, t.attempts);
+  assert_int_equal(v[SEGB_STAT_RETRIES], v[SEGB_STAT_REQUESTS] - 20);
+  assert_true(v[SEGB_STAT_RETRIES] > 0);
+  assert_int_equal(t.purge_refused, 200);
+  assert_int_equal(segb_client_close(f.client, GENEROUS_MS), SEGB_OK);
+  sbm_stop(f.mock);
+  assert_ids_unique(&t);
+}
+
+/* A flush that runs out of time leaves its batch queued, not in flight;
+ * a purge then reports it, and the client closes clean. */
+static void test_stats_after_timed_out_flush(void **state) {
+  int64_t v[SEGB_STAT__COUNT];
+  fixture f;
+  tally t;
+  (void)state;
+
+  start_tally(&f, &t, no_options(), NULL);
+  /* a wait (cut to retry.after_max_ms, 300 s) past the flush's
+   * deadline: the flush gives up at once, the 429 in hand */
+  sbm_script(f.mock, SBM_FAULT_429, 1, 600);
+  track_n(&f, 3);
+  assert_int_equal(segb_client_flush(f.client, 30000), SEGB_ERR_TIMED_OUT);
+  stats_of(f.client, v);
+  assert_balanced(v);
+  assert_int_equal(v[SEGB_STAT_QUEUED], 3);
+  assert_int_equal(v[SEGB_STAT_IN_FLIGHT], 0);
+  assert_int_equal(v[SEGB_STAT_REQUESTS], 1);
+  assert_int_equal(v[SEGB_STAT_RETRIES], 0);
+  assert_int_equal(v[SEGB_STAT_LAST_STATUS], 429);
+  assert_int_equal(t.reports, 0);
+
+  assert_int_equal(segb_client_purge(f.client), 3);
+  assert_int_equal(t.purged, 3);
+  stats_of(f.client, v);
+  assert_balanced(v);
+  assert_int_equal(v[SEGB_STAT_DROPPED], 3);
+  assert_int_equal(v[SEGB_STAT_QUEUED], 0);
+  assert_int_equal(v[SEGB_STAT_QUEUED_BYTES], 0);
+  assert_int_equal(segb_client_close(f.client, 0), SEGB_OK);
+  assert_int_equal(t.reports, 3);
+  assert_int_equal(mock_messages(&f), 0);
+  sbm_stop(f.mock);
+  assert_ids_unique(&t);
+}
+
+/* purge reports each queued message once with SEGB_ERR_PURGED, sends
+ * nothing, and leaves the client usable. */
+static void test_purge(void **state) {
+  int64_t v[SEGB_STAT__COUNT];
+  fixture f;
+  tally t;
+  int i;
+  (void)state;
+
+  assert_int_equal(segb_client_purge(NULL), SEGB_ERR_INVALID_ARG);
+  start_tally(&f, &t, no_options(), NULL);
+  assert_int_equal(segb_client_purge(f.client), 0);
+  track_n(&f, 7);
+  assert_int_equal(segb_client_purge(f.client), 7);
+  assert_int_equal(t.reports, 7);
+  assert_int_equal(t.purged, 7);
+  assert_int_equal(t.purge_refused, 7);
+  assert_int_equal(segb_client_outq_len(f.client), 0);
+  assert_int_equal(segb_client_purge(f.client), 0);
+  assert_int_equal(t.reports, 7);
+  assert_int_equal(mock_requests(&f), 0);
+  stats_of(f.client, v);
+  assert_balanced(v);
+  assert_int_equal(v[SEGB_STAT_ENQUEUED], 7);
+  assert_int_equal(v[SEGB_STAT_DROPPED], 7);
+  assert_int_equal(v[SEGB_STAT_QUEUED], 0);
+  assert_int_equal(v[SEGB_STAT_QUEUED_BYTES], 0);
+  assert_int_equal(v[SEGB_STAT_REQUESTS], 0);
+
+  track_n(&f, 3);
+  assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(t.delivered, 3);
+  assert_int_equal(mock_messages(&f), 3);
+  assert_int_equal(segb_client_close(f.client, GENEROUS_MS), SEGB_OK);
+  sbm_stop(f.mock);
+  for (i = 0; i < 7; i++)
+    assert_non_null(t.ids[i]);
+  assert_ids_unique(&t);
+}
+
+/* Messages the callback enqueues during a purge stay queued: a callback
+ * that enqueues on every report cannot keep a purge going. */
+static void test_purge_spares_callback_enqueues(void **state) {
+  fixture f;
+  reentry st;
+  (void)state;
+
+  start_reentry(&f, &st);
+  track_n(&f, 3);
+  st.follow_ups = 1000;
+  assert_int_equal(segb_client_purge(f.client), 3);
+  assert_int_equal(st.reports, 3);
+  assert_int_equal(st.enqueued, 3);
+  assert_int_equal(segb_client_outq_len(f.client), 3);
+  st.follow_ups = 0;
+  assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(st.delivered, 3);
+  assert_int_equal(mock_messages(&f), 3);
+  finish(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_type),
@@ -1106,6 +1463,13 @@ int main(void) {
       cmocka_unit_test(test_concurrent_use_refused),
       cmocka_unit_test(test_concurrent_use_never_hangs),
       cmocka_unit_test(test_report_accessors_accept_null),
+      cmocka_unit_test(test_stat_names),
+      cmocka_unit_test(test_stats_count),
+      cmocka_unit_test(test_stats_under_faults),
+      cmocka_unit_test(test_stats_random_faults),
+      cmocka_unit_test(test_stats_after_timed_out_flush),
+      cmocka_unit_test(test_purge),
+      cmocka_unit_test(test_purge_spares_callback_enqueues),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
