@@ -413,6 +413,9 @@ static void test_poison_isolated(void **state) {
    * refused; 6 refused; 3 refused; 1 (37) refused; 2, 3, 7 delivered;
    * then the second batch of 50: 12 requests, within 2 + 2 * log2(50). */
   assert_int_equal(mock_requests(&f), 12);
+  /* a half is a batch of its own, not a retry of the refused one */
+  for (size_t i = 0; i < 12; i++)
+    assert_null(sbm_request_header(f.mock, i, "X-Retry-Count"));
   finish(&f);
 }
 
@@ -443,6 +446,36 @@ static void test_poison_several(void **state) {
     assert_int_equal(mock_requests(&f) - before, 15);
   }
   assert_int_equal(mock_messages(&f), 8);
+  finish(&f);
+}
+
+/* Each half goes out in the form of the refused batch: compressed, with
+ * the write key in its body. */
+static void test_poison_split_keeps_form(void **state) {
+  fixture f;
+  size_t i;
+  (void)state;
+
+  start_refusing(&f, 0, "write_key.in_body", "true", "compression", "gzip",
+                 NULL);
+  open_client(&f);
+  track_pattern(&f, "...x");
+  assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(f.out.delivered, 3);
+  assert_int_equal(f.out.dropped, 1);
+  assert_accepted(&f, "...x");
+  /* 4 refused; 2 delivered; 2 refused; 1 delivered; 1 refused */
+  assert_int_equal(mock_requests(&f), 5);
+  for (i = 0; i < 5; i++) {
+    char *body = sbm_request_body(f.mock, i);
+    char *enc = sbm_request_header(f.mock, i, "Content-Encoding");
+
+    assert_non_null(strstr(body, ",\"writeKey\":\"" WRITE_KEY "\"}"));
+    assert_string_equal(enc, "gzip");
+    free(body);
+    free(enc);
+  }
+  assert_null(strstr(f.out.last_errstr, WRITE_KEY));
   finish(&f);
 }
 
@@ -1246,6 +1279,7 @@ int main(void) {
       cmocka_unit_test(test_rejections_not_retried),
       cmocka_unit_test(test_poison_isolated),
       cmocka_unit_test(test_poison_several),
+      cmocka_unit_test(test_poison_split_keeps_form),
       cmocka_unit_test(test_oversize_isolated),
       cmocka_unit_test(test_poison_split_timed_out),
       cmocka_unit_test(test_wrong_key_rejected_by_mock),
