@@ -39,6 +39,10 @@ static int build_body(sbi_sender *s, const sbi_queue *q, size_t n,
   size_t i;
   int rc;
 
+  /* A split rebuilds a shorter body over a longer one: the body members
+   * of the longer must not stay behind past the end of the shorter. */
+  if (s->members.len > 0)
+    sbi_secret_wipe(s->body.data, s->body.len);
   sbi_buf_clear(&s->body);
   rc = sbi_batch_open(&s->body);
   for (i = 0; i < n && rc == SEGB_OK; i++, m = m->next)
@@ -133,6 +137,25 @@ static sbi_verdict auth_retry(const sbi_sender *s, int64_t *wait) {
   return SBI_VERDICT_RETRY_AFTER;
 }
 
+static int send_batch(sbi_sender *s, sbi_queue *q, size_t n, int64_t deadline);
+
+/* A 400 or 413 refuses the whole batch for some of its events (one invalid
+ * or oversized event, or the sum of them): send each half as a batch of its
+ * own, so that only the refused events are dropped, each with the refusal
+ * it got alone. One refused event in n costs at most 1 + 2 * ceil(log2 n)
+ * requests (at each level one half is delivered, the other split again);
+ * the worst case, every event refused, is the whole tree: 2n - 1. The
+ * recursion is ceil(log2 n) deep: 12 at the largest batch.max_events. The
+ * first half is seen through (its messages popped and reported) before the
+ * second is built from the head of the queue, so reports keep the queue's
+ * order; when time runs out in between, what is left stays queued. */
+static int send_halves(sbi_sender *s, sbi_queue *q, size_t n,
+                       int64_t deadline) {
+  int rc = send_batch(s, q, n / 2, deadline);
+
+  return rc != SEGB_OK ? rc : send_batch(s, q, n - n / 2, deadline);
+}
+
 static int send_batch(sbi_sender *s, sbi_queue *q, size_t n, int64_t deadline) {
   char advice[512], now_text[SBI_ISO_MS_LEN + 1];
   /* sent counts the requests that went out */
@@ -205,6 +228,9 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n, int64_t deadline) {
       /* After a refresh, the refusal is not about the token's age. */
       if (verdict == SBI_VERDICT_AUTH && !refreshed)
         s->auth->unauthorized(s->auth);
+      if (verdict == SBI_VERDICT_REJECTED && n > 1 &&
+          (s->resp.status == 400 || s->resp.status == 413))
+        return send_halves(s, q, n, deadline);
       if (verdict == SBI_VERDICT_AUTH || verdict == SBI_VERDICT_REJECTED) {
         finish(s, q, n, o.code, advice);
         return SEGB_OK;

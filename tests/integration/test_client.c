@@ -301,13 +301,16 @@ static void test_retry_after(void **state) {
 }
 
 static void test_rejections_not_retried(void **state) {
+  /* A 400 refusing all 4 is split down to single events, each refused
+   * (poison isolation): 1 + 2 + 4 requests, none of them a retry. */
   static const struct {
     sbm_fault fault;
+    int count;
     int err;
     const char *words;
   } cases[] = {
-      {SBM_FAULT_400, SEGB_ERR_REJECTED, "HTTP 400"},
-      {SBM_FAULT_401, SEGB_ERR_AUTH, "write key was refused"},
+      {SBM_FAULT_400, 7, SEGB_ERR_REJECTED, "HTTP 400"},
+      {SBM_FAULT_401, 1, SEGB_ERR_AUTH, "write key was refused"},
   };
   size_t i;
   (void)state;
@@ -317,7 +320,7 @@ static void test_rejections_not_retried(void **state) {
 
     start(&f, NULL);
     open_client(&f);
-    sbm_script(f.mock, cases[i].fault, 1, 0);
+    sbm_script(f.mock, cases[i].fault, cases[i].count, 0);
     track_n(&f, 4);
     assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
     assert_int_equal(f.out.dropped, 4);
@@ -326,9 +329,195 @@ static void test_rejections_not_retried(void **state) {
     assert_non_null(strstr(f.out.last_errstr, "127.0.0.1"));
     assert_null(strstr(f.out.last_errstr, WRITE_KEY));
     assert_null(strstr(f.out.last_errstr, "YWJjMTIzOg"));
-    assert_int_equal(mock_requests(&f), 1);
+    assert_int_equal(mock_requests(&f), (uint64_t)cases[i].count);
     finish(&f);
   }
+}
+
+/* start() with the mock refusing events marked "poison": true (400) and
+ * bodies over @max_body bytes (413; 0: no such limit). */
+static void start_refusing(fixture *f, size_t max_body, ...) {
+  sbm_options mo;
+  va_list ap;
+
+  memset(&mo, 0, sizeof mo);
+  mo.refuse_poison = 1;
+  mo.max_body = max_body;
+  va_start(ap, max_body);
+  start_va(f, mo, ap);
+  va_end(ap);
+}
+
+/* One track per character of @pattern, numbered in "i": 'x' is marked
+ * poison, 'L' is large (20 KB), anything else is an ordinary event. */
+static void track_pattern(fixture *f, const char *pattern) {
+  static char props[21000];
+  int i;
+
+  for (i = 0; pattern[i] != '\0'; i++) {
+    if (pattern[i] == 'x')
+      snprintf(props, sizeof props, "{\"i\":%d,\"poison\":true}", i);
+    else
+      snprintf(props, sizeof props, "{\"i\":%d,\"pad\":\"%0*d\"}", i,
+               pattern[i] == 'L' ? 20000 : 200, 0);
+    assert_int_equal(segb_track(f->client, "u-1", NULL, "Tested", props),
+                     SEGB_OK);
+  }
+}
+
+/* The mock accepted exactly the events @pattern has as '.', in order. */
+static void assert_accepted(fixture *f, const char *pattern) {
+  size_t at = 0;
+  int i, got;
+
+  for (i = 0; pattern[i] != '\0'; i++) {
+    char *m, *p;
+
+    if (pattern[i] != '.')
+      continue;
+    m = sbm_message(f->mock, at++);
+    assert_non_null(m);
+    p = strstr(m, "\"properties\":{\"i\":");
+    assert_non_null(p);
+    assert_int_equal(sscanf(p, "\"properties\":{\"i\":%d", &got), 1);
+    assert_int_equal(got, i);
+    free(m);
+  }
+  assert_int_equal(mock_messages(f), (uint64_t)at);
+}
+
+/* One event the server refuses among 100: the other 99 are delivered, in
+ * order, and the refused one is reported with the status and the reason. */
+static void test_poison_isolated(void **state) {
+  char pattern[101];
+  fixture f;
+  (void)state;
+
+  memset(pattern, '.', 100);
+  pattern[100] = '\0';
+  pattern[37] = 'x';
+  start_refusing(&f, 0, NULL);
+  open_client(&f);
+  track_pattern(&f, pattern);
+  assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(segb_client_outq_len(f.client), 0);
+  assert_int_equal(f.out.delivered, 99);
+  assert_int_equal(f.out.dropped, 1);
+  assert_int_equal(f.out.last_err, SEGB_ERR_REJECTED);
+  assert_non_null(strstr(f.out.last_errstr, "HTTP 400"));
+  assert_non_null(strstr(f.out.last_errstr, "'properties.poison' is refused"));
+  assert_null(strstr(f.out.last_errstr, WRITE_KEY));
+  assert_null(strstr(f.out.last_errstr, "YWJjMTIzOg"));
+  assert_accepted(&f, pattern);
+  /* 50 refused; 25 (0-24) delivered; 25 refused; 12 delivered; 13
+   * refused; 6 refused; 3 refused; 1 (37) refused; 2, 3, 7 delivered;
+   * then the second batch of 50: 12 requests, within 2 + 2 * log2(50). */
+  assert_int_equal(mock_requests(&f), 12);
+  /* a half is a batch of its own, not a retry of the refused one */
+  for (size_t i = 0; i < 12; i++)
+    assert_null(sbm_request_header(f.mock, i, "X-Retry-Count"));
+  finish(&f);
+}
+
+/* Two refused events in one batch, then a batch of nothing but refused
+ * ones: the worst case, 2n - 1 requests, each event reported. */
+static void test_poison_several(void **state) {
+  fixture f;
+  (void)state;
+
+  start_refusing(&f, 0, NULL);
+  open_client(&f);
+  track_pattern(&f, "..x....x..");
+  assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(f.out.delivered, 8);
+  assert_int_equal(f.out.dropped, 2);
+  assert_non_null(strstr(f.out.last_errstr, "'properties.poison' is refused"));
+  assert_accepted(&f, "..x....x..");
+
+  f.out.delivered = f.out.dropped = 0;
+  {
+    uint64_t before = mock_requests(&f);
+
+    track_pattern(&f, "xxxxxxxx");
+    assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+    assert_int_equal(f.out.delivered, 0);
+    assert_int_equal(f.out.dropped, 8);
+    assert_int_equal(f.out.last_err, SEGB_ERR_REJECTED);
+    assert_int_equal(mock_requests(&f) - before, 15);
+  }
+  assert_int_equal(mock_messages(&f), 8);
+  finish(&f);
+}
+
+/* Each half goes out in the form of the refused batch: compressed, with
+ * the write key in its body. */
+static void test_poison_split_keeps_form(void **state) {
+  fixture f;
+  size_t i;
+  (void)state;
+
+  start_refusing(&f, 0, "write_key.in_body", "true", "compression", "gzip",
+                 NULL);
+  open_client(&f);
+  track_pattern(&f, "...x");
+  assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(f.out.delivered, 3);
+  assert_int_equal(f.out.dropped, 1);
+  assert_accepted(&f, "...x");
+  /* 4 refused; 2 delivered; 2 refused; 1 delivered; 1 refused */
+  assert_int_equal(mock_requests(&f), 5);
+  for (i = 0; i < 5; i++) {
+    char *body = sbm_request_body(f.mock, i);
+    char *enc = sbm_request_header(f.mock, i, "Content-Encoding");
+
+    assert_non_null(strstr(body, ",\"writeKey\":\"" WRITE_KEY "\"}"));
+    assert_string_equal(enc, "gzip");
+    free(body);
+    free(enc);
+  }
+  assert_null(strstr(f.out.last_errstr, WRITE_KEY));
+  finish(&f);
+}
+
+/* A 413 for the body: halving isolates the one event too large alone. */
+static void test_oversize_isolated(void **state) {
+  fixture f;
+  (void)state;
+
+  start_refusing(&f, 16000, NULL);
+  open_client(&f);
+  track_pattern(&f, "....L.....");
+  assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(f.out.delivered, 9);
+  assert_int_equal(f.out.dropped, 1);
+  assert_int_equal(f.out.last_err, SEGB_ERR_REJECTED);
+  assert_non_null(strstr(f.out.last_errstr, "HTTP 413"));
+  assert_non_null(strstr(f.out.last_errstr, "Payload Too Large"));
+  assert_accepted(&f, "....L.....");
+  finish(&f);
+}
+
+/* The caller's deadline bounds a split too: the half in flight when it
+ * passes is cut, flush returns SEGB_ERR_TIMED_OUT with every message still
+ * queued and unreported, and close sends them. */
+static void test_poison_split_timed_out(void **state) {
+  fixture f;
+  (void)state;
+
+  start_refusing(&f, 0, NULL);
+  open_client(&f);
+  /* the whole batch is refused; its first half is answered too late */
+  sbm_script(f.mock, SBM_FAULT_NONE, 1, 0);
+  sbm_script(f.mock, SBM_FAULT_DELAY, 1, GENEROUS_MS);
+  track_pattern(&f, ".......x");
+  assert_int_equal(segb_client_flush(f.client, 5000), SEGB_ERR_TIMED_OUT);
+  assert_int_equal(segb_client_outq_len(f.client), 8);
+  assert_int_equal(f.out.delivered + f.out.dropped, 0);
+  assert_int_equal(mock_requests(&f), 1);
+  finish(&f);
+  assert_int_equal(f.out.delivered, 7);
+  assert_int_equal(f.out.dropped, 1);
+  assert_non_null(strstr(f.out.last_errstr, "'properties.poison' is refused"));
 }
 
 static void test_wrong_key_rejected_by_mock(void **state) {
@@ -1233,9 +1422,11 @@ static void test_stats_count(void **state) {
   finish(&f);
 }
 
-/* Scripted faults over four batches: a retried 500, a 400 that drops its
- * batch, a 429 then a 503, and a clean one. The counters balance before,
- * inside every report and after, and agree with the reports exactly. */
+/* Scripted faults over four batches: a retried 500, a batch whose every
+ * event is refused with 400 (split down to single events: 2n - 1 = 9
+ * requests for its 5), a 429 then a 503, and a clean one. The counters
+ * balance before, inside every report and after, and agree with the
+ * reports exactly. */
 static void test_stats_under_faults(void **state) {
   int64_t v[SEGB_STAT__COUNT];
   fixture f;
@@ -1246,7 +1437,7 @@ static void test_stats_under_faults(void **state) {
               "20", NULL);
   sbm_script(f.mock, SBM_FAULT_500, 1, 0);
   sbm_script(f.mock, SBM_FAULT_NONE, 1, 0);
-  sbm_script(f.mock, SBM_FAULT_400, 1, 0);
+  sbm_script(f.mock, SBM_FAULT_400, 9, 0);
   sbm_script(f.mock, SBM_FAULT_429, 1, 1);
   sbm_script(f.mock, SBM_FAULT_503, 1, 0);
   stats_of(f.client, v);
@@ -1280,8 +1471,11 @@ static void test_stats_under_faults(void **state) {
   /* the first report of a batch sees the other four still in flight */
   assert_int_equal(t.max_in_flight, 4);
   assert_int_equal(t.purge_refused, 20);
-  /* requests 2 + 1 + 3 + 1, each message's attempts as its batch's */
-  assert_int_equal(t.attempts, 5 * 7);
+  /* Each message counts the requests it rode in: 2 each in the first
+   * batch; in the refused one, split 2 + 3 then down to ones, 3 for each of
+   * the first two, 3 for the third and 4 for the last two; 3 each in the
+   * third batch and 1 in the last: 10 + 17 + 15 + 5. */
+  assert_int_equal(t.attempts, 47);
   stats_of(f.client, v);
   assert_balanced(v);
   assert_int_equal(v[SEGB_STAT_ENQUEUED], 20);
@@ -1292,10 +1486,11 @@ static void test_stats_under_faults(void **state) {
   assert_int_equal(v[SEGB_STAT_QUEUED_BYTES], 0);
   assert_int_equal(v[SEGB_STAT_REFUSED], 4);
   assert_int_equal(v[SEGB_STAT_FILTERED], 0);
-  assert_int_equal(v[SEGB_STAT_REQUESTS], 7);
+  /* requests 2 + 9 + 3 + 1; a split is a new batch, not a retry */
+  assert_int_equal(v[SEGB_STAT_REQUESTS], 15);
   assert_int_equal(v[SEGB_STAT_RETRIES], 3);
   assert_int_equal(v[SEGB_STAT_LAST_STATUS], 200);
-  assert_int_equal(mock_requests(&f), 7);
+  assert_int_equal(mock_requests(&f), 15);
   assert_int_equal(mock_messages(&f), 15);
   assert_int_equal(segb_client_close(f.client, GENEROUS_MS), SEGB_OK);
   sbm_stop(f.mock);
@@ -1445,6 +1640,11 @@ int main(void) {
       cmocka_unit_test(test_retry_keeps_message_id),
       cmocka_unit_test(test_retry_after),
       cmocka_unit_test(test_rejections_not_retried),
+      cmocka_unit_test(test_poison_isolated),
+      cmocka_unit_test(test_poison_several),
+      cmocka_unit_test(test_poison_split_keeps_form),
+      cmocka_unit_test(test_oversize_isolated),
+      cmocka_unit_test(test_poison_split_timed_out),
       cmocka_unit_test(test_wrong_key_rejected_by_mock),
       cmocka_unit_test(test_retries_exhausted),
       cmocka_unit_test(test_close_is_bounded),

@@ -722,6 +722,39 @@ static void test_body_limits(void **state) {
   sbm_stop(m);
 }
 
+/* The refusals behind the client's poison isolation: off by default. */
+static void test_poison_and_max_body(void **state) {
+  (void)state;
+  const char *poisoned =
+      "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"e\"},"
+      "{\"type\":\"identify\",\"userId\":\"u\",\"traits\":{\"poison\":"
+      "true}}]}";
+  const char *clean = "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\","
+                      "\"event\":\"e\",\"properties\":{\"poison\":false}}]}";
+  sbm_mock *m = start((sbm_options){0});
+  assert_int_equal(post(m, "/v1/batch", poisoned), 200);
+  sbm_stop(m);
+
+  m = start((sbm_options){.refuse_poison = 1, .max_body = 200});
+  expect_400(m, "/v1/batch", poisoned, "batch[1]: identify",
+             "'traits.poison' is refused");
+  assert_int_equal(post(m, "/v1/batch", clean), 200);
+  char *body = batch_of_size(201);
+  request q = {
+      .url = sbm_url(m), .path = "/v1/batch", .body = body, .headers = {BASIC}};
+  reply r = send_request(&q);
+  assert_int_equal(r.status, 413);
+  assert_error_mentions(&r, "Payload Too Large", "the limit is 200",
+                        (const char *)NULL);
+  reply_free(&r);
+  free(body);
+  sbm_stats st;
+  sbm_get_stats(m, &st);
+  assert_int_equal(st.messages, 1);
+  assert_int_equal(st.rejected, 2);
+  sbm_stop(m);
+}
+
 static void test_duplicates_counted(void **state) {
   (void)state;
   sbm_mock *m = start((sbm_options){0});
@@ -1198,6 +1231,7 @@ int main(void) {
       cmocka_unit_test(test_message_id_limit),
       cmocka_unit_test(test_event_size_limit),
       cmocka_unit_test(test_body_limits),
+      cmocka_unit_test(test_poison_and_max_body),
       cmocka_unit_test(test_duplicates_counted),
       cmocka_unit_test(test_scripted_faults),
       cmocka_unit_test(test_429_retry_after),

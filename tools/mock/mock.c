@@ -87,6 +87,8 @@ sbm_mock *sbm_start(const sbm_options *opts, char *errstr, size_t errstr_size) {
     return NULL;
   }
   m->clock_offset_s = opts->clock_offset_s;
+  m->refuse_poison = opts->refuse_poison;
+  m->max_body = opts->max_body;
   if (sbm_oauth_new(opts, &m->oauth, errstr, errstr_size) != 0) {
     destroy(m);
     return NULL;

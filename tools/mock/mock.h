@@ -107,6 +107,14 @@ typedef struct sbm_options {
                                 negative none */
   int profile_events;        /* events of each profile: 0 gives 30 (at
                                 most 10,000, newest first) */
+  /* Refusals a real Segment (or a proxy in front of it) may give, for the
+   * client's poison isolation: with refuse_poison, an event whose
+   * properties or traits hold "poison": true fails its request with 400
+   * "batch[i]: track: 'properties.poison' is refused (a poisoned event)";
+   * with max_body, a body (after gzip decoding) over @max_body bytes gets
+   * 413 "Payload Too Large". 0: off. */
+  int refuse_poison;
+  size_t max_body;
 } sbm_options;
 
 /* Start serving in background threads. NULL with @errstr filled on

@@ -291,6 +291,8 @@ static enum MHD_Result answer(sbm_mock *m, struct MHD_Connection *c,
         .mock = m,
         .connection = c,
         .target = u->target,
+        .refuse_poison = m->refuse_poison,
+        .max_body = m->max_body,
     };
     sbm_validate(&in, &v);
   }

@@ -107,6 +107,8 @@ typedef struct sbm_vinput {
   void *connection;      /* the MHD connection, for sbm_query_arg() */
   const char *target;    /* the request target as sent (%-encoded, query
                             included); NULL if unknown */
+  int refuse_poison;     /* sbm_options' */
+  size_t max_body;
 } sbm_vinput;
 
 /* The decoded value of query argument @name of the request, or NULL. */
@@ -308,6 +310,8 @@ struct sbm_mock {
   sbm_api *api;     /* the Public and Profile APIs */
   sbm_oauth *oauth; /* NULL: no OAuth */
   int clock_offset_s;
+  int refuse_poison;
+  size_t max_body;
   /* Wakes handlers sleeping for a DELAY fault when the mock stops. */
   pthread_mutex_t stop_lock;
   pthread_cond_t stop_cond;

@@ -264,7 +264,8 @@ static size_t utf8_chars(const char *s) {
 
 typedef struct ctx {
   sbm_verdict *v;
-  char where[32]; /* "batch[3]: " or "" */
+  char where[32];    /* "batch[3]: " or "" */
+  int refuse_poison; /* sbm_options' */
 } ctx;
 
 static int fail_field(ctx *c, const char *type, const char *field,
@@ -301,6 +302,18 @@ static int check_time(ctx *c, const cJSON *ev, const char *type,
   return 0;
 }
 
+/* Where @ev is marked "poison": true (its properties or traits), or NULL. */
+static const char *poison_field(const cJSON *ev) {
+  static const char *const marked[][2] = {{"properties", "properties.poison"},
+                                          {"traits", "traits.poison"}};
+  for (size_t i = 0; i < sizeof marked / sizeof marked[0]; i++) {
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(ev, marked[i][0]);
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "poison")))
+      return marked[i][1];
+  }
+  return NULL;
+}
+
 /* Identity, common fields and the fields @type requires. */
 static int check_event(ctx *c, const cJSON *ev, const char *type) {
   if (strcmp(type, "alias") == 0) {
@@ -327,6 +340,9 @@ static int check_event(ctx *c, const cJSON *ev, const char *type) {
       check_optional(c, ev, type, "context", 1) ||
       check_optional(c, ev, type, "integrations", 1))
     return -1;
+  const char *poison = c->refuse_poison ? poison_field(ev) : NULL;
+  if (poison)
+    return fail_field(c, type, poison, "is refused (a poisoned event)");
   if (strcmp(type, "track") == 0)
     return check_required(c, ev, type, "event") ||
                    check_optional(c, ev, type, "properties", 1)
@@ -384,8 +400,8 @@ static int take_event(ctx *c, sbm_event *e, const char *text, sbm_span span,
 }
 
 static void check_batch(const cJSON *body, const char *text, size_t len,
-                        sbm_verdict *v) {
-  ctx c = {v, ""};
+                        int refuse_poison, sbm_verdict *v) {
+  ctx c = {v, "", refuse_poison};
   const cJSON *batch = cJSON_GetObjectItemCaseSensitive(body, "batch");
   sbm_span *spans = NULL;
   size_t n = 0;
@@ -441,8 +457,8 @@ out:
 }
 
 static void check_single(route r, const cJSON *body, const char *text,
-                         size_t len, sbm_verdict *v) {
-  ctx c = {v, ""};
+                         size_t len, int refuse_poison, sbm_verdict *v) {
+  ctx c = {v, "", refuse_poison};
   const char *type = type_names[r];
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(body, "type");
   if (t && !(cJSON_IsString(t) && strcmp(t->valuestring, type) == 0)) {
@@ -499,6 +515,13 @@ void sbm_validate(const sbm_vinput *in, sbm_verdict *v) {
                      "Content-Type must be application/json");
     return;
   }
+  if (in->max_body > 0 && in->body_len > in->max_body) {
+    sbm_verdict_fail(v, 413, SBM_OUT_REJECTED,
+                     "Payload Too Large: the body is %zu bytes, the limit "
+                     "is %zu",
+                     in->body_len, in->max_body);
+    return;
+  }
   if (in->body_len > SBM_MAX_BODY_BYTES) {
     sbm_verdict_fail(v, 400, SBM_OUT_REJECTED,
                      "Exceed payload limit: the body is %zu bytes, the limit "
@@ -527,9 +550,9 @@ void sbm_validate(const sbm_vinput *in, sbm_verdict *v) {
     if (!text)
       sbm_verdict_fail(v, 500, SBM_OUT_REJECTED, "out of memory");
     else if (r == ROUTE_BATCH)
-      check_batch(body, text, len, v);
+      check_batch(body, text, len, in->refuse_poison, v);
     else
-      check_single(r, body, text, len, v);
+      check_single(r, body, text, len, in->refuse_poison, v);
   }
   if (v->status != 200)
     sbm_verdict_free(v);
