@@ -164,8 +164,7 @@ segb_client_t *sbi_client_new(segb_config_t *conf, sbi_transport *transport,
 static int enqueue(segb_client_t *c, segb_message_t *msg) {
   if (c->closing)
     return sbi_error(SEGB_ERR_CLOSED,
-                     "the client is closing: message %s "
-                     "not queued",
+                     "the client is closing: message %s not queued",
                      msg->message_id);
   if (c->queue.count >= c->max_queued_events ||
       c->queue.bytes + msg->json.len > c->max_queued_bytes)

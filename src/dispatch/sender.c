@@ -228,8 +228,7 @@ static int send_batch(sbi_sender *s, sbi_queue *q, size_t n, int64_t deadline) {
       /* After a refresh, the refusal is not about the token's age. */
       if (verdict == SBI_VERDICT_AUTH && !refreshed)
         s->auth->unauthorized(s->auth);
-      if (verdict == SBI_VERDICT_REJECTED && n > 1 &&
-          (s->resp.status == 400 || s->resp.status == 413))
+      if (o.split && n > 1)
         return send_halves(s, q, n, deadline);
       if (verdict == SBI_VERDICT_AUTH || verdict == SBI_VERDICT_REJECTED) {
         finish(s, q, n, o.code, advice);

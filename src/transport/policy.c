@@ -47,12 +47,18 @@ typedef struct sbi_advised {
  * client); anything else may pass
  * (a proxy's 403, a 404 while it is deployed). The read APIs' hints are the
  * integration guide's wording; a NULL hint is the caller's to give. */
+/* A Retry-After is honoured. */
+#define ROW_AFTER 1u
+/* The refusal is of what the body holds: a batch of several events may be
+ * split to isolate the ones refused (the Tracking API's 400 and 413). */
+#define ROW_SPLIT 2u
+
 /* clang-format off */
 static const struct sbi_status_row {
   int lo, hi;
   sbi_verdict verdict; /* the Tracking and read APIs' */
   sbi_verdict token;   /* the OAuth token server's */
-  int after;           /* a Retry-After is honoured */
+  unsigned flags;      /* ROW_* */
   sbi_advised peer[SBI_PEER_COUNT];
 } status_rows[] = {
     {200, 200, SBI_VERDICT_DELIVERED, SBI_VERDICT_DELIVERED, 0,
@@ -66,7 +72,7 @@ static const struct sbi_status_row {
        "the endpoint redirects: set the API's endpoint to its base URL"},
       {SEGB_ERR_REJECTED, "the server redirects; set oauth.server to the "
                           "authorization server's base URL"}}},
-    {400, 400, SBI_VERDICT_REJECTED, SBI_VERDICT_REJECTED, 0,
+    {400, 400, SBI_VERDICT_REJECTED, SBI_VERDICT_REJECTED, ROW_SPLIT,
      {{SEGB_ERR_REJECTED, TOO_LARGE},
       {SEGB_ERR_REJECTED, READ_REFUSED},
       FINAL(SEGB_ERR_REJECTED)}},
@@ -86,14 +92,14 @@ static const struct sbi_status_row {
     {410, 410, SBI_VERDICT_RETRY, SBI_VERDICT_RETRY, 0,
      {{SEGB_ERR_REJECTED, RETRIED_NOW}, {SEGB_ERR_REJECTED, READ_REFUSED},
       LATER}},
-    {413, 413, SBI_VERDICT_REJECTED, SBI_VERDICT_RETRY, 0,
+    {413, 413, SBI_VERDICT_REJECTED, SBI_VERDICT_RETRY, ROW_SPLIT,
      {{SEGB_ERR_REJECTED, TOO_LARGE}, {SEGB_ERR_REJECTED, READ_REFUSED},
       LATER}},
     {415, 415, SBI_VERDICT_REJECTED, SBI_VERDICT_REJECTED, 0,
      {{SEGB_ERR_REJECTED, NOT_RETRIED},
       {SEGB_ERR_REJECTED, READ_REFUSED},
       FINAL(SEGB_ERR_REJECTED)}},
-    {429, 429, SBI_VERDICT_RETRY, SBI_VERDICT_RETRY, 1,
+    {429, 429, SBI_VERDICT_RETRY, SBI_VERDICT_RETRY, ROW_AFTER,
      {{SEGB_ERR_RATE_LIMITED,
        "rate limited: Segment asks for at most 1,000 requests per second per "
        "workspace; it is retried"},
@@ -105,7 +111,7 @@ static const struct sbi_status_row {
       LATER}},
     {501, 501, SBI_VERDICT_REJECTED, SBI_VERDICT_RETRY, 0,
      {{SEGB_ERR_SERVER, UNSUPPORTED}, {SEGB_ERR_SERVER, READ_5XX}, FAILING}},
-    {503, 503, SBI_VERDICT_RETRY, SBI_VERDICT_RETRY, 1,
+    {503, 503, SBI_VERDICT_RETRY, SBI_VERDICT_RETRY, ROW_AFTER,
      {{SEGB_ERR_SERVER, RETRIED_5XX}, {SEGB_ERR_SERVER, READ_5XX}, FAILING}},
     {505, 505, SBI_VERDICT_REJECTED, SBI_VERDICT_RETRY, 0,
      {{SEGB_ERR_SERVER, UNSUPPORTED}, {SEGB_ERR_SERVER, READ_5XX}, FAILING}},
@@ -164,7 +170,7 @@ static const char *timeout_hint(sbi_http_limit limit) {
 
 sbi_outcome sbi_http_outcome(const sbi_http_response *resp, sbi_peer peer,
                              int64_t now_ms, int64_t max_wait_ms) {
-  sbi_outcome o = {SBI_VERDICT_REJECTED, SEGB_OK, 0, NULL};
+  sbi_outcome o = {SBI_VERDICT_REJECTED, SEGB_OK, 0, NULL, 0};
   const struct sbi_status_row *row = status_rows;
   char value[128];
   size_t i;
@@ -186,8 +192,9 @@ sbi_outcome sbi_http_outcome(const sbi_http_response *resp, sbi_peer peer,
   o.verdict = peer == SBI_PEER_TOKEN ? row->token : row->verdict;
   o.code = row->peer[peer].code;
   o.hint = row->peer[peer].hint;
+  o.split = peer == SBI_PEER_TRACKING && (row->flags & ROW_SPLIT) != 0;
   /* The token server's waits are auth's to bound (oauth_token.c). */
-  if (row->after && peer != SBI_PEER_TOKEN &&
+  if ((row->flags & ROW_AFTER) != 0 && peer != SBI_PEER_TOKEN &&
       sbi_http_header(resp, "Retry-After", value, sizeof value) &&
       sbi_retry_after_parse(value, now_ms, &o.wait_ms)) {
     o.wait_ms = sbi_retry_after_bound(o.wait_ms, max_wait_ms);

@@ -43,6 +43,8 @@ typedef struct sbi_outcome {
   const char *hint; /* what to do; NULL for refused credentials, whose
                        advice depends on whose they are, and for the token
                        server's refusals but redirects */
+  int split; /* a Tracking API batch of several events refused for what it
+                holds (400, 413): halves may isolate the refused events */
 } sbi_outcome;
 
 /* What @resp, answered to @peer, means. A Retry-After (read at the epoch

@@ -23,6 +23,7 @@
 
 #include "core/json.h"
 #include "receiver.h"
+#include "fuzz_lines.h"
 
 #define MAX_BODY 4096u
 
@@ -48,24 +49,6 @@ static FILE *devnull(void) {
   if (f == NULL && (f = fopen("/dev/null", "w")) == NULL)
     abort();
   return f;
-}
-
-/* The next line of the input as a NUL-terminated copy, NULL for "-". */
-static char *line(const char **p, const char *end) {
-  const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-  size_t len = (size_t)((nl != NULL ? nl : end) - *p);
-  char *s = malloc(len + 1);
-
-  if (s == NULL)
-    abort();
-  memcpy(s, *p, len);
-  s[len] = '\0';
-  *p += len + (nl != NULL);
-  if (strcmp(s, "-") == 0) {
-    free(s);
-    return NULL;
-  }
-  return s;
 }
 
 /* Whether @s is all digits (at least one) and a number over MAX_BODY. */
@@ -110,10 +93,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   receiver_reply r;
   int rc;
 
-  length = line(&p, end);
-  auth = line(&p, end);
-  sig = line(&p, end);
-  settings = line(&p, end);
+  length = fuzz_line(&p, end);
+  auth = fuzz_line(&p, end);
+  sig = fuzz_line(&p, end);
+  settings = fuzz_line(&p, end);
   rc = segb_receiver_request_begin(&q, MAX_BODY, (flags & 1) ? "POST" : "PUT",
                                    length, &r);
   if ((rc == RECEIVER_TOO_LARGE) != (length != NULL && declared_over(length)))

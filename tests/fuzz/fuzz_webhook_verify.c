@@ -19,6 +19,8 @@
 #include <segbridge/error.h>
 #include <segbridge/webhook.h>
 
+#include "fuzz_lines.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static segb_webhook_t *both, *secret_only;
@@ -55,24 +57,6 @@ static int documented(int rc) {
   }
 }
 
-/* The next line of the input as a NUL-terminated copy, NULL for "-". */
-static char *line(const char **p, const char *end) {
-  const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-  size_t len = (size_t)((nl != NULL ? nl : end) - *p);
-  char *s = malloc(len + 1);
-
-  if (s == NULL)
-    abort();
-  memcpy(s, *p, len);
-  s[len] = '\0';
-  *p += len + (nl != NULL);
-  if (strcmp(s, "-") == 0) {
-    free(s);
-    return NULL;
-  }
-  return s;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *p = (const char *)data, *end = p + size;
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -84,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   if (both == NULL)
     setup();
-  auth = line(&p, end);
-  sig = line(&p, end);
+  auth = fuzz_line(&p, end);
+  sig = fuzz_line(&p, end);
   body_len = (size_t)(end - p);
   rc = segb_webhook_verify(both, auth, sig, p, body_len);
   if (!documented(rc))
