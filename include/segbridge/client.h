@@ -78,7 +78,19 @@ typedef enum segb_stat_t {
 typedef void segb_delivery_cb(segb_client_t *client,
                               const segb_report_t *report, void *opaque);
 
+/** Receives the client's counters every statistics.interval_ms, as one
+ *  JSON object {"enqueued":N,...} keyed by segb_stat_name(), @p len bytes,
+ *  NUL-terminated, borrowed for the call. Called on the dispatcher thread
+ *  (for an inline client, from flush and poll), with no library lock held.
+ *  @since 0.2 */
+typedef void segb_stats_cb(segb_client_t *client, const char *json, size_t len,
+                           void *opaque);
+
 SEGB_BEGIN_DECLS
+
+/** Set the statistics callback on @p conf (NULL removes it); it runs only
+ *  while statistics.interval_ms is not 0. @since 0.2 */
+SEGB_API void segb_config_set_stats_cb(segb_config_t *conf, segb_stats_cb *cb);
 
 /** Global setup of the libraries the client uses (libcurl). Reference
  *  counted and thread-safe; segb_client_new() calls it implicitly, so
@@ -158,6 +170,22 @@ SEGB_API int segb_client_stats(const segb_client_t *client, int64_t *values,
  *  static storage; NULL for a value that is no segb_stat_t of this
  *  library. @since 0.2 */
 SEGB_API const char *segb_stat_name(int stat);
+
+/** Serve waiting delivery reports on the calling thread: with
+ *  report.mode=poll, each waiting report goes to the delivery callback
+ *  here. Waits up to @p timeout_ms (0: not at all, -1: no limit) for a
+ *  first report when none waits. An inline client also sends here, as
+ *  flush does, for up to @p timeout_ms. In callback mode a thread-mode
+ *  client has nothing to serve and returns 0 at once.
+ *  @returns the number of reports served; SEGB_ERR_INVALID_ARG for NULL;
+ *  SEGB_ERR_IN_CALLBACK from a callback. @since 0.2 */
+SEGB_API int segb_client_poll(segb_client_t *client, int timeout_ms);
+
+/** A file descriptor that is readable while reports wait for
+ *  segb_client_poll() (report.mode=poll), for an event loop; only read
+ *  readiness is meaningful and the client owns it (never read, write or
+ *  close it). -1 when not in poll mode, and for NULL. @since 0.2 */
+SEGB_API int segb_client_report_fd(const segb_client_t *client);
 
 /** The opaque pointer set on the config. @since 0.1 */
 SEGB_API void *segb_client_opaque(const segb_client_t *client);

@@ -19,7 +19,24 @@
 
 typedef struct segb_config_s segb_config_t;
 
+/** Receives one log line: @p level is a syslog level (3 error, 4 warning,
+ *  6 info, 7 debug), @p context one of "client", "dispatch", "http",
+ *  "batch", "auth", @p line one line of text without a newline, never
+ *  holding a secret or an event's payload. It may be called from the
+ *  library's threads (the dispatcher thread, libcurl's callbacks never),
+ *  never with a library lock held; it must not call back into the object
+ *  that logs. */
+typedef void segb_log_cb(int level, const char *context, const char *line,
+                         void *opaque);
+
 SEGB_BEGIN_DECLS
+
+/** Send the library's log lines to @p cb (NULL: nowhere, the default:
+ *  without a callback the library writes nothing anywhere). log.level
+ *  bounds what reaches it; the contexts named in debug reach it at level 7
+ *  whatever log.level says. @p cb gets the config's opaque pointer
+ *  (segb_config_set_opaque()). @since 0.2 */
+SEGB_API void segb_config_set_log_cb(segb_config_t *conf, segb_log_cb *cb);
 
 /** A new configuration with every property at its default.
  *  @returns NULL only when out of memory. @since 0.1 */

@@ -74,7 +74,9 @@
   X(ERR_IN_CALLBACK,     -54, "call not allowed inside the client's callback") \
   X(ERR_CONCURRENT_USE,  -55, "the client is in use by another thread") \
   X(ERR_WEBHOOK_UNSIGNED_EVENTS, -56, "X-Signature does not cover every event of the batch") \
-  X(ERR_PURGED,          -57, "dropped from the queue by segb_client_purge()")
+  X(ERR_PURGED,          -57, "dropped from the queue by segb_client_purge()") \
+  X(ERR_DIRECTION,       -58, "the client's direction setting excludes sending") \
+  X(ERR_FILTERED,        -59, "event type is not among the client's event_types")
 /* clang-format on */
 
 typedef enum segb_err_t {

@@ -52,6 +52,15 @@ enum { SBI_OVERFLOW_DROP_NEWEST, SBI_OVERFLOW_DROP_OLDEST, SBI_OVERFLOW_BLOCK };
 #define SBI_DISPATCH_CHOICES "thread|inline"
 enum { SBI_DISPATCH_THREAD, SBI_DISPATCH_INLINE };
 
+#define SBI_ORDERING_CHOICES "per_user|fifo|none"
+enum { SBI_ORDERING_PER_USER, SBI_ORDERING_FIFO, SBI_ORDERING_NONE };
+
+#define SBI_DIRECTION_CHOICES "send|receive|both"
+enum { SBI_DIRECTION_SEND, SBI_DIRECTION_RECEIVE, SBI_DIRECTION_BOTH };
+
+/* In the order of SEGB_MSG_*: bit (1 << (type - 1)) is the type's. */
+#define SBI_EVENT_TYPE_CHOICES "identify|track|page|screen|group|alias"
+
 #define SBI_REPORT_CHOICES "callback|poll"
 enum { SBI_REPORT_CALLBACK, SBI_REPORT_POLL };
 
@@ -88,17 +97,29 @@ enum {
     "Write key of the Segment source. Sent as HTTP Basic auth unless OAuth "  \
     "is configured.")                                                         \
   X(FRESHNESS, "freshness", SBI_PT_ENUM, 0, 0, "batch",                       \
-    SBI_FRESHNESS_CHOICES, "0.1", SBI_NOT_YET_DEFAULT,                        \
-    "realtime: send as soon as possible, coalescing whatever is queued; "     \
-    "batch: wait for batch.max_events, batch.max_bytes or batch.linger_ms "   \
-    "(an inline client waits for segb_client_flush()).")                      \
+    SBI_FRESHNESS_CHOICES, "0.1", SBI_LIVE,                                   \
+    "realtime: send as soon as a request slot is free, coalescing whatever "  \
+    "is queued; batch: wait for batch.max_events, batch.max_bytes or "        \
+    "batch.linger_ms (an inline client sends only in segb_client_flush(), "   \
+    "segb_client_poll() and segb_client_close()).")                           \
+  X(DIRECTION, "direction", SBI_PT_ENUM, 0, 0, "both", SBI_DIRECTION_CHOICES, \
+    "0.2", SBI_LIVE,                                                          \
+    "Sync direction: send (to Segment), receive (webhooks from Segment) or "  \
+    "both. A client whose direction is receive refuses enqueue with "         \
+    "SEGB_ERR_DIRECTION; Test Connection checks only the directions set.")    \
+  X(EVENT_TYPES, "event_types", SBI_PT_LIST, 0, 0, "all",                     \
+    SBI_EVENT_TYPE_CHOICES, "0.2", SBI_LIVE,                                  \
+    "Event types the client sends, comma separated (or all). Enqueue "        \
+    "refuses the others with SEGB_ERR_FILTERED and counts them as "           \
+    "filtered.")                                                              \
   X(COMPRESSION, "compression", SBI_PT_ENUM, 0, 0, "none",                    \
     SBI_COMPRESSION_CHOICES, "0.1", SBI_LIVE,                                 \
     "Content-Encoding of request bodies. Size limits apply before "           \
     "compression.")                                                           \
   X(DEBUG, "debug", SBI_PT_LIST, 0, 0, "none", SBI_DEBUG_CHOICES, "0.1",      \
-    SBI_NOT_YET_DEFAULT,                                                      \
-    "Debug log contexts to enable, comma separated. Secrets are never "       \
+    SBI_LIVE,                                                                 \
+    "Debug log contexts to enable, comma separated: their lines are logged "  \
+    "at level 7 whatever log.level says. Secrets and payloads are never "     \
     "logged.")                                                                \
   /* write key */                                                             \
   X(WRITE_KEY_IN_BODY, "write_key.in_body", SBI_PT_BOOL, 0, 1, "false", "",   \
@@ -155,8 +176,9 @@ enum {
     "Largest request body in bytes, before compression. Raise it only for "   \
     "a proxy that accepts more than Segment.")                                \
   X(BATCH_LINGER_MS, "batch.linger_ms", SBI_PT_DURATION, 0, 600000, "1000",   \
-    "", "0.1", SBI_NOT_YET,                                                   \
-    "Longest time the oldest queued event waits before its batch is sent.")   \
+    "", "0.1", SBI_LIVE,                                                   \
+    "Longest time the oldest queued event waits before its batch is sent "    \
+    "(freshness=batch, thread mode).")                                        \
   X(MESSAGE_MAX_BYTES, "message.max_bytes", SBI_PT_INT, 1024,                 \
     SEGB_MESSAGE_MAX_BYTES, "32768", "", "0.1", SBI_LIVE,                     \
     "Largest serialized event in bytes, at most Segment's limit; "            \
@@ -169,21 +191,31 @@ enum {
     "67108864", "", "0.1", SBI_LIVE,                                          \
     "Most serialized event bytes held in memory, in flight included.")        \
   X(QUEUE_OVERFLOW, "queue.overflow", SBI_PT_ENUM, 0, 0, "drop_newest",       \
-    SBI_OVERFLOW_CHOICES, "0.1", SBI_NOT_YET_DEFAULT,                         \
-    "What enqueue does when the queue is full: refuse the new event, drop "   \
-    "the oldest queued one, or wait up to queue.block_timeout_ms.")           \
+    SBI_OVERFLOW_CHOICES, "0.1", SBI_LIVE,                                    \
+    "What enqueue does when the queue is full: refuse the new event "         \
+    "(SEGB_ERR_QUEUE_FULL), drop the oldest event not yet in flight (it is "  \
+    "reported dropped with SEGB_ERR_QUEUE_FULL), or wait up to "              \
+    "queue.block_timeout_ms for room.")                                       \
   X(QUEUE_BLOCK_TIMEOUT_MS, "queue.block_timeout_ms", SBI_PT_DURATION, 0,     \
-    600000, "50", "", "0.1", SBI_NOT_YET_DEFAULT,                             \
+    600000, "50", "", "0.1", SBI_LIVE,                                        \
     "Longest wait for room in the queue when queue.overflow is block.")       \
   /* dispatch */                                                              \
-  X(DISPATCH_MODE, "dispatch.mode", SBI_PT_ENUM, 0, 0, "inline",              \
-    SBI_DISPATCH_CHOICES, "0.1", SBI_NOT_YET_DEFAULT,                         \
-    "thread: a background thread sends; inline: no thread, "                  \
-    "segb_client_flush() and segb_client_close() send on the caller's "       \
-    "thread. Every client of this version runs inline.")                      \
-  X(DISPATCH_MAX_IN_FLIGHT, "dispatch.max_in_flight", SBI_PT_INT, 1, 16, "1", \
-    "", "0.1", SBI_NOT_YET_DEFAULT,                                           \
-    "Most requests in flight at once; 1 keeps delivery in FIFO order.")       \
+  X(DISPATCH_MODE, "dispatch.mode", SBI_PT_ENUM, 0, 0, "thread",              \
+    SBI_DISPATCH_CHOICES, "0.1", SBI_LIVE,                                    \
+    "thread: a dispatcher thread of the client batches and sends in the "     \
+    "background; inline: no thread, segb_client_flush(), "                    \
+    "segb_client_poll() and segb_client_close() send on the caller's "        \
+    "thread.")                                                                \
+  X(DISPATCH_MAX_IN_FLIGHT, "dispatch.max_in_flight", SBI_PT_INT, 1, 64,      \
+    "10", "", "0.1", SBI_LIVE,                                                \
+    "Most requests in flight at once, over kept-alive connections (HTTP/2 "   \
+    "multiplexing where the server offers it).")                              \
+  X(DISPATCH_ORDERING, "dispatch.ordering", SBI_PT_ENUM, 0, 0, "per_user",    \
+    SBI_ORDERING_CHOICES, "0.2", SBI_LIVE,                                    \
+    "per_user: events of one user (userId, else anonymousId) never ride in "  \
+    "two requests at once, so each user's events arrive in the order "        \
+    "enqueued; fifo: one request at a time, everything in order; none: no "   \
+    "ordering.")                                                              \
   /* retries */                                                               \
   X(RETRY_MAX_ATTEMPTS, "retry.max_attempts", SBI_PT_INT, 0, 1000, "10", "",  \
     "0.1", SBI_LIVE,                                                          \
@@ -222,18 +254,21 @@ enum {
     "[redacted]. Empty: the usual proxy environment variables apply.")        \
   /* delivery reports */                                                      \
   X(REPORT_MODE, "report.mode", SBI_PT_ENUM, 0, 0, "callback",                \
-    SBI_REPORT_CHOICES, "0.1", SBI_NOT_YET_DEFAULT,                           \
+    SBI_REPORT_CHOICES, "0.1", SBI_LIVE,                                      \
     "callback: each delivery report goes to the callback set with "           \
-    "segb_config_set_delivery_cb(), on the thread that sends (for an "        \
-    "inline client the caller of segb_client_flush() or "                     \
-    "segb_client_close()); poll: reports wait until the application "         \
-    "collects them.")                                                         \
+    "segb_config_set_delivery_cb(), on the thread that sends (the "           \
+    "dispatcher thread, or for an inline client the caller of flush, poll "   \
+    "or close); poll: reports wait until segb_client_poll() serves them on "  \
+    "the caller's thread, and segb_client_report_fd() is readable "           \
+    "meanwhile.")                                                             \
   /* logging and statistics */                                                \
-  X(LOG_LEVEL, "log.level", SBI_PT_INT, 0, 7, "6", "", "0.1", SBI_NOT_YET,    \
-    "Most verbose syslog level logged: 0 emergency .. 7 debug.")              \
+  X(LOG_LEVEL, "log.level", SBI_PT_INT, 0, 7, "6", "", "0.1", SBI_LIVE,       \
+    "Most verbose syslog level passed to the log callback "                   \
+    "(segb_config_set_log_cb()): 0 emergency .. 7 debug.")                    \
   X(STATISTICS_INTERVAL_MS, "statistics.interval_ms", SBI_PT_DURATION, 0,     \
-    86400000, "0", "", "0.1", SBI_NOT_YET_DEFAULT,                            \
-    "Interval of the statistics callback; 0 turns it off.")
+    86400000, "0", "", "0.1", SBI_LIVE,                                       \
+    "Interval of the statistics callback (segb_config_set_stats_cb()), "      \
+    "which gets the counters as JSON text; 0 turns it off.")
 /* clang-format on */
 
 typedef enum sbi_prop_id {

@@ -53,13 +53,55 @@ typedef struct sbi_http_response {
 #define SBI_HTTP_MAX_BODY (1024 * 1024)
 
 typedef struct sbi_transport sbi_transport;
+typedef struct sbi_multi sbi_multi;
 struct sbi_transport {
   /* Perform @req and fill @resp (reset first by the transport). Returns
    * resp->error. */
   int (*send)(sbi_transport *t, const sbi_http_request *req,
               sbi_http_response *resp);
   void (*destroy)(sbi_transport *t);
+  /* Concurrent requests (see sbi_multi); NULL when the transport has no
+   * way of its own, and sbi_multi_new() then runs them one by one. */
+  sbi_multi *(*multi_new)(sbi_transport *t, int max_parallel);
 };
+
+/*
+ * Many exchanges at once, for the dispatcher: a multi runs requests side by
+ * side on the thread that calls its wait() (libcurl's multi interface for
+ * the libcurl transport; one request after another, inside start(), for a
+ * transport without one). Apart from wakeup(), one thread at a time.
+ */
+struct sbi_multi {
+  /* Begin @req (which, with its header lines and body, stays valid until
+   * the request is done) and fill @resp (reset first) as it runs. @tag
+   * comes back from done() when it is over. SEGB_OK, or SEGB_ERR_NOMEM
+   * (then nothing began). Starting more than sbi_multi_new()'s
+   * @max_parallel requests not yet collected is the caller's bug:
+   * SEGB_ERR_INVALID_ARG. */
+  int (*start)(sbi_multi *m, const sbi_http_request *req,
+               sbi_http_response *resp, void *tag);
+  /* Move the running requests along, and wait at most @timeout_ms (-1: no
+   * limit) for one to end, a wakeup(), or the time; returns at once when
+   * an ended request is not yet collected by done(). */
+  void (*wait)(sbi_multi *m, int64_t timeout_ms);
+  /* The tag of an ended request, its response filled as send() fills one
+   * (resp->error set); NULL when no ended request is left to collect. */
+  void *(*done)(sbi_multi *m);
+  /* Make the wait() running now, or the next one, return early. Any
+   * thread; safe while another thread is inside wait(). */
+  void (*wakeup)(sbi_multi *m);
+  /* Abort every request not yet collected: none of their tags comes back,
+   * and their responses are left as they are. */
+  void (*abort_all)(sbi_multi *m);
+  /* Aborts what runs, then frees. */
+  void (*destroy)(sbi_multi *m);
+};
+
+/* A multi over @t with room for @max_parallel (>= 1) requests at once:
+ * @t's own (t->multi_new) when it has one, else one that runs each
+ * request with t->send() inside start(). @t must outlive it. NULL with
+ * SEGB_ERR_NOMEM. */
+sbi_multi *sbi_multi_new(sbi_transport *t, int max_parallel);
 
 typedef struct sbi_transport_options {
   int64_t connect_timeout_ms;
