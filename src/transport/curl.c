@@ -24,6 +24,7 @@ typedef struct sbi_curl {
   sbi_http_response *resp; /* filled by the callbacks during a request */
   int nomem;               /* a callback ran out of memory */
   char errbuf[CURL_ERROR_SIZE];
+  sbi_logger log;
 } sbi_curl;
 
 /* libcurl's connect timeout when none is set. */
@@ -239,6 +240,7 @@ static int transport_send(sbi_transport *t, const sbi_http_request *req,
   if (rc == CURLE_OK && resp->header_end) {
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
     resp->status = (int)status;
+    sbi_http_log(&c->log, req, body_len, resp);
     return SEGB_OK;
   }
   /* A partial response is no response: callers must not act on it. */
@@ -256,6 +258,7 @@ static int transport_send(sbi_transport *t, const sbi_http_request *req,
   if (resp->error == SEGB_ERR_TIMED_OUT)
     resp->timed_out_by = limit_hit(c, timeout_ms, caller);
   describe_failure(c, req->url, rc, resp->error_text, sizeof resp->error_text);
+  sbi_http_log(&c->log, req, body_len, resp);
   return resp->error;
 }
 
@@ -331,6 +334,8 @@ sbi_transport *sbi_curl_transport_new(const sbi_transport_options *opts) {
   c->connect_timeout_ms =
       opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 0;
   c->gzip = opts->gzip;
+  if (opts->log != NULL)
+    c->log = *opts->log;
   rc = configure(c, opts);
   if (rc != CURLE_OK) {
     transport_destroy(&c->base);
