@@ -308,25 +308,6 @@ size_t segb_client_outq_len(const segb_client_t *c) {
   return n;
 }
 
-/* Indexed by segb_stat_t: a name never changes once published. */
-static const char *const stat_names[SEGB_STAT__COUNT] = {
-    [SEGB_STAT_ENQUEUED] = "enqueued",
-    [SEGB_STAT_DELIVERED] = "delivered",
-    [SEGB_STAT_DROPPED] = "dropped",
-    [SEGB_STAT_QUEUED] = "queued",
-    [SEGB_STAT_IN_FLIGHT] = "in_flight",
-    [SEGB_STAT_QUEUED_BYTES] = "queued_bytes",
-    [SEGB_STAT_REFUSED] = "refused",
-    [SEGB_STAT_FILTERED] = "filtered",
-    [SEGB_STAT_RETRIES] = "retries",
-    [SEGB_STAT_REQUESTS] = "requests",
-    [SEGB_STAT_LAST_STATUS] = "last_status",
-};
-
-const char *segb_stat_name(int stat) {
-  return stat >= 0 && stat < SEGB_STAT__COUNT ? stat_names[stat] : NULL;
-}
-
 /* Every counter, read under the guard. The batch in flight is still at the
  * queue's head; nothing is filtered before event_types exists. */
 static void snapshot(const segb_client_t *c, int64_t *all) {

@@ -43,6 +43,7 @@ void *sbi_setup_new(segb_config_t *conf, sbi_transport *transport, size_t size,
 
 sbi_transport *sbi_setup_transport(const segb_config_t *conf, sbi_api api) {
   sbi_transport_options o;
+  sbi_logger log;
 
   o.connect_timeout_ms = sbi_conf_int(conf, SBI_PROP_HTTP_CONNECT_TIMEOUT_MS);
   o.timeout_ms = sbi_conf_int(conf, SBI_PROP_HTTP_TIMEOUT_MS);
@@ -51,6 +52,8 @@ sbi_transport *sbi_setup_transport(const segb_config_t *conf, sbi_api api) {
   o.proxy = sbi_conf_str(conf, SBI_PROP_HTTP_PROXY);
   o.gzip = api == SBI_API_TRACKING &&
            sbi_conf_int(conf, SBI_PROP_COMPRESSION) == SBI_COMPRESSION_GZIP;
+  sbi_conf_logger(conf, &log);
+  o.log = &log;
   return sbi_curl_transport_new(&o);
 }
 
@@ -92,6 +95,7 @@ static int check_oauth_settings(const segb_config_t *conf) {
 sbi_auth *sbi_oauth_from_conf(const segb_config_t *conf,
                               sbi_transport *transport, int own_transport) {
   sbi_oauth_options o;
+  sbi_logger log;
   sbi_buf server = SBI_BUF_INIT;
   sbi_auth *auth = NULL;
   int rc = check_oauth_settings(conf);
@@ -109,6 +113,8 @@ sbi_auth *sbi_oauth_from_conf(const segb_config_t *conf,
     o.after_max_ms = sbi_conf_int(conf, SBI_PROP_RETRY_AFTER_MAX_MS);
     o.transport = transport;
     o.own_transport = own_transport;
+    sbi_conf_logger(conf, &log);
+    o.log = &log;
     auth = sbi_oauth_auth_new(&o);
   } else if (own_transport && transport != NULL) {
     transport->destroy(transport);

@@ -42,6 +42,7 @@ typedef struct sbi_oauth {
   sbi_transport *transport;
   int own_transport;
   int64_t after_max_ms; /* cap on a Retry-After */
+  sbi_logger log;
   /* Only the thread making the token request touches these. */
   int64_t skew_ms; /* local wall clock minus the server's */
   sbi_http_response resp;
@@ -180,17 +181,41 @@ static void land(sbi_oauth *o, int rc, sbi_token_reply *reply,
     o->pause_until_ms = o->fail_until_ms;
 }
 
+/* The debug=auth line of a token request that ended in @rc, logged with
+ * no lock held; a failure's detail stays the thread's error, whatever the
+ * log callback calls. Never the token, the assertion or the key. */
+static void log_flight(const sbi_oauth *o, int rc, int renewing,
+                       const sbi_token_reply *reply) {
+  char why[SBI_ERR_DETAIL_MAX];
+
+  if (!sbi_log_enabled(&o->log, 7, SBI_LOG_AUTH))
+    return;
+  if (rc == SEGB_OK) {
+    sbi_log(&o->log, 7, "auth", "token %s, expires in %lld s",
+            renewing ? "refreshed" : "fetched",
+            (long long)(reply->expires_in_ms / 1000));
+    return;
+  }
+  snprintf(why, sizeof why, "%s", segb_last_error_message());
+  sbi_log(&o->log, 7, "auth", "token request %s (%s): %s",
+          sbi_auth_transient(rc) ? "failed" : "refused", segb_err_name(rc),
+          why);
+  sbi_error(rc, "%s", why);
+}
+
 /* With the lock held and no request in flight: make one, over by
  * @deadline_ms, releasing the lock meanwhile. Its failure, if any, is in
  * the thread's error. */
 static int fly(sbi_oauth *o, int64_t deadline_ms, sbi_http_response *resp) {
   sbi_token_reply reply = SBI_TOKEN_REPLY_INIT;
   int64_t started = 0;
+  int renewing = o->header.len > 0;
   int rc;
 
   o->fetching = 1;
   pthread_mutex_unlock(&o->lock);
   rc = exchange(o, deadline_ms, resp, &reply, &started);
+  log_flight(o, rc, renewing, &reply);
   pthread_mutex_lock(&o->lock);
   land(o, rc, &reply, started);
   o->fetching = 0;
@@ -287,23 +312,39 @@ static int oa_body_members(sbi_auth *a, sbi_buf *out) {
                               : SEGB_OK;
 }
 
+/* After unlocking, when the API's refusal dropped the token. */
+static void log_dropped(const sbi_oauth *o) {
+  sbi_log(&o->log, 7, "auth",
+          "the API refused the token: dropped, the next request fetches a "
+          "new one");
+}
+
 static void oa_unauthorized(sbi_auth *a) {
   sbi_oauth *o = (sbi_oauth *)a;
+  int dropped;
 
   pthread_mutex_lock(&o->lock);
+  dropped = o->header.len > 0;
   drop_token(o);
   pthread_mutex_unlock(&o->lock);
+  if (dropped)
+    log_dropped(o);
 }
 
 static void oa_refresh(sbi_auth *a, int64_t sent_ms) {
   sbi_oauth *o = (sbi_oauth *)a;
+  int dropped = 0;
 
   pthread_mutex_lock(&o->lock);
   /* A token stored after the refused request was sent is not the one the
    * server refused. */
-  if (o->stored_ms <= sent_ms)
+  if (o->stored_ms <= sent_ms) {
+    dropped = o->header.len > 0;
     drop_token(o);
+  }
   pthread_mutex_unlock(&o->lock);
+  if (dropped)
+    log_dropped(o);
 }
 
 static int64_t oa_retry_wait_ms(sbi_auth *a) {
@@ -439,6 +480,8 @@ sbi_auth *sbi_oauth_auth_new(const sbi_oauth_options *opt) {
   o->transport = opt->transport;
   o->own_transport = opt->own_transport;
   o->after_max_ms = opt->after_max_ms;
+  if (opt->log != NULL)
+    o->log = *opt->log;
   pthread_mutex_init(&o->lock, NULL);
   init_landed(&o->landed);
   rc =

@@ -15,6 +15,7 @@
 
 #include "auth/auth.h"
 #include "core/buf.h"
+#include "core/log.h"
 #include "transport/transport.h"
 
 /* ---- oauth_token.c --------------------------------------------------- */
@@ -79,6 +80,7 @@ typedef struct sbi_oauth_options {
   sbi_transport *transport; /* for token requests */
   int own_transport;        /* destroy @transport with the provider, and
                                at once when creation fails */
+  const sbi_logger *log;    /* debug=auth lines; NULL: none; copied */
 } sbi_oauth_options;
 
 /* The OAuth provider. header() returns a cached token, fetching one when

@@ -17,6 +17,8 @@ struct segb_config_s {
   char *text[SBI_PROP__COUNT];   /* canonical text as set; NULL = default */
   int64_t val[SBI_PROP__COUNT];  /* parsed value of the current text */
   segb_delivery_cb *delivery_cb; /* callbacks have typed setters, not keys */
+  segb_log_cb *log_cb;
+  segb_stats_cb *stats_cb;
   void *opaque;
 };
 
@@ -570,6 +572,8 @@ segb_config_t *segb_config_dup(const segb_config_t *conf) {
     goto nomem;
   memcpy(copy->val, conf->val, sizeof copy->val);
   copy->delivery_cb = conf->delivery_cb;
+  copy->log_cb = conf->log_cb;
+  copy->stats_cb = conf->stats_cb;
   copy->opaque = conf->opaque;
   for (i = 0; i < SBI_PROP__COUNT; i++) {
     if (conf->text[i] == NULL)
@@ -715,6 +719,16 @@ void segb_config_set_delivery_cb(segb_config_t *conf, segb_delivery_cb *cb) {
     conf->delivery_cb = cb;
 }
 
+void segb_config_set_log_cb(segb_config_t *conf, segb_log_cb *cb) {
+  if (conf != NULL)
+    conf->log_cb = cb;
+}
+
+void segb_config_set_stats_cb(segb_config_t *conf, segb_stats_cb *cb) {
+  if (conf != NULL)
+    conf->stats_cb = cb;
+}
+
 void segb_config_set_opaque(segb_config_t *conf, void *opaque) {
   if (conf != NULL)
     conf->opaque = opaque;
@@ -725,3 +739,19 @@ segb_delivery_cb *sbi_conf_delivery_cb(const segb_config_t *conf) {
 }
 
 void *sbi_conf_opaque(const segb_config_t *conf) { return conf->opaque; }
+
+_Static_assert(SBI_DEBUG_HTTP == SBI_LOG_HTTP &&
+                   SBI_DEBUG_BATCH == SBI_LOG_BATCH &&
+                   SBI_DEBUG_AUTH == SBI_LOG_AUTH,
+               "the debug setting's bits are the logger's contexts");
+
+void sbi_conf_logger(const segb_config_t *conf, sbi_logger *out) {
+  out->cb = conf->log_cb;
+  out->opaque = conf->opaque;
+  out->level = (int)conf->val[SBI_PROP_LOG_LEVEL];
+  out->debug = (unsigned)conf->val[SBI_PROP_DEBUG];
+}
+
+segb_stats_cb *sbi_conf_stats_cb(const segb_config_t *conf) {
+  return conf->stats_cb;
+}

@@ -6,6 +6,8 @@
 #include <segbridge/client.h>
 #include <segbridge/config.h>
 
+#include "core/log.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -324,8 +326,14 @@ const char *sbi_conf_str(const segb_config_t *conf, sbi_prop_id id);
  * index for an enum, the bit set for a list. */
 int64_t sbi_conf_int(const segb_config_t *conf, sbi_prop_id id);
 
-/* The callbacks and opaque set through the typed setters in client.h. */
+/* The callbacks and opaque set through the typed setters in client.h and
+ * config.h. */
 segb_delivery_cb *sbi_conf_delivery_cb(const segb_config_t *conf);
+segb_stats_cb *sbi_conf_stats_cb(const segb_config_t *conf);
 void *sbi_conf_opaque(const segb_config_t *conf);
+
+/* The logger of @conf: its log callback and opaque, log.level, and the
+ * debug contexts (SBI_DEBUG_* are the SBI_LOG_* bits). */
+void sbi_conf_logger(const segb_config_t *conf, sbi_logger *out);
 
 #endif

@@ -25,8 +25,9 @@ int sbi_log_enabled(const sbi_logger *l, int level, unsigned debug_bit);
 
 /* Format and pass on one line when enabled; @context names it ("client",
  * "dispatch", "http", "batch", "auth"); the debug contexts' lines pass at
- * level 7 when their bit is set. Control characters become spaces and a
- * line is cut at 1 000 bytes. @l may be NULL. */
+ * level 7 when their bit is set, and only then (log.level 7 alone does not
+ * pass them); at other levels log.level decides. Control characters become
+ * spaces and a line is cut at 1 000 bytes. @l may be NULL. */
 void sbi_log(const sbi_logger *l, int level, const char *context,
              const char *fmt, ...)
 #if defined(__GNUC__)

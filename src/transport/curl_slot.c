@@ -35,6 +35,8 @@ int sbi_curl_config_init(sbi_curl_config *cfg, const sbi_transport_options *o) {
   cfg->connect_timeout_ms =
       o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 0;
   cfg->gzip = o->gzip;
+  if (o->log != NULL)
+    cfg->log = *o->log;
   cfg->ca_file = dup_or_null(o->ca_file, &failed);
   cfg->ca_path = dup_or_null(o->ca_path, &failed);
   cfg->proxy = dup_or_null(o->proxy, &failed);
@@ -300,6 +302,8 @@ int sbi_curl_slot_begin(sbi_curl_slot *s, const sbi_http_request *req,
   set_method(s->easy, req->method, body, body_len);
   s->resp = resp;
   s->url = req->url;
+  s->method = req->method;
+  s->sent_bytes = body_len;
   s->nomem = 0;
   s->errbuf[0] = '\0';
   return SEGB_OK;
@@ -314,6 +318,15 @@ void sbi_curl_slot_drop(sbi_curl_slot *s) {
   s->url = NULL;
 }
 
+/* The debug=http line of the request ending now. */
+static void log_exchange(const sbi_curl_slot *s) {
+  sbi_http_request req = {0};
+
+  req.method = s->method;
+  req.url = s->url;
+  sbi_http_log(&s->cfg->log, &req, s->sent_bytes, s->resp);
+}
+
 int sbi_curl_slot_finish(sbi_curl_slot *s, CURLcode rc) {
   sbi_http_response *resp = s->resp;
   curl_off_t total_us = 0;
@@ -324,6 +337,7 @@ int sbi_curl_slot_finish(sbi_curl_slot *s, CURLcode rc) {
   if (rc == CURLE_OK && resp->header_end) {
     curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
     resp->status = (int)status;
+    log_exchange(s);
     sbi_curl_slot_drop(s);
     return SEGB_OK;
   }
@@ -342,6 +356,7 @@ int sbi_curl_slot_finish(sbi_curl_slot *s, CURLcode rc) {
   if (resp->error == SEGB_ERR_TIMED_OUT)
     resp->timed_out_by = limit_hit(s);
   describe_failure(s, rc, resp->error_text, sizeof resp->error_text);
+  log_exchange(s);
   sbi_curl_slot_drop(s);
   return resp->error;
 }

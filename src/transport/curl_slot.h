@@ -19,6 +19,7 @@ typedef struct sbi_curl_config {
   char *ca_path;
   char *proxy;
   int gzip;
+  sbi_logger log; /* a copy of the options' (none when NULL) */
 } sbi_curl_config;
 
 /* SEGB_OK or SEGB_ERR_NOMEM (then @cfg holds nothing to free). */
@@ -31,7 +32,8 @@ typedef struct sbi_curl_slot {
   sbi_buf gz;                 /* compressed body of the current request */
   struct curl_slist *headers; /* the current request's header lines */
   sbi_http_response *resp;    /* filled by the callbacks during a request */
-  const char *url;
+  const char *url, *method;
+  size_t sent_bytes;  /* the body as it goes out, for the log */
   int64_t timeout_ms; /* the current request's limit (0: none) */
   int caller;         /* ... and it is the request's own timeout_ms */
   int nomem;          /* a callback ran out of memory */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/log.h"
 
 #define SBI_HTTP_MAX_HEADERS 16
 
@@ -108,8 +109,9 @@ typedef struct sbi_transport_options {
   int64_t timeout_ms;  /* whole request */
   const char *ca_file; /* NULL: system store */
   const char *ca_path;
-  const char *proxy; /* NULL: libcurl's environment rules */
-  int gzip;          /* compress request bodies */
+  const char *proxy;     /* NULL: libcurl's environment rules */
+  int gzip;              /* compress request bodies */
+  const sbi_logger *log; /* NULL: none; copied */
 } sbi_transport_options;
 
 /* A libcurl transport with one easy handle, reused so connections stay
@@ -141,6 +143,12 @@ int sbi_http_header(const sbi_http_response *resp, const char *name, char *out,
  * kept in resp->headers. SEGB_OK, or SEGB_ERR_NOMEM. */
 int sbi_http_take_header_line(sbi_http_response *resp, const char *line,
                               size_t len);
+
+/* Log the exchange @req -> @resp (@sent_bytes of body on the wire) to
+ * @log at level 7 when debug=http: method, host and path, status or error,
+ * time and size; never the query, a header or a body. */
+void sbi_http_log(const sbi_logger *log, const sbi_http_request *req,
+                  size_t sent_bytes, const sbi_http_response *resp);
 
 /* Zero a response for a new request, keeping its allocations. */
 void sbi_http_response_reset(sbi_http_response *resp);

@@ -917,6 +917,58 @@ static void test_dup_independent(void **state) {
   segb_config_destroy(copy);
 }
 
+static void log_line(int level, const char *context, const char *line,
+                     void *opaque) {
+  (void)level, (void)context, (void)line, (void)opaque;
+}
+
+static void stats_json(segb_client_t *client, const char *json, size_t len,
+                       void *opaque) {
+  (void)client, (void)json, (void)len, (void)opaque;
+}
+
+/* The log and stats callbacks and the logger's settings, in a config and
+ * in its copy. */
+static void test_log_and_stats_callbacks(void **state) {
+  segb_config_t *conf = *state, *copy;
+  sbi_logger log;
+  int opaque;
+
+  /* by default nothing is logged: no callback, log.level 6, no context */
+  sbi_conf_logger(conf, &log);
+  assert_null(log.cb);
+  assert_null(log.opaque);
+  assert_int_equal(log.level, 6);
+  assert_int_equal(log.debug, 0);
+  assert_null(sbi_conf_stats_cb(conf));
+
+  segb_config_set_log_cb(conf, log_line);
+  segb_config_set_stats_cb(conf, stats_json);
+  segb_config_set_opaque(conf, &opaque);
+  assert_int_equal(set(conf, "log.level", "3"), SEGB_OK);
+  assert_int_equal(set(conf, "debug", "http,auth"), SEGB_OK);
+  copy = segb_config_dup(conf);
+  assert_non_null(copy);
+  segb_config_destroy(conf);
+  *state = copy;
+
+  sbi_conf_logger(copy, &log);
+  assert_ptr_equal(log.cb, log_line);
+  assert_ptr_equal(log.opaque, &opaque);
+  assert_int_equal(log.level, 3);
+  assert_int_equal(log.debug, SBI_LOG_HTTP | SBI_LOG_AUTH);
+  assert_ptr_equal(sbi_conf_stats_cb(copy), stats_json);
+
+  /* NULL removes them; a NULL config is ignored */
+  segb_config_set_log_cb(copy, NULL);
+  segb_config_set_stats_cb(copy, NULL);
+  segb_config_set_log_cb(NULL, log_line);
+  segb_config_set_stats_cb(NULL, stats_json);
+  sbi_conf_logger(copy, &log);
+  assert_null(log.cb);
+  assert_null(sbi_conf_stats_cb(copy));
+}
+
 static void test_null_value_restores_default(void **state) {
   static const struct {
     const char *name, *value;
@@ -1413,6 +1465,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_get_size_round_trip, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_dup_independent, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_log_and_stats_callbacks, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_null_value_restores_default, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_fresh_configs_are_separate, setup,
