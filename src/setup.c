@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <segbridge/error.h>
 
@@ -192,6 +193,31 @@ int sbi_setup_sender(const segb_config_t *conf, sbi_sender *s) {
   l->max_bytes = (size_t)sbi_conf_int(conf, SBI_PROP_BATCH_MAX_BYTES);
   retry_limits(conf, &l->retry);
   return SEGB_OK;
+}
+
+void sbi_setup_dispatch(const segb_config_t *conf, sbi_dispatch_options *o) {
+  static const sbi_ordering orderings[] = {
+      [SBI_ORDERING_PER_USER] = SBI_ORDER_PER_USER,
+      [SBI_ORDERING_FIFO] = SBI_ORDER_FIFO,
+      [SBI_ORDERING_NONE] = SBI_ORDER_NONE};
+  static const sbi_overflow overflows[] = {
+      [SBI_OVERFLOW_DROP_NEWEST] = SBI_OVERFLOW_NEWEST,
+      [SBI_OVERFLOW_DROP_OLDEST] = SBI_OVERFLOW_OLDEST,
+      [SBI_OVERFLOW_BLOCK] = SBI_OVERFLOW_WAIT};
+
+  memset(o, 0, sizeof *o);
+  o->thread = sbi_conf_int(conf, SBI_PROP_DISPATCH_MODE) == SBI_DISPATCH_THREAD;
+  o->max_in_flight = (int)sbi_conf_int(conf, SBI_PROP_DISPATCH_MAX_IN_FLIGHT);
+  o->ordering = orderings[sbi_conf_int(conf, SBI_PROP_DISPATCH_ORDERING)];
+  o->realtime =
+      sbi_conf_int(conf, SBI_PROP_FRESHNESS) == SBI_FRESHNESS_REALTIME;
+  o->linger_ms = sbi_conf_int(conf, SBI_PROP_BATCH_LINGER_MS);
+  o->max_events = (size_t)sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_EVENTS);
+  o->max_bytes = (size_t)sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_BYTES);
+  o->overflow = overflows[sbi_conf_int(conf, SBI_PROP_QUEUE_OVERFLOW)];
+  o->block_timeout_ms = sbi_conf_int(conf, SBI_PROP_QUEUE_BLOCK_TIMEOUT_MS);
+  o->poll_reports = sbi_conf_int(conf, SBI_PROP_REPORT_MODE) == SBI_REPORT_POLL;
+  o->stats_interval_ms = sbi_conf_int(conf, SBI_PROP_STATISTICS_INTERVAL_MS);
 }
 
 /* ---- the reader --------------------------------------------------------- */

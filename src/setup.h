@@ -11,6 +11,7 @@
 
 #include "auth/auth.h"
 #include "config/region.h"
+#include "dispatch/dispatcher.h"
 #include "dispatch/sender.h"
 #include "transport/transport.h"
 
@@ -46,6 +47,10 @@ sbi_auth *sbi_setup_tracking_auth(const segb_config_t *conf,
 /* The sender's URL (the region checked), advice and batch and retry limits
  * under @conf; the caller sets its transport, auth and outcome. */
 int sbi_setup_sender(const segb_config_t *conf, sbi_sender *s);
+
+/* The dispatcher's options under @conf: dispatch.*, queue.*, freshness,
+ * batch.linger_ms, report.mode, statistics.interval_ms. */
+void sbi_setup_dispatch(const segb_config_t *conf, sbi_dispatch_options *o);
 
 /* segb_reader_new() with @transport (owned by the reader from here on,
  * also on failure) instead of a libcurl one; NULL means libcurl. */

@@ -46,7 +46,7 @@ static void on_outcome(void *ctx, segb_message_t *msg, int err,
 
   p->reported = 1;
   p->err = err;
-  p->status = p->sender.resp.status;
+  p->status = p->sender.answered_status;
   snprintf(p->errstr, sizeof p->errstr, "%s", errstr);
   if (msg != NULL) {
     p->attempts = msg->attempts;

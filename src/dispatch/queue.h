@@ -39,4 +39,31 @@ static inline segb_message_t *sbi_queue_pop(sbi_queue *q) {
   return m;
 }
 
+/* Take @m, which follows @prev (NULL: @m is the head), out of @q. */
+static inline void sbi_queue_unlink(sbi_queue *q, segb_message_t *prev,
+                                    segb_message_t *m) {
+  if (prev != NULL)
+    prev->next = m->next;
+  else
+    q->head = m->next;
+  if (q->tail == m)
+    q->tail = prev;
+  q->count--;
+  q->bytes -= m->json.len;
+  m->next = NULL;
+}
+
+/* Move every message of @front, in order, before those of @q. */
+static inline void sbi_queue_prepend(sbi_queue *q, sbi_queue *front) {
+  if (front->head == NULL)
+    return;
+  front->tail->next = q->head;
+  if (q->tail == NULL)
+    q->tail = front->tail;
+  q->head = front->head;
+  q->count += front->count;
+  q->bytes += front->bytes;
+  *front = (sbi_queue){0};
+}
+
 #endif

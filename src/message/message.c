@@ -71,6 +71,7 @@ void segb_message_destroy(segb_message_t *msg) {
     return;
   sbi_json_free(msg->fields);
   sbi_buf_free(&msg->json);
+  free(msg->errstr);
   free(msg);
 }
 

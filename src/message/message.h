@@ -4,6 +4,8 @@
 
 #include <segbridge/message.h>
 
+#include <stdint.h>
+
 #include "core/buf.h"
 #include "core/json.h"
 
@@ -18,10 +20,17 @@ struct segb_message_s {
   char message_id[SEGB_MESSAGE_ID_MAX * 3 + 1];
   char timestamp[SBI_TIMESTAMP_MAX + 1];
   sbi_buf json; /* the serialized message once sealed */
+  /* Hash of the userId (else the anonymousId) of a sealed message: the
+   * dispatcher's per-user ordering key. */
+  uint64_t user_key;
   /* Owned by the client once enqueued: */
   segb_message_t *next; /* queue link */
+  uint64_t seq;         /* 1, 2, ... in the order the client accepted it */
+  int64_t queued_ms;    /* monotonic time it was accepted */
   int attempts;         /* requests that carried it */
   int http_status;      /* last status answered for it */
+  int err;              /* its fate once known: SEGB_OK or why dropped */
+  char *errstr;         /* the drop's detail (owned), NULL when delivered */
 };
 
 /* segb_message_seal() with the size limit @max_bytes (at most

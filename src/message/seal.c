@@ -76,6 +76,23 @@ static int serialize(const segb_message_t *msg, sbi_buf *out) {
   return rc;
 }
 
+/* FNV-1a of the identity events are ordered by: the userId, else the
+ * anonymousId (a non-string id hashes its JSON text). Equal ids give equal
+ * keys; a collision only orders two users together. */
+static uint64_t user_key(const segb_message_t *msg) {
+  const sbi_json *id = field(msg, "userId");
+  uint64_t h = 14695981039346656037u;
+  size_t i;
+
+  if (id == NULL)
+    id = field(msg, "anonymousId");
+  if (id == NULL || id->str == NULL)
+    return h;
+  for (i = 0; i < id->str_len; i++)
+    h = (h ^ (unsigned char)id->str[i]) * 1099511628211u;
+  return h;
+}
+
 /* Refuse the sealed @msg when it is longer than @max_bytes. */
 static int check_size(const segb_message_t *msg, size_t max_bytes) {
   if (msg->json.len <= max_bytes)
@@ -110,6 +127,7 @@ int sbi_message_seal(segb_message_t *msg, size_t max_bytes) {
                      msg->message_id);
   }
   msg->json = out;
+  msg->user_key = user_key(msg);
   rc = check_size(msg, max_bytes);
   if (rc != SEGB_OK) {
     sbi_buf_free(&msg->json);

@@ -164,8 +164,11 @@ static void test_named_defaults(void **state) {
   assert_string_equal(get(conf, "queue.max_bytes"), "67108864");
   assert_string_equal(get(conf, "queue.overflow"), "drop_newest");
   assert_string_equal(get(conf, "queue.block_timeout_ms"), "50");
-  assert_string_equal(get(conf, "dispatch.mode"), "inline");
-  assert_string_equal(get(conf, "dispatch.max_in_flight"), "1");
+  assert_string_equal(get(conf, "dispatch.mode"), "thread");
+  assert_string_equal(get(conf, "dispatch.max_in_flight"), "10");
+  assert_string_equal(get(conf, "dispatch.ordering"), "per_user");
+  assert_string_equal(get(conf, "direction"), "both");
+  assert_string_equal(get(conf, "event_types"), "all");
   assert_string_equal(get(conf, "retry.max_attempts"), "10");
   assert_string_equal(get(conf, "retry.backoff_initial_ms"), "500");
   assert_string_equal(get(conf, "retry.backoff_max_ms"), "60000");
@@ -184,7 +187,7 @@ static void test_named_defaults(void **state) {
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_QUEUE_OVERFLOW),
                    SBI_OVERFLOW_DROP_NEWEST);
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_DISPATCH_MODE),
-                   SBI_DISPATCH_INLINE);
+                   SBI_DISPATCH_THREAD);
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_REPORT_MODE),
                    SBI_REPORT_CALLBACK);
   assert_int_equal(sbi_conf_int(conf, SBI_PROP_COMPRESSION),
@@ -232,14 +235,11 @@ static void test_choice_constants(void **state) {
     int64_t val = -1;
     char *text = NULL;
 
-    /* the parser knows every choice, also those not implemented yet */
     assert_int_equal(sbi_prop_parse(p, cases[i].value, &val, &text, NULL, 0),
                      SEGB_OK);
     assert_int_equal(val, cases[i].want);
     assert_string_equal(text, cases[i].value);
     free(text);
-    if (p->status != SBI_LIVE && strcmp(cases[i].value, p->def) != 0)
-      continue; /* refused by segb_config_set, see test_not_yet_refused */
     assert_int_equal(set(conf, name, cases[i].value), SEGB_OK);
     assert_int_equal(sbi_conf_int(conf, cases[i].id), cases[i].want);
     assert_string_equal(get(conf, name), cases[i].value);
@@ -344,8 +344,6 @@ static void test_list_round_trip(void **state) {
   size_t i;
   (void)state;
 
-  /* The only list, debug, is not implemented yet: the parser is checked
-   * directly, segb_config_set() in test_not_yet_refused. */
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     int64_t val = -1;
     char *text = NULL;
@@ -573,7 +571,7 @@ static void test_invalid_values_keep_old(void **state) {
       {"log.level", NULL, "-1"},
       {"retry.max_attempts", "3", "1001"},
       {"queue.max_events", "5", "0"},
-      {"dispatch.max_in_flight", "1", "17"},
+      {"dispatch.max_in_flight", "1", "65"},
       /* duration */
       {"batch.linger_ms", NULL, "-1"},
       {"batch.linger_ms", NULL, "600001"},
@@ -1314,112 +1312,13 @@ static void test_credentials_wiped_when_freed(void **state) {
 
 /* ---- keys not implemented yet ------------------------------------------ */
 
-/* The keys this version accepts but does not read, each with the one value
- * that is what the library does anyway (NULL: no value is) and a valid
- * value that would promise something else. */
-static const struct {
-  const char *name, *today, *other;
-} not_yet[] = {
-    {"freshness", "batch", "realtime"},
-    {"debug", "none", "http"},
-    {"batch.linger_ms", NULL, "1000"},
-    {"queue.overflow", "drop_newest", "block"},
-    {"queue.block_timeout_ms", "50", "1000"},
-    {"dispatch.mode", "inline", "thread"},
-    {"dispatch.max_in_flight", "1", "4"},
-    {"report.mode", "callback", "poll"},
-    {"log.level", NULL, "7"},
-    {"statistics.interval_ms", "0", "1000"},
-};
-
-/* Exactly those keys are not yet; every other one is live. */
-static void test_not_yet_statuses(void **state) {
-  size_t i, j, seen = 0;
+/* 0.2 implements every key it publishes: none is refused as "not yet". */
+static void test_every_key_live(void **state) {
+  size_t i;
   (void)state;
 
-  for (i = 0; i < sbi_prop_count(); i++) {
-    const sbi_prop *p = sbi_prop_at(i);
-
-    for (j = 0; j < sizeof not_yet / sizeof not_yet[0]; j++)
-      if (strcmp(not_yet[j].name, p->name) == 0)
-        break;
-    if (j == sizeof not_yet / sizeof not_yet[0]) {
-      assert_int_equal(p->status, SBI_LIVE);
-      continue;
-    }
-    seen++;
-    if (not_yet[j].today == NULL) {
-      assert_int_equal(p->status, SBI_NOT_YET);
-    } else {
-      assert_int_equal(p->status, SBI_NOT_YET_DEFAULT);
-      assert_string_equal(p->def, not_yet[j].today);
-    }
-  }
-  assert_int_equal(seen, sizeof not_yet / sizeof not_yet[0]);
-}
-
-static void test_not_yet_refused(void **state) {
-  segb_config_t *conf = *state;
-  size_t i;
-
-  for (i = 0; i < sizeof not_yet / sizeof not_yet[0]; i++) {
-    const char *name = not_yet[i].name;
-    const sbi_prop *p = prop(name);
-    int64_t before = conf_int(conf, name);
-    char errstr[SEGB_ERRSTR_SIZE], want[SEGB_ERRSTR_SIZE];
-
-    if (not_yet[i].today != NULL)
-      snprintf(want, sizeof want,
-               "%s: not implemented yet in this version; only %s, what the "
-               "library does today, is accepted",
-               name, not_yet[i].today);
-    else
-      snprintf(want, sizeof want,
-               "%s: not implemented yet in this version; leave it unset", name);
-    assert_int_equal(
-        segb_config_set(conf, name, not_yet[i].other, errstr, sizeof errstr),
-        SEGB_ERR_INVALID_VALUE);
-    assert_string_equal(errstr, want);
-    assert_int_equal(segb_last_error(), SEGB_ERR_INVALID_VALUE);
-    assert_string_equal(segb_last_error_message(), want);
-    /* nothing changed */
-    assert_string_equal(get(conf, name), p->def);
-    assert_int_equal(conf_int(conf, name), before);
-    /* today's value is taken, and NULL restores the default */
-    if (not_yet[i].today != NULL) {
-      assert_int_equal(set(conf, name, not_yet[i].today), SEGB_OK);
-      assert_string_equal(get(conf, name), not_yet[i].today);
-    } else {
-      assert_int_equal(set(conf, name, p->def), SEGB_ERR_INVALID_VALUE);
-    }
-    assert_int_equal(set(conf, name, NULL), SEGB_OK);
-    assert_int_equal(conf_int(conf, name), before);
-  }
-  /* today's value in any spelling the type accepts */
-  assert_int_equal(set(conf, "dispatch.mode", "INLINE"), SEGB_OK);
-  assert_int_equal(set(conf, "dispatch.max_in_flight", "+01"), SEGB_OK);
-  assert_int_equal(set(conf, "debug", ""), SEGB_OK);
-  assert_int_equal(set(conf, "debug", "none, none"), SEGB_OK);
-  assert_string_equal(get(conf, "debug"), "none");
-  assert_int_equal(set(conf, "debug", "all"), SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(set(conf, "debug", "none,auth"), SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(set(conf, "dispatch.mode", "Thread"),
-                   SEGB_ERR_INVALID_VALUE);
-  assert_int_equal(sbi_conf_int(conf, SBI_PROP_DISPATCH_MODE),
-                   SBI_DISPATCH_INLINE);
-  /* a value that does not parse says so first */
-  {
-    char errstr[SEGB_ERRSTR_SIZE];
-    assert_int_equal(segb_config_set(conf, "dispatch.mode", "threads", errstr,
-                                     sizeof errstr),
-                     SEGB_ERR_INVALID_VALUE);
-    assert_string_equal(
-        errstr, "dispatch.mode: \"threads\" is not one of thread|inline");
-    assert_int_equal(
-        segb_config_set(conf, "log.level", "8", errstr, sizeof errstr),
-        SEGB_ERR_INVALID_VALUE);
-    assert_string_equal(errstr, "log.level: \"8\" is out of range 0..7");
-  }
+  for (i = 0; i < sbi_prop_count(); i++)
+    assert_int_equal(sbi_prop_at(i)->status, SBI_LIVE);
 }
 
 /* message.max_bytes is read, so it may not promise more than Segment
@@ -1478,8 +1377,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_endpoint_credentials_refused, setup,
                                       teardown),
       cmocka_unit_test(test_credentials_wiped_when_freed),
-      cmocka_unit_test(test_not_yet_statuses),
-      cmocka_unit_test_setup_teardown(test_not_yet_refused, setup, teardown),
+      cmocka_unit_test(test_every_key_live),
       cmocka_unit_test_setup_teardown(test_message_max_bytes_capped, setup,
                                       teardown),
   };

@@ -435,6 +435,7 @@ static segb_client_t *capture_client(int status, sbi_transport **capture) {
       {"retry.max_attempts", "4"},
       {"retry.backoff_initial_ms", "1"},
       {"retry.backoff_max_ms", "1"},
+      {"dispatch.mode", "inline"}, /* requests carry the caller's time */
   };
   segb_config_t *conf = segb_config_new();
   char err[SEGB_ERRSTR_SIZE];

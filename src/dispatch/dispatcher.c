@@ -1,0 +1,840 @@
+/*
+ * The dispatcher's state lives under one mutex: the queue, the counters,
+ * the set of jobs under way and the reports waiting. The jobs themselves
+ * (their bodies, requests and retry state) belong to the driver, the one
+ * thread that runs rounds at a time: the dispatcher thread, or an inline
+ * client's caller of flush, poll or close. A round collects answers, sends
+ * retries whose time came, forms new batches from the queue, settles the
+ * fates it learnt under the lock, and makes reports with the lock let go.
+ */
+#define _GNU_SOURCE /* pthread_setname_np */
+#include "dispatcher.h"
+
+#include <segbridge/error.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+
+/* How far past its head a batch is gathered from the queue when the
+ * messages there belong to users with a request under way: a bound on the
+ * work of one round, not on correctness. */
+#define SBI_SCAN_LIMIT 4096
+
+typedef enum slot_state {
+  SLOT_FREE,
+  SLOT_RUNNING, /* its request is in the multi */
+  SLOT_WAITING, /* until its job's not_before_ms */
+  SLOT_OVER     /* every message has its fate: freed when settled */
+} slot_state;
+
+typedef struct slot {
+  sbi_job job;
+  slot_state state;   /* the driver's */
+  int held;           /* in the set of jobs under way: the lock's */
+  uint64_t first_seq; /* least seq it holds, UINT64_MAX when none: lock */
+} slot;
+
+struct sbi_dispatch {
+  sbi_dispatch_options o;
+  sbi_sender *s;
+  sbi_multi *multi;
+  sbi_report_fn *report;
+  sbi_stats_fn *stats;
+  void *ctx;
+  int max_jobs; /* max_in_flight, 1 for fifo */
+  slot *slots;
+
+  pthread_mutex_t lock;
+  pthread_cond_t progress; /* fates reported, the driver let go */
+  pthread_cond_t room;     /* held messages left */
+  pthread_t thread;
+  int has_thread;
+  int report_pipe[2]; /* poll mode */
+
+  /* under the lock */
+  sbi_queue queue;         /* accepted, in no job yet */
+  size_t held, held_bytes; /* queued and in jobs: what the limits bound */
+  uint64_t last_seq;       /* of the last message accepted */
+  uint64_t flush_seq;      /* send everything up to it now */
+  int closing, stop;
+  int wake_pending;
+  int driving;   /* inline: a thread runs rounds */
+  int reporting; /* a thread makes reports */
+  int room_waiters;
+  sbi_queue done;         /* fates known, reports not made */
+  uint64_t done_min;      /* least seq in done */
+  uint64_t reporting_min; /* least seq of the reports being made */
+  int64_t delivered, dropped, in_flight;
+
+  /* the driver's */
+  sbi_queue finished; /* fates learnt this round, to settle */
+  int64_t next_stats_ms;
+};
+
+/* The thread inside a report or statistics call, and of which dispatcher;
+ * a callback that calls back in sees it. */
+static _Thread_local const sbi_dispatch *in_callback;
+
+static int64_t min64(int64_t a, int64_t b) {
+  return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+/* ---- fates ------------------------------------------------------------ */
+
+/* The sender's outcome: the fate of one message, learnt by the driver. */
+static void on_outcome(void *ctx, segb_message_t *msg, int err,
+                       const char *errstr) {
+  sbi_dispatch *d = ctx;
+
+  if (msg == NULL)
+    return;
+  msg->err = err;
+  if (err != SEGB_OK && msg->errstr == NULL)
+    msg->errstr = strdup(errstr);
+  sbi_queue_push(&d->finished, msg);
+}
+
+static void signal_reports(sbi_dispatch *d) {
+  char byte = 1;
+
+  if (d->o.poll_reports && d->done.count > 0 &&
+      write(d->report_pipe[1], &byte, 1) < 0 && errno != EAGAIN)
+    return; /* a full pipe is readable already */
+}
+
+/* Move @fates into done, counted (under the lock). */
+static void settle_fates(sbi_dispatch *d, sbi_queue *fates, int in_jobs) {
+  segb_message_t *m;
+  int was_empty = d->done.count == 0;
+
+  while ((m = sbi_queue_pop(fates)) != NULL) {
+    d->held--;
+    d->held_bytes -= m->json.len;
+    if (in_jobs)
+      d->in_flight--;
+    if (m->err == SEGB_OK)
+      d->delivered++;
+    else
+      d->dropped++;
+    if (m->seq < d->done_min)
+      d->done_min = m->seq;
+    sbi_queue_push(&d->done, m);
+  }
+  if (was_empty)
+    signal_reports(d);
+  if (d->room_waiters > 0)
+    pthread_cond_broadcast(&d->room);
+  pthread_cond_broadcast(&d->progress);
+}
+
+/* Give @m the fate @err, and its detail. */
+static void doom(segb_message_t *m, int err, const char *why) {
+  m->err = err;
+  free(m->errstr);
+  m->errstr = strdup(why);
+}
+
+/* Make the reports that wait, on this thread, unless another thread is
+ * making them. Called and returns with the lock held; lets it go around
+ * the callbacks. How many it made. */
+static int make_reports(sbi_dispatch *d) {
+  const sbi_dispatch *outer = in_callback;
+  int made = 0;
+
+  while (d->done.count > 0 && !d->reporting) {
+    sbi_queue batch = d->done;
+    segb_message_t *m;
+    char drain[64];
+
+    d->done = (sbi_queue){0};
+    d->reporting = 1;
+    d->reporting_min = d->done_min;
+    d->done_min = UINT64_MAX;
+    if (d->o.poll_reports)
+      while (read(d->report_pipe[0], drain, sizeof drain) > 0)
+        ;
+    pthread_mutex_unlock(&d->lock);
+    in_callback = d;
+    while ((m = sbi_queue_pop(&batch)) != NULL) {
+      d->report(d->ctx, m);
+      made++;
+    }
+    in_callback = outer;
+    pthread_mutex_lock(&d->lock);
+    d->reporting = 0;
+    d->reporting_min = UINT64_MAX;
+    pthread_cond_broadcast(&d->progress);
+  }
+  return made;
+}
+
+/* The least seq not yet reported (in poll mode: not yet waiting for
+ * poll); UINT64_MAX when there is none. Under the lock. */
+static uint64_t least_unreported(const sbi_dispatch *d) {
+  uint64_t least = d->queue.head != NULL ? d->queue.head->seq : UINT64_MAX;
+  int i;
+
+  for (i = 0; i < d->max_jobs; i++)
+    if (d->slots[i].held && d->slots[i].first_seq < least)
+      least = d->slots[i].first_seq;
+  if (!d->o.poll_reports) {
+    if (d->done_min < least)
+      least = d->done_min;
+    if (d->reporting_min < least)
+      least = d->reporting_min;
+  }
+  return least;
+}
+
+/* ---- forming batches ---------------------------------------------------- */
+
+/* 1 when a job under way holds @key. */
+static int user_busy(const sbi_dispatch *d, uint64_t key) {
+  int i;
+
+  for (i = 0; i < d->max_jobs; i++) {
+    const sbi_job *j = &d->slots[i].job;
+    size_t lo = 0, hi;
+
+    if (!d->slots[i].held)
+      continue;
+    hi = j->key_count;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+
+      if (j->keys[mid] == key)
+        return 1;
+      if (j->keys[mid] < key)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  }
+  return 0;
+}
+
+/* Whether the queue should be sent now at @now; else *@at gets when it
+ * should (-1: when something else happens). Under the lock. */
+static int queue_due(const sbi_dispatch *d, int64_t now, int64_t *at) {
+  const segb_message_t *head = d->queue.head;
+
+  *at = -1;
+  if (head == NULL)
+    return 0;
+  if (d->o.realtime || d->closing || d->flush_seq >= head->seq ||
+      d->queue.count >= d->s->limits.max_events ||
+      d->queue.bytes >= d->s->limits.max_bytes ||
+      now >= head->queued_ms + d->o.linger_ms)
+    return 1;
+  *at = head->queued_ms + d->o.linger_ms;
+  return 0;
+}
+
+/* Gather a batch from the queue into @batch, oldest first, skipping the
+ * users a job under way holds (per_user). Under the lock. */
+static void gather(sbi_dispatch *d, sbi_queue *batch) {
+  segb_message_t *prev = NULL, *m = d->queue.head;
+  sbi_batch_size size;
+  size_t scanned = 0;
+
+  if (sbi_sender_batch_start(d->s, &size) != SEGB_OK)
+    return;
+  while (m != NULL && scanned++ < SBI_SCAN_LIMIT) {
+    segb_message_t *next = m->next;
+
+    if (d->o.ordering == SBI_ORDER_PER_USER && user_busy(d, m->user_key)) {
+      prev = m;
+    } else {
+      if (!sbi_sender_batch_take(d->s, &size, m->json.len))
+        break;
+      sbi_queue_unlink(&d->queue, prev, m);
+      sbi_queue_push(batch, m);
+      if (size.count >= d->s->limits.max_events)
+        break;
+    }
+    m = next;
+  }
+}
+
+/* Form jobs in the free slots while the queue is due (under the lock);
+ * *@at gets when it will be, -1 for "when a job ends". Each new slot is
+ * left SLOT_WAITING with no wait, for the driver to start. */
+static void form_jobs(sbi_dispatch *d, int64_t now, int64_t *at) {
+  int i;
+
+  for (i = 0; i < d->max_jobs && queue_due(d, now, at); i++) {
+    slot *sl = &d->slots[i];
+    sbi_queue batch = {0};
+
+    if (sl->held)
+      continue;
+    gather(d, &batch);
+    if (batch.count == 0)
+      return; /* every user queued is busy: a job's end will wake us */
+    if (sbi_job_init(&sl->job, &batch) != SEGB_OK) {
+      sbi_queue_prepend(&d->queue, &batch);
+      return;
+    }
+    sl->held = 1;
+    sl->state = SLOT_WAITING;
+    sl->first_seq = sl->job.msgs.head->seq;
+    d->in_flight += (int64_t)sl->job.msgs.count;
+  }
+}
+
+/* ---- driving ------------------------------------------------------------ */
+
+/* Act on what @step says for @sl. */
+static void drive_step(sbi_dispatch *d, slot *sl, sbi_job_step step,
+                       int64_t deadline) {
+  while (step == SBI_JOB_SEND) {
+    sbi_job *j = &sl->job;
+
+    if (d->multi->start(d->multi, &j->req, &j->resp, sl) == SEGB_OK) {
+      sl->state = SLOT_RUNNING;
+      return;
+    }
+    sbi_http_response_reset(&j->resp);
+    j->resp.error = SEGB_ERR_NOMEM;
+    snprintf(j->resp.error_text, sizeof j->resp.error_text,
+             "out of memory starting a request");
+    step = sbi_job_answered(d->s, j, deadline);
+  }
+  sl->state = step == SBI_JOB_DONE ? SLOT_OVER : SLOT_WAITING;
+}
+
+/* Settle what the round learnt, under the lock: fates to done, slots
+ * whose jobs are over back to free. How many were freed. */
+static int settle(sbi_dispatch *d) {
+  int i, freed = 0;
+
+  settle_fates(d, &d->finished, 1);
+  for (i = 0; i < d->max_jobs; i++) {
+    slot *sl = &d->slots[i];
+
+    if (!sl->held)
+      continue;
+    sl->first_seq =
+        sl->job.msgs.head != NULL ? sl->job.msgs.head->seq : UINT64_MAX;
+    if (sl->state == SLOT_OVER) {
+      sl->held = 0;
+      sl->state = SLOT_FREE;
+      freed++;
+    }
+  }
+  return freed;
+}
+
+/* The statistics call, when its time came; when the next is due. */
+static int64_t stats_tick(sbi_dispatch *d, int64_t now) {
+  if (d->o.stats_interval_ms <= 0 || d->stats == NULL)
+    return -1;
+  if (d->next_stats_ms == 0)
+    d->next_stats_ms = now + d->o.stats_interval_ms;
+  if (now >= d->next_stats_ms) {
+    const sbi_dispatch *outer = in_callback;
+
+    in_callback = d;
+    d->stats(d->ctx);
+    in_callback = outer;
+    d->next_stats_ms = now + d->o.stats_interval_ms;
+  }
+  return d->next_stats_ms;
+}
+
+/* One round, by the driver, without the lock; the lock is taken and let go
+ * inside. *@reports counts the reports it made. When the next timed
+ * thing is due (monotonic ms), -1 for none. */
+static int64_t round_once(sbi_dispatch *d, int64_t deadline, int *reports) {
+  int64_t now, next = -1, at;
+  slot *sl;
+  int i;
+
+  while ((sl = d->multi->done(d->multi)) != NULL)
+    drive_step(d, sl, sbi_job_answered(d->s, &sl->job, deadline), deadline);
+  pthread_mutex_lock(&d->lock);
+  d->wake_pending = 0;
+  settle(d);
+  now = sbi_clock_mono_ms();
+  form_jobs(d, now, &at);
+  next = at;
+  pthread_mutex_unlock(&d->lock);
+  /* Retries whose time came, and the jobs just formed. */
+  for (i = 0; i < d->max_jobs; i++) {
+    sl = &d->slots[i];
+    if (sl->state != SLOT_WAITING)
+      continue;
+    now = sbi_clock_mono_ms();
+    if (sl->job.not_before_ms <= now && d->s->not_before_ms <= now)
+      drive_step(d, sl, sbi_job_next(d->s, &sl->job, now, deadline), deadline);
+    if (sl->state == SLOT_WAITING)
+      next = min64(next, sl->job.not_before_ms > d->s->not_before_ms
+                             ? sl->job.not_before_ms
+                             : d->s->not_before_ms);
+  }
+  pthread_mutex_lock(&d->lock);
+  /* A job that ended before its request went (its credentials refused)
+   * freed a slot and perhaps a user: the next round may form at once. */
+  if (settle(d) > 0 && queue_due(d, sbi_clock_mono_ms(), &at))
+    next = 0;
+  if (!d->o.poll_reports)
+    *reports += make_reports(d);
+  pthread_mutex_unlock(&d->lock);
+  return min64(next, stats_tick(d, sbi_clock_mono_ms()));
+}
+
+static void doom_all(sbi_queue *q, const char *why) {
+  segb_message_t *m;
+
+  for (m = q->head; m != NULL; m = m->next)
+    doom(m, SEGB_ERR_CLOSED, why);
+}
+
+/* Abort what is under way and give every message held the fate closed
+ * (by the driver, the lock not held). */
+static void abort_all(sbi_dispatch *d) {
+  const char *last = d->s->last_failure;
+  sbi_queue in_jobs = {0}, queued;
+  char why[SBI_ERR_DETAIL_MAX];
+  int i;
+
+  d->multi->abort_all(d->multi);
+  snprintf(why, sizeof why, "not delivered before the client closed%s%.400s",
+           last[0] ? "; last failure: " : "", last);
+  for (i = d->max_jobs - 1; i >= 0; i--) {
+    slot *sl = &d->slots[i];
+
+    if (!sl->held)
+      continue;
+    sbi_queue_prepend(&in_jobs, &sl->job.msgs);
+    sl->state = SLOT_OVER;
+  }
+  doom_all(&in_jobs, why);
+  pthread_mutex_lock(&d->lock);
+  queued = d->queue;
+  d->queue = (sbi_queue){0};
+  doom_all(&queued, why);
+  if (in_jobs.count + queued.count > 0)
+    sbi_log(&d->s->log, 4, "dispatch", "dropped %zu event%s: %s",
+            in_jobs.count + queued.count,
+            in_jobs.count + queued.count == 1 ? "" : "s", why);
+  settle_fates(d, &in_jobs, 1);
+  settle_fates(d, &queued, 0);
+  settle(d);
+  pthread_mutex_unlock(&d->lock);
+}
+
+static void wake(sbi_dispatch *d) {
+  if (d->has_thread)
+    d->multi->wakeup(d->multi);
+}
+
+static void *dispatcher_main(void *arg) {
+  sbi_dispatch *d = arg;
+  int reports = 0;
+
+  pthread_setname_np(pthread_self(), "segb-dispatch");
+  for (;;) {
+    int64_t next, now;
+    int stop;
+
+    pthread_mutex_lock(&d->lock);
+    stop = d->stop;
+    pthread_mutex_unlock(&d->lock);
+    if (stop)
+      break;
+    next = round_once(d, -1, &reports);
+    now = sbi_clock_mono_ms();
+    d->multi->wait(d->multi, next < 0 ? -1 : next > now ? next - now : 0);
+  }
+  abort_all(d);
+  pthread_mutex_lock(&d->lock);
+  if (!d->o.poll_reports)
+    make_reports(d);
+  pthread_mutex_unlock(&d->lock);
+  return NULL;
+}
+
+/* Inline: run rounds on this thread until @enough (under the lock) or
+ * @deadline. Called and returns with the lock held. */
+static int drive_inline(sbi_dispatch *d, int64_t deadline,
+                        int (*enough)(sbi_dispatch *d, void *arg), void *arg) {
+  int reports = 0;
+
+  d->driving = 1;
+  while (!enough(d, arg)) {
+    int64_t next, now;
+
+    pthread_mutex_unlock(&d->lock);
+    next = round_once(d, deadline, &reports);
+    pthread_mutex_lock(&d->lock);
+    if (enough(d, arg))
+      break;
+    now = sbi_clock_mono_ms();
+    if (deadline >= 0 && now >= deadline) {
+      /* The requests carry the caller's time as their own limit: let
+       * libcurl end those that reached it, so their reports say why. */
+      pthread_mutex_unlock(&d->lock);
+      d->multi->wait(d->multi, 0);
+      round_once(d, deadline, &reports);
+      pthread_mutex_lock(&d->lock);
+      break;
+    }
+    next = min64(next, deadline);
+    pthread_mutex_unlock(&d->lock);
+    d->multi->wait(d->multi, next < 0 ? -1 : next > now ? next - now : 0);
+    pthread_mutex_lock(&d->lock);
+  }
+  d->driving = 0;
+  pthread_cond_broadcast(&d->progress);
+  return reports;
+}
+
+/* Wait on @cond until woken or the monotonic @deadline (-1: none); 0 when
+ * the deadline passed. */
+static int wait_until(sbi_dispatch *d, pthread_cond_t *cond, int64_t deadline) {
+  struct timespec ts;
+  int64_t left;
+
+  if (deadline < 0) {
+    pthread_cond_wait(cond, &d->lock);
+    return 1;
+  }
+  left = deadline - sbi_clock_mono_ms();
+  if (left <= 0)
+    return 0;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += (time_t)(left / 1000);
+  ts.tv_nsec += (long)(left % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  return pthread_cond_timedwait(cond, &d->lock, &ts) != ETIMEDOUT ||
+         sbi_clock_mono_ms() < deadline;
+}
+
+/* ---- the calls ---------------------------------------------------------- */
+
+static int init_sync(sbi_dispatch *d) {
+  pthread_condattr_t attr;
+
+  if (pthread_condattr_init(&attr) != 0)
+    return SEGB_ERR_NOMEM;
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_mutex_init(&d->lock, NULL);
+  pthread_cond_init(&d->progress, &attr);
+  pthread_cond_init(&d->room, &attr);
+  pthread_condattr_destroy(&attr);
+  return SEGB_OK;
+}
+
+static int open_pipe(int fds[2]) {
+  int i;
+
+  if (pipe(fds) != 0)
+    return -1;
+  for (i = 0; i < 2; i++) {
+    fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[i], F_SETFL, O_NONBLOCK);
+  }
+  return 0;
+}
+
+static void free_dispatch(sbi_dispatch *d) {
+  int i;
+
+  for (i = 0; i < d->max_jobs && d->slots != NULL; i++)
+    sbi_job_free(&d->slots[i].job);
+  free(d->slots);
+  if (d->multi != NULL)
+    d->multi->destroy(d->multi);
+  if (d->report_pipe[0] >= 0) {
+    close(d->report_pipe[0]);
+    close(d->report_pipe[1]);
+  }
+  pthread_mutex_destroy(&d->lock);
+  pthread_cond_destroy(&d->progress);
+  pthread_cond_destroy(&d->room);
+  free(d);
+}
+
+sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
+                               sbi_report_fn *report, sbi_stats_fn *stats,
+                               void *ctx) {
+  sbi_dispatch *d = calloc(1, sizeof *d);
+
+  if (d == NULL || init_sync(d) != SEGB_OK) {
+    free(d);
+    sbi_error(SEGB_ERR_NOMEM, "out of memory creating a client");
+    return NULL;
+  }
+  d->o = *o;
+  d->s = s;
+  d->report = report;
+  d->stats = stats;
+  d->ctx = ctx;
+  d->done_min = d->reporting_min = UINT64_MAX;
+  d->report_pipe[0] = d->report_pipe[1] = -1;
+  s->outcome = on_outcome;
+  s->outcome_ctx = d;
+  d->max_jobs = o->ordering == SBI_ORDER_FIFO ? 1 : o->max_in_flight;
+  d->slots = calloc((size_t)d->max_jobs, sizeof *d->slots);
+  d->multi = sbi_multi_new(s->transport, d->max_jobs);
+  if (d->slots == NULL || d->multi == NULL) {
+    free_dispatch(d);
+    sbi_error(SEGB_ERR_NOMEM, "out of memory creating a client");
+    return NULL;
+  }
+  if (o->poll_reports && open_pipe(d->report_pipe) != 0) {
+    free_dispatch(d);
+    sbi_error(SEGB_ERR_NOMEM, "cannot create the report pipe: %s",
+              strerror(errno));
+    return NULL;
+  }
+  if (o->thread) {
+    int rc = pthread_create(&d->thread, NULL, dispatcher_main, d);
+
+    if (rc != 0) {
+      free_dispatch(d);
+      sbi_error(SEGB_ERR_NOMEM, "cannot start the dispatcher thread: %s",
+                strerror(rc));
+      return NULL;
+    }
+    d->has_thread = 1;
+  }
+  return d;
+}
+
+static int full(const sbi_dispatch *d, size_t len) {
+  return d->held >= d->o.max_events || d->held_bytes + len > d->o.max_bytes;
+}
+
+/* Make room for a message of @len bytes as the overflow policy says;
+ * under the lock. SEGB_OK when there is room. */
+static int make_room(sbi_dispatch *d, size_t len) {
+  int64_t deadline = -1;
+
+  /* A callback that waited would wait for the thread it runs on. */
+  if (d->o.overflow == SBI_OVERFLOW_WAIT && full(d, len) && in_callback != d)
+    deadline = sbi_clock_mono_ms() + d->o.block_timeout_ms;
+  while (full(d, len) && deadline >= 0 && !d->closing) {
+    int woken;
+
+    d->room_waiters++;
+    woken = wait_until(d, &d->room, deadline);
+    d->room_waiters--;
+    if (!woken)
+      break;
+  }
+  if (d->closing)
+    return SEGB_ERR_CLOSED;
+  if (d->o.overflow == SBI_OVERFLOW_OLDEST) {
+    sbi_queue dropped = {0};
+
+    while (full(d, len) && d->queue.head != NULL) {
+      segb_message_t *m = sbi_queue_pop(&d->queue);
+
+      doom(m, SEGB_ERR_QUEUE_FULL,
+           "dropped for a newer event: the queue was full "
+           "(queue.max_events, queue.max_bytes; queue.overflow=drop_oldest)");
+      sbi_queue_push(&dropped, m);
+    }
+    settle_fates(d, &dropped, 0);
+  }
+  if (!full(d, len))
+    return SEGB_OK;
+  return sbi_error(SEGB_ERR_QUEUE_FULL,
+                   "queue holds %zu messages and %zu bytes, its limits "
+                   "(queue.max_events, queue.max_bytes)%s",
+                   d->held, d->held_bytes,
+                   d->o.overflow == SBI_OVERFLOW_WAIT
+                       ? ", and no room came within queue.block_timeout_ms"
+                       : "");
+}
+
+int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
+  int rc, need_wake = 0;
+
+  pthread_mutex_lock(&d->lock);
+  rc = d->closing ? sbi_error(SEGB_ERR_CLOSED,
+                              "the client is closing: message %s not queued",
+                              msg->message_id)
+                  : make_room(d, msg->json.len);
+  if (rc == SEGB_OK) {
+    int was_empty = d->queue.count == 0;
+
+    msg->seq = ++d->last_seq;
+    msg->queued_ms = sbi_clock_mono_ms();
+    sbi_queue_push(&d->queue, msg);
+    d->held++;
+    d->held_bytes += msg->json.len;
+    /* The dispatcher needs to know only of an event that starts the linger
+     * clock or fills a batch (or, realtime, of any). */
+    if (d->has_thread && !d->wake_pending &&
+        (was_empty || d->o.realtime ||
+         d->queue.count % d->s->limits.max_events == 0))
+      d->wake_pending = need_wake = 1;
+    if (d->has_thread && d->o.overflow == SBI_OVERFLOW_OLDEST &&
+        d->done.count > 0 && !d->o.poll_reports && !d->wake_pending)
+      d->wake_pending = need_wake = 1;
+  }
+  pthread_mutex_unlock(&d->lock);
+  if (need_wake)
+    wake(d);
+  if (rc != SEGB_OK)
+    segb_message_destroy(msg);
+  return rc;
+}
+
+static int flushed(sbi_dispatch *d, void *arg) {
+  return least_unreported(d) > *(const uint64_t *)arg;
+}
+
+int sbi_dispatch_flush(sbi_dispatch *d, int64_t deadline) {
+  uint64_t target;
+  int rc = SEGB_OK;
+
+  pthread_mutex_lock(&d->lock);
+  target = d->last_seq;
+  if (target > d->flush_seq)
+    d->flush_seq = target;
+  pthread_mutex_unlock(&d->lock);
+  wake(d);
+  pthread_mutex_lock(&d->lock);
+  while (!flushed(d, &target) &&
+         (deadline < 0 || sbi_clock_mono_ms() < deadline)) {
+    if (!d->has_thread && !d->driving)
+      drive_inline(d, deadline, flushed, &target);
+    else if (!wait_until(d, &d->progress, deadline))
+      break;
+  }
+  if (!flushed(d, &target))
+    rc = SEGB_ERR_TIMED_OUT;
+  pthread_mutex_unlock(&d->lock);
+  return rc;
+}
+
+static int has_reports(sbi_dispatch *d, void *arg) {
+  (void)arg;
+  return d->done.count > 0 || least_unreported(d) == UINT64_MAX;
+}
+
+static int idle(sbi_dispatch *d, void *arg) {
+  (void)arg;
+  return least_unreported(d) == UINT64_MAX;
+}
+
+int sbi_dispatch_poll(sbi_dispatch *d, int64_t deadline) {
+  int served = 0;
+
+  pthread_mutex_lock(&d->lock);
+  if (!d->o.poll_reports) {
+    /* callback mode: only an inline client has anything to do here */
+    if (!d->has_thread && !d->driving)
+      served = drive_inline(d, deadline, idle, NULL);
+    pthread_mutex_unlock(&d->lock);
+    return served;
+  }
+  for (;;) {
+    served += make_reports(d);
+    if (served > 0 || (deadline >= 0 && sbi_clock_mono_ms() >= deadline))
+      break;
+    if (!d->has_thread && !d->driving) {
+      drive_inline(d, deadline, has_reports, NULL);
+      if (d->done.count == 0)
+        break;
+      continue;
+    }
+    if (!wait_until(d, &d->progress, deadline))
+      break;
+  }
+  pthread_mutex_unlock(&d->lock);
+  return served;
+}
+
+int sbi_dispatch_purge(sbi_dispatch *d) {
+  sbi_queue gone;
+  size_t n;
+
+  pthread_mutex_lock(&d->lock);
+  gone = d->queue;
+  d->queue = (sbi_queue){0};
+  n = gone.count;
+  for (segb_message_t *m = gone.head; m != NULL; m = m->next)
+    doom(m, SEGB_ERR_PURGED, "purged from the queue at the caller's request");
+  settle_fates(d, &gone, 0);
+  /* The dispatcher thread reports in callback mode; an inline client's
+   * caller does. */
+  if (!d->o.poll_reports && !d->has_thread)
+    make_reports(d);
+  pthread_mutex_unlock(&d->lock);
+  wake(d);
+  return (int)n;
+}
+
+size_t sbi_dispatch_close(sbi_dispatch *d, int64_t deadline) {
+  sbi_dispatch_counts before, after;
+
+  pthread_mutex_lock(&d->lock);
+  d->closing = 1;
+  pthread_cond_broadcast(&d->room);
+  pthread_mutex_unlock(&d->lock);
+  sbi_dispatch_flush(d, deadline);
+  sbi_dispatch_counts_get(d, &before);
+  pthread_mutex_lock(&d->lock);
+  d->stop = 1;
+  /* an inline client's driver may still be in a round: wait for it, then
+   * be the driver */
+  while (d->driving)
+    pthread_cond_wait(&d->progress, &d->lock);
+  d->driving = !d->has_thread;
+  pthread_mutex_unlock(&d->lock);
+  if (d->has_thread) {
+    wake(d);
+    pthread_join(d->thread, NULL);
+  } else {
+    abort_all(d);
+  }
+  pthread_mutex_lock(&d->lock);
+  make_reports(d); /* poll mode: nobody polls after this */
+  pthread_mutex_unlock(&d->lock);
+  sbi_dispatch_counts_get(d, &after);
+  free_dispatch(d);
+  return (size_t)(after.dropped - before.dropped);
+}
+
+void sbi_dispatch_counts_get(sbi_dispatch *d, sbi_dispatch_counts *out) {
+  pthread_mutex_lock(&d->lock);
+  out->enqueued = (int64_t)d->last_seq;
+  out->delivered = d->delivered;
+  out->dropped = d->dropped;
+  out->queued = (int64_t)d->queue.count;
+  out->in_flight = d->in_flight;
+  out->held_bytes = (int64_t)d->held_bytes;
+  pthread_mutex_unlock(&d->lock);
+}
+
+int sbi_dispatch_report_fd(const sbi_dispatch *d) {
+  return d->o.poll_reports ? d->report_pipe[0] : -1;
+}
+
+int sbi_dispatch_in_callback(const sbi_dispatch *d) { return in_callback == d; }
+
+size_t sbi_dispatch_queued(sbi_dispatch *d) {
+  size_t n;
+
+  pthread_mutex_lock(&d->lock);
+  n = d->queue.count;
+  pthread_mutex_unlock(&d->lock);
+  return n;
+}
