@@ -24,6 +24,7 @@
 
 #include "core/clock.h"
 #include "raw_server.h"
+#include "tls_cert.h"
 #include "transport/transport.h"
 
 /* For every limit that is not what a test is about: only a hang reaches
@@ -129,9 +130,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   return ret;
 }
 
-static server *server_start(void) {
+/* A server on 127.0.0.1 and an ephemeral port; TLS when @cert_pem is
+ * given. */
+static server *server_start(const char *cert_pem, const char *key_pem) {
   server *s = calloc(1, sizeof *s);
   struct sockaddr_in addr;
+  unsigned flags =
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
   const union MHD_DaemonInfo *info;
   pthread_condattr_t attr;
 
@@ -144,15 +149,22 @@ static server *server_start(void) {
   memset(&addr, 0, sizeof addr);
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  s->daemon = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
-      NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-      MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
+  if (cert_pem != NULL)
+    s->daemon = MHD_start_daemon(
+        flags | MHD_USE_TLS, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        s, MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
+        key_pem, MHD_OPTION_END);
+  else
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                                 MHD_OPTION_END);
   assert_non_null(s->daemon);
   info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
   assert_non_null(info);
-  snprintf(s->base, sizeof s->base, "http://127.0.0.1:%u",
-           (unsigned)info->port);
+  snprintf(s->base, sizeof s->base, "%s://127.0.0.1:%u",
+           cert_pem != NULL ? "https" : "http", (unsigned)info->port);
   return s;
 }
 
@@ -181,7 +193,7 @@ static void server_stop(server *s) {
 }
 
 static int setup_server(void **state) {
-  *state = server_start();
+  *state = server_start(NULL, NULL);
   return 0;
 }
 
@@ -192,11 +204,13 @@ static int teardown_server(void **state) {
 
 /* ---- requests ----------------------------------------------------------- */
 
-static sbi_transport *new_curl(void) {
+/* @ca_file: the CA to trust, NULL for the system's. */
+static sbi_transport *new_curl_trusting(const char *ca_file) {
   sbi_transport_options o;
   sbi_transport *t;
 
   memset(&o, 0, sizeof o);
+  o.ca_file = ca_file;
   o.connect_timeout_ms = GENEROUS_MS;
   o.timeout_ms = GENEROUS_MS;
   o.proxy = ""; /* no proxy, whatever the environment says */
@@ -204,6 +218,8 @@ static sbi_transport *new_curl(void) {
   assert_non_null(t);
   return t;
 }
+
+static sbi_transport *new_curl(void) { return new_curl_trusting(NULL); }
 
 /* One request of a test, its response, and how often its tag came back. */
 typedef struct call {
@@ -304,10 +320,8 @@ static void test_all_complete(void **state) {
 
 /* The server holds every request until it holds K at once: only requests
  * that really run side by side get their answers. */
-static void test_requests_overlap(void **state) {
+static void assert_overlap(server *s, sbi_transport *t) {
   enum { K = 4 };
-  server *s = *state;
-  sbi_transport *t = new_curl();
   sbi_multi *m = sbi_multi_new(t, K);
   call calls[K];
   int i;
@@ -327,7 +341,37 @@ static void test_requests_overlap(void **state) {
   assert_int_equal(server_get(s, &s->most_held), K);
   free_calls(calls, K);
   m->destroy(m);
+}
+
+static void test_requests_overlap(void **state) {
+  sbi_transport *t = new_curl();
+
+  assert_overlap(*state, t);
   t->destroy(t);
+}
+
+/* Over https the multi waits for a new connection's ALPN before opening
+ * more; an HTTP/1.1 server must still get them all at once. */
+static void test_requests_overlap_tls(void **state) {
+  char *cert, *key, *path;
+  sbi_transport *t;
+  server *s;
+  (void)state;
+
+  if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
+    skip();
+  assert_int_equal(segb_test_make_cert(&cert, &key), 0);
+  s = server_start(cert, key);
+  path = segb_test_temp_file(cert);
+  assert_non_null(path);
+  t = new_curl_trusting(path);
+  assert_overlap(s, t);
+  t->destroy(t);
+  server_stop(s);
+  unlink(path);
+  free(path);
+  free(cert);
+  free(key);
 }
 
 static void test_room_is_bounded(void **state) {
@@ -640,6 +684,7 @@ int main(void) {
                                       teardown_server),
       cmocka_unit_test_setup_teardown(test_requests_overlap, setup_server,
                                       teardown_server),
+      cmocka_unit_test(test_requests_overlap_tls),
       cmocka_unit_test_setup_teardown(test_room_is_bounded, setup_server,
                                       teardown_server),
       cmocka_unit_test_setup_teardown(test_connections_are_reused, setup_server,
