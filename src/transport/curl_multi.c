@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -71,9 +72,6 @@ static int make_handle(sbi_curl_multi *m, multi_slot *s) {
 
   if (rc == CURLE_OK)
     rc = curl_easy_setopt(s->req.easy, CURLOPT_PRIVATE, (void *)s);
-  /* Wait for a connection that can multiplex rather than open another. */
-  if (rc == CURLE_OK)
-    rc = curl_easy_setopt(s->req.easy, CURLOPT_PIPEWAIT, 1L);
   if (rc != CURLE_OK) {
     sbi_curl_slot_cleanup(&s->req);
     /* The transport's own handle took the same settings: only memory can
@@ -106,6 +104,12 @@ static int multi_start(sbi_multi *mm, const sbi_http_request *req,
     push_ended(m, s);
     return SEGB_OK;
   }
+  /* Over https, wait for a connection being set up to tell (by ALPN)
+   * whether it multiplexes, rather than open another: HTTP/2 then carries
+   * them all. Plain http stays HTTP/1.1, and waiting would hold every
+   * request until the first one's response came back. */
+  curl_easy_setopt(s->req.easy, CURLOPT_PIPEWAIT,
+                   strncasecmp(req->url, "https:", 6) == 0 ? 1L : 0L);
   if (curl_multi_add_handle(m->multi, s->req.easy) != CURLM_OK) {
     sbi_curl_slot_drop(&s->req);
     m->busy--;
