@@ -73,7 +73,7 @@ static const cli_command commands[] = {
     {"screen", CLI_FOR_SEND, usage, 0, 0, cli_send},
     {"group", CLI_FOR_SEND, usage, 0, 0, cli_send},
     {"alias", CLI_FOR_SEND, usage, 0, 0, cli_send},
-    {"import", CLI_FOR_SEND, usage, 0, 1, cli_import},
+    {"import", CLI_FOR_SEND | CLI_FOR_IMPORT, usage, 0, 1, cli_import},
     {"mock", CLI_FOR_SEND, usage, 0, 0, cli_mock},
     {"token", CLI_FOR_SEND, usage, 0, 0, cli_token},
     {"workspace", CLI_FOR_READ, cli_read_usage, 0, 0, cli_read},
