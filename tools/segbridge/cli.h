@@ -23,8 +23,9 @@ enum {
 /* Which commands an option belongs to (one table in options.c). */
 #define CLI_FOR_SEND 1u /* identify ... alias, import, mock, token */
 #define CLI_FOR_READ                                                           \
-  2u /* workspace, sources, source, profile,                                   \
-        test-connection */
+  2u                      /* workspace, sources, source, profile,              \
+                             test-connection */
+#define CLI_FOR_IMPORT 4u /* import, besides CLI_FOR_SEND */
 
 /* Every option of every command; which ones a command takes is in the
  * table. NULL or 0: not given. */
@@ -37,6 +38,9 @@ typedef struct cli_opts {
       *previous_id, *properties, *traits, *context, *integrations, *timestamp,
       *message_id;
   int gzip, dry_run, verbose;
+  /* import: the dispatcher's settings, passed through as text */
+  const char *batch_size, *max_in_flight, *ordering, *max_queue, *freshness,
+      *linger_ms;
   /* mock */
   int port;
   const char *record;

@@ -1,13 +1,16 @@
-/* segbridge import: NDJSON in, batches out, a progress bar on a terminal,
- * and a final "delivered N, failed M" with the reasons.
+/* segbridge import: NDJSON in, each line's event enqueued while the
+ * client's dispatcher thread sends them (dispatch.mode=thread), a progress
+ * line on a terminal, and a final "delivered N, failed M" with the reasons
+ * and the client's counters.
  *
  * The import stops sending, and counts the rest of its input as not sent,
  * when the server refuses the credentials (no later batch would fare
  * better) or when --timeout-ms passes without progress: the wait is
- * bounded for the whole run, not per flush, so a dead network costs
+ * bounded for the whole run, not per wait, so a dead network costs
  * --timeout-ms once. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,17 +21,19 @@
 #include "cli.h"
 #include "ndjson.h"
 
-/* Messages queued before the import stops reading to send them, once a
- * batch has been delivered; until then it sends each batch as soon as it is
- * full, so refused credentials or a dead endpoint cost one request. */
-#define IMPORT_CHUNK 1000
+/* How often the progress line changes at most, and the longest an enqueue
+ * waits for room in a full queue (queue.block_timeout_ms) before the import
+ * waits for the queue to drain instead (then an inline client sends it). */
+#define PROGRESS_MS 200
 /* Distinct error codes tracked for the summary. */
 #define CODES 64
 
+/* Reports arrive on the dispatcher thread while the import reads: what
+ * they write is read and written under the lock until the client is
+ * closed. */
 typedef struct import_state {
+  pthread_mutex_t lock;
   cli_tally tally;
-  uint64_t invalid;         /* lines that never became a message */
-  uint64_t not_sent;        /* messages and lines left when it stopped */
   uint64_t per_code[CODES]; /* failures by -code, invalid lines included */
   char example[CODES][320]; /* one explanation per code */
   int timeout_ms;
@@ -37,8 +42,21 @@ typedef struct import_state {
   uint64_t progress; /* reports that the server answered for good */
   int stop;          /* why sending stopped; SEGB_OK while it goes */
   char stop_why[200];
+  uint64_t not_sent;    /* reported not delivered before close */
   char closed_why[300]; /* the first "not delivered before close" */
+  /* the import's own, on its thread */
+  uint64_t invalid;    /* lines that never became a message */
+  uint64_t lines_left; /* lines not enqueued once it stopped */
+  uint64_t full_waits; /* enqueues refused for a full queue, then retried */
 } import_state;
+
+/* The progress line on a terminal. */
+typedef struct progress_line {
+  int shown;           /* standard error is a terminal */
+  int64_t start, next; /* monotonic ms: the start, the next update */
+  off_t size;          /* of a regular file, else 0 */
+  const cli_lines *in;
+} progress_line;
 
 static int64_t now_ms(void) {
   struct timespec ts;
@@ -47,6 +65,12 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Events per second, over @ms. */
+static double rate(int64_t events, int64_t ms) {
+  return (double)events * 1000.0 / (double)(ms > 0 ? ms : 1);
+}
+
+/* Under the lock. */
 static void count_failure(import_state *st, int err, const char *why) {
   int slot = -err < CODES ? -err : CODES - 1;
 
@@ -54,10 +78,34 @@ static void count_failure(import_state *st, int err, const char *why) {
     snprintf(st->example[slot], sizeof st->example[slot], "%s", why);
 }
 
+/* Under the lock: sending ends with @rc, unless the reports said why
+ * first. */
+static void stop_sending(import_state *st, int rc) {
+  if (st->stop != SEGB_OK)
+    return;
+  st->stop = rc;
+  if (rc == SEGB_ERR_TIMED_OUT)
+    snprintf(st->stop_why, sizeof st->stop_why,
+             "nothing was delivered for %d ms (--timeout-ms)", st->timeout_ms);
+  else
+    snprintf(st->stop_why, sizeof st->stop_why, "%s: %s", segb_err_name(rc),
+             segb_last_error_message());
+}
+
+static int stopped(import_state *st) {
+  int stop;
+
+  pthread_mutex_lock(&st->lock);
+  stop = st->stop;
+  pthread_mutex_unlock(&st->lock);
+  return stop != SEGB_OK;
+}
+
 static void on_report(segb_client_t *c, const segb_report_t *r, void *opaque) {
   import_state *st = opaque;
   int err = segb_report_err(r), kind = cli_exit_code(err);
 
+  pthread_mutex_lock(&st->lock);
   if (err == SEGB_ERR_CLOSED) { /* what was queued when the import stopped */
     st->not_sent++;
     if (st->closed_why[0] == '\0')
@@ -65,6 +113,7 @@ static void on_report(segb_client_t *c, const segb_report_t *r, void *opaque) {
                segb_report_errstr(r));
     if (st->tally.verbose)
       fprintf(stderr, "not sent %s\n", segb_report_message_id(r));
+    pthread_mutex_unlock(&st->lock);
     return;
   }
   cli_tally_report(c, r, &st->tally);
@@ -76,39 +125,87 @@ static void on_report(segb_client_t *c, const segb_report_t *r, void *opaque) {
              "the server refused the credentials (%s)", segb_err_name(err));
   }
   /* A delivery, or a refusal of the events themselves, shows a server
-   * that answers: the wait starts again. */
+   * that answers: the wait starts again. Failures past the wait end the
+   * sending, as a wait that runs out does: in the background they would
+   * otherwise go on while the import reads. */
   if (kind != CLI_NETWORK && kind != CLI_AUTH) {
     st->progress++;
     st->deadline = now_ms() + st->timeout_ms;
+  } else if (kind == CLI_NETWORK && now_ms() >= st->deadline) {
+    stop_sending(st, SEGB_ERR_TIMED_OUT);
   }
+  pthread_mutex_unlock(&st->lock);
 }
 
-/* Send what is queued while the import may still wait for it. A flush that
- * runs out of time without progress ends the sending: a second one would
- * only make the same requests again. */
-static void send_queued(segb_client_t *c, import_state *st) {
-  while (st->stop == SEGB_OK && segb_client_outq_len(c) > 0) {
-    int64_t left = st->deadline - now_ms();
-    uint64_t before = st->progress;
-    int rc;
+/* The client's counters; zeros where the library has none. */
+static void client_stats(segb_client_t *c, int64_t v[SEGB_STAT__COUNT]) {
+  memset(v, 0, sizeof(int64_t) * SEGB_STAT__COUNT);
+  segb_client_stats(c, v, SEGB_STAT__COUNT);
+}
 
-    if (left > 0) {
-      rc = segb_client_flush(c, (int)left);
-      if (rc == SEGB_OK || (rc == SEGB_ERR_TIMED_OUT && st->progress > before))
-        continue;
-    } else {
-      rc = SEGB_ERR_TIMED_OUT;
-    }
-    if (st->stop != SEGB_OK) /* the reports said why */
-      break;
-    st->stop = rc;
-    if (rc == SEGB_ERR_TIMED_OUT)
-      snprintf(st->stop_why, sizeof st->stop_why,
-               "nothing was delivered for %d ms (--timeout-ms)",
-               st->timeout_ms);
-    else
-      snprintf(st->stop_why, sizeof st->stop_why, "%s: %s", segb_err_name(rc),
-               segb_last_error_message());
+/* Redraw the line from @v when due, or always with @force. */
+static void show_progress(progress_line *p, const int64_t *v, int force) {
+  int64_t now = now_ms();
+  double done = p->size > 0 ? (double)p->in->offset / (double)p->size : 0;
+
+  if (!p->shown || (!force && now < p->next))
+    return;
+  p->next = now + PROGRESS_MS;
+  if (p->size > 0)
+    fprintf(stderr, "\r%3d%% ", (int)((done > 1 ? 1 : done) * 100));
+  else
+    fputc('\r', stderr);
+  /* "\033[K": clear what a longer line before left */
+  fprintf(stderr,
+          "%.0f events/s, delivered %lld, dropped %lld, queued %lld\033[K",
+          rate(v[SEGB_STAT_DELIVERED], now - p->start),
+          (long long)v[SEGB_STAT_DELIVERED], (long long)v[SEGB_STAT_DROPPED],
+          (long long)(v[SEGB_STAT_QUEUED] + v[SEGB_STAT_IN_FLIGHT]));
+}
+
+static void update_progress(progress_line *p, segb_client_t *c) {
+  int64_t v[SEGB_STAT__COUNT];
+
+  if (!p->shown || now_ms() < p->next)
+    return;
+  client_stats(c, v);
+  show_progress(p, v, 0);
+}
+
+/* Wait until everything enqueued is reported (an inline client sends it
+ * here) while the import may still wait: until --timeout-ms after the last
+ * progress. A wait of all the time left that ends without progress ends
+ * the sending: another would only make the same requests again. On a
+ * terminal it waits in slices so that the progress line moves; a slice
+ * that sees no report doubles the next, so that a client sending on this
+ * thread gets the time a request or a retry's backoff takes. SEGB_OK, or
+ * why it did not wait to the end. */
+static int send_queued(segb_client_t *c, import_state *st, progress_line *p) {
+  int slice = PROGRESS_MS;
+
+  for (;;) {
+    int64_t left;
+    uint64_t before;
+    int rc, wait, progressed;
+
+    pthread_mutex_lock(&st->lock);
+    rc = st->stop;
+    left = st->deadline - now_ms();
+    before = st->progress;
+    pthread_mutex_unlock(&st->lock);
+    if (rc != SEGB_OK)
+      return rc;
+    wait = left <= 0 ? 0 : p->shown && slice < left ? slice : (int)left;
+    rc = wait > 0 ? segb_client_flush(c, wait) : SEGB_ERR_TIMED_OUT;
+    update_progress(p, c);
+    if (rc == SEGB_OK)
+      return rc;
+    pthread_mutex_lock(&st->lock);
+    progressed = st->progress > before;
+    if (rc != SEGB_ERR_TIMED_OUT || (!progressed && wait >= left))
+      stop_sending(st, rc);
+    pthread_mutex_unlock(&st->lock);
+    slice = progressed ? PROGRESS_MS : slice * 2;
   }
 }
 
@@ -129,16 +226,18 @@ static int blank(const char *s, size_t len) {
   return strspn(s, " \t\r") == len;
 }
 
-static void progress(const cli_lines *in, off_t size) {
-  int width = 30, filled;
-  double done = size > 0 ? (double)in->offset / (double)size : 0;
+/* The client's counters at the end: the refusals of a full queue the
+ * import retried are not refusals of events. */
+static void summary_stats(const import_state *st, const int64_t *v,
+                          int64_t elapsed_ms) {
+  int64_t refused = v[SEGB_STAT_REFUSED] - (int64_t)st->full_waits;
 
-  if (done > 1)
-    done = 1;
-  filled = (int)(done * width);
-  fprintf(stderr, "\r[%.*s%*s] %3d%% %llu lines", filled,
-          "##############################", width - filled, "",
-          (int)(done * 100), (unsigned long long)in->lineno);
+  printf("stats: delivered %lld, dropped %lld, refused %lld, requests %lld, "
+         "retries %lld; %.2f s, %.0f events/s\n",
+         (long long)v[SEGB_STAT_DELIVERED], (long long)v[SEGB_STAT_DROPPED],
+         (long long)(refused > 0 ? refused : 0),
+         (long long)v[SEGB_STAT_REQUESTS], (long long)v[SEGB_STAT_RETRIES],
+         (double)elapsed_ms / 1000.0, rate(v[SEGB_STAT_DELIVERED], elapsed_ms));
 }
 
 static void summary(const import_state *st, int rest_unread) {
@@ -154,48 +253,85 @@ static void summary(const import_state *st, int rest_unread) {
              segb_err_name(-code), st->example[code]);
   if (st->stop == SEGB_OK)
     return;
-  printf("not sent %llu%s: %s\n", (unsigned long long)st->not_sent,
+  printf("not sent %llu%s: %s\n",
+         (unsigned long long)(st->not_sent + st->lines_left),
          rest_unread ? " + the rest of the input, unread" : "", st->stop_why);
   if (st->closed_why[0] != '\0')
     printf("  %s\n", st->closed_why);
 }
 
-/* One line of input: a message queued, or the reason it is not. */
-static void import_line(segb_client_t *c, import_state *st, const cli_lines *in,
-                        int kind, const char *line, size_t len) {
-  char why[160];
-  segb_message_t *m;
-  int rc;
-
-  if (kind == CLI_LINE_TOO_LONG) {
-    st->invalid++;
-    snprintf(why, sizeof why,
-             "line %llu: %llu bytes, over the %d-byte line limit; skipped",
-             (unsigned long long)in->lineno, (unsigned long long)in->skipped,
-             CLI_LINE_MAX);
-    count_failure(st, SEGB_ERR_TOO_LARGE, why);
-    return;
-  }
-  if (blank(line, len))
-    return;
-  m = segb_message_new_from_json(line, len);
-  rc = m != NULL ? segb_client_enqueue(c, m) : segb_last_error();
-  if (rc != SEGB_OK) {
-    st->invalid++;
-    snprintf(why, sizeof why, "line %llu: %s", (unsigned long long)in->lineno,
-             segb_last_error_message());
-    count_failure(st, rc, why);
-  }
+static void invalid_line(import_state *st, int err, const char *why) {
+  st->invalid++;
+  pthread_mutex_lock(&st->lock);
+  count_failure(st, err, why);
+  pthread_mutex_unlock(&st->lock);
 }
 
-/* The batch size, the first chunk the import sends. */
+/* One line of input: a message queued, or the reason it is not. A full
+ * queue is waited on and the line enqueued again: an import loses nothing
+ * to its queue's bound. 1 when a message was queued. */
+static int import_line(segb_client_t *c, import_state *st, progress_line *p,
+                       int kind, const char *line, size_t len) {
+  char why[160];
+  segb_message_t *m;
+  int rc, drained = 0;
+
+  if (kind == CLI_LINE_TOO_LONG) {
+    snprintf(why, sizeof why,
+             "line %llu: %llu bytes, over the %d-byte line limit; skipped",
+             (unsigned long long)p->in->lineno,
+             (unsigned long long)p->in->skipped, CLI_LINE_MAX);
+    invalid_line(st, SEGB_ERR_TOO_LARGE, why);
+    return 0;
+  }
+  if (blank(line, len))
+    return 0;
+  for (;;) {
+    /* enqueue took the message even when it refused it */
+    m = segb_message_new_from_json(line, len);
+    rc = m != NULL ? segb_client_enqueue(c, m) : segb_last_error();
+    /* a message that does not fit the queue drained is refused */
+    if (rc != SEGB_ERR_QUEUE_FULL || drained)
+      break;
+    st->full_waits++;
+    drained = send_queued(c, st, p) == SEGB_OK;
+    if (!drained) {
+      st->lines_left++;
+      return 0;
+    }
+  }
+  if (rc == SEGB_OK)
+    return 1;
+  snprintf(why, sizeof why, "line %llu: %s", (unsigned long long)p->in->lineno,
+           segb_last_error_message());
+  invalid_line(st, rc, why);
+  return 0;
+}
+
+/* The batch size: how many messages the import enqueues before it waits
+ * for them, until a first one is delivered. */
 static size_t batch_events(const segb_config_t *conf) {
   char value[24];
   size_t size = sizeof value;
 
   if (segb_config_get(conf, "batch.max_events", value, &size) != SEGB_OK)
-    return IMPORT_CHUNK;
+    return 1;
   return (size_t)strtoul(value, NULL, 10);
+}
+
+/* Back-pressure: a full queue makes enqueue wait for room while the
+ * dispatcher sends, PROGRESS_MS at a time. */
+static int set_overflow(segb_config_t *conf) {
+  char err[SEGB_ERRSTR_SIZE], wait[24];
+
+  snprintf(wait, sizeof wait, "%d", PROGRESS_MS);
+  if (segb_config_set(conf, "queue.overflow", "block", err, sizeof err) ==
+          SEGB_OK &&
+      segb_config_set(conf, "queue.block_timeout_ms", wait, err, sizeof err) ==
+          SEGB_OK)
+    return CLI_OK;
+  fprintf(stderr, "segbridge: %s\n", err);
+  return CLI_OTHER;
 }
 
 int cli_import(const char *name, const cli_opts *o, char **args) {
@@ -205,19 +341,21 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
   const char *file = args[0];
   int use_stdin = file == NULL || strcmp(file, "-") == 0;
   int fd = use_stdin ? STDIN_FILENO : open(file, O_RDONLY);
+  int64_t v[SEGB_STAT__COUNT], elapsed;
   segb_config_t *conf;
   segb_client_t *c;
   cli_dry_run dry_run = {0};
   cli_lines in;
+  progress_line p;
   char *line = NULL;
-  size_t len = 0, first_chunk = IMPORT_CHUNK;
-  off_t size = 0;
+  size_t len = 0, first_batch = 1, since_wait = 0;
   struct stat sb;
-  int regular = 0, bar, kind = CLI_LINE_EOF, rest_unread = 0, read_failed;
-  int rc;
+  int regular = 0, probing = 1, kind = CLI_LINE_EOF, rest_unread = 0;
+  int read_failed, read_errno, rc;
 
   memset(&st, 0, sizeof st);
   memset(&in, 0, sizeof in);
+  memset(&p, 0, sizeof p);
   (void)name;
   st.tally.verbose = o->verbose;
   st.timeout_ms = o->timeout_ms;
@@ -227,11 +365,12 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
   }
   if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
     regular = 1;
-    size = sb.st_size;
+    p.size = sb.st_size;
   }
-  bar = isatty(STDERR_FILENO) && size > 0;
-  conf = cli_config(o, CLI_FOR_SEND);
-  rc = conf == NULL ? CLI_USAGE : CLI_OK;
+  p.shown = isatty(STDERR_FILENO);
+  p.in = &in;
+  conf = cli_config(o, CLI_FOR_SEND | CLI_FOR_IMPORT);
+  rc = conf == NULL ? CLI_USAGE : set_overflow(conf);
   if (rc == CLI_OK && cli_lines_init(&in, CLI_LINE_MAX, read_fd, &fd) != 0) {
     fprintf(stderr, "segbridge: out of memory\n");
     rc = CLI_OTHER;
@@ -241,13 +380,15 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
     st.tally.dry_run = &dry_run;
   c = NULL;
   if (rc == CLI_OK) {
-    first_chunk = batch_events(conf);
+    first_batch = batch_events(conf);
     segb_config_set_delivery_cb(conf, on_report);
     segb_config_set_opaque(conf, &st);
+    pthread_mutex_init(&st.lock, NULL);
     c = segb_client_new(conf, err, sizeof err);
     if (c == NULL) {
       fprintf(stderr, "segbridge: %s\n", err);
       rc = cli_exit_code(segb_last_error());
+      pthread_mutex_destroy(&st.lock);
     }
   }
   if (c == NULL) {
@@ -259,40 +400,54 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
     return rc;
   }
   /* one wait budget for the whole run, renewed only by progress */
-  st.deadline = now_ms() + st.timeout_ms;
-  while (st.stop == SEGB_OK &&
+  p.start = now_ms();
+  st.deadline = p.start + st.timeout_ms;
+  while (!stopped(&st) &&
          (kind = cli_lines_next(&in, &line, &len)) > CLI_LINE_EOF) {
-    import_line(c, &st, &in, kind, line, len);
-    if (segb_client_outq_len(c) >=
-        (st.tally.delivered > 0 ? IMPORT_CHUNK : first_chunk))
-      send_queued(c, &st);
-    if (bar && in.lineno % 500 == 0)
-      progress(&in, size);
+    since_wait += (size_t)import_line(c, &st, &p, kind, line, len);
+    /* Until a first delivery, each batch is waited for before the next:
+     * refused credentials or a dead endpoint cost one request. */
+    if (probing && since_wait >= first_batch) {
+      send_queued(c, &st, &p);
+      since_wait = 0;
+      pthread_mutex_lock(&st.lock);
+      probing = st.tally.delivered == 0;
+      pthread_mutex_unlock(&st.lock);
+    }
+    update_progress(&p, c);
   }
+  read_errno = errno;
+  pthread_mutex_lock(&st.lock);
   read_failed = st.stop == SEGB_OK && kind == CLI_LINE_ERROR;
   if (read_failed) {
     st.stop = SEGB_ERR_SYSTEM;
     snprintf(st.stop_why, sizeof st.stop_why,
              "reading the input failed after line %llu: %s",
-             (unsigned long long)in.lineno, strerror(errno));
+             (unsigned long long)in.lineno, strerror(read_errno));
   }
-  send_queued(c, &st);
+  pthread_mutex_unlock(&st.lock);
+  send_queued(c, &st, &p);
+  elapsed = now_ms() - p.start;
+  client_stats(c, v);
+  if (p.shown) {
+    show_progress(&p, v, 1);
+    fputc('\n', stderr);
+  }
+  /* Sending is over: close reports what is still queued as not sent, and
+   * no report arrives after it. */
+  segb_client_close(c, 0);
+  pthread_mutex_destroy(&st.lock);
+  cli_dry_run_stop(&dry_run);
   if (st.stop != SEGB_OK && !read_failed) {
     /* The rest of a file is counted; a pipe may never end. */
     rest_unread = !regular;
     while (!rest_unread &&
            (kind = cli_lines_next(&in, &line, &len)) > CLI_LINE_EOF)
       if (kind == CLI_LINE_TOO_LONG || !blank(line, len))
-        st.not_sent++;
-  }
-  /* Sending is over: close reports what is still queued as not sent. */
-  segb_client_close(c, 0);
-  cli_dry_run_stop(&dry_run);
-  if (bar) {
-    progress(&in, size);
-    fputc('\n', stderr);
+        st.lines_left++;
   }
   summary(&st, rest_unread);
+  summary_stats(&st, v, elapsed);
   cli_lines_free(&in);
   if (!use_stdin)
     close(fd);

@@ -42,6 +42,19 @@ static const char usage[] =
     "  --oauth-scope SCOPE    default tracking_api:write\n"
     "  --oauth-server URL     authorization server (default: the region's)\n"
     "\n"
+    "import (sent in the background, many requests at once; each flag sets\n"
+    "the setting named, docs/CONFIGURATION.md):\n"
+    "  --batch-size N     events per request (batch.max_events)\n"
+    "  --max-in-flight N  requests at once (dispatch.max_in_flight)\n"
+    "  --ordering per_user|fifo|none\n"
+    "                     what keeps its order (dispatch.ordering)\n"
+    "  --max-queue N      events held in memory (queue.max_events); a full\n"
+    "                     queue makes the import wait, never drop\n"
+    "  --freshness realtime|batch\n"
+    "                     send at once, or in full batches (freshness)\n"
+    "  --linger-ms MS     longest wait of a queued event (batch.linger_ms)\n"
+    "  on a terminal a progress line; the summary ends with the counters\n"
+    "\n"
     "message fields:\n"
     "  --user-id ID --anonymous-id ID --event NAME --name NAME --category C\n"
     "  --group-id ID --previous-id ID --timestamp ISO-8601 --message-id ID\n"
@@ -73,7 +86,7 @@ static const cli_command commands[] = {
     {"screen", CLI_FOR_SEND, usage, 0, 0, cli_send},
     {"group", CLI_FOR_SEND, usage, 0, 0, cli_send},
     {"alias", CLI_FOR_SEND, usage, 0, 0, cli_send},
-    {"import", CLI_FOR_SEND, usage, 0, 1, cli_import},
+    {"import", CLI_FOR_SEND | CLI_FOR_IMPORT, usage, 0, 1, cli_import},
     {"mock", CLI_FOR_SEND, usage, 0, 0, cli_mock},
     {"token", CLI_FOR_SEND, usage, 0, 0, cli_token},
     {"workspace", CLI_FOR_READ, cli_read_usage, 0, 0, cli_read},

@@ -37,6 +37,7 @@ typedef struct cli_option {
 #define ALL (CLI_FOR_SEND | CLI_FOR_READ)
 #define SEND CLI_FOR_SEND
 #define READ CLI_FOR_READ
+#define IMPORT CLI_FOR_IMPORT
 
 static const cli_option options[] = {
     /* connection */
@@ -50,6 +51,18 @@ static const cli_option options[] = {
     {"gzip", 0, SEND, CLI_FLAG, F(gzip), 0, 0, NULL, NULL},
     {"dry-run", 0, SEND, CLI_FLAG, F(dry_run), 0, 0, NULL, NULL},
     {NULL, 'v', SEND, CLI_FLAG, F(verbose), 0, 0, NULL, NULL},
+    /* import */
+    {"batch-size", 0, IMPORT, CLI_TEXT, F(batch_size), 0, 0, "batch.max_events",
+     NULL},
+    {"max-in-flight", 0, IMPORT, CLI_TEXT, F(max_in_flight), 0, 0,
+     "dispatch.max_in_flight", NULL},
+    {"ordering", 0, IMPORT, CLI_TEXT, F(ordering), 0, 0, "dispatch.ordering",
+     NULL},
+    {"max-queue", 0, IMPORT, CLI_TEXT, F(max_queue), 0, 0, "queue.max_events",
+     NULL},
+    {"freshness", 0, IMPORT, CLI_TEXT, F(freshness), 0, 0, "freshness", NULL},
+    {"linger-ms", 0, IMPORT, CLI_TEXT, F(linger_ms), 0, 0, "batch.linger_ms",
+     NULL},
     /* message fields */
     {"user-id", 0, SEND, CLI_TEXT, F(user_id), 0, 0, NULL, NULL},
     {"anonymous-id", 0, SEND, CLI_TEXT, F(anonymous_id), 0, 0, NULL, NULL},
@@ -240,9 +253,12 @@ static int set_derived(segb_config_t *conf, const cli_opts *o, unsigned group) {
 
   if (!set_int(conf, "http.timeout_ms", request))
     return 0;
-  if (group == CLI_FOR_SEND) /* sends: --timeout-ms bounds the flush */
+  /* sends: --timeout-ms bounds the flush; an import sends in the
+   * background while it reads, a single message on the caller's thread */
+  if ((group & CLI_FOR_SEND) != 0)
     return set(conf, "compression", o->gzip ? "gzip" : NULL) &&
-           set(conf, "dispatch.mode", "inline");
+           set(conf, "dispatch.mode",
+               (group & CLI_FOR_IMPORT) != 0 ? "thread" : "inline");
   /* reads: --timeout-ms bounds a call, retries included */
   return set_int(conf, "retry.total_timeout_ms", o->timeout_ms) &&
          set_int(conf, "api.timeout_ms", o->timeout_ms);
