@@ -70,7 +70,9 @@ now_ns() { date +%s%N; }
 rss_mib() { awk '/Maximum resident set size/ { printf "%.1f", $NF / 1024 }' "$tmp/time"; }
 results=$tmp/results # label, events/s, peak RSS MiB; one run a line
 
-echo "behind a ${latency} ms round trip (segbridge mock --latency-ms $latency), $events track events from 1000 users"
+where="behind a $latency ms round trip (segbridge mock --latency-ms $latency)"
+[ "$latency" -gt 0 ] || where="on loopback (segbridge mock)"
+echo "$where, $events track events from 1000 users"
 
 t0=$(now_ns)
 # shellcheck disable=SC2086 # IMPORT_FLAGS is a list of flags
