@@ -902,6 +902,66 @@ static void test_stop_cuts_a_delay_short(void **state) {
   assert_true(dc.elapsed_ms < 30000.0);
 }
 
+static void test_latency_is_a_lower_bound(void **state) {
+  (void)state;
+  sbm_mock *m = start((sbm_options){.latency_ms = 300});
+  double t0 = now_ms();
+  assert_int_equal(post(m, "/v1/batch", small_batch), 200);
+  assert_true(now_ms() - t0 >= 300.0);
+  /* A DELAY fault adds its wait to the latency. */
+  sbm_script(m, SBM_FAULT_DELAY, 1, 200);
+  t0 = now_ms();
+  assert_int_equal(post(m, "/v1/track", sent[1]), 200);
+  assert_true(now_ms() - t0 >= 500.0);
+  sbm_stats st;
+  sbm_get_stats(m, &st);
+  assert_int_equal(st.messages, 2);
+  sbm_stop(m);
+}
+
+/* K requests on K connections at once, with a latency far longer than the
+ * test: the mock receives, validates and logs all K while every one still
+ * waits for its answer, so the waits are per connection. */
+static void test_latency_waits_per_connection(void **state) {
+  (void)state;
+  enum { K = 8 };
+  sbm_mock *m = start((sbm_options){.latency_ms = 3600 * 1000});
+  char url[256];
+  snprintf(url, sizeof url, "%s/v1/batch", sbm_url(m));
+  struct curl_slist *headers = curl_slist_append(NULL, JSON_CT);
+  headers = curl_slist_append(headers, BASIC);
+  CURLM *multi = curl_multi_init();
+  CURL *easy[K];
+  for (int i = 0; i < K; i++) {
+    easy[i] = curl_easy_init();
+    assert_non_null(easy[i]);
+    curl_easy_setopt(easy[i], CURLOPT_URL, url);
+    curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, small_batch);
+    curl_easy_setopt(easy[i], CURLOPT_NOSIGNAL, 1L);
+    curl_multi_add_handle(multi, easy[i]);
+  }
+  sbm_stats st = {0};
+  int running = K;
+  for (double t0 = now_ms(); st.requests < K && now_ms() - t0 < 60000.0;) {
+    curl_multi_perform(multi, &running);
+    curl_multi_poll(multi, NULL, 0, 100, NULL);
+    sbm_get_stats(m, &st);
+  }
+  assert_int_equal(st.requests, K);
+  assert_int_equal(st.accepted_requests, K);
+  assert_int_equal(sbm_request_status(m, K - 1), 200);
+  curl_multi_perform(multi, &running);
+  assert_int_equal(running, K); /* no answer yet */
+  sbm_stop(m);                  /* cuts the waits short */
+  for (int i = 0; i < K; i++) {
+    curl_multi_remove_handle(multi, easy[i]);
+    curl_easy_cleanup(easy[i]);
+  }
+  curl_multi_cleanup(multi);
+  curl_slist_free_all(headers);
+}
+
 /* The status of each of 40 requests, -curl code for no answer. */
 static void fault_sequence(uint64_t seed, long out[40]) {
   sbm_mock *m = start((sbm_options){.seed = seed, .fail_rate = 0.5});
@@ -1238,6 +1298,8 @@ int main(void) {
       cmocka_unit_test(test_reset),
       cmocka_unit_test(test_delay),
       cmocka_unit_test(test_stop_cuts_a_delay_short),
+      cmocka_unit_test(test_latency_is_a_lower_bound),
+      cmocka_unit_test(test_latency_waits_per_connection),
       cmocka_unit_test(test_random_faults_reproducible),
       cmocka_unit_test(test_ndjson_record),
       cmocka_unit_test(test_request_log),

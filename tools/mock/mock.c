@@ -47,6 +47,10 @@ sbm_mock *sbm_start(const sbm_options *opts, char *errstr, size_t errstr_size) {
     snprintf(errstr, errstr_size, "TLS needs both a certificate and a key");
     return NULL;
   }
+  if (opts->latency_ms < 0) {
+    snprintf(errstr, errstr_size, "latency_ms must be 0 or more");
+    return NULL;
+  }
   if (opts->write_key && !opts->write_key[0]) {
     snprintf(errstr, errstr_size,
              "write_key is empty (NULL accepts any non-empty key)");
@@ -75,7 +79,7 @@ sbm_mock *sbm_start(const sbm_options *opts, char *errstr, size_t errstr_size) {
   sbm_store_init(&m->store, record, opts->keep);
   sbm_faults_init(&m->faults, opts->seed, opts->fail_rate);
   pthread_mutex_init(&m->stop_lock, NULL);
-  /* DELAY deadlines are on the monotonic clock. */
+  /* DELAY and latency deadlines are on the monotonic clock. */
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -89,6 +93,7 @@ sbm_mock *sbm_start(const sbm_options *opts, char *errstr, size_t errstr_size) {
   m->clock_offset_s = opts->clock_offset_s;
   m->refuse_poison = opts->refuse_poison;
   m->max_body = opts->max_body;
+  m->latency_ms = opts->latency_ms;
   if (sbm_oauth_new(opts, &m->oauth, errstr, errstr_size) != 0) {
     destroy(m);
     return NULL;

@@ -115,6 +115,13 @@ typedef struct sbm_options {
    * 413 "Payload Too Large". 0: off. */
   int refuse_poison;
   size_t max_body;
+  /* A round trip of about @latency_ms to simulate a distant server: each
+   * Tracking API request (the /v1/ routes above) is answered latency_ms
+   * after it arrived (its headers were in), plus a DELAY fault's wait; the
+   * other APIs answer at once. Connections wait independently, each in its
+   * own thread, and sbm_stop cuts the waits short. A request is logged and
+   * counted in sbm_stats before its wait. 0: answer at once. */
+  int latency_ms;
 } sbm_options;
 
 /* Start serving in background threads. NULL with @errstr filled on
@@ -174,7 +181,8 @@ char *sbm_message(sbm_mock *m, size_t i);
 char *sbm_request_header(sbm_mock *m, size_t i, const char *name);
 char *sbm_request_body(sbm_mock *m, size_t i);
 /* The path and the status the mock answered for request @i: 0 for a
- * RESET, -1 past the end. A request enters the log once answered. */
+ * RESET, -1 past the end. A request enters the log once its answer is
+ * decided (before the latency, if any). */
 char *sbm_request_path(sbm_mock *m, size_t i);
 int sbm_request_status(sbm_mock *m, size_t i);
 

@@ -1,7 +1,8 @@
 /*
- * libmicrohttpd plumbing: one thread per connection (so a DELAY fault holds
- * up only its own connection), bodies collected with a cap, then for each
- * request: decode, pick a fault, validate, record, answer.
+ * libmicrohttpd plumbing: one thread per connection (so a DELAY fault or
+ * the latency holds up only its own connection), bodies collected with a
+ * cap, then for each request: decode, pick a fault, validate, record, wait
+ * out the latency, answer.
  */
 #include "mock_internal.h"
 
@@ -26,6 +27,8 @@ typedef struct upload {
   int too_big;  /* past SBM_MAX_RAW_BYTES: the rest is read and discarded */
   int started;  /* the first call, headers only, was answered */
   char *target; /* the request target as sent: %-encoded, query included */
+  struct timespec arrived; /* headers in (CLOCK_MONOTONIC): the latency
+                              counts from here */
 } upload;
 
 /* Runs first for each request, with the target as sent: the path MHD hands
@@ -84,23 +87,32 @@ static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind,
   return MHD_YES;
 }
 
-/* Sleep @ms milliseconds, or less if the mock is stopping. */
-static void delay(sbm_mock *m, int ms) {
-  if (ms <= 0)
-    return;
-  struct timespec until;
-  clock_gettime(CLOCK_MONOTONIC, &until);
-  until.tv_sec += ms / 1000;
-  until.tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (until.tv_nsec >= 1000000000L) {
-    until.tv_sec++;
-    until.tv_nsec -= 1000000000L;
+static struct timespec after_ms(struct timespec t, int ms) {
+  t.tv_sec += ms / 1000;
+  t.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (t.tv_nsec >= 1000000000L) {
+    t.tv_sec++;
+    t.tv_nsec -= 1000000000L;
   }
+  return t;
+}
+
+/* Sleep until @until (CLOCK_MONOTONIC), or less if the mock is stopping. */
+static void sleep_until(sbm_mock *m, struct timespec until) {
   pthread_mutex_lock(&m->stop_lock);
   while (!m->stopping && pthread_cond_timedwait(&m->stop_cond, &m->stop_lock,
                                                 &until) != ETIMEDOUT)
     ;
   pthread_mutex_unlock(&m->stop_lock);
+}
+
+/* Sleep @ms milliseconds, or less if the mock is stopping. */
+static void delay(sbm_mock *m, int ms) {
+  if (ms <= 0)
+    return;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  sleep_until(m, after_ms(now, ms));
 }
 
 static void inject(sbm_verdict *v, sbm_fault fault, int arg) {
@@ -299,6 +311,10 @@ static enum MHD_Result answer(sbm_mock *m, struct MHD_Connection *c,
   if (!m->quiet)
     log_line(method, url, &v);
   sbm_store_commit(&m->store, req, &v);
+  /* Counted and logged already: a test sees the request while it waits. */
+  if (m->latency_ms > 0 && sbm_is_tracking_path(url))
+    sleep_until(m, after_ms(after_ms(u->arrived, m->latency_ms),
+                            fault == SBM_FAULT_DELAY ? arg : 0));
   /* A reset is a connection closed with no answer at all. */
   enum MHD_Result rc = v.status == 0 ? MHD_NO : respond(m, c, &v);
   sbm_verdict_free(&v);
@@ -317,6 +333,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     if (!u && !(*ctx = u = calloc(1, sizeof *u)))
       return MHD_NO;
     u->started = 1;
+    clock_gettime(CLOCK_MONOTONIC, &u->arrived);
     return MHD_YES;
   }
   if (*data_size) {

@@ -131,6 +131,9 @@ static inline int sbm_hex_value(char c) {
  * Profile API) and return 1; 0 leaves it to the Tracking API. */
 int sbm_route_other(const sbm_vinput *in, sbm_verdict *v);
 
+/* Whether @path is a Tracking API route (/v1/batch, /v1/track, ...). */
+int sbm_is_tracking_path(const char *path);
+
 /* Route, authenticate and check one request; fills @out (events owned by
  * it until handed to the store). */
 void sbm_validate(const sbm_vinput *in, sbm_verdict *out);
@@ -312,7 +315,9 @@ struct sbm_mock {
   int clock_offset_s;
   int refuse_poison;
   size_t max_body;
-  /* Wakes handlers sleeping for a DELAY fault when the mock stops. */
+  int latency_ms;
+  /* Wakes handlers sleeping for a DELAY fault or the latency when the mock
+   * stops. */
   pthread_mutex_t stop_lock;
   pthread_cond_t stop_cond;
   int stopping;

@@ -70,6 +70,10 @@ static route route_of(const char *path) {
   return ROUTE_NONE;
 }
 
+int sbm_is_tracking_path(const char *path) {
+  return route_of(path) != ROUTE_NONE;
+}
+
 /* ---- auth --------------------------------------------------------------- */
 
 static int b64_value(char c) {

@@ -46,6 +46,7 @@ typedef struct cli_opts {
   const char *record;
   uint64_t seed;
   double fail_rate;
+  int latency_ms;
   /* OAuth, for sending and `token`; the mock checks tokens against
    * oauth_public_key and the client and key IDs */
   const char *oauth_client_id, *oauth_key_id, *oauth_key_file, *oauth_scope,

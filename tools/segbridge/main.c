@@ -61,6 +61,8 @@ static const char usage[] =
     "  --properties JSON --traits JSON --context JSON --integrations JSON\n"
     "\n"
     "mock: --port P --write-key K --record FILE --seed N --fail-rate R\n"
+    "      --latency-ms MS (answer each Tracking API request MS after it\n"
+    "      arrived: a round trip of about MS, connections independent)\n"
     "      --oauth-public-key FILE (serve /token; with --oauth-client-id,\n"
     "      --oauth-key-id, --oauth-scope as what it accepts)\n"
     "\n"

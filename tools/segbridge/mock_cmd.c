@@ -38,6 +38,7 @@ int cli_mock(const char *name, const cli_opts *o, char **args) {
   mo.record_path = o->record;
   mo.seed = o->seed;
   mo.fail_rate = o->fail_rate;
+  mo.latency_ms = o->latency_ms;
   mo.quiet = !o->verbose;
   if (o->oauth_public_key != NULL &&
       (public_key = read_text(o->oauth_public_key)) == NULL)
@@ -58,9 +59,12 @@ int cli_mock(const char *name, const cli_opts *o, char **args) {
     fprintf(stderr, "segbridge: mock: %s\n", err);
     return CLI_OTHER;
   }
-  printf("mock Segment Tracking API on %s (write key: %s%s)\n", sbm_url(m),
+  printf("mock Segment Tracking API on %s (write key: %s%s", sbm_url(m),
          o->write_key != NULL ? "required" : "any",
          o->oauth_public_key != NULL ? "; OAuth /token served" : "");
+  if (o->latency_ms > 0)
+    printf("; answers %d ms after each request", o->latency_ms);
+  printf(")\n");
   fflush(stdout);
   sigwait(&stop, &sig);
   sbm_get_stats(m, &st);

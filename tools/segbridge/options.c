@@ -82,6 +82,7 @@ static const cli_option options[] = {
     {"record", 0, SEND, CLI_TEXT, F(record), 0, 0, NULL, NULL},
     {"seed", 0, SEND, CLI_U64, F(seed), 0, 0, NULL, NULL},
     {"fail-rate", 0, SEND, CLI_RATE, F(fail_rate), 0, 0, NULL, NULL},
+    {"latency-ms", 0, SEND, CLI_INT, F(latency_ms), 0, 3600000, NULL, NULL},
     {"oauth-public-key", 0, SEND, CLI_TEXT, F(oauth_public_key), 0, 0, NULL,
      NULL},
     /* OAuth */
