@@ -187,7 +187,7 @@ enum {
     "segb_client_enqueue() refuses a larger one with SEGB_ERR_TOO_LARGE.")    \
   /* queue */                                                                 \
   X(QUEUE_MAX_EVENTS, "queue.max_events", SBI_PT_INT, 1, 100000000,           \
-    "100000", "", "0.1", SBI_LIVE,                                            \
+    "20000", "", "0.1", SBI_LIVE,                                             \
     "Most events held in memory, in flight included.")                        \
   X(QUEUE_MAX_BYTES, "queue.max_bytes", SBI_PT_INT, 1024, 68719476736,        \
     "67108864", "", "0.1", SBI_LIVE,                                          \
@@ -209,7 +209,7 @@ enum {
     "segb_client_poll() and segb_client_close() send on the caller's "        \
     "thread.")                                                                \
   X(DISPATCH_MAX_IN_FLIGHT, "dispatch.max_in_flight", SBI_PT_INT, 1, 64,      \
-    "10", "", "0.1", SBI_LIVE,                                                \
+    "20", "", "0.1", SBI_LIVE,                                                \
     "Most requests in flight at once, over kept-alive connections (HTTP/2 "   \
     "multiplexing where the server offers it).")                              \
   X(DISPATCH_ORDERING, "dispatch.ordering", SBI_PT_ENUM, 0, 0, "per_user",    \
