@@ -586,9 +586,9 @@ static void finish_delivered(dfix *d, int n) {
  * value pairs. */
 static void check_background(const char *what, int events, int want,
                              const char *pad, ...) {
+  int reports, on_dispatch, delivered, unbalanced, i;
   dfix d;
   va_list ap;
-  int i;
 
   va_start(ap, pad);
   start_va(&d, no_options(), NULL, 0, events, ap);
@@ -602,10 +602,14 @@ static void check_background(const char *what, int events, int want,
     fail_msg("%s: %d of %d events reported without a flush", what,
              d.log.reports, want);
   pthread_mutex_lock(&d.log.mu);
-  assert_int_equal(d.log.on_dispatch, d.log.reports);
-  assert_int_equal(d.log.delivered, d.log.reports);
-  assert_int_equal(d.log.unbalanced, 0);
+  reports = d.log.reports;
+  on_dispatch = d.log.on_dispatch;
+  delivered = d.log.delivered;
+  unbalanced = d.log.unbalanced;
   pthread_mutex_unlock(&d.log.mu);
+  assert_int_equal(on_dispatch, reports);
+  assert_int_equal(delivered, reports);
+  assert_int_equal(unbalanced, 0);
   finish_delivered(&d, events);
 }
 
