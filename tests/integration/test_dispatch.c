@@ -117,11 +117,6 @@ static int threads_named(const char *name, long *tids, int max) {
   return n;
 }
 
-static int dispatch_threads(void) {
-  long tid;
-  return threads_named(DISPATCH_THREAD, &tid, 1);
-}
-
 /* Voluntary plus involuntary context switches of thread @tid so far. */
 static long context_switches(long tid) {
   static const char *const fields[] = {"\nvoluntary_ctxt_switches:",
@@ -468,11 +463,16 @@ static void mock_counts(sbm_mock *m, int cap, int *seen) {
 
 /* ---- fixture ----------------------------------------------------------- */
 
+#define MAX_DISPATCHERS 64
+
 typedef struct dfix {
   fx_client fx;
   ledger log;
   segb_raw_server *raw;         /* the endpoint, when a raw server is */
   int fds_before, tasks_before; /* before the raw server and the client */
+  /* dispatcher threads before the client (an earlier failed test's) */
+  long dispatchers[MAX_DISPATCHERS];
+  int dispatchers_before;
 } dfix;
 
 /* A mock (started with @mo) and a client of it, or of a raw server doing
@@ -499,7 +499,30 @@ static void start_va(dfix *d, sbm_options mo, const segb_raw_step *steps,
   ledger_init(&d->log, cap);
   segb_config_set_delivery_cb(d->fx.conf, on_report);
   segb_config_set_opaque(d->fx.conf, &d->log);
+  d->dispatchers_before =
+      threads_named(DISPATCH_THREAD, d->dispatchers, MAX_DISPATCHERS);
+  assert_true(d->dispatchers_before < MAX_DISPATCHERS);
   fx_open(&d->fx);
+}
+
+/* Dispatcher threads that were not there before @d's client; the id of
+ * one in *@tid when not NULL. */
+static int new_dispatchers(const dfix *d, long *tid) {
+  long now[MAX_DISPATCHERS];
+  int n = threads_named(DISPATCH_THREAD, now, MAX_DISPATCHERS), fresh = 0;
+  int i, j;
+
+  assert_true(n < MAX_DISPATCHERS);
+  for (i = 0; i < n; i++) {
+    for (j = 0; j < d->dispatchers_before && d->dispatchers[j] != now[i]; j++)
+      ;
+    if (j < d->dispatchers_before)
+      continue;
+    if (tid != NULL)
+      *tid = now[i];
+    fresh++;
+  }
+  return fresh;
 }
 
 static sbm_options no_options(void) {
@@ -593,7 +616,7 @@ static void check_background(const char *what, int events, int want,
   va_start(ap, pad);
   start_va(&d, no_options(), NULL, 0, events, ap);
   va_end(ap);
-  assert_int_equal(dispatch_threads(), 1);
+  assert_int_equal(new_dispatchers(&d, NULL), 1);
   for (i = 0; i < events; i++)
     assert_int_equal(
         segb_client_enqueue(d.fx.client, message(SEGB_MSG_TRACK, i, 1, i, pad)),
@@ -882,7 +905,7 @@ static void test_close_silent_server(void **state) {
   assert_int_equal(d.log.reports, 20);
   assert_int_equal(d.log.strays, 0);
   assert_reported(&d.log, 0, 20, SEGB_ERR_CLOSED);
-  assert_int_equal(dispatch_threads(), 0);
+  assert_int_equal(new_dispatchers(&d, NULL), 0);
   segb_raw_stop(d.raw);
   d.raw = NULL;
   assert_int_equal(count_entries("/proc/self/fd"), d.fds_before);
@@ -901,9 +924,9 @@ static void test_close_unused(void **state) {
     dfix d;
 
     start(&d, 1, "dispatch.mode", modes[i], NULL);
-    assert_int_equal(dispatch_threads(), (int)i);
+    assert_int_equal(new_dispatchers(&d, NULL), (int)i);
     assert_int_equal(segb_client_close(d.fx.client, 0), SEGB_OK);
-    assert_int_equal(dispatch_threads(), 0);
+    assert_int_equal(new_dispatchers(&d, NULL), 0);
     assert_int_equal(d.log.reports, 0);
     assert_int_equal(count_entries("/proc/self/fd"), d.fds_before);
     assert_int_equal(count_entries("/proc/self/task"), d.tasks_before);
@@ -1340,7 +1363,7 @@ static void test_no_idle_wakeups(void **state) {
   (void)state;
 
   start(&d, 5, NULL);
-  assert_int_equal(threads_named(DISPATCH_THREAD, &tid, 1), 1);
+  assert_int_equal(new_dispatchers(&d, &tid), 1);
   assert_stays_asleep(tid, "before any event");
   send_events(d.fx.client, 0, 5, 2);
   assert_int_equal(segb_client_flush(d.fx.client, GENEROUS_MS), SEGB_OK);
@@ -1400,7 +1423,7 @@ static void test_inline_mode(void **state) {
 
   start(&d, 5, "dispatch.mode", "inline", "freshness", "realtime",
         "batch.max_events", "2", "batch.linger_ms", "0", NULL);
-  assert_int_equal(dispatch_threads(), 0);
+  assert_int_equal(new_dispatchers(&d, NULL), 0);
   send_events(d.fx.client, 0, 5, 2);
   sleep_ms(200);
   assert_int_equal(fx_stats(&d.fx).requests, 0);
