@@ -477,9 +477,14 @@ typedef struct dfix {
 
 /* A mock (started with @mo) and a client of it, or of a raw server doing
  * @steps and relaying to the mock; fast retries, then the name, value
- * pairs in @extras; reports go to the ledger, for ids below @cap. */
-static void start_va(dfix *d, sbm_options mo, const segb_raw_step *steps,
-                     size_t n, int cap, va_list extras) {
+ * pairs in @extras; reports go to the ledger, for ids below @cap. On the
+ * heap: when a test fails, its client lives on and may still report into
+ * it, so it is never freed but by stop(). */
+static dfix *start_va(sbm_options mo, const segb_raw_step *steps, size_t n,
+                      int cap, va_list extras) {
+  dfix *d = calloc(1, sizeof *d);
+
+  assert_non_null(d);
   mo.write_key = WRITE_KEY;
   fx_start(&d->fx, mo, WRITE_KEY);
   d->raw = NULL;
@@ -503,6 +508,7 @@ static void start_va(dfix *d, sbm_options mo, const segb_raw_step *steps,
       threads_named(DISPATCH_THREAD, d->dispatchers, MAX_DISPATCHERS);
   assert_true(d->dispatchers_before < MAX_DISPATCHERS);
   fx_open(&d->fx);
+  return d;
 }
 
 /* Dispatcher threads that were not there before @d's client; the id of
@@ -525,42 +531,66 @@ static int new_dispatchers(const dfix *d, long *tid) {
   return fresh;
 }
 
+typedef struct dispatcher_wait {
+  const dfix *d;
+  long tid;
+} dispatcher_wait;
+
+static int one_dispatcher(void *arg) {
+  dispatcher_wait *w = arg;
+  return new_dispatchers(w->d, &w->tid) == 1;
+}
+
+/* The id of @d's client's dispatcher thread, once it has named itself. */
+static long dispatcher_of(const dfix *d) {
+  dispatcher_wait w = {d, -1};
+
+  wait_until(one_dispatcher, &w, "one thread named " DISPATCH_THREAD);
+  return w.tid;
+}
+
 static sbm_options no_options(void) {
   sbm_options mo;
   memset(&mo, 0, sizeof mo);
   return mo;
 }
 
-static void start(dfix *d, int cap, ...) {
+static dfix *start(int cap, ...) {
   va_list ap;
+  dfix *d;
 
   va_start(ap, cap);
-  start_va(d, no_options(), NULL, 0, cap, ap);
+  d = start_va(no_options(), NULL, 0, cap, ap);
   va_end(ap);
+  return d;
 }
 
-static void start_mock(dfix *d, sbm_options mo, int cap, ...) {
+static dfix *start_mock(sbm_options mo, int cap, ...) {
   va_list ap;
+  dfix *d;
 
   va_start(ap, cap);
-  start_va(d, mo, NULL, 0, cap, ap);
+  d = start_va(mo, NULL, 0, cap, ap);
   va_end(ap);
+  return d;
 }
 
-static void start_raw(dfix *d, const segb_raw_step *steps, size_t n, int cap,
-                      ...) {
+static dfix *start_raw(const segb_raw_step *steps, size_t n, int cap, ...) {
   va_list ap;
+  dfix *d;
 
   va_start(ap, cap);
-  start_va(d, no_options(), steps, n, cap, ap);
+  d = start_va(no_options(), steps, n, cap, ap);
   va_end(ap);
+  return d;
 }
 
-/* The client was closed: stop the servers and free the ledger. */
+/* The client was closed: stop the servers and free the fixture. */
 static void stop(dfix *d) {
   segb_raw_stop(d->raw);
   sbm_stop(d->fx.mock);
   ledger_free(&d->log);
+  free(d);
 }
 
 /* Close, with nothing left undelivered. */
@@ -610,30 +640,30 @@ static void finish_delivered(dfix *d, int n) {
 static void check_background(const char *what, int events, int want,
                              const char *pad, ...) {
   int reports, on_dispatch, delivered, unbalanced, i;
-  dfix d;
+  dfix *d;
   va_list ap;
 
   va_start(ap, pad);
-  start_va(&d, no_options(), NULL, 0, events, ap);
+  d = start_va(no_options(), NULL, 0, events, ap);
   va_end(ap);
-  assert_int_equal(new_dispatchers(&d, NULL), 1);
+  dispatcher_of(d);
   for (i = 0; i < events; i++)
-    assert_int_equal(
-        segb_client_enqueue(d.fx.client, message(SEGB_MSG_TRACK, i, 1, i, pad)),
-        SEGB_OK);
-  if (!ledger_wait_for(&d.log, reports_reached, want, HANG_GUARD_S))
+    assert_int_equal(segb_client_enqueue(d->fx.client,
+                                         message(SEGB_MSG_TRACK, i, 1, i, pad)),
+                     SEGB_OK);
+  if (!ledger_wait_for(&d->log, reports_reached, want, HANG_GUARD_S))
     fail_msg("%s: %d of %d events reported without a flush", what,
-             d.log.reports, want);
-  pthread_mutex_lock(&d.log.mu);
-  reports = d.log.reports;
-  on_dispatch = d.log.on_dispatch;
-  delivered = d.log.delivered;
-  unbalanced = d.log.unbalanced;
-  pthread_mutex_unlock(&d.log.mu);
+             d->log.reports, want);
+  pthread_mutex_lock(&d->log.mu);
+  reports = d->log.reports;
+  on_dispatch = d->log.on_dispatch;
+  delivered = d->log.delivered;
+  unbalanced = d->log.unbalanced;
+  pthread_mutex_unlock(&d->log.mu);
   assert_int_equal(on_dispatch, reports);
   assert_int_equal(delivered, reports);
   assert_int_equal(unbalanced, 0);
-  finish_delivered(&d, events);
+  finish_delivered(d, events);
 }
 
 /* Each trigger sends by itself, and reports come from the dispatcher. */
@@ -700,39 +730,39 @@ static void test_seeded_faults(void **state) {
   int i, refused = 0, flushed;
   pthread_t th;
   sampler s;
-  dfix d;
+  dfix *d;
   (void)state;
 
   mo.seed = 20261201;
   mo.fail_rate = 0.3;
-  start_mock(&d, mo, EVENTS, "dispatch.max_in_flight", "8", "batch.max_events",
-             "100", NULL);
+  d = start_mock(mo, EVENTS, "dispatch.max_in_flight", "8", "batch.max_events",
+                 "100", NULL);
   memset(&s, 0, sizeof s);
-  s.log = &d.log;
-  s.client = d.fx.client;
-  sbm_script(d.fx.mock, SBM_FAULT_DELAY, 5, 50);
+  s.log = &d->log;
+  s.client = d->fx.client;
+  sbm_script(d->fx.mock, SBM_FAULT_DELAY, 5, 50);
   assert_int_equal(pthread_create(&th, NULL, sample_stats, &s), 0);
   for (i = 0; i < EVENTS; i++)
-    refused += send_event(d.fx.client, i, i % 100, i) != SEGB_OK;
-  flushed = segb_client_flush(d.fx.client, GENEROUS_MS);
+    refused += send_event(d->fx.client, i, i % 100, i) != SEGB_OK;
+  flushed = segb_client_flush(d->fx.client, GENEROUS_MS);
   atomic_store(&s.stop, 1);
-  wait_threads(&d.log, 1);
+  wait_threads(&d->log, 1);
   assert_int_equal(pthread_join(th, NULL), 0);
 
   assert_int_equal(refused, 0);
   assert_int_equal(flushed, SEGB_OK);
-  wait_reports(&d.log, EVENTS);
+  wait_reports(&d->log, EVENTS);
   assert_int_equal(s.refused, 0);
   assert_int_equal(s.unbalanced, 0);
   assert_true(s.busy > 0);
-  assert_int_equal(d.log.unbalanced, 0);
-  stats_of(d.fx.client, v);
+  assert_int_equal(d->log.unbalanced, 0);
+  stats_of(d->fx.client, v);
   assert_true(balanced(v));
   assert_int_equal(v[SEGB_STAT_ENQUEUED], EVENTS);
   assert_int_equal(v[SEGB_STAT_DELIVERED], EVENTS);
   assert_true(v[SEGB_STAT_RETRIES] > 0);
-  assert_true(fx_stats(&d.fx).faults > 0);
-  finish_delivered(&d, EVENTS);
+  assert_true(fx_stats(&d->fx).faults > 0);
+  finish_delivered(d, EVENTS);
 }
 
 /* ---- per-user order ---------------------------------------------------- */
@@ -745,26 +775,26 @@ static void test_per_user_order(void **state) {
   enum { USERS = 50, EACH = 40, BATCH = 20 };
   int last[USERS], got[USERS], id, user, seq, i;
   size_t at;
-  dfix d;
+  dfix *d;
   (void)state;
 
-  start(&d, USERS * EACH, "dispatch.max_in_flight", "8", "batch.max_events",
-        "20", NULL);
-  sbm_script(d.fx.mock, SBM_FAULT_DELAY, 1, 2000);
-  sbm_script(d.fx.mock, SBM_FAULT_DELAY, 200, 20);
+  d = start(USERS * EACH, "dispatch.max_in_flight", "8", "batch.max_events",
+            "20", NULL);
+  sbm_script(d->fx.mock, SBM_FAULT_DELAY, 1, 2000);
+  sbm_script(d->fx.mock, SBM_FAULT_DELAY, 200, 20);
   for (seq = 0; seq < EACH; seq++)
     for (user = 0; user < USERS; user++)
-      assert_int_equal(send_event(d.fx.client, seq * USERS + user, user, seq),
+      assert_int_equal(send_event(d->fx.client, seq * USERS + user, user, seq),
                        SEGB_OK);
-  assert_int_equal(segb_client_flush(d.fx.client, GENEROUS_MS), SEGB_OK);
-  wait_reports(&d.log, USERS * EACH);
-  assert_true(d.log.max_in_flight > BATCH);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  wait_reports(&d->log, USERS * EACH);
+  assert_true(d->log.max_in_flight > BATCH);
 
   for (i = 0; i < USERS; i++) {
     last[i] = -1;
     got[i] = 0;
   }
-  for (at = 0; mock_event(d.fx.mock, at, &id, &user, &seq); at++) {
+  for (at = 0; mock_event(d->fx.mock, at, &id, &user, &seq); at++) {
     assert_true(user >= 0 && user < USERS);
     if (seq <= last[user])
       fail_msg("u-%d: seq %d arrived after seq %d", user, seq, last[user]);
@@ -774,7 +804,7 @@ static void test_per_user_order(void **state) {
   }
   for (i = 0; i < USERS; i++)
     assert_int_equal(got[i], EACH);
-  finish_delivered(&d, USERS * EACH);
+  finish_delivered(d, USERS * EACH);
 }
 
 /* ---- flush ------------------------------------------------------------- */
@@ -783,18 +813,18 @@ static void test_per_user_order(void **state) {
  * enqueued before it is counted reported. */
 static void test_flush_slow_responses(void **state) {
   int64_t v[SEGB_STAT__COUNT];
-  dfix d;
+  dfix *d;
   (void)state;
 
-  start(&d, 100, "batch.max_events", "10", NULL);
-  sbm_script(d.fx.mock, SBM_FAULT_DELAY, 10, 100);
-  send_events(d.fx.client, 0, 100, 10);
-  assert_int_equal(segb_client_flush(d.fx.client, GENEROUS_MS), SEGB_OK);
-  stats_of(d.fx.client, v);
+  d = start(100, "batch.max_events", "10", NULL);
+  sbm_script(d->fx.mock, SBM_FAULT_DELAY, 10, 100);
+  send_events(d->fx.client, 0, 100, 10);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  stats_of(d->fx.client, v);
   assert_int_equal(v[SEGB_STAT_DELIVERED], 100);
   assert_int_equal(v[SEGB_STAT_QUEUED], 0);
   assert_int_equal(v[SEGB_STAT_IN_FLIGHT], 0);
-  finish_delivered(&d, 100);
+  finish_delivered(d, 100);
 }
 
 typedef struct flusher {
@@ -825,24 +855,24 @@ static void test_flush_concurrent(void **state) {
   enum { FLUSHERS = 4 };
   flusher f[FLUSHERS];
   pthread_t th[FLUSHERS];
-  dfix d;
+  dfix *d;
   int i;
   (void)state;
 
-  start(&d, FLUSHERS * 25, "batch.max_events", "10", NULL);
-  sbm_script(d.fx.mock, SBM_FAULT_DELAY, 20, 50);
+  d = start(FLUSHERS * 25, "batch.max_events", "10", NULL);
+  sbm_script(d->fx.mock, SBM_FAULT_DELAY, 20, 50);
   for (i = 0; i < FLUSHERS; i++) {
-    f[i] = (flusher){&d.log, d.fx.client, i * 25, -1, 0};
+    f[i] = (flusher){&d->log, d->fx.client, i * 25, -1, 0};
     assert_int_equal(pthread_create(&th[i], NULL, enqueue_and_flush, &f[i]), 0);
   }
-  wait_threads(&d.log, FLUSHERS);
+  wait_threads(&d->log, FLUSHERS);
   for (i = 0; i < FLUSHERS; i++)
     assert_int_equal(pthread_join(th[i], NULL), 0);
   for (i = 0; i < FLUSHERS; i++) {
     assert_int_equal(f[i].rc, SEGB_OK);
     assert_true(f[i].reported >= 25);
   }
-  finish_delivered(&d, FLUSHERS * 25);
+  finish_delivered(d, FLUSHERS * 25);
 }
 
 /* A flush with a tiny deadline against a server that never answers times
@@ -852,19 +882,19 @@ static void test_flush_timed_out_then_usable(void **state) {
   static const segb_raw_step hold_then_relay[] = {{SEGB_RAW_HOLD, NULL},
                                                   {SEGB_RAW_RELAY, NULL}};
   int64_t v[SEGB_STAT__COUNT];
-  dfix d;
+  dfix *d;
   (void)state;
 
-  start_raw(&d, hold_then_relay, 2, 6, "http.timeout_ms", "3000", NULL);
-  send_events(d.fx.client, 0, 5, 1);
-  assert_int_equal(segb_client_flush(d.fx.client, 50), SEGB_ERR_TIMED_OUT);
-  stats_of(d.fx.client, v);
+  d = start_raw(hold_then_relay, 2, 6, "http.timeout_ms", "3000", NULL);
+  send_events(d->fx.client, 0, 5, 1);
+  assert_int_equal(segb_client_flush(d->fx.client, 50), SEGB_ERR_TIMED_OUT);
+  stats_of(d->fx.client, v);
   assert_true(balanced(v));
   assert_int_equal(v[SEGB_STAT_ENQUEUED], 5);
-  send_events(d.fx.client, 5, 6, 1);
-  assert_int_equal(segb_client_flush(d.fx.client, GENEROUS_MS), SEGB_OK);
-  assert_true(segb_raw_connections(d.raw) >= 2);
-  finish_delivered(&d, 6);
+  send_events(d->fx.client, 5, 6, 1);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  assert_true(segb_raw_connections(d->raw) >= 2);
+  finish_delivered(d, 6);
 }
 
 /* ---- close ------------------------------------------------------------- */
@@ -890,27 +920,27 @@ static void test_close_silent_server(void **state) {
   static const segb_raw_step hold[] = {{SEGB_RAW_HOLD, NULL}};
   closer c;
   pthread_t th;
-  dfix d;
+  dfix *d;
   (void)state;
 
-  start_raw(&d, hold, 1, 20, "http.timeout_ms", "120000", "freshness",
-            "realtime", "batch.max_events", "5", NULL);
-  send_events(d.fx.client, 0, 20, 4);
-  c = (closer){&d.log, d.fx.client, 1000, 0};
+  d = start_raw(hold, 1, 20, "http.timeout_ms", "120000", "freshness",
+                "realtime", "batch.max_events", "5", NULL);
+  send_events(d->fx.client, 0, 20, 4);
+  c = (closer){&d->log, d->fx.client, 1000, 0};
   assert_int_equal(pthread_create(&th, NULL, run_close, &c), 0);
-  wait_threads(&d.log, 1);
+  wait_threads(&d->log, 1);
   assert_int_equal(pthread_join(th, NULL), 0);
   assert_int_equal(c.rc, SEGB_ERR_TIMED_OUT);
-  assert_true(segb_raw_connections(d.raw) >= 1);
-  assert_int_equal(d.log.reports, 20);
-  assert_int_equal(d.log.strays, 0);
-  assert_reported(&d.log, 0, 20, SEGB_ERR_CLOSED);
-  assert_int_equal(new_dispatchers(&d, NULL), 0);
-  segb_raw_stop(d.raw);
-  d.raw = NULL;
-  assert_int_equal(count_entries("/proc/self/fd"), d.fds_before);
-  assert_int_equal(count_entries("/proc/self/task"), d.tasks_before);
-  stop(&d);
+  assert_true(segb_raw_connections(d->raw) >= 1);
+  assert_int_equal(d->log.reports, 20);
+  assert_int_equal(d->log.strays, 0);
+  assert_reported(&d->log, 0, 20, SEGB_ERR_CLOSED);
+  assert_int_equal(new_dispatchers(d, NULL), 0);
+  segb_raw_stop(d->raw);
+  d->raw = NULL;
+  assert_int_equal(count_entries("/proc/self/fd"), d->fds_before);
+  assert_int_equal(count_entries("/proc/self/task"), d->tasks_before);
+  stop(d);
 }
 
 /* A client that never got an event closes at once, in both modes, with a
@@ -921,17 +951,19 @@ static void test_close_unused(void **state) {
   (void)state;
 
   for (i = 0; i < 2; i++) {
-    dfix d;
+    dfix *d;
 
-    start(&d, 1, "dispatch.mode", modes[i], NULL);
-    assert_int_equal(new_dispatchers(&d, NULL), (int)i);
-    assert_int_equal(segb_client_close(d.fx.client, 0), SEGB_OK);
-    assert_int_equal(new_dispatchers(&d, NULL), 0);
-    assert_int_equal(d.log.reports, 0);
-    assert_int_equal(count_entries("/proc/self/fd"), d.fds_before);
-    assert_int_equal(count_entries("/proc/self/task"), d.tasks_before);
-    assert_int_equal(fx_stats(&d.fx).requests, 0);
-    stop(&d);
+    d = start(1, "dispatch.mode", modes[i], NULL);
+    if (i == 1)
+      dispatcher_of(d);
+    assert_int_equal(new_dispatchers(d, NULL), (int)i);
+    assert_int_equal(segb_client_close(d->fx.client, 0), SEGB_OK);
+    assert_int_equal(new_dispatchers(d, NULL), 0);
+    assert_int_equal(d->log.reports, 0);
+    assert_int_equal(count_entries("/proc/self/fd"), d->fds_before);
+    assert_int_equal(count_entries("/proc/self/task"), d->tasks_before);
+    assert_int_equal(fx_stats(&d->fx).requests, 0);
+    stop(d);
   }
 }
 
@@ -988,25 +1020,25 @@ static void test_close_races_producers(void **state) {
   pthread_t th[PRODUCERS];
   int *seen, accepted, delivered = 0, i, rc;
   race r;
-  dfix d;
+  dfix *d;
   (void)state;
 
-  start(&d, CAP, "batch.max_events", "2500", "batch.linger_ms", "600000", NULL);
-  pthread_mutex_lock(&d.log.mu);
-  d.log.hold_for_producers = PRODUCERS;
-  pthread_mutex_unlock(&d.log.mu);
+  d = start(CAP, "batch.max_events", "2500", "batch.linger_ms", "600000", NULL);
+  pthread_mutex_lock(&d->log.mu);
+  d->log.hold_for_producers = PRODUCERS;
+  pthread_mutex_unlock(&d->log.mu);
   memset(&r, 0, sizeof r);
-  r.log = &d.log;
-  r.client = d.fx.client;
+  r.log = &d->log;
+  r.client = d->fx.client;
   r.accepted = calloc(CAP, 1);
   assert_non_null(r.accepted);
   for (i = 0; i < PRODUCERS; i++)
     assert_int_equal(pthread_create(&th[i], NULL, produce, &r), 0);
   rc = wait_for(enough_accepted, &r)
-           ? segb_client_close(d.fx.client, GENEROUS_MS)
+           ? segb_client_close(d->fx.client, GENEROUS_MS)
            : SEGB_ERR_TIMED_OUT;
   atomic_store(&r.stop, 1);
-  wait_threads(&d.log, PRODUCERS);
+  wait_threads(&d->log, PRODUCERS);
   for (i = 0; i < PRODUCERS; i++)
     assert_int_equal(pthread_join(th[i], NULL), 0);
   assert_int_equal(rc, SEGB_OK);
@@ -1014,32 +1046,32 @@ static void test_close_races_producers(void **state) {
   accepted = atomic_load(&r.accepted_count);
   assert_int_equal(atomic_load(&r.saw_closed), PRODUCERS);
   assert_int_equal(atomic_load(&r.other), 0);
-  assert_int_equal(d.log.gate_expired, 0);
-  assert_int_equal(d.log.strays, 0);
-  assert_int_equal(d.log.unbalanced, 0);
-  assert_int_equal(d.log.reports, accepted);
-  assert_int_equal(d.log.last_enqueued, accepted);
+  assert_int_equal(d->log.gate_expired, 0);
+  assert_int_equal(d->log.strays, 0);
+  assert_int_equal(d->log.unbalanced, 0);
+  assert_int_equal(d->log.reports, accepted);
+  assert_int_equal(d->log.last_enqueued, accepted);
   for (i = 0; i < CAP; i++) {
-    if (d.log.count[i] != r.accepted[i])
+    if (d->log.count[i] != r.accepted[i])
       fail_msg("ev-%d: accepted %d, reported %d times", i, r.accepted[i],
-               d.log.count[i]);
-    if (d.log.count[i] == 0)
+               d->log.count[i]);
+    if (d->log.count[i] == 0)
       continue;
-    if (d.log.err[i] != SEGB_OK && d.log.err[i] != SEGB_ERR_CLOSED)
-      fail_msg("ev-%d: reported %s", i, segb_err_name(d.log.err[i]));
-    delivered += d.log.err[i] == SEGB_OK;
+    if (d->log.err[i] != SEGB_OK && d->log.err[i] != SEGB_ERR_CLOSED)
+      fail_msg("ev-%d: reported %s", i, segb_err_name(d->log.err[i]));
+    delivered += d->log.err[i] == SEGB_OK;
   }
   seen = calloc(CAP, sizeof *seen);
   assert_non_null(seen);
-  mock_counts(d.fx.mock, CAP, seen);
+  mock_counts(d->fx.mock, CAP, seen);
   for (i = 0; i < CAP; i++)
-    if (seen[i] > 0 && d.log.err[i] != SEGB_OK)
+    if (seen[i] > 0 && d->log.err[i] != SEGB_OK)
       fail_msg("ev-%d reached the mock but was reported %s", i,
-               segb_err_name(d.log.err[i]));
-  assert_int_equal(fx_stats(&d.fx).messages, (uint64_t)delivered);
+               segb_err_name(d->log.err[i]));
+  assert_int_equal(fx_stats(&d->fx).messages, (uint64_t)delivered);
   free(seen);
   free(r.accepted);
-  stop(&d);
+  stop(d);
 }
 
 /* ---- poll mode --------------------------------------------------------- */
@@ -1082,43 +1114,43 @@ static int readable(int fd, int timeout_ms) {
 static void test_poll_mode(void **state) {
   poller p;
   pthread_t th;
-  dfix d;
+  dfix *d;
   int fd;
   (void)state;
 
-  start(&d, 20, "report.mode", "poll", "batch.max_events", "5", NULL);
-  fd = segb_client_report_fd(d.fx.client);
+  d = start(20, "report.mode", "poll", "batch.max_events", "5", NULL);
+  fd = segb_client_report_fd(d->fx.client);
   assert_true(fd >= 0);
   assert_false(readable(fd, 0));
-  send_events(d.fx.client, 0, 20, 3);
-  assert_int_equal(segb_client_flush(d.fx.client, GENEROUS_MS), SEGB_OK);
+  send_events(d->fx.client, 0, 20, 3);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
   assert_true(readable(fd, GENEROUS_MS));
-  assert_int_equal(ledger_reports(&d.log), 0);
+  assert_int_equal(ledger_reports(&d->log), 0);
 
-  p = (poller){&d.log, d.fx.client, 20, 0, 0, 0};
+  p = (poller){&d->log, d->fx.client, 20, 0, 0, 0};
   assert_int_equal(pthread_create(&th, NULL, serve_reports, &p), 0);
-  wait_threads(&d.log, 1);
+  wait_threads(&d->log, 1);
   assert_int_equal(pthread_join(th, NULL), 0);
   assert_int_equal(p.failed, 0);
   assert_int_equal(p.served, 20);
   assert_int_equal(p.mismatched, 0);
-  assert_int_equal(d.log.on_thread, 20);
-  assert_int_equal(d.log.on_dispatch, 0);
+  assert_int_equal(d->log.on_thread, 20);
+  assert_int_equal(d->log.on_dispatch, 0);
   assert_false(readable(fd, 0));
-  assert_int_equal(segb_client_poll(d.fx.client, 0), 0);
-  finish_delivered(&d, 20);
+  assert_int_equal(segb_client_poll(d->fx.client, 0), 0);
+  finish_delivered(d, 20);
 }
 
 /* In callback mode there is no report fd, and poll has nothing to serve. */
 static void test_callback_mode_has_no_fd(void **state) {
-  dfix d;
+  dfix *d;
   (void)state;
 
   assert_int_equal(segb_client_report_fd(NULL), -1);
-  start(&d, 1, NULL);
-  assert_int_equal(segb_client_report_fd(d.fx.client), -1);
-  assert_int_equal(segb_client_poll(d.fx.client, 0), 0);
-  finish(&d);
+  d = start(1, NULL);
+  assert_int_equal(segb_client_report_fd(d->fx.client), -1);
+  assert_int_equal(segb_client_poll(d->fx.client, 0), 0);
+  finish(d);
 }
 
 /* ---- overflow ---------------------------------------------------------- */
@@ -1131,70 +1163,70 @@ static void test_callback_mode_has_no_fd(void **state) {
 /* drop_newest: the 11th event is refused, unreported, counted refused. */
 static void test_overflow_drop_newest(void **state) {
   int64_t v[SEGB_STAT__COUNT];
-  dfix d;
+  dfix *d;
   (void)state;
 
-  start(&d, 11, STILL_QUEUE, "queue.overflow", "drop_newest", NULL);
-  send_events(d.fx.client, 0, 10, 2);
-  assert_int_equal(send_event(d.fx.client, 10, 0, 10), SEGB_ERR_QUEUE_FULL);
-  stats_of(d.fx.client, v);
+  d = start(11, STILL_QUEUE, "queue.overflow", "drop_newest", NULL);
+  send_events(d->fx.client, 0, 10, 2);
+  assert_int_equal(send_event(d->fx.client, 10, 0, 10), SEGB_ERR_QUEUE_FULL);
+  stats_of(d->fx.client, v);
   assert_int_equal(v[SEGB_STAT_ENQUEUED], 10);
   assert_int_equal(v[SEGB_STAT_QUEUED], 10);
   assert_int_equal(v[SEGB_STAT_REFUSED], 1);
-  assert_int_equal(ledger_reports(&d.log), 0);
-  assert_int_equal(segb_client_purge(d.fx.client), 10);
-  wait_reports(&d.log, 10);
-  assert_reported(&d.log, 0, 10, SEGB_ERR_PURGED);
-  assert_int_equal(d.log.count[10], 0);
-  finish(&d);
+  assert_int_equal(ledger_reports(&d->log), 0);
+  assert_int_equal(segb_client_purge(d->fx.client), 10);
+  wait_reports(&d->log, 10);
+  assert_reported(&d->log, 0, 10, SEGB_ERR_PURGED);
+  assert_int_equal(d->log.count[10], 0);
+  finish(d);
 }
 
 /* drop_oldest: each new event pushes out the oldest queued one, which is
  * reported dropped with SEGB_ERR_QUEUE_FULL. */
 static void test_overflow_drop_oldest(void **state) {
   int64_t v[SEGB_STAT__COUNT];
-  dfix d;
+  dfix *d;
   (void)state;
 
-  start(&d, 12, STILL_QUEUE, "queue.overflow", "drop_oldest", NULL);
-  send_events(d.fx.client, 0, 11, 2);
-  wait_reports(&d.log, 1);
-  assert_reported(&d.log, 0, 1, SEGB_ERR_QUEUE_FULL);
-  stats_of(d.fx.client, v);
+  d = start(12, STILL_QUEUE, "queue.overflow", "drop_oldest", NULL);
+  send_events(d->fx.client, 0, 11, 2);
+  wait_reports(&d->log, 1);
+  assert_reported(&d->log, 0, 1, SEGB_ERR_QUEUE_FULL);
+  stats_of(d->fx.client, v);
   assert_int_equal(v[SEGB_STAT_ENQUEUED], 11);
   assert_int_equal(v[SEGB_STAT_DROPPED], 1);
   assert_int_equal(v[SEGB_STAT_QUEUED], 10);
   assert_int_equal(v[SEGB_STAT_REFUSED], 0);
-  send_events(d.fx.client, 11, 12, 2);
-  wait_reports(&d.log, 2);
-  assert_reported(&d.log, 1, 2, SEGB_ERR_QUEUE_FULL);
-  assert_int_equal(segb_client_purge(d.fx.client), 10);
-  wait_reports(&d.log, 12);
-  assert_int_equal(d.log.reports, 12);
-  assert_reported(&d.log, 2, 12, SEGB_ERR_PURGED);
-  finish(&d);
+  send_events(d->fx.client, 11, 12, 2);
+  wait_reports(&d->log, 2);
+  assert_reported(&d->log, 1, 2, SEGB_ERR_QUEUE_FULL);
+  assert_int_equal(segb_client_purge(d->fx.client), 10);
+  wait_reports(&d->log, 12);
+  assert_int_equal(d->log.reports, 12);
+  assert_reported(&d->log, 2, 12, SEGB_ERR_PURGED);
+  finish(d);
 }
 
 /* drop_oldest with every held event in flight (to a server that never
  * answers): there is nothing to drop, so the new event is refused. */
 static void test_overflow_drop_oldest_all_in_flight(void **state) {
   static const segb_raw_step hold[] = {{SEGB_RAW_HOLD, NULL}};
-  dfix d;
+  dfix *d;
   (void)state;
 
-  start_raw(&d, hold, 1, 11, "queue.overflow", "drop_oldest",
-            "queue.max_events", "10", "batch.max_events", "10",
-            "batch.linger_ms", "600000", "http.timeout_ms", "120000", NULL);
-  send_events(d.fx.client, 0, 10, 1);
-  wait_stat(d.fx.client, SEGB_STAT_IN_FLIGHT, 10);
-  assert_int_equal(send_event(d.fx.client, 10, 0, 10), SEGB_ERR_QUEUE_FULL);
-  assert_int_equal(stat_of(d.fx.client, SEGB_STAT_REFUSED), 1);
-  assert_int_equal(ledger_reports(&d.log), 0);
-  assert_int_equal(segb_client_close(d.fx.client, 1000), SEGB_ERR_TIMED_OUT);
-  assert_int_equal(d.log.reports, 10);
-  assert_reported(&d.log, 0, 10, SEGB_ERR_CLOSED);
-  assert_int_equal(d.log.count[10], 0);
-  stop(&d);
+  d = start_raw(hold, 1, 11, "queue.overflow", "drop_oldest",
+                "queue.max_events", "10", "batch.max_events", "10",
+                "batch.linger_ms", "600000", "http.timeout_ms", "120000", NULL);
+  send_events(d->fx.client, 0, 10, 1);
+  wait_stat(d->fx.client, SEGB_STAT_IN_FLIGHT, 10);
+  assert_int_equal(send_event(d->fx.client, 10, 0, 10), SEGB_ERR_QUEUE_FULL);
+  assert_int_equal(stat_of(d->fx.client, SEGB_STAT_REFUSED), 1);
+  assert_int_equal(ledger_reports(&d->log), 0);
+  assert_int_equal(segb_client_close(d->fx.client, 1000), SEGB_ERR_TIMED_OUT);
+  assert_int_equal(d->log.reports, 10);
+  assert_reported(&d->log, 0, 10, SEGB_ERR_CLOSED);
+  assert_int_equal(d->log.count[10], 0);
+  stop(d);
 }
 
 /* Makes room in a full queue once the test thread is about to enqueue. */
@@ -1225,39 +1257,39 @@ static void *make_room(void *arg) {
 static void test_overflow_block(void **state) {
   roommaker m;
   pthread_t th;
-  dfix d;
+  dfix *d;
   int purge, rc;
   (void)state;
 
-  start(&d, 11, STILL_QUEUE, "queue.overflow", "block",
-        "queue.block_timeout_ms", "50", NULL);
-  send_events(d.fx.client, 0, 10, 2);
-  assert_int_equal(send_event(d.fx.client, 10, 0, 10), SEGB_ERR_QUEUE_FULL);
-  assert_int_equal(stat_of(d.fx.client, SEGB_STAT_REFUSED), 1);
-  assert_int_equal(ledger_reports(&d.log), 0);
-  finish(&d);
+  d = start(11, STILL_QUEUE, "queue.overflow", "block",
+            "queue.block_timeout_ms", "50", NULL);
+  send_events(d->fx.client, 0, 10, 2);
+  assert_int_equal(send_event(d->fx.client, 10, 0, 10), SEGB_ERR_QUEUE_FULL);
+  assert_int_equal(stat_of(d->fx.client, SEGB_STAT_REFUSED), 1);
+  assert_int_equal(ledger_reports(&d->log), 0);
+  finish(d);
 
   for (purge = 1; purge >= 0; purge--) {
-    start(&d, 11, STILL_QUEUE, "queue.overflow", "block",
-          "queue.block_timeout_ms", "60000", NULL);
-    send_events(d.fx.client, 0, 10, 2);
+    d = start(11, STILL_QUEUE, "queue.overflow", "block",
+              "queue.block_timeout_ms", "60000", NULL);
+    send_events(d->fx.client, 0, 10, 2);
     memset(&m, 0, sizeof m);
-    m.log = &d.log;
-    m.client = d.fx.client;
+    m.log = &d->log;
+    m.client = d->fx.client;
     m.purge = purge;
     assert_int_equal(pthread_create(&th, NULL, make_room, &m), 0);
     atomic_store(&m.go, 1);
-    rc = send_event(d.fx.client, 10, 0, 10);
-    wait_threads(&d.log, 1);
+    rc = send_event(d->fx.client, 10, 0, 10);
+    wait_threads(&d->log, 1);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(rc, SEGB_OK);
     assert_int_equal(m.rc, purge ? 10 : SEGB_OK);
-    wait_reports(&d.log, 10);
-    assert_reported(&d.log, 0, 10, purge ? SEGB_ERR_PURGED : SEGB_OK);
-    assert_int_equal(stat_of(d.fx.client, SEGB_STAT_REFUSED), 0);
-    close_client(&d);
-    assert_reported(&d.log, 10, 11, SEGB_OK);
-    stop(&d);
+    wait_reports(&d->log, 10);
+    assert_reported(&d->log, 0, 10, purge ? SEGB_ERR_PURGED : SEGB_OK);
+    assert_int_equal(stat_of(d->fx.client, SEGB_STAT_REFUSED), 0);
+    close_client(d);
+    assert_reported(&d->log, 10, 11, SEGB_OK);
+    stop(d);
   }
 }
 
@@ -1268,28 +1300,28 @@ static void test_overflow_block(void **state) {
 static void test_poison(void **state) {
   sbm_options mo = no_options();
   int seen[100], i;
-  dfix d;
+  dfix *d;
   (void)state;
 
   mo.refuse_poison = 1;
-  start_mock(&d, mo, 100, "batch.max_events", "100", NULL);
+  d = start_mock(mo, 100, "batch.max_events", "100", NULL);
   for (i = 0; i < 100; i++)
     assert_int_equal(
-        segb_client_enqueue(d.fx.client,
+        segb_client_enqueue(d->fx.client,
                             message(SEGB_MSG_TRACK, i, i % 7, i,
                                     i == 37 ? "\"poison\":true" : NULL)),
         SEGB_OK);
-  assert_int_equal(segb_client_flush(d.fx.client, GENEROUS_MS), SEGB_OK);
-  wait_reports(&d.log, 100);
-  assert_int_equal(d.log.delivered, 99);
-  assert_reported(&d.log, 0, 37, SEGB_OK);
-  assert_reported(&d.log, 37, 38, SEGB_ERR_REJECTED);
-  assert_reported(&d.log, 38, 100, SEGB_OK);
-  assert_int_equal(d.log.status[37], 400);
-  mock_counts(d.fx.mock, 100, seen);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  wait_reports(&d->log, 100);
+  assert_int_equal(d->log.delivered, 99);
+  assert_reported(&d->log, 0, 37, SEGB_OK);
+  assert_reported(&d->log, 37, 38, SEGB_ERR_REJECTED);
+  assert_reported(&d->log, 38, 100, SEGB_OK);
+  assert_int_equal(d->log.status[37], 400);
+  mock_counts(d->fx.mock, 100, seen);
   for (i = 0; i < 100; i++)
     assert_int_equal(seen[i], i != 37);
-  finish(&d);
+  finish(d);
 }
 
 /* Retry-After as seconds (the mock's 429) and as an HTTP date (a raw
@@ -1301,17 +1333,17 @@ static void test_retry_after_forms(void **state) {
   time_t when;
   struct tm tm;
   segb_raw_step steps[2] = {{SEGB_RAW_REPLY, reply}, {SEGB_RAW_RELAY, NULL}};
-  dfix d;
+  dfix *d;
   (void)state;
 
-  start(&d, 1, "retry.max_attempts", "0", NULL);
-  sbm_script(d.fx.mock, SBM_FAULT_429, 1, 1);
-  send_events(d.fx.client, 0, 1, 1);
-  assert_int_equal(segb_client_flush(d.fx.client, GENEROUS_MS), SEGB_OK);
-  assert_int_equal(stat_of(d.fx.client, SEGB_STAT_REQUESTS), 2);
-  assert_int_equal(stat_of(d.fx.client, SEGB_STAT_RETRIES), 1);
-  assert_int_equal(fx_stats(&d.fx).requests, 2);
-  finish_delivered(&d, 1);
+  d = start(1, "retry.max_attempts", "0", NULL);
+  sbm_script(d->fx.mock, SBM_FAULT_429, 1, 1);
+  send_events(d->fx.client, 0, 1, 1);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(stat_of(d->fx.client, SEGB_STAT_REQUESTS), 2);
+  assert_int_equal(stat_of(d->fx.client, SEGB_STAT_RETRIES), 1);
+  assert_int_equal(fx_stats(&d->fx).requests, 2);
+  finish_delivered(d, 1);
 
   when = time(NULL) + 2;
   gmtime_r(&when, &tm);
@@ -1321,14 +1353,14 @@ static void test_retry_after_forms(void **state) {
            "Content-Type: application/json\r\nContent-Length: 17\r\n"
            "Connection: close\r\n\r\n{\"success\":false}",
            date);
-  start_raw(&d, steps, 2, 1, "retry.max_attempts", "0", NULL);
-  send_events(d.fx.client, 0, 1, 1);
-  assert_int_equal(segb_client_flush(d.fx.client, GENEROUS_MS), SEGB_OK);
-  assert_int_equal(stat_of(d.fx.client, SEGB_STAT_REQUESTS), 2);
-  assert_int_equal(stat_of(d.fx.client, SEGB_STAT_RETRIES), 1);
-  assert_int_equal(segb_raw_connections(d.raw), 2);
-  assert_int_equal(fx_stats(&d.fx).requests, 1);
-  finish_delivered(&d, 1);
+  d = start_raw(steps, 2, 1, "retry.max_attempts", "0", NULL);
+  send_events(d->fx.client, 0, 1, 1);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(stat_of(d->fx.client, SEGB_STAT_REQUESTS), 2);
+  assert_int_equal(stat_of(d->fx.client, SEGB_STAT_RETRIES), 1);
+  assert_int_equal(segb_raw_connections(d->raw), 2);
+  assert_int_equal(fx_stats(&d->fx).requests, 1);
+  finish_delivered(d, 1);
 }
 
 /* ---- idle -------------------------------------------------------------- */
@@ -1359,17 +1391,17 @@ static void assert_stays_asleep(long tid, const char *when) {
  * any event and after a batch. */
 static void test_no_idle_wakeups(void **state) {
   long tid;
-  dfix d;
+  dfix *d;
   (void)state;
 
-  start(&d, 5, NULL);
-  assert_int_equal(new_dispatchers(&d, &tid), 1);
+  d = start(5, NULL);
+  tid = dispatcher_of(d);
   assert_stays_asleep(tid, "before any event");
-  send_events(d.fx.client, 0, 5, 2);
-  assert_int_equal(segb_client_flush(d.fx.client, GENEROUS_MS), SEGB_OK);
-  wait_reports(&d.log, 5);
+  send_events(d->fx.client, 0, 5, 2);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  wait_reports(&d->log, 5);
   assert_stays_asleep(tid, "after a batch");
-  finish_delivered(&d, 5);
+  finish_delivered(d, 5);
 }
 
 /* ---- settings that refuse, and inline mode ----------------------------- */
@@ -1379,62 +1411,62 @@ static void test_no_idle_wakeups(void **state) {
  * direction=receive refuses every event with SEGB_ERR_DIRECTION. */
 static void test_filters(void **state) {
   int64_t v[SEGB_STAT__COUNT];
-  dfix d;
+  dfix *d;
   (void)state;
 
-  start(&d, 5, "event_types", "track,identify", NULL);
-  assert_int_equal(send_event(d.fx.client, 0, 1, 0), SEGB_OK);
+  d = start(5, "event_types", "track,identify", NULL);
+  assert_int_equal(send_event(d->fx.client, 0, 1, 0), SEGB_OK);
   assert_int_equal(segb_client_enqueue(
-                       d.fx.client, message(SEGB_MSG_IDENTIFY, 1, 1, 0, NULL)),
+                       d->fx.client, message(SEGB_MSG_IDENTIFY, 1, 1, 0, NULL)),
                    SEGB_OK);
   assert_int_equal(
-      segb_client_enqueue(d.fx.client, message(SEGB_MSG_PAGE, 2, 1, 0, NULL)),
+      segb_client_enqueue(d->fx.client, message(SEGB_MSG_PAGE, 2, 1, 0, NULL)),
       SEGB_ERR_FILTERED);
-  assert_int_equal(segb_page(d.fx.client, "u-1", NULL, "Home", NULL),
+  assert_int_equal(segb_page(d->fx.client, "u-1", NULL, "Home", NULL),
                    SEGB_ERR_FILTERED);
-  assert_int_equal(
-      segb_client_enqueue(d.fx.client, message(SEGB_MSG_SCREEN, 3, 1, 0, NULL)),
-      SEGB_ERR_FILTERED);
-  stats_of(d.fx.client, v);
+  assert_int_equal(segb_client_enqueue(d->fx.client,
+                                       message(SEGB_MSG_SCREEN, 3, 1, 0, NULL)),
+                   SEGB_ERR_FILTERED);
+  stats_of(d->fx.client, v);
   assert_int_equal(v[SEGB_STAT_ENQUEUED], 2);
   assert_int_equal(v[SEGB_STAT_FILTERED], 3);
   assert_int_equal(v[SEGB_STAT_REFUSED], 0);
-  assert_int_equal(segb_client_flush(d.fx.client, GENEROUS_MS), SEGB_OK);
-  finish_delivered(&d, 2);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  finish_delivered(d, 2);
 
-  start(&d, 2, "direction", "receive", NULL);
-  assert_int_equal(send_event(d.fx.client, 0, 1, 0), SEGB_ERR_DIRECTION);
-  assert_int_equal(segb_identify(d.fx.client, "u-1", NULL, NULL),
+  d = start(2, "direction", "receive", NULL);
+  assert_int_equal(send_event(d->fx.client, 0, 1, 0), SEGB_ERR_DIRECTION);
+  assert_int_equal(segb_identify(d->fx.client, "u-1", NULL, NULL),
                    SEGB_ERR_DIRECTION);
-  assert_int_equal(stat_of(d.fx.client, SEGB_STAT_ENQUEUED), 0);
-  assert_int_equal(segb_client_flush(d.fx.client, GENEROUS_MS), SEGB_OK);
-  close_client(&d);
-  assert_int_equal(d.log.reports, 0);
-  assert_int_equal(fx_stats(&d.fx).requests, 0);
-  stop(&d);
+  assert_int_equal(stat_of(d->fx.client, SEGB_STAT_ENQUEUED), 0);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  close_client(d);
+  assert_int_equal(d->log.reports, 0);
+  assert_int_equal(fx_stats(&d->fx).requests, 0);
+  stop(d);
 }
 
 /* dispatch.mode=inline works as before the dispatcher: no thread, nothing
  * sent before flush (full batches and realtime included), and the
  * callback runs on the flushing thread before flush returns. */
 static void test_inline_mode(void **state) {
-  dfix d;
+  dfix *d;
   (void)state;
 
-  start(&d, 5, "dispatch.mode", "inline", "freshness", "realtime",
-        "batch.max_events", "2", "batch.linger_ms", "0", NULL);
-  assert_int_equal(new_dispatchers(&d, NULL), 0);
-  send_events(d.fx.client, 0, 5, 2);
+  d = start(5, "dispatch.mode", "inline", "freshness", "realtime",
+            "batch.max_events", "2", "batch.linger_ms", "0", NULL);
+  assert_int_equal(new_dispatchers(d, NULL), 0);
+  send_events(d->fx.client, 0, 5, 2);
   sleep_ms(200);
-  assert_int_equal(fx_stats(&d.fx).requests, 0);
-  assert_int_equal(ledger_reports(&d.log), 0);
-  assert_int_equal(stat_of(d.fx.client, SEGB_STAT_QUEUED), 5);
-  ledger_expect_thread(&d.log);
-  assert_int_equal(segb_client_flush(d.fx.client, GENEROUS_MS), SEGB_OK);
-  assert_int_equal(d.log.reports, 5);
-  assert_int_equal(d.log.on_thread, 5);
-  assert_int_equal(fx_stats(&d.fx).requests, 3);
-  finish_delivered(&d, 5);
+  assert_int_equal(fx_stats(&d->fx).requests, 0);
+  assert_int_equal(ledger_reports(&d->log), 0);
+  assert_int_equal(stat_of(d->fx.client, SEGB_STAT_QUEUED), 5);
+  ledger_expect_thread(&d->log);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(d->log.reports, 5);
+  assert_int_equal(d->log.on_thread, 5);
+  assert_int_equal(fx_stats(&d->fx).requests, 3);
+  finish_delivered(d, 5);
 }
 
 /* Library setup held for the whole run, so that no test's descriptor and
