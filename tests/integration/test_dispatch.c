@@ -214,6 +214,48 @@ static void wait_stat(const segb_client_t *c, segb_stat_t stat, int64_t value) {
   wait_until(stat_reached, &w, what);
 }
 
+/* ---- events ------------------------------------------------------------ */
+
+/* A message of @type from user "u-@user" with messageId "ev-@id"; a track
+ * has properties {"seq":@seq} plus the members in @more (may be NULL).
+ * NULL when something failed (enqueue then refuses it). */
+static segb_message_t *message(int type, int id, int user, int seq,
+                               const char *more) {
+  segb_message_t *m = segb_message_new(type);
+  char text[32], props[1200];
+  int ok;
+
+  if (m == NULL)
+    return NULL;
+  snprintf(text, sizeof text, "u-%d", user);
+  ok = segb_message_set_string(m, "userId", text) == SEGB_OK;
+  snprintf(text, sizeof text, "ev-%d", id);
+  ok = ok && segb_message_set_string(m, "messageId", text) == SEGB_OK;
+  if (type == SEGB_MSG_TRACK) {
+    snprintf(props, sizeof props, "{\"seq\":%d%s%s}", seq,
+             more != NULL ? "," : "", more != NULL ? more : "");
+    ok = ok && segb_message_set_string(m, "event", "Tested") == SEGB_OK &&
+         segb_message_set_json(m, "properties", props) == SEGB_OK;
+  }
+  if (!ok) {
+    segb_message_destroy(m);
+    return NULL;
+  }
+  return m;
+}
+
+static int send_event(segb_client_t *c, int id, int user, int seq) {
+  return segb_client_enqueue(c, message(SEGB_MSG_TRACK, id, user, seq, NULL));
+}
+
+/* Events ev-@from .. ev-(@to - 1), all accepted, from @users users. */
+static void send_events(segb_client_t *c, int from, int to, int users) {
+  int i;
+
+  for (i = from; i < to; i++)
+    assert_int_equal(send_event(c, i, i % users, i), SEGB_OK);
+}
+
 /* ---- the ledger: what the delivery callback saw ------------------------ */
 
 /* Events carry messageIds "ev-<n>" for n below the ledger's capacity; the
@@ -238,6 +280,10 @@ typedef struct ledger {
    * Helper threads that end bump threads_done. */
   int hold_for_producers, producers_stopped, gate_expired;
   int threads_done;
+  /* When above 0, the report of an id below it calls flush, close and
+   * purge (each must refuse) and enqueues ev-(id + reenter_below);
+   * reentered counts the reports where all of that went as it must. */
+  int reenter_below, reentered;
 } ledger;
 
 static void ledger_init(ledger *l, int cap) {
@@ -343,10 +389,11 @@ static void on_report(segb_client_t *c, const segb_report_t *r, void *opaque) {
   int64_t v[SEGB_STAT__COUNT];
   int have = segb_client_stats(c, v, SEGB_STAT__COUNT) == SEGB_STAT__COUNT;
   int id = parse_id(segb_report_message_id(r)), err = segb_report_err(r);
-  int dispatch = on_dispatch_thread(), hold;
+  int dispatch = on_dispatch_thread(), hold, reenter;
 
   pthread_mutex_lock(&l->mu);
   hold = l->reports++ == 0 ? l->hold_for_producers : 0;
+  reenter = id >= 0 && id < l->reenter_below ? l->reenter_below : 0;
   l->delivered += err == SEGB_OK;
   if (id < 0 || id >= l->cap) {
     l->strays++;
@@ -371,6 +418,17 @@ static void on_report(segb_client_t *c, const segb_report_t *r, void *opaque) {
     l->gate_expired = 1;
     pthread_mutex_unlock(&l->mu);
   }
+  if (reenter > 0) {
+    int ok = segb_client_flush(c, 1000) == SEGB_ERR_IN_CALLBACK &&
+             segb_client_close(c, 0) == SEGB_ERR_IN_CALLBACK &&
+             segb_client_purge(c) == SEGB_ERR_IN_CALLBACK &&
+             segb_client_enqueue(c, message(SEGB_MSG_TRACK, id + reenter, 1,
+                                            id + reenter, NULL)) == SEGB_OK;
+
+    pthread_mutex_lock(&l->mu);
+    l->reentered += ok;
+    pthread_mutex_unlock(&l->mu);
+  }
 }
 
 /* Ids [@from, @to) were each reported exactly once, with @err. */
@@ -386,47 +444,7 @@ static void assert_reported(const ledger *l, int from, int to, int err) {
   }
 }
 
-/* ---- events ------------------------------------------------------------ */
-
-/* A message of @type from user "u-@user" with messageId "ev-@id"; a track
- * has properties {"seq":@seq} plus the members in @more (may be NULL).
- * NULL when something failed (enqueue then refuses it). */
-static segb_message_t *message(int type, int id, int user, int seq,
-                               const char *more) {
-  segb_message_t *m = segb_message_new(type);
-  char text[32], props[1200];
-  int ok;
-
-  if (m == NULL)
-    return NULL;
-  snprintf(text, sizeof text, "u-%d", user);
-  ok = segb_message_set_string(m, "userId", text) == SEGB_OK;
-  snprintf(text, sizeof text, "ev-%d", id);
-  ok = ok && segb_message_set_string(m, "messageId", text) == SEGB_OK;
-  if (type == SEGB_MSG_TRACK) {
-    snprintf(props, sizeof props, "{\"seq\":%d%s%s}", seq,
-             more != NULL ? "," : "", more != NULL ? more : "");
-    ok = ok && segb_message_set_string(m, "event", "Tested") == SEGB_OK &&
-         segb_message_set_json(m, "properties", props) == SEGB_OK;
-  }
-  if (!ok) {
-    segb_message_destroy(m);
-    return NULL;
-  }
-  return m;
-}
-
-static int send_event(segb_client_t *c, int id, int user, int seq) {
-  return segb_client_enqueue(c, message(SEGB_MSG_TRACK, id, user, seq, NULL));
-}
-
-/* Events ev-@from .. ev-(@to - 1), all accepted, from @users users. */
-static void send_events(segb_client_t *c, int from, int to, int users) {
-  int i;
-
-  for (i = from; i < to; i++)
-    assert_int_equal(send_event(c, i, i % users, i), SEGB_OK);
-}
+/* ---- what the mock got ------------------------------------------------- */
 
 /* The id, user and seq of the mock's @i-th message (-1 when absent);
  * 0 past the end. */
@@ -1074,6 +1092,27 @@ static void test_close_races_producers(void **state) {
   stop(d);
 }
 
+/* ---- calls from the callback ------------------------------------------ */
+
+/* On the dispatcher thread, the callback's flush, close and purge are
+ * refused with SEGB_ERR_IN_CALLBACK (a flush there would wait for
+ * itself), and what it enqueues is sent. */
+static void test_calls_from_callback(void **state) {
+  dfix *d;
+  (void)state;
+
+  d = start(10, NULL);
+  pthread_mutex_lock(&d->log.mu);
+  d->log.reenter_below = 5;
+  pthread_mutex_unlock(&d->log.mu);
+  send_events(d->fx.client, 0, 5, 1);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  wait_reports(&d->log, 10);
+  assert_int_equal(d->log.reentered, 5);
+  assert_int_equal(d->log.on_dispatch, 10);
+  finish_delivered(d, 10);
+}
+
 /* ---- poll mode --------------------------------------------------------- */
 
 typedef struct poller {
@@ -1493,6 +1532,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_close_silent_server),
       cmocka_unit_test(test_close_unused),
       cmocka_unit_test(test_close_races_producers),
+      cmocka_unit_test(test_calls_from_callback),
       cmocka_unit_test(test_poll_mode),
       cmocka_unit_test(test_callback_mode_has_no_fd),
       cmocka_unit_test(test_overflow_drop_newest),
