@@ -648,8 +648,8 @@ static int make_room(sbi_dispatch *d, size_t len) {
            "dropped for a newer event: the queue was full "
            "(queue.max_events, queue.max_bytes; queue.overflow=drop_oldest)");
       sbi_queue_push(&dropped, m);
+      settle_fates(d, &dropped, 0); /* counts it out of what is held */
     }
-    settle_fates(d, &dropped, 0);
   }
   if (!full(d, len))
     return SEGB_OK;
