@@ -679,10 +679,12 @@ int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
     d->held++;
     d->held_bytes += msg->json.len;
     /* The dispatcher needs to know only of an event that starts the linger
-     * clock or fills a batch (or, realtime, of any). */
+     * clock or fills a batch by count or bytes (or, realtime, of any). */
     if (d->has_thread && !d->wake_pending &&
         (was_empty || d->o.realtime ||
-         d->queue.count % d->s->limits.max_events == 0))
+         d->queue.count % d->s->limits.max_events == 0 ||
+         d->queue.bytes / d->s->limits.max_bytes !=
+             (d->queue.bytes - msg->json.len) / d->s->limits.max_bytes))
       d->wake_pending = need_wake = 1;
     if (d->has_thread && d->o.overflow == SBI_OVERFLOW_OLDEST &&
         d->done.count > 0 && !d->o.poll_reports && !d->wake_pending)
