@@ -405,6 +405,7 @@ static void abort_all(sbi_dispatch *d) {
   const char *last = d->s->last_failure;
   sbi_queue in_jobs = {0}, queued;
   char why[SBI_ERR_DETAIL_MAX];
+  size_t n;
   int i;
 
   d->multi->abort_all(d->multi);
@@ -423,14 +424,14 @@ static void abort_all(sbi_dispatch *d) {
   queued = d->queue;
   d->queue = (sbi_queue){0};
   doom_all(&queued, why);
-  if (in_jobs.count + queued.count > 0)
-    sbi_log(&d->s->log, 4, "dispatch", "dropped %zu event%s: %s",
-            in_jobs.count + queued.count,
-            in_jobs.count + queued.count == 1 ? "" : "s", why);
+  n = in_jobs.count + queued.count;
   settle_fates(d, &in_jobs, 1);
   settle_fates(d, &queued, 0);
   settle(d);
   pthread_mutex_unlock(&d->lock);
+  if (n > 0)
+    sbi_log(&d->s->log, 4, "dispatch", "dropped %zu event%s: %s", n,
+            n == 1 ? "" : "s", why);
 }
 
 static void wake(sbi_dispatch *d) {
@@ -464,8 +465,19 @@ static void *dispatcher_main(void *arg) {
   return NULL;
 }
 
+/* 1 when a request of @d is under way (the driver's view). */
+static int any_running(const sbi_dispatch *d) {
+  int i;
+
+  for (i = 0; i < d->max_jobs; i++)
+    if (d->slots[i].state == SLOT_RUNNING)
+      return 1;
+  return 0;
+}
+
 /* Inline: run rounds on this thread until @enough (under the lock) or
- * @deadline. Called and returns with the lock held. */
+ * @deadline, or until nothing can happen before it (no request under way,
+ * the next retry later). Called and returns with the lock held. */
 static int drive_inline(sbi_dispatch *d, int64_t deadline,
                         int (*enough)(sbi_dispatch *d, void *arg), void *arg) {
   int reports = 0;
@@ -489,6 +501,8 @@ static int drive_inline(sbi_dispatch *d, int64_t deadline,
       pthread_mutex_lock(&d->lock);
       break;
     }
+    if (deadline >= 0 && (next < 0 || next >= deadline) && !any_running(d))
+      break; /* e.g. a Retry-After past the deadline: waiting cannot help */
     next = min64(next, deadline);
     pthread_mutex_unlock(&d->lock);
     d->multi->wait(d->multi, next < 0 ? -1 : next > now ? next - now : 0);
@@ -749,15 +763,16 @@ int sbi_dispatch_poll(sbi_dispatch *d, int64_t deadline) {
   }
   for (;;) {
     served += make_reports(d);
-    if (served > 0 || (deadline >= 0 && sbi_clock_mono_ms() >= deadline))
+    if (served > 0)
       break;
     if (!d->has_thread && !d->driving) {
+      /* runs at least one round, also with no time to wait */
       drive_inline(d, deadline, has_reports, NULL);
-      if (d->done.count == 0)
-        break;
-      continue;
+      served += make_reports(d);
+      break;
     }
-    if (!wait_until(d, &d->progress, deadline))
+    if ((deadline >= 0 && sbi_clock_mono_ms() >= deadline) ||
+        !wait_until(d, &d->progress, deadline))
       break;
   }
   pthread_mutex_unlock(&d->lock);
