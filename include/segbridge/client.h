@@ -14,14 +14,18 @@
  *     segb_track(c, "u-42", NULL, "Signed Up", "{\"plan\":\"pro\"}");
  *     segb_client_close(c, 5000);
  *
- * Threading: in this release every client runs inline (dispatch.mode
- * takes no other value yet): nothing happens in the background, and
- * segb_client_flush() and segb_client_close() send on the caller's thread.
- * A client may be used by one thread at a time. A call made while another
- * thread is inside a call on the same client is refused with
- * SEGB_ERR_CONCURRENT_USE (nothing changes; the call may be made again
- * later), so concurrent use fails instead of corrupting the queue. The
- * check cannot catch a call on a client that another thread has closed.
+ * Threading: with dispatch.mode=thread (the default) each client has a
+ * dispatcher thread of its own, "segb-dispatch", that batches, sends,
+ * retries and reports in the background; enqueue only queues. With
+ * dispatch.mode=inline there is no thread: nothing is sent until
+ * segb_client_flush(), segb_client_poll() or segb_client_close() sends on
+ * the caller's thread. In both modes every client function may be called
+ * from any number of threads at once. Enqueue and the convenience calls
+ * racing segb_client_close() are refused with SEGB_ERR_CLOSED, so that
+ * producers learn to stop; but close is the last call: a call still running
+ * when close returns, or made after, is a use after free. The delivery and
+ * statistics callbacks never run with a library lock held. docs/DISPATCH.md
+ * describes the dispatcher.
  */
 #ifndef SEGBRIDGE_CLIENT_H
 #define SEGBRIDGE_CLIENT_H
@@ -44,18 +48,22 @@ typedef enum segb_stat_t {
   SEGB_STAT_ENQUEUED,  /**< messages accepted by enqueue */
   SEGB_STAT_DELIVERED, /**< reported delivered */
   SEGB_STAT_DROPPED,   /**< reported dropped, with any error */
-  SEGB_STAT_QUEUED,    /**< accepted, waiting for a request */
-  /** Accepted, in the request being sent and not yet reported. An inline
-   *  client has them only while a flush or close sends a batch (in its
-   *  delivery callback, the rest of that batch); 0 otherwise. */
+  SEGB_STAT_QUEUED,    /**< accepted, waiting for a batch */
+  /** Accepted, in a batch under way and not yet reported: in a request,
+   *  or waiting for its retry. An inline client's batches move only inside
+   *  flush, poll and close; one whose time ran out stays in flight until
+   *  the next of them. In poll mode a message leaves it when its fate is
+   *  known, before its report waits for segb_client_poll(). */
   SEGB_STAT_IN_FLIGHT,
   /** Serialized bytes of the messages queued and in flight: what
    *  queue.max_bytes bounds. */
   SEGB_STAT_QUEUED_BYTES,
-  /** Enqueue and convenience calls refused (invalid message, queue full,
-   *  closing, in use by another thread); no report follows them. */
+  /** Enqueue and convenience calls refused (invalid message,
+   *  SEGB_ERR_DIRECTION, queue full, closing); no report follows them. */
   SEGB_STAT_REFUSED,
-  /** Refused for their type by event_types; 0 until that setting exists. */
+  /** Enqueue and convenience calls refused with SEGB_ERR_FILTERED: their
+   *  type is not among event_types. Counted here, not in REFUSED; no report
+   *  follows them. */
   SEGB_STAT_FILTERED,
   SEGB_STAT_RETRIES,     /**< requests that resent a batch */
   SEGB_STAT_REQUESTS,    /**< /v1/batch requests sent, retries included */
@@ -64,25 +72,33 @@ typedef enum segb_stat_t {
 } segb_stat_t;
 
 /** Called once for every message the client accepted, when its fate is
- *  known, on the thread that called segb_client_flush() or
- *  segb_client_close(). @p report is borrowed for the duration of the call.
+ *  known, with no library lock held; @p report is borrowed for the
+ *  duration of the call. It runs on the dispatcher thread, or for an
+ *  inline client on the thread calling segb_client_flush(),
+ *  segb_client_poll(), segb_client_close() or segb_client_purge(). With
+ *  report.mode=poll it runs on the thread calling segb_client_poll(), and
+ *  for the reports still waiting when the client closes, on the thread
+ *  calling segb_client_close(). It never runs on two threads at once for
+ *  one client.
  *
- *  Inside the callback, segb_client_flush() and segb_client_close() on the
- *  same client fail with SEGB_ERR_IN_CALLBACK and change nothing.
- *  segb_client_enqueue() and the convenience calls work: the message joins
- *  the end of the queue and is sent by the flush that is running (so a
- *  callback that enqueues on every report keeps a flush without a timeout
- *  going), or, during segb_client_close(), is refused with SEGB_ERR_CLOSED.
- *  segb_client_outq_len(), segb_client_stats() and segb_client_opaque()
- *  work too; segb_client_purge() fails with SEGB_ERR_IN_CALLBACK. */
+ *  Inside the callback, segb_client_enqueue() and the convenience calls
+ *  work: the message joins the end of the queue (with queue.overflow=block
+ *  it does not wait for room), or, once segb_client_close() has begun, is
+ *  refused with SEGB_ERR_CLOSED. segb_client_outq_len(),
+ *  segb_client_stats() and segb_client_opaque() work too.
+ *  segb_client_flush(), segb_client_close(), segb_client_purge() and
+ *  segb_client_poll() on the same client fail with SEGB_ERR_IN_CALLBACK and
+ *  change nothing: they would wait for the report being made. A flush
+ *  waits only for what was enqueued before it, so a callback that enqueues
+ *  on every report does not keep a flush going. */
 typedef void segb_delivery_cb(segb_client_t *client,
                               const segb_report_t *report, void *opaque);
 
 /** Receives the client's counters every statistics.interval_ms, as one
  *  JSON object {"enqueued":N,...} keyed by segb_stat_name(), @p len bytes,
  *  NUL-terminated, borrowed for the call. Called on the dispatcher thread
- *  (for an inline client, from flush and poll), with no library lock held.
- *  @since 0.2 */
+ *  (for an inline client, from flush, poll and close), with no library lock
+ *  held; what the delivery callback may call, it may call. @since 0.2 */
 typedef void segb_stats_cb(segb_client_t *client, const char *json, size_t len,
                            void *opaque);
 
@@ -117,51 +133,72 @@ SEGB_API segb_client_t *segb_client_new(segb_config_t *conf, char *errstr,
 
 /** Queue @p msg for sending; seals it first if needed. Always takes
  *  ownership of @p msg: on error it is destroyed and no report follows.
- *  @returns SEGB_OK; the seal's error for an invalid message;
- *  SEGB_ERR_INVALID_ARG; SEGB_ERR_QUEUE_FULL; SEGB_ERR_CLOSED from a
- *  callback during close; SEGB_ERR_CONCURRENT_USE while another thread
- *  uses the client. @since 0.1 */
+ *  It does no I/O, and waits only with queue.overflow=block, for at most
+ *  queue.block_timeout_ms.
+ *  @returns SEGB_OK; SEGB_ERR_INVALID_ARG; SEGB_ERR_DIRECTION when the
+ *  client's direction is receive; SEGB_ERR_FILTERED when the message's
+ *  type is not among event_types; the seal's error for an invalid message;
+ *  SEGB_ERR_QUEUE_FULL when the queue is full (queue.max_events,
+ *  queue.max_bytes, in flight included) and queue.overflow is drop_newest,
+ *  or block and no room came in time, or drop_oldest and nothing queued is
+ *  left to drop (every message held is in flight); SEGB_ERR_CLOSED once
+ *  segb_client_close() has begun. @since 0.1 */
 SEGB_API int segb_client_enqueue(segb_client_t *client, segb_message_t *msg);
 
-/** Send everything queued, waiting for retries, for at most @p timeout_ms
- *  (-1: no limit). The client stays usable.
- *  @returns SEGB_OK when everything queued before the call was delivered or
- *  dropped (see the reports); SEGB_ERR_TIMED_OUT when time ran out with
- *  messages still queued; SEGB_ERR_IN_CALLBACK from the delivery callback;
- *  SEGB_ERR_CONCURRENT_USE while another thread uses the client.
- *  @since 0.1 */
+/** Send everything enqueued before the call without waiting for
+ *  batch.linger_ms, and wait until each of those messages is reported
+ *  (retries included), for at most @p timeout_ms (-1: no limit). What is
+ *  enqueued during the flush is not waited for. In thread mode the
+ *  dispatcher sends and flush only waits; an inline client sends on the
+ *  calling thread. With report.mode=poll flush waits until the reports wait
+ *  for segb_client_poll(), and serves none. Any number of threads may flush
+ *  at once. The client stays usable.
+ *  @returns SEGB_OK when every message enqueued before the call was
+ *  delivered or dropped (see the reports); SEGB_ERR_TIMED_OUT when time ran
+ *  out first (what is left stays queued or in flight; in thread mode the
+ *  dispatcher goes on with it); SEGB_ERR_INVALID_ARG for NULL;
+ *  SEGB_ERR_IN_CALLBACK from a callback. @since 0.1 */
 SEGB_API int segb_client_flush(segb_client_t *client, int timeout_ms);
 
-/** Flush for at most @p timeout_ms, report what is left as dropped
- *  (SEGB_ERR_CLOSED), and free the client. Accepts NULL.
- *  @returns SEGB_OK when nothing was left undelivered. From the delivery
- *  callback it fails with SEGB_ERR_IN_CALLBACK, and while another thread
- *  uses the client with SEGB_ERR_CONCURRENT_USE; in both cases the client
- *  is left as it was, still to be closed. @since 0.1 */
+/** Close and free the client: refuse new messages (SEGB_ERR_CLOSED), flush
+ *  everything held for at most @p timeout_ms (-1: no limit), then abort the
+ *  requests still in flight and report every message not delivered as
+ *  dropped with SEGB_ERR_CLOSED; the dispatcher thread is stopped and
+ *  joined. Close is bounded by @p timeout_ms even against a dead or silent
+ *  server, with one known limit: in thread mode, a token request to the
+ *  OAuth server that the dispatcher thread has under way is bounded by
+ *  http.timeout_ms, not by @p timeout_ms. Accepts NULL. It must be the last
+ *  call on the client (see Threading above).
+ *  @returns SEGB_OK when nothing was left undelivered; SEGB_ERR_TIMED_OUT
+ *  when some messages were reported SEGB_ERR_CLOSED. From a callback it
+ *  fails with SEGB_ERR_IN_CALLBACK and the client is left as it was, still
+ *  to be closed. @since 0.1 */
 SEGB_API int segb_client_close(segb_client_t *client, int timeout_ms);
 
-/** Messages queued and not yet reported. 0 for NULL, and 0 with
- *  segb_last_error() set to SEGB_ERR_CONCURRENT_USE while another thread
- *  uses the client. @since 0.1 */
+/** Messages held and not yet reported: queued and in flight
+ *  (SEGB_STAT_QUEUED + SEGB_STAT_IN_FLIGHT; in poll mode a report waiting
+ *  for segb_client_poll() no longer counts). 0 for NULL. @since 0.1 */
 SEGB_API size_t segb_client_outq_len(const segb_client_t *client);
 
 /** Drop every message queued now, reporting each as dropped with
- *  SEGB_ERR_PURGED; the client stays usable. Messages the callback
- *  enqueues during the purge stay queued.
+ *  SEGB_ERR_PURGED; the client stays usable. Only the queue is dropped:
+ *  batches in flight or waiting for a retry go on to their own fate.
+ *  Messages enqueued meanwhile (by the callback too) stay queued. An
+ *  inline client reports on the calling thread before purge returns.
  *  @returns how many were dropped; SEGB_ERR_INVALID_ARG for NULL;
- *  SEGB_ERR_IN_CALLBACK from the delivery callback (a flush may be
- *  sending from the queue); SEGB_ERR_CONCURRENT_USE while another thread
- *  uses the client. @since 0.2 */
+ *  SEGB_ERR_IN_CALLBACK from a callback. @since 0.2 */
 SEGB_API int segb_client_purge(segb_client_t *client);
 
 /** One consistent snapshot of the counters: fills @p values[0 .. @p count)
- *  in segb_stat_t order. A @p count larger than this library knows fills
- *  only the known ones. Works from the delivery callback.
+ *  in segb_stat_t order. ENQUEUED, DELIVERED, DROPPED, QUEUED, IN_FLIGHT
+ *  and QUEUED_BYTES are read together, so the invariant holds in every
+ *  snapshot; REFUSED and FILTERED count the calls turned away, which are
+ *  never ENQUEUED. A @p count larger than this library knows fills only the
+ *  known ones. Works from any thread and from the callbacks.
  *  @returns how many values were filled; with @p count 0 (@p values may be
  *  NULL, and @p client too), nothing is filled and the number of counters
  *  this library knows is returned, so a binding can size its array;
- *  SEGB_ERR_INVALID_ARG for a NULL @p client or @p values otherwise;
- *  SEGB_ERR_CONCURRENT_USE while another thread uses the client.
+ *  SEGB_ERR_INVALID_ARG for a NULL @p client or @p values otherwise.
  *  @since 0.2 */
 SEGB_API int segb_client_stats(const segb_client_t *client, int64_t *values,
                                size_t count);
@@ -174,8 +211,10 @@ SEGB_API const char *segb_stat_name(int stat);
 /** Serve waiting delivery reports on the calling thread: with
  *  report.mode=poll, each waiting report goes to the delivery callback
  *  here. Waits up to @p timeout_ms (0: not at all, -1: no limit) for a
- *  first report when none waits. An inline client also sends here, as
- *  flush does, for up to @p timeout_ms. In callback mode a thread-mode
+ *  first report when none waits. An inline client also sends here what
+ *  the batch triggers make due (unlike flush, it waits for
+ *  batch.linger_ms) and collects answers, for up to @p timeout_ms; in
+ *  callback mode until nothing is held. In callback mode a thread-mode
  *  client has nothing to serve and returns 0 at once.
  *  @returns the number of reports served; SEGB_ERR_INVALID_ARG for NULL;
  *  SEGB_ERR_IN_CALLBACK from a callback. @since 0.2 */

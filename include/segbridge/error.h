@@ -72,6 +72,8 @@
   /* added in 0.2 */                                                     \
   X(ERR_DUPLICATE_KEY,   -53, "JSON object has the same key twice")        \
   X(ERR_IN_CALLBACK,     -54, "call not allowed inside the client's callback") \
+  /* ERR_CONCURRENT_USE: 0.2 no longer returns it (any number of threads  \
+   * may call a client at once); the code stays, for the ABI */          \
   X(ERR_CONCURRENT_USE,  -55, "the client is in use by another thread") \
   X(ERR_WEBHOOK_UNSIGNED_EVENTS, -56, "X-Signature does not cover every event of the batch") \
   X(ERR_PURGED,          -57, "dropped from the queue by segb_client_purge()") \
