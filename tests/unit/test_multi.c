@@ -7,14 +7,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +20,7 @@
 #include <segbridge/error.h>
 
 #include "core/clock.h"
+#include "http_server.h"
 #include "raw_server.h"
 #include "tls_cert.h"
 #include "transport/transport.h"
@@ -39,8 +37,8 @@
 /* Answers "/<status>/<anything>" with <status> and the path as the body,
  * holding each request as the test says. */
 typedef struct server {
-  struct MHD_Daemon *daemon;
-  char base[64]; /* "http://127.0.0.1:<port>" */
+  segb_http_server *http;
+  const char *base; /* the http server's */
   pthread_mutex_t lock;
   pthread_cond_t changed;
   /* Set by the test, under lock. */
@@ -48,25 +46,10 @@ typedef struct server {
   int silent; /* hold every request until this is cleared */
   int stopping;
   /* Seen, under lock. */
-  int connections;
   int requests;
   int held;      /* requests held now */
   int most_held; /* the most held at once */
 } server;
-
-static void on_connection(void *cls, struct MHD_Connection *conn,
-                          void **socket_context,
-                          enum MHD_ConnectionNotificationCode toe) {
-  server *s = cls;
-  (void)conn;
-  (void)socket_context;
-
-  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-    pthread_mutex_lock(&s->lock);
-    s->connections++;
-    pthread_mutex_unlock(&s->lock);
-  }
-}
 
 /* Hold the request as the test says; the status to answer. */
 static unsigned hold(server *s, const char *url) {
@@ -130,14 +113,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   return ret;
 }
 
-/* A server on 127.0.0.1 and an ephemeral port; TLS when @cert_pem is
- * given. */
+/* A server on 127.0.0.1 and an ephemeral port answering with on_request();
+ * TLS when @cert_pem is given. */
 static server *server_start(const char *cert_pem, const char *key_pem) {
   server *s = calloc(1, sizeof *s);
-  struct sockaddr_in addr;
-  unsigned flags =
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
-  const union MHD_DaemonInfo *info;
   pthread_condattr_t attr;
 
   assert_non_null(s);
@@ -146,25 +125,9 @@ static server *server_start(const char *cert_pem, const char *key_pem) {
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
   pthread_cond_init(&s->changed, &attr);
   pthread_condattr_destroy(&attr);
-  memset(&addr, 0, sizeof addr);
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (cert_pem != NULL)
-    s->daemon = MHD_start_daemon(
-        flags | MHD_USE_TLS, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        s, MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
-        key_pem, MHD_OPTION_END);
-  else
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-                                 MHD_OPTION_END);
-  assert_non_null(s->daemon);
-  info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-  assert_non_null(info);
-  snprintf(s->base, sizeof s->base, "%s://127.0.0.1:%u",
-           cert_pem != NULL ? "https" : "http", (unsigned)info->port);
+  s->http = segb_http_start(on_request, s, cert_pem, key_pem);
+  assert_non_null(s->http);
+  s->base = segb_http_base(s->http);
   return s;
 }
 
@@ -186,7 +149,7 @@ static int server_get(server *s, const int *field) {
 
 static void server_stop(server *s) {
   server_set(s, &s->stopping, 1);
-  MHD_stop_daemon(s->daemon);
+  segb_http_stop(s->http);
   pthread_cond_destroy(&s->changed);
   pthread_mutex_destroy(&s->lock);
   free(s);
@@ -424,7 +387,7 @@ static void test_connections_are_reused(void **state) {
     free_calls(calls, N);
   }
   assert_int_equal(server_get(s, &s->requests), N * ROUNDS);
-  assert_true(server_get(s, &s->connections) <= N);
+  assert_true(segb_http_connections(s->http) <= N);
   m->destroy(m);
   t->destroy(t);
 }

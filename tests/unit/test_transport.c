@@ -27,6 +27,7 @@
 #include <segbridge/error.h>
 #include <segbridge/version.h>
 
+#include "http_server.h"
 #include "raw_server.h"
 #include "tls_cert.h"
 #include "transport/gzip.h"
@@ -52,8 +53,8 @@ typedef struct reply_header {
 } reply_header;
 
 typedef struct server {
-  struct MHD_Daemon *daemon;
-  char base[64]; /* "http://127.0.0.1:<port>" */
+  segb_http_server *http;
+  const char *base; /* the http server's */
 
   /* Set by the test before a request. */
   int status;
@@ -66,7 +67,6 @@ typedef struct server {
 
   /* Recorded from the last request, under lock. */
   pthread_mutex_t lock;
-  int connections;
   int requests;
   char method[16];
   char path[256];
@@ -98,20 +98,6 @@ static enum MHD_Result record_header(void *cls, enum MHD_ValueKind kind,
   sbi_buf_puts(&s->req_headers, value != NULL ? value : "");
   sbi_buf_putc(&s->req_headers, '\n');
   return MHD_YES;
-}
-
-static void on_connection(void *cls, struct MHD_Connection *conn,
-                          void **socket_context,
-                          enum MHD_ConnectionNotificationCode toe) {
-  server *s = cls;
-  (void)conn;
-  (void)socket_context;
-
-  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-    pthread_mutex_lock(&s->lock);
-    s->connections++;
-    pthread_mutex_unlock(&s->lock);
-  }
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -157,43 +143,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   return ret;
 }
 
-/* Start a server on 127.0.0.1 and an ephemeral port; TLS when @cert_pem is
- * given. NULL when libmicrohttpd fails. */
+/* Start a server on 127.0.0.1 and an ephemeral port answering with
+ * on_request(); TLS when @cert_pem is given. */
 static server *server_start(const char *cert_pem, const char *key_pem) {
   server *s = calloc(1, sizeof *s);
-  struct sockaddr_in addr;
-  unsigned flags =
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
-  const union MHD_DaemonInfo *info;
 
   assert_non_null(s);
   pthread_mutex_init(&s->lock, NULL);
   s->status = 200;
-  memset(&addr, 0, sizeof addr);
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (cert_pem != NULL)
-    s->daemon = MHD_start_daemon(
-        flags | MHD_USE_TLS, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        s, MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
-        key_pem, MHD_OPTION_END);
-  else
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-                                 MHD_OPTION_END);
-  assert_non_null(s->daemon);
-  info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-  assert_non_null(info);
-  snprintf(s->base, sizeof s->base, "%s://127.0.0.1:%u",
-           cert_pem != NULL ? "https" : "http", (unsigned)info->port);
+  s->http = segb_http_start(on_request, s, cert_pem, key_pem);
+  assert_non_null(s->http);
+  s->base = segb_http_base(s->http);
   return s;
 }
 
 static void server_stop(server *s) {
   s->stopping = 1;
-  MHD_stop_daemon(s->daemon);
+  segb_http_stop(s->http);
   pthread_mutex_destroy(&s->lock);
   sbi_buf_free(&s->req_headers);
   sbi_buf_free(&s->req_body);
@@ -376,8 +342,8 @@ static void test_connection_is_reused(void **state) {
 
   pthread_mutex_lock(&s->lock);
   assert_int_equal(s->requests, 3);
-  assert_int_equal(s->connections, 1);
   pthread_mutex_unlock(&s->lock);
+  assert_int_equal(segb_http_connections(s->http), 1);
   sbi_http_response_free(&resp);
   t->destroy(t);
 }
