@@ -23,6 +23,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "dispatch/lanes.h"
 
 /* How far past its head a batch is gathered from the queue when the
  * messages there belong to users with a request under way: a bound on the
@@ -52,6 +53,7 @@ struct sbi_dispatch {
   void *ctx;
   int max_jobs; /* max_in_flight, 1 for fifo */
   slot *slots;
+  sbi_lanes busy; /* per_user: the users of the jobs held (the lock's) */
 
   pthread_mutex_t lock;
   pthread_cond_t progress; /* fates reported, the driver let go */
@@ -70,6 +72,7 @@ struct sbi_dispatch {
   int driving;   /* inline: a thread runs rounds */
   int reporting; /* a thread makes reports */
   int room_waiters;
+  int slots_held;
   sbi_queue done;         /* fates known, reports not made */
   uint64_t done_min;      /* least seq in done */
   uint64_t reporting_min; /* least seq of the reports being made */
@@ -197,31 +200,6 @@ static uint64_t least_unreported(const sbi_dispatch *d) {
 
 /* ---- forming batches ---------------------------------------------------- */
 
-/* 1 when a job under way holds @key. */
-static int user_busy(const sbi_dispatch *d, uint64_t key) {
-  int i;
-
-  for (i = 0; i < d->max_jobs; i++) {
-    const sbi_job *j = &d->slots[i].job;
-    size_t lo = 0, hi;
-
-    if (!d->slots[i].held)
-      continue;
-    hi = j->key_count;
-    while (lo < hi) {
-      size_t mid = lo + (hi - lo) / 2;
-
-      if (j->keys[mid] == key)
-        return 1;
-      if (j->keys[mid] < key)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  }
-  return 0;
-}
-
 /* Whether the queue should be sent now at @now; else *@at gets when it
  * should (-1: when something else happens). Under the lock. */
 static int queue_due(const sbi_dispatch *d, int64_t now, int64_t *at) {
@@ -251,7 +229,8 @@ static void gather(sbi_dispatch *d, sbi_queue *batch) {
   while (m != NULL && scanned++ < SBI_SCAN_LIMIT) {
     segb_message_t *next = m->next;
 
-    if (d->o.ordering == SBI_ORDER_PER_USER && user_busy(d, m->user_key)) {
+    if (d->o.ordering == SBI_ORDER_PER_USER &&
+        sbi_lanes_has(&d->busy, m->user_key)) {
       prev = m;
     } else {
       if (!sbi_sender_batch_take(d->s, &size, m->json.len))
@@ -284,7 +263,11 @@ static void form_jobs(sbi_dispatch *d, int64_t now, int64_t *at) {
       sbi_queue_prepend(&d->queue, &batch);
       return;
     }
+    if (d->o.ordering == SBI_ORDER_PER_USER)
+      for (size_t k = 0; k < sl->job.key_count; k++)
+        sbi_lanes_add(&d->busy, sl->job.keys[k]);
     sl->held = 1;
+    d->slots_held++;
     sl->state = SLOT_WAITING;
     sl->first_seq = sl->job.msgs.head->seq;
     d->in_flight += (int64_t)sl->job.msgs.count;
@@ -326,7 +309,11 @@ static int settle(sbi_dispatch *d) {
     sl->first_seq =
         sl->job.msgs.head != NULL ? sl->job.msgs.head->seq : UINT64_MAX;
     if (sl->state == SLOT_OVER) {
+      if (d->o.ordering == SBI_ORDER_PER_USER)
+        for (size_t k = 0; k < sl->job.key_count; k++)
+          sbi_lanes_remove(&d->busy, sl->job.keys[k]);
       sl->held = 0;
+      d->slots_held--;
       sl->state = SLOT_FREE;
       freed++;
     }
@@ -570,6 +557,7 @@ static void free_dispatch(sbi_dispatch *d) {
   for (i = 0; i < d->max_jobs && d->slots != NULL; i++)
     sbi_job_free(&d->slots[i].job);
   free(d->slots);
+  sbi_lanes_free(&d->busy);
   if (d->multi != NULL)
     d->multi->destroy(d->multi);
   if (d->report_pipe[0] >= 0) {
@@ -604,7 +592,10 @@ sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
   d->max_jobs = o->ordering == SBI_ORDER_FIFO ? 1 : o->max_in_flight;
   d->slots = calloc((size_t)d->max_jobs, sizeof *d->slots);
   d->multi = sbi_multi_new(s->transport, d->max_jobs);
-  if (d->slots == NULL || d->multi == NULL) {
+  if (d->slots == NULL || d->multi == NULL ||
+      (o->ordering == SBI_ORDER_PER_USER &&
+       sbi_lanes_init(&d->busy, (size_t)d->max_jobs * s->limits.max_events) !=
+           SEGB_OK)) {
     free_dispatch(d);
     sbi_error(SEGB_ERR_NOMEM, "out of memory creating a client");
     return NULL;
@@ -693,8 +684,9 @@ int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
     d->held++;
     d->held_bytes += msg->json.len;
     /* The dispatcher needs to know only of an event that starts the linger
-     * clock or fills a batch by count or bytes (or, realtime, of any). */
-    if (d->has_thread && !d->wake_pending &&
+     * clock or fills a batch by count or bytes (or, realtime, of any), and
+     * only while it has a free slot: the end of a job wakes it anyway. */
+    if (d->has_thread && !d->wake_pending && d->slots_held < d->max_jobs &&
         (was_empty || d->o.realtime ||
          d->queue.count % d->s->limits.max_events == 0 ||
          d->queue.bytes / d->s->limits.max_bytes !=
