@@ -165,10 +165,9 @@ SEGB_API int segb_client_flush(segb_client_t *client, int timeout_ms);
  *  requests still in flight and report every message not delivered as
  *  dropped with SEGB_ERR_CLOSED; the dispatcher thread is stopped and
  *  joined. Close is bounded by @p timeout_ms even against a dead or silent
- *  server, with one known limit: in thread mode, a token request to the
- *  OAuth server that the dispatcher thread has under way is bounded by
- *  http.timeout_ms, not by @p timeout_ms. Accepts NULL. It must be the last
- *  call on the client (see Threading above).
+ *  server; an OAuth token request the dispatcher thread has under way is
+ *  interrupted too (libcurl notices within about a second). Accepts NULL.
+ *  It must be the last call on the client (see Threading above).
  *  @returns SEGB_OK when nothing was left undelivered; SEGB_ERR_TIMED_OUT
  *  when some messages were reported SEGB_ERR_CLOSED. From a callback it
  *  fails with SEGB_ERR_IN_CALLBACK and the client is left as it was, still

@@ -42,6 +42,9 @@ struct sbi_auth {
    * server wants to be asked again (its Retry-After), or -1 when it named
    * no time and the caller's own backoff applies. */
   int64_t (*retry_wait_ms)(sbi_auth *a);
+  /* From any thread: make a credential request under way, and every later
+   * one, end at once as a network failure (the client is closing). */
+  void (*interrupt)(sbi_auth *a);
 };
 
 /* 1 for the header() failures that may pass by themselves: the credential

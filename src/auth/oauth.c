@@ -251,6 +251,13 @@ static int repeat_failure(const sbi_oauth *o) {
   return sbi_error(o->fail_code, "%s", o->fail_detail);
 }
 
+static void oa_interrupt(sbi_auth *a) {
+  sbi_oauth *o = (sbi_oauth *)a;
+
+  if (o->transport->interrupt != NULL)
+    o->transport->interrupt(o->transport);
+}
+
 static int oa_header(sbi_auth *a, int64_t deadline_ms, sbi_buf *out) {
   sbi_oauth *o = (sbi_oauth *)a;
   int rc;
@@ -477,6 +484,7 @@ sbi_auth *sbi_oauth_auth_new(const sbi_oauth_options *opt) {
   o->base.destroy = oa_destroy;
   o->base.refresh = oa_refresh;
   o->base.retry_wait_ms = oa_retry_wait_ms;
+  o->base.interrupt = oa_interrupt;
   o->transport = opt->transport;
   o->own_transport = opt->own_transport;
   o->after_max_ms = opt->after_max_ms;

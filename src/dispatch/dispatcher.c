@@ -809,6 +809,9 @@ size_t sbi_dispatch_close(sbi_dispatch *d, int64_t deadline) {
   d->driving = !d->has_thread;
   pthread_mutex_unlock(&d->lock);
   if (d->has_thread) {
+    /* a token request on the dispatcher thread must not outlast close */
+    if (d->s->auth->interrupt != NULL)
+      d->s->auth->interrupt(d->s->auth);
     wake(d);
     pthread_join(d->thread, NULL);
   } else {

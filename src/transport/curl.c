@@ -2,6 +2,7 @@
  * request, so libcurl keeps the TCP/TLS connection alive between batches;
  * its multi (curl_multi.c) runs many requests at once on handles of its
  * own with the same settings. */
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include <curl/curl.h>
@@ -16,7 +17,24 @@ typedef struct sbi_curl {
   sbi_transport base; /* first, so the transport pointer is the sbi_curl */
   sbi_curl_config cfg;
   sbi_curl_slot slot;
+  atomic_int interrupted;
 } sbi_curl;
+
+/* libcurl calls this often during a transfer, and about once a second
+ * while it waits: a nonzero answer ends the transfer. */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow) {
+  sbi_curl *c = userdata;
+  (void)dltotal;
+  (void)dlnow;
+  (void)ultotal;
+  (void)ulnow;
+  return atomic_load_explicit(&c->interrupted, memory_order_relaxed);
+}
+
+static void transport_interrupt(sbi_transport *t) {
+  atomic_store_explicit(&((sbi_curl *)t)->interrupted, 1, memory_order_relaxed);
+}
 
 static int transport_send(sbi_transport *t, const sbi_http_request *req,
                           sbi_http_response *resp) {
@@ -58,7 +76,15 @@ sbi_transport *sbi_curl_transport_new(const sbi_transport_options *opts) {
   c->base.send = transport_send;
   c->base.destroy = transport_destroy;
   c->base.multi_new = transport_multi_new;
+  c->base.interrupt = transport_interrupt;
+  atomic_init(&c->interrupted, 0);
   rc = sbi_curl_slot_init(&c->slot, &c->cfg);
+  if (rc == CURLE_OK)
+    rc = curl_easy_setopt(c->slot.easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+  if (rc == CURLE_OK)
+    rc = curl_easy_setopt(c->slot.easy, CURLOPT_XFERINFODATA, c);
+  if (rc == CURLE_OK)
+    rc = curl_easy_setopt(c->slot.easy, CURLOPT_NOPROGRESS, 0L);
   if (rc != CURLE_OK) {
     transport_destroy(&c->base);
     sbi_error(rc == CURLE_OUT_OF_MEMORY ? SEGB_ERR_NOMEM : SEGB_ERR_SYSTEM,

@@ -64,6 +64,10 @@ struct sbi_transport {
   /* Concurrent requests (see sbi_multi); NULL when the transport has no
    * way of its own, and sbi_multi_new() then runs them one by one. */
   sbi_multi *(*multi_new)(sbi_transport *t, int max_parallel);
+  /* From any thread: end the send() running now, and make every later one
+   * fail at once, with SEGB_ERR_NETWORK (an owner that is closing); NULL
+   * when the transport cannot. */
+  void (*interrupt)(sbi_transport *t);
 };
 
 /*

@@ -561,6 +561,36 @@ static void test_token_server_silent(void **state) {
   sbm_stop(f.mock);
 }
 
+/* On the dispatcher thread, a token request to a server that never
+ * answers is interrupted by close: close is bounded by its own timeout,
+ * not by http.timeout_ms (10 minutes here). */
+static void test_token_server_silent_thread_mode(void **state) {
+  raw_server srv = {0};
+  fixture f;
+  int64_t started;
+  int i;
+  (void)state;
+
+  raw_start(&srv);
+  start_raw(&f, &srv, "http.timeout_ms", "600000", "dispatch.mode", "thread",
+            NULL);
+  open_client(&f);
+  track_n(&f, 3);
+  /* wakes the dispatcher, which asks the token server */
+  assert_int_equal(segb_client_flush(f.client, 0), SEGB_ERR_TIMED_OUT);
+  for (i = 0; i < 600 && raw_requests(&srv) == 0; i++)
+    sbi_sleep_ms(100);
+  assert_true(raw_requests(&srv) >= 1);
+  started = sbi_clock_mono_ms();
+  assert_int_equal(segb_client_close(f.client, 1000), SEGB_ERR_TIMED_OUT);
+  assert_true(sbi_clock_mono_ms() - started < 60000);
+  assert_int_equal(f.out.dropped, 3);
+  assert_int_equal(f.out.last_err, SEGB_ERR_CLOSED);
+  assert_int_equal(stats(&f).requests, 0);
+  raw_stop(&srv);
+  sbm_stop(f.mock);
+}
+
 /* A 429 asking for 11 days is honoured for retry.after_max_ms only; then
  * the token server is asked again and the batch goes. */
 static void test_token_retry_after_capped(void **state) {
@@ -922,6 +952,7 @@ int main(void) {
       cmocka_unit_test(test_token_server_failing),
       cmocka_unit_test(test_token_server_down),
       cmocka_unit_test(test_token_server_silent),
+      cmocka_unit_test(test_token_server_silent_thread_mode),
       cmocka_unit_test(test_token_retry_after_capped),
       cmocka_unit_test(test_token_server_passing_answers),
       cmocka_unit_test(test_token_server_final_answers),
