@@ -202,9 +202,11 @@ SEGB_API void segb_result_destroy(segb_result_t *result);
  * SEGB_TEST_NO_SEND an empty batch only authenticates), receive
  * (public_api.token set: GET / must accept the token in the configured
  * region) and profiles (profile_api.token and space set: looking up a
- * profile that does not exist must get 404, not 401). In each direction a
- * request is cut at @p timeout_ms (> 0) and retries stop @p timeout_ms
- * after the first failure.
+ * profile that does not exist must get 404, not 401). The direction
+ * setting limits the checks to its side: send skips receive and profiles,
+ * receive skips send (each skipped one says so in its detail). In each
+ * direction a request is cut at @p timeout_ms (> 0) and retries stop
+ * @p timeout_ms after the first failure.
  *
  * Segment may accept events for an unknown write key and drop them later;
  * a passed send check says to confirm the event in the source's Debugger.

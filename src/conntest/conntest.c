@@ -201,9 +201,19 @@ int segb_test_connection(const segb_config_t *conf, uint32_t flags,
     return sbi_error(SEGB_ERR_NOMEM, "out of memory creating a report");
   for (dir = 0; dir < SEGB_CHECK_COUNT; dir++)
     t->dir[dir].verdict = SEGB_VERDICT_SKIPPED;
-  sbi_check_send(conf, (flags & SEGB_TEST_NO_SEND) != 0, timeout_ms, t);
-  sbi_check_read(conf, SEGB_CHECK_RECEIVE, timeout_ms, t);
-  sbi_check_read(conf, SEGB_CHECK_PROFILES, timeout_ms, t);
+  /* Only the directions the client is set up for (direction=). */
+  if (sbi_conf_int(conf, SBI_PROP_DIRECTION) != SBI_DIRECTION_RECEIVE) {
+    sbi_check_send(conf, (flags & SEGB_TEST_NO_SEND) != 0, timeout_ms, t);
+  } else {
+    sbi_conntest_skip(t, SEGB_CHECK_SEND, "not checked: direction is receive");
+  }
+  if (sbi_conf_int(conf, SBI_PROP_DIRECTION) != SBI_DIRECTION_SEND) {
+    sbi_check_read(conf, SEGB_CHECK_RECEIVE, timeout_ms, t);
+    sbi_check_read(conf, SEGB_CHECK_PROFILES, timeout_ms, t);
+  } else {
+    sbi_conntest_skip(t, SEGB_CHECK_RECEIVE, "not checked: direction is send");
+    sbi_conntest_skip(t, SEGB_CHECK_PROFILES, "not checked: direction is send");
+  }
   *out = t;
   /* The first failure decides; without one, any direction checked makes
    * it a success. */

@@ -809,6 +809,42 @@ static void test_sender_redacts_echoed_write_key(void **state) {
 
 /* ---- Test Connection ---------------------------------------------------- */
 
+/* direction= limits the checks to its side: with every credential set,
+ * send checks only the Tracking API, receive only the read APIs, and the
+ * others are skipped with a detail that names the setting. */
+static void test_connection_honours_direction(void **state) {
+  fixture f;
+  segb_conntest_t *t;
+  (void)state;
+  start(&f, 1, 0);
+  set(f.conf, "direction", "send");
+  assert_int_equal(segb_test_connection(f.conf, 0, 5000, &t), SEGB_OK);
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_SEND),
+                   SEGB_VERDICT_PASSED);
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_RECEIVE),
+                   SEGB_VERDICT_SKIPPED);
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_PROFILES),
+                   SEGB_VERDICT_SKIPPED);
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_RECEIVE),
+                       "direction is send"));
+  segb_conntest_destroy(t);
+  assert_int_equal(stats(&f).requests, 1); /* the test event alone */
+
+  set(f.conf, "direction", "receive");
+  assert_int_equal(segb_test_connection(f.conf, 0, 5000, &t), SEGB_OK);
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_SEND),
+                   SEGB_VERDICT_SKIPPED);
+  assert_true(contains(segb_conntest_detail(t, SEGB_CHECK_SEND),
+                       "direction is receive"));
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_RECEIVE),
+                   SEGB_VERDICT_PASSED);
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_PROFILES),
+                   SEGB_VERDICT_PASSED);
+  segb_conntest_destroy(t);
+  assert_int_equal(stats(&f).messages, 1); /* no second test event */
+  finish(&f);
+}
+
 static void test_connection_all_pass(void **state) {
   fixture f;
   segb_conntest_t *t;
@@ -1069,6 +1105,7 @@ int main(void) {
       cmocka_unit_test(test_readers_redact_echoed_credentials),
       cmocka_unit_test(test_sender_redacts_echoed_write_key),
       cmocka_unit_test(test_connection_all_pass),
+      cmocka_unit_test(test_connection_honours_direction),
       cmocka_unit_test(test_connection_no_send),
       cmocka_unit_test(test_connection_failures),
       cmocka_unit_test(test_connection_unreachable),
