@@ -298,8 +298,8 @@ typedef struct ledger {
   /* Statistics calls: in all, with a text that was not every counter by
    * name or did not balance (bad), on a thread named segb-dispatch, on
    * @thread, and those in which flush, close, purge and poll refused while
-   * segb_client_stats() worked (reentered); the last good call's thread and
-   * counters. */
+   * segb_client_stats() worked (reentered); the last call's thread, and
+   * the counters of the last call that was not bad. */
   int stats_calls, stats_bad, stats_on_dispatch, stats_on_thread;
   int stats_reentered;
   pthread_t stats_thread;
@@ -1800,8 +1800,7 @@ static int warnings(const ledger *l) {
 /* Every line kept, none lost past LINES_MAX, and none holding the write
  * key (bare or in its Basic form), the events' payload or a messageId. */
 static void assert_nothing_private_logged(const ledger *l) {
-  static const char *const never[] = {WRITE_KEY, "YWJjMTIzOg", PAYLOAD,
-                                      "\"ev-",   "ev-0",       "ev-1"};
+  static const char *const never[] = {WRITE_KEY, "YWJjMTIzOg", PAYLOAD, "ev-"};
   size_t k;
   int i;
 
