@@ -1,12 +1,12 @@
 /* The dispatcher end to end (issue 11): background delivery in thread
  * mode, concurrent requests that keep each user's order, the bounded queue
  * and its overflow policies, flush and close against slow, silent and
- * faulty servers, poll mode, filters, and a dispatcher that never wakes
- * while idle. Real libcurl against the mock and raw servers on loopback,
- * through the public API (plus the mock's API and /proc). Callbacks and
- * helper threads only record what they see; the test thread asserts, and
- * every wait has a hang guard. A test's name as the argument runs it
- * alone. */
+ * faulty servers, poll mode, filters, a dispatcher that never wakes while
+ * idle, and the statistics and log callbacks. Real libcurl against the mock and
+ * raw servers on loopback, through the public API (plus the mock's API and
+ * /proc). Callbacks and helper threads only record what they see; the test
+ * thread asserts, and every wait has a hang guard. A test's name as the
+ * argument runs it alone. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <segbridge/segbridge.h>
 
 #include "client_fixture.h"
@@ -256,11 +257,21 @@ static void send_events(segb_client_t *c, int from, int to, int users) {
     assert_int_equal(send_event(c, i, i % users, i), SEGB_OK);
 }
 
-/* ---- the ledger: what the delivery callback saw ------------------------ */
+/* ---- the ledger: what the callbacks saw -------------------------------- */
+
+/* The log lines a ledger keeps; past them it only counts. */
+#define LINES_MAX 64
+
+typedef struct log_line {
+  int level, on_dispatch;
+  char context[16];
+  char text[1024];
+} log_line;
 
 /* Events carry messageIds "ev-<n>" for n below the ledger's capacity; the
- * callback counts each one's reports. The lock and condition also serve
- * the helper threads of a test. */
+ * delivery callback counts each one's reports, and the statistics and log
+ * callbacks, when a test sets them, record their calls. The lock and
+ * condition also serve the helper threads of a test. */
 typedef struct ledger {
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -284,6 +295,18 @@ typedef struct ledger {
    * purge (each must refuse) and enqueues ev-(id + reenter_below);
    * reentered counts the reports where all of that went as it must. */
   int reenter_below, reentered;
+  /* Statistics calls: in all, with a text that was not every counter by
+   * name or did not balance (bad), on a thread named segb-dispatch, on
+   * @thread, and those in which flush, close, purge and poll refused while
+   * segb_client_stats() worked (reentered); the last call's thread, and
+   * the counters of the last call that was not bad. */
+  int stats_calls, stats_bad, stats_on_dispatch, stats_on_thread;
+  int stats_reentered;
+  pthread_t stats_thread;
+  int64_t stats_last[SEGB_STAT__COUNT];
+  /* Log lines: how many, the first LINES_MAX of them. */
+  int lines;
+  log_line *line;
 } ledger;
 
 static void ledger_init(ledger *l, int cap) {
@@ -294,13 +317,16 @@ static void ledger_init(ledger *l, int cap) {
   l->count = calloc((size_t)cap, sizeof *l->count);
   l->err = calloc((size_t)cap, sizeof *l->err);
   l->status = calloc((size_t)cap, sizeof *l->status);
-  assert_true(l->count != NULL && l->err != NULL && l->status != NULL);
+  l->line = calloc(LINES_MAX, sizeof *l->line);
+  assert_true(l->count != NULL && l->err != NULL && l->status != NULL &&
+              l->line != NULL);
 }
 
 static void ledger_free(ledger *l) {
   free(l->count);
   free(l->err);
   free(l->status);
+  free(l->line);
   pthread_cond_destroy(&l->cv);
   pthread_mutex_destroy(&l->mu);
 }
@@ -327,6 +353,10 @@ static int ledger_wait_for(ledger *l, ledger_condition *cond, int n,
 
 static int reports_reached(const ledger *l, int n) { return l->reports >= n; }
 
+static int stats_calls_reached(const ledger *l, int n) {
+  return l->stats_calls >= n;
+}
+
 static int threads_ended(const ledger *l, int n) {
   return l->threads_done >= n;
 }
@@ -339,6 +369,13 @@ static int producers_ended(const ledger *l, int n) {
 static void wait_reports(ledger *l, int n) {
   if (!ledger_wait_for(l, reports_reached, n, HANG_GUARD_S))
     fail_msg("%d of %d reports after %d s", l->reports, n, HANG_GUARD_S);
+}
+
+/* Wait for @n statistics calls in all, or fail as hung. */
+static void wait_stats_calls(ledger *l, int n) {
+  if (!ledger_wait_for(l, stats_calls_reached, n, HANG_GUARD_S))
+    fail_msg("%d of %d statistics calls after %d s", l->stats_calls, n,
+             HANG_GUARD_S);
 }
 
 /* Wait for @n helper threads to end, or fail as hung. */
@@ -369,6 +406,15 @@ static int ledger_reports(ledger *l) {
 
   pthread_mutex_lock(&l->mu);
   n = l->reports;
+  pthread_mutex_unlock(&l->mu);
+  return n;
+}
+
+static int ledger_stats_calls(ledger *l) {
+  int n;
+
+  pthread_mutex_lock(&l->mu);
+  n = l->stats_calls;
   pthread_mutex_unlock(&l->mu);
   return n;
 }
@@ -429,6 +475,74 @@ static void on_report(segb_client_t *c, const segb_report_t *r, void *opaque) {
     l->reentered += ok;
     pthread_mutex_unlock(&l->mu);
   }
+}
+
+/* Whether @json (@len bytes, NUL-terminated, one line without spaces) is an
+ * object that holds every counter, by name in segb_stat_t order, each an
+ * integer (cJSON as the oracle); their values in @v. */
+static int parse_stats(const char *json, size_t len, int64_t *v) {
+  cJSON *root = cJSON_ParseWithLength(json, len);
+  const cJSON *member = cJSON_IsObject(root) ? root->child : NULL;
+  int i;
+
+  for (i = 0; i < SEGB_STAT__COUNT && member != NULL;
+       i++, member = member->next) {
+    if (member->string == NULL ||
+        strcmp(member->string, segb_stat_name(i)) != 0 ||
+        !cJSON_IsNumber(member) ||
+        member->valuedouble != (double)(int64_t)member->valuedouble)
+      break;
+    v[i] = (int64_t)member->valuedouble;
+  }
+  cJSON_Delete(root);
+  return i == SEGB_STAT__COUNT && strlen(json) == len &&
+         strpbrk(json, " \n") == NULL;
+}
+
+static void on_stats(segb_client_t *c, const char *json, size_t len,
+                     void *opaque) {
+  ledger *l = opaque;
+  int64_t v[SEGB_STAT__COUNT], now[SEGB_STAT__COUNT];
+  int ok = parse_stats(json, len, v) && balanced(v);
+  int reentered =
+      segb_client_flush(c, 1000) == SEGB_ERR_IN_CALLBACK &&
+      segb_client_close(c, 0) == SEGB_ERR_IN_CALLBACK &&
+      segb_client_purge(c) == SEGB_ERR_IN_CALLBACK &&
+      segb_client_poll(c, 0) == SEGB_ERR_IN_CALLBACK &&
+      segb_client_stats(c, now, SEGB_STAT__COUNT) == SEGB_STAT__COUNT &&
+      balanced(now);
+  int dispatch = on_dispatch_thread();
+
+  pthread_mutex_lock(&l->mu);
+  l->stats_calls++;
+  l->stats_bad += !ok;
+  if (ok)
+    memcpy(l->stats_last, v, sizeof v);
+  l->stats_on_dispatch += dispatch;
+  l->stats_on_thread +=
+      l->thread_set && pthread_equal(l->thread, pthread_self());
+  l->stats_reentered += reentered;
+  l->stats_thread = pthread_self();
+  pthread_cond_broadcast(&l->cv);
+  pthread_mutex_unlock(&l->mu);
+}
+
+static void on_log(int level, const char *context, const char *line,
+                   void *opaque) {
+  ledger *l = opaque;
+  int dispatch = on_dispatch_thread();
+
+  pthread_mutex_lock(&l->mu);
+  if (l->lines < LINES_MAX) {
+    log_line *at = &l->line[l->lines];
+
+    at->level = level;
+    at->on_dispatch = dispatch;
+    snprintf(at->context, sizeof at->context, "%s", context);
+    snprintf(at->text, sizeof at->text, "%s", line);
+  }
+  l->lines++;
+  pthread_mutex_unlock(&l->mu);
 }
 
 /* Ids [@from, @to) were each reported exactly once, with @err. */
@@ -493,13 +607,14 @@ typedef struct dfix {
   int dispatchers_before;
 } dfix;
 
-/* A mock (started with @mo) and a client of it, or of a raw server doing
- * @steps and relaying to the mock; fast retries, then the name, value
- * pairs in @extras; reports go to the ledger, for ids below @cap. On the
- * heap: when a test fails, its client lives on and may still report into
- * it, so it is never freed but by stop(). */
-static dfix *start_va(sbm_options mo, const segb_raw_step *steps, size_t n,
-                      int cap, va_list extras) {
+/* A mock (started with @mo) and the config of a client of it, or of a raw
+ * server doing @steps and relaying to the mock; fast retries, then the
+ * name, value pairs in @extras; reports go to the ledger, for ids below
+ * @cap; open_client() makes the client. On the heap: when a test fails,
+ * its client lives on and may still report into it, so it is never freed
+ * but by stop(). */
+static dfix *prepare_va(sbm_options mo, const segb_raw_step *steps, size_t n,
+                        int cap, va_list extras) {
   dfix *d = calloc(1, sizeof *d);
 
   assert_non_null(d);
@@ -522,10 +637,23 @@ static dfix *start_va(sbm_options mo, const segb_raw_step *steps, size_t n,
   ledger_init(&d->log, cap);
   segb_config_set_delivery_cb(d->fx.conf, on_report);
   segb_config_set_opaque(d->fx.conf, &d->log);
+  return d;
+}
+
+/* Make @d's client, once its config is complete. */
+static void open_client(dfix *d) {
   d->dispatchers_before =
       threads_named(DISPATCH_THREAD, d->dispatchers, MAX_DISPATCHERS);
   assert_true(d->dispatchers_before < MAX_DISPATCHERS);
   fx_open(&d->fx);
+}
+
+/* prepare_va() and open_client(). */
+static dfix *start_va(sbm_options mo, const segb_raw_step *steps, size_t n,
+                      int cap, va_list extras) {
+  dfix *d = prepare_va(mo, steps, n, cap, extras);
+
+  open_client(d);
   return d;
 }
 
@@ -599,6 +727,28 @@ static dfix *start_raw(const segb_raw_step *steps, size_t n, int cap, ...) {
 
   va_start(ap, cap);
   d = start_va(no_options(), steps, n, cap, ap);
+  va_end(ap);
+  return d;
+}
+
+/* start() and start_raw() that leave the client to open_client(), for the
+ * callbacks that are set on the config. */
+static dfix *prepare(int cap, ...) {
+  va_list ap;
+  dfix *d;
+
+  va_start(ap, cap);
+  d = prepare_va(no_options(), NULL, 0, cap, ap);
+  va_end(ap);
+  return d;
+}
+
+static dfix *prepare_raw(const segb_raw_step *steps, size_t n, int cap, ...) {
+  va_list ap;
+  dfix *d;
+
+  va_start(ap, cap);
+  d = prepare_va(no_options(), steps, n, cap, ap);
   va_end(ap);
   return d;
 }
@@ -1508,6 +1658,260 @@ static void test_inline_mode(void **state) {
   finish_delivered(d, 5);
 }
 
+/* ---- the statistics callback ------------------------------------------- */
+
+/* Thread mode, statistics.interval_ms=50: the callback comes again and
+ * again, on the dispatcher thread (the reports' thread), each time with
+ * every counter by name, balanced; inside it flush, close, purge and poll
+ * refuse and segb_client_stats() works; a call after the events were
+ * delivered counts them all. */
+static void test_stats_thread_mode(void **state) {
+  int calls;
+  dfix *d;
+  (void)state;
+
+  d = prepare(10, "statistics.interval_ms", "50", NULL);
+  segb_config_set_stats_cb(d->fx.conf, on_stats);
+  open_client(d);
+  wait_stats_calls(&d->log, 3);
+  pthread_mutex_lock(&d->log.mu);
+  d->log.thread = d->log.stats_thread;
+  d->log.thread_set = 1;
+  pthread_mutex_unlock(&d->log.mu);
+  send_events(d->fx.client, 0, 10, 3);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  calls = ledger_stats_calls(&d->log);
+  /* the first may have begun before the flush returned */
+  wait_stats_calls(&d->log, calls + 2);
+  close_client(d);
+  assert_all_delivered(d, 10);
+  assert_int_equal(d->log.on_dispatch, 10);
+  assert_int_equal(d->log.on_thread, 10);
+  assert_int_equal(d->log.stats_bad, 0);
+  assert_int_equal(d->log.stats_on_dispatch, d->log.stats_calls);
+  assert_int_equal(d->log.stats_reentered, d->log.stats_calls);
+  assert_int_equal(d->log.stats_last[SEGB_STAT_ENQUEUED], 10);
+  assert_int_equal(d->log.stats_last[SEGB_STAT_DELIVERED], 10);
+  assert_int_equal(d->log.stats_last[SEGB_STAT_LAST_STATUS], 200);
+  stop(d);
+}
+
+/* statistics.interval_ms=0, the default, with a callback: it is never
+ * called, and the idle dispatcher sleeps. An interval without a callback:
+ * delivery as ever, and the idle dispatcher sleeps too. */
+static void test_stats_off(void **state) {
+  dfix *d;
+  (void)state;
+
+  d = prepare(5, NULL);
+  segb_config_set_stats_cb(d->fx.conf, on_stats);
+  open_client(d);
+  send_events(d->fx.client, 0, 5, 2);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  assert_stays_asleep(dispatcher_of(d), "with a statistics callback only");
+  close_client(d);
+  assert_all_delivered(d, 5);
+  assert_int_equal(d->log.stats_calls, 0);
+  stop(d);
+
+  d = start(5, "statistics.interval_ms", "50", NULL);
+  send_events(d->fx.client, 0, 5, 2);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  assert_stays_asleep(dispatcher_of(d), "with a statistics interval only");
+  finish_delivered(d, 5);
+}
+
+/* dispatch.mode=inline: the statistics callback runs inside flush and poll,
+ * on the calling thread, never between calls. Each wait outlasts the
+ * interval, so that the next round is due a call. */
+static void test_stats_inline_mode(void **state) {
+  int calls;
+  dfix *d;
+  (void)state;
+
+  d = prepare(15, "dispatch.mode", "inline", "statistics.interval_ms", "50",
+              NULL);
+  segb_config_set_stats_cb(d->fx.conf, on_stats);
+  open_client(d);
+  ledger_expect_thread(&d->log);
+  send_events(d->fx.client, 0, 5, 2);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  calls = d->log.stats_calls;
+  sleep_ms(200);
+  assert_int_equal(d->log.stats_calls, calls);
+  send_events(d->fx.client, 5, 10, 2);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  assert_true(d->log.stats_calls > calls);
+  calls = d->log.stats_calls;
+  sleep_ms(200);
+  assert_int_equal(d->log.stats_calls, calls);
+  send_events(d->fx.client, 10, 15, 2);
+  assert_true(segb_client_poll(d->fx.client, GENEROUS_MS) >= 0);
+  assert_int_equal(d->log.reports, 15);
+  assert_true(d->log.stats_calls > calls);
+  close_client(d);
+  assert_all_delivered(d, 15);
+  assert_int_equal(d->log.on_thread, 15);
+  assert_int_equal(d->log.stats_bad, 0);
+  assert_int_equal(d->log.stats_on_thread, d->log.stats_calls);
+  assert_int_equal(d->log.stats_on_dispatch, 0);
+  assert_int_equal(d->log.stats_reentered, d->log.stats_calls);
+  /* the poll's call came after the second flush's deliveries */
+  assert_true(d->log.stats_last[SEGB_STAT_DELIVERED] >= 10);
+  stop(d);
+}
+
+/* ---- the log callback -------------------------------------------------- */
+
+/* In every event of the log tests: no line may hold it. */
+#define PAYLOAD "payload-5e1f"
+
+static void send_private(segb_client_t *c, int from, int to) {
+  int i;
+
+  for (i = from; i < to; i++)
+    assert_int_equal(
+        segb_client_enqueue(
+            c, message(SEGB_MSG_TRACK, i, 1, i, "\"note\":\"" PAYLOAD "\"")),
+        SEGB_OK);
+}
+
+/* Lines at @level (-1: any) in @context (NULL: any) holding @text. */
+static int count_lines(const ledger *l, int level, const char *context,
+                       const char *text) {
+  int i, n = 0;
+
+  for (i = 0; i < l->lines && i < LINES_MAX; i++)
+    n += (level < 0 || l->line[i].level == level) &&
+         (context == NULL || strcmp(l->line[i].context, context) == 0) &&
+         strstr(l->line[i].text, text) != NULL;
+  return n;
+}
+
+/* Lines at level 4 (warning) or more urgent. */
+static int warnings(const ledger *l) {
+  int i, n = 0;
+
+  for (i = 0; i < l->lines && i < LINES_MAX; i++)
+    n += l->line[i].level <= 4;
+  return n;
+}
+
+/* Every line kept, none lost past LINES_MAX, and none holding the write
+ * key (bare or in its Basic form), the events' payload or a messageId. */
+static void assert_nothing_private_logged(const ledger *l) {
+  static const char *const never[] = {WRITE_KEY, "YWJjMTIzOg", PAYLOAD, "ev-"};
+  size_t k;
+  int i;
+
+  assert_true(l->lines <= LINES_MAX);
+  for (i = 0; i < l->lines; i++)
+    for (k = 0; k < sizeof never / sizeof never[0]; k++)
+      if (strstr(l->line[i].text, never[k]) != NULL)
+        fail_msg("line %d (%s) holds \"%s\": %s", i, l->line[i].context,
+                 never[k], l->line[i].text);
+}
+
+/* A batch that fails with 500 on its first attempt and its one retry is
+ * dropped with one warning line from the dispatcher, not one per attempt
+ * or per event; each request has its http line and each batch one batch
+ * line; a delivered batch adds no warning. */
+static void test_log_dropped_after_retries(void **state) {
+  dfix *d;
+  (void)state;
+
+  d = prepare(5, "retry.max_attempts", "1", "retry.backoff_initial_ms", "1",
+              "batch.max_events", "3", "batch.linger_ms", "600000", "log.level",
+              "7", "debug", "all", NULL);
+  segb_config_set_log_cb(d->fx.conf, on_log);
+  open_client(d);
+  sbm_script(d->fx.mock, SBM_FAULT_500, 2, 0);
+  send_private(d->fx.client, 0, 3);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  assert_reported(&d->log, 0, 3, SEGB_ERR_RETRIES_EXHAUSTED);
+  assert_int_equal(stat_of(d->fx.client, SEGB_STAT_REQUESTS), 2);
+  send_private(d->fx.client, 3, 5);
+  close_client(d);
+  assert_reported(&d->log, 3, 5, SEGB_OK);
+
+  assert_nothing_private_logged(&d->log);
+  assert_int_equal(warnings(&d->log), 1);
+  assert_int_equal(count_lines(&d->log, 4, "dispatch",
+                               "dropped 3 events: SEGB_ERR_RETRIES_EXHAUSTED: "
+                               "gave up after 2 requests"),
+                   1);
+  assert_int_equal(count_lines(&d->log, 7, "http", "/v1/batch -> 500 in "), 2);
+  assert_int_equal(count_lines(&d->log, 7, "http", "/v1/batch -> 200 in "), 1);
+  assert_int_equal(count_lines(&d->log, 7, "batch", "batch of 3 events, "), 1);
+  assert_int_equal(count_lines(&d->log, 7, "batch", "batch of 2 events, "), 1);
+  assert_int_equal(count_lines(&d->log, 7, "batch", ""), 2);
+  stop(d);
+}
+
+/* close dropping what it could not deliver, in a request under way and in
+ * the queue, logs one warning for all of it. */
+static void test_log_close_drops(void **state) {
+  static const segb_raw_step hold[] = {{SEGB_RAW_HOLD, NULL}};
+  dfix *d;
+  int i;
+  (void)state;
+
+  d = prepare_raw(hold, 1, 10, "http.timeout_ms", "120000",
+                  "dispatch.max_in_flight", "1", "batch.max_events", "5",
+                  "batch.linger_ms", "600000", NULL);
+  segb_config_set_log_cb(d->fx.conf, on_log);
+  open_client(d);
+  send_private(d->fx.client, 0, 10);
+  wait_stat(d->fx.client, SEGB_STAT_IN_FLIGHT, 5);
+  assert_int_equal(segb_client_close(d->fx.client, 1000), SEGB_ERR_TIMED_OUT);
+  assert_reported(&d->log, 0, 10, SEGB_ERR_CLOSED);
+
+  assert_nothing_private_logged(&d->log);
+  assert_int_equal(warnings(&d->log), 1);
+  assert_int_equal(count_lines(&d->log, 4, "dispatch",
+                               "dropped 10 events: not delivered before the "
+                               "client closed"),
+                   1);
+  for (i = 0; i < d->log.lines; i++)
+    assert_true(d->log.line[i].on_dispatch);
+  stop(d);
+}
+
+/* debug=batch alone: one level-7 "batch" line per batch sent (a batch's
+ * first request), saying how many events it holds; no line of the other
+ * debug contexts. */
+static void test_log_batch_lines(void **state) {
+  int64_t v[SEGB_STAT__COUNT];
+  int events = 0, bytes, i;
+  dfix *d;
+  (void)state;
+
+  d = prepare(20, "debug", "batch", "batch.max_events", "5", NULL);
+  segb_config_set_log_cb(d->fx.conf, on_log);
+  open_client(d);
+  send_private(d->fx.client, 0, 20);
+  assert_int_equal(segb_client_flush(d->fx.client, GENEROUS_MS), SEGB_OK);
+  stats_of(d->fx.client, v);
+  close_client(d);
+  assert_all_delivered(d, 20);
+
+  assert_nothing_private_logged(&d->log);
+  assert_int_equal(count_lines(&d->log, 7, "batch", ""), d->log.lines);
+  assert_int_equal(d->log.lines,
+                   (int)(v[SEGB_STAT_REQUESTS] - v[SEGB_STAT_RETRIES]));
+  for (i = 0; i < d->log.lines; i++) {
+    int n;
+
+    if (sscanf(d->log.line[i].text, "batch of %d events, %d bytes", &n,
+               &bytes) != 2)
+      fail_msg("not a batch line: %s", d->log.line[i].text);
+    assert_true(n >= 1 && n <= 5 && bytes > 0);
+    events += n;
+  }
+  assert_int_equal(events, 20);
+  stop(d);
+}
+
 /* Library setup held for the whole run, so that no test's descriptor and
  * thread counts see it come and go. */
 static int global_setup(void **state) {
@@ -1544,6 +1948,12 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_no_idle_wakeups),
       cmocka_unit_test(test_filters),
       cmocka_unit_test(test_inline_mode),
+      cmocka_unit_test(test_stats_thread_mode),
+      cmocka_unit_test(test_stats_off),
+      cmocka_unit_test(test_stats_inline_mode),
+      cmocka_unit_test(test_log_dropped_after_retries),
+      cmocka_unit_test(test_log_close_drops),
+      cmocka_unit_test(test_log_batch_lines),
   };
 
   if (argc > 1)
