@@ -112,10 +112,18 @@ static int build(void *obj, segb_config_t *conf, sbi_transport *transport) {
   sbi_setup_dispatch(conf, &o);
   c->dispatch = sbi_dispatch_new(&o, s, report,
                                  c->stats_cb != NULL ? stats_due : NULL, c);
-  return c->dispatch != NULL ? SEGB_OK : segb_last_error();
+  /* the thread may call back into the client at once: c->dispatch is set */
+  return c->dispatch != NULL ? sbi_dispatch_start(c->dispatch)
+                             : segb_last_error();
 }
 
-static void abandon(void *c) { teardown(c, 0); }
+static void abandon(void *obj) {
+  segb_client_t *c = obj;
+
+  if (c->dispatch != NULL)
+    sbi_dispatch_close(c->dispatch, 0);
+  teardown(c, 0);
+}
 
 segb_client_t *segb_client_new(segb_config_t *conf, char *errstr,
                                size_t errstr_size) {

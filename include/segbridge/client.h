@@ -97,8 +97,10 @@ typedef void segb_delivery_cb(segb_client_t *client,
 /** Receives the client's counters every statistics.interval_ms, as one
  *  JSON object {"enqueued":N,...} keyed by segb_stat_name(), @p len bytes,
  *  NUL-terminated, borrowed for the call. Called on the dispatcher thread
- *  (for an inline client, from flush, poll and close), with no library lock
- *  held; what the delivery callback may call, it may call. @since 0.2 */
+ *  with no library lock held; what the delivery callback may call, it may
+ *  call. An inline client has no thread: it calls it from the rounds flush,
+ *  poll and close run while they have work, at most once an interval (the
+ *  first round starts the clock), and never while idle. @since 0.2 */
 typedef void segb_stats_cb(segb_client_t *client, const char *json, size_t len,
                            void *opaque);
 

@@ -416,9 +416,10 @@ static void abort_all(sbi_dispatch *d) {
   settle_fates(d, &queued, 0);
   settle(d);
   pthread_mutex_unlock(&d->lock);
-  if (n > 0)
-    sbi_log(&d->s->log, 4, "dispatch", "dropped %zu event%s: %s", n,
-            n == 1 ? "" : "s", why);
+  if (n > 0) /* without the last failure: it may quote the server */
+    sbi_log(&d->s->log, 4, "dispatch",
+            "dropped %zu event%s: not delivered before the client closed", n,
+            n == 1 ? "" : "s");
 }
 
 static void wake(sbi_dispatch *d) {
@@ -606,18 +607,20 @@ sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
               strerror(errno));
     return NULL;
   }
-  if (o->thread) {
-    int rc = pthread_create(&d->thread, NULL, dispatcher_main, d);
-
-    if (rc != 0) {
-      free_dispatch(d);
-      sbi_error(SEGB_ERR_NOMEM, "cannot start the dispatcher thread: %s",
-                strerror(rc));
-      return NULL;
-    }
-    d->has_thread = 1;
-  }
   return d;
+}
+
+int sbi_dispatch_start(sbi_dispatch *d) {
+  int rc;
+
+  if (!d->o.thread)
+    return SEGB_OK;
+  rc = pthread_create(&d->thread, NULL, dispatcher_main, d);
+  if (rc != 0)
+    return sbi_error(SEGB_ERR_NOMEM, "cannot start the dispatcher thread: %s",
+                     strerror(rc));
+  d->has_thread = 1;
+  return SEGB_OK;
 }
 
 static int full(const sbi_dispatch *d, size_t len) {

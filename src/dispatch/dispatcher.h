@@ -54,11 +54,16 @@ typedef struct sbi_dispatch_counts {
 } sbi_dispatch_counts;
 
 /* A dispatcher sending with @s (borrowed, its outcome taken over; its
- * transport gives the multi), starting its thread in thread mode. NULL
- * with the thread's error set. */
+ * transport gives the multi). NULL with the thread's error set. */
 sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
                                sbi_report_fn *report, sbi_stats_fn *stats,
                                void *ctx);
+
+/* Start the dispatcher thread (thread mode; nothing inline), once the
+ * callbacks' @ctx is ready for it to call. SEGB_OK or the error; a
+ * dispatcher that did not start is freed by sbi_dispatch_close() as an
+ * inline one. */
+int sbi_dispatch_start(sbi_dispatch *d);
 
 /* Accept the sealed @msg (owned from here on, also when refused: then it
  * is freed): SEGB_OK, SEGB_ERR_CLOSED, SEGB_ERR_QUEUE_FULL. */

@@ -115,6 +115,21 @@ static int build_body(sbi_job *j, size_t n) {
                               j->members.len);
 }
 
+/* One line for a final drop. Only the code and the status: the report's
+ * detail may quote the server's answer, which may echo the payload. */
+static void log_drop(const sbi_sender *s, size_t n, int err) {
+  char host[128], answer[16] = "no answer";
+
+  if (!sbi_log_enabled(&s->log, 4, 0))
+    return;
+  sbi_url_host(s->url, host, sizeof host);
+  if (s->answered_status != 0)
+    snprintf(answer, sizeof answer, "HTTP %d", s->answered_status);
+  sbi_log(&s->log, 4, "dispatch", "dropped %zu event%s: %s (%s); %s: %s", n,
+          n == 1 ? "" : "s", segb_err_name(err), segb_err_str(err), host,
+          answer);
+}
+
 /* The current part of @j is over: pop its messages and report @err for
  * each (an empty batch, a probe, is reported once, without a message). A
  * drop is logged once for the part, not per message. */
@@ -123,8 +138,7 @@ static void finish(sbi_sender *s, sbi_job *j, int err, const char *errstr) {
 
   j->begun = 0;
   if (err != SEGB_OK)
-    sbi_log(&s->log, 4, "dispatch", "dropped %zu event%s: %s: %s", n,
-            n == 1 ? "" : "s", segb_err_name(err), errstr);
+    log_drop(s, n, err);
   if (n == 0)
     s->outcome(s->outcome_ctx, NULL, err, errstr);
   while (n-- > 0)
@@ -232,8 +246,8 @@ static sbi_job_step retry(sbi_sender *s, sbi_job *j, sbi_verdict verdict,
   if (step == SBI_RETRY_GIVE_UP) {
     char gave_up[640];
 
-    snprintf(gave_up, sizeof gave_up, "gave up after %d requests: %s",
-             j->budget.requests, advice);
+    snprintf(gave_up, sizeof gave_up, "gave up after %d request%s: %s",
+             j->budget.requests, j->budget.requests == 1 ? "" : "s", advice);
     finish(s, j, SEGB_ERR_RETRIES_EXHAUSTED, gave_up);
     return sbi_job_next(s, j, now, deadline);
   }
