@@ -187,7 +187,7 @@ enum {
     "segb_client_enqueue() refuses a larger one with SEGB_ERR_TOO_LARGE.")    \
   /* queue */                                                                 \
   X(QUEUE_MAX_EVENTS, "queue.max_events", SBI_PT_INT, 1, 100000000,           \
-    "20000", "", "0.1", SBI_LIVE,                                             \
+    "10000", "", "0.1", SBI_LIVE,                                             \
     "Most events held in memory, in flight included.")                        \
   X(QUEUE_MAX_BYTES, "queue.max_bytes", SBI_PT_INT, 1024, 68719476736,        \
     "67108864", "", "0.1", SBI_LIVE,                                          \

@@ -25,10 +25,12 @@
 #include "core/err.h"
 #include "dispatch/lanes.h"
 
-/* How far past its head a batch is gathered from the queue when the
- * messages there belong to users with a request under way: a bound on the
- * work of one round, not on correctness. */
-#define SBI_SCAN_LIMIT 4096
+/* How many queued messages, per event a batch may hold, a batch is
+ * gathered from when those at the head belong to users with a request
+ * under way: a bound on the walk (each step a cache miss), not on
+ * correctness; with a user of every few events busy, 8 per slot of the
+ * batch still fill it. */
+#define SBI_SCAN_PER_EVENT 8
 
 typedef enum slot_state {
   SLOT_FREE,
@@ -226,7 +228,8 @@ static void gather(sbi_dispatch *d, sbi_queue *batch) {
 
   if (sbi_sender_batch_start(d->s, &size) != SEGB_OK)
     return;
-  while (m != NULL && scanned++ < SBI_SCAN_LIMIT) {
+  while (m != NULL &&
+         scanned++ < SBI_SCAN_PER_EVENT * d->s->limits.max_events) {
     segb_message_t *next = m->next;
 
     if (d->o.ordering == SBI_ORDER_PER_USER &&

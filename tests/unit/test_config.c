@@ -160,7 +160,7 @@ static void test_named_defaults(void **state) {
   assert_string_equal(get(conf, "message.max_bytes"), "32768");
   assert_string_equal(get(conf, "batch.linger_ms"), "1000");
   assert_string_equal(get(conf, "freshness"), "batch");
-  assert_string_equal(get(conf, "queue.max_events"), "20000");
+  assert_string_equal(get(conf, "queue.max_events"), "10000");
   assert_string_equal(get(conf, "queue.max_bytes"), "67108864");
   assert_string_equal(get(conf, "queue.overflow"), "drop_newest");
   assert_string_equal(get(conf, "queue.block_timeout_ms"), "50");
@@ -999,7 +999,7 @@ static void test_null_value_restores_default(void **state) {
   }
   /* restoring a property that was never set is fine too */
   assert_int_equal(set(conf, "queue.max_events", NULL), SEGB_OK);
-  assert_int_equal(sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_EVENTS), 20000);
+  assert_int_equal(sbi_conf_int(conf, SBI_PROP_QUEUE_MAX_EVENTS), 10000);
 }
 
 static void test_fresh_configs_are_separate(void **state) {
