@@ -525,15 +525,34 @@ static void start_raw(fixture *f, raw_server *srv, ...) {
   va_end(ap);
 }
 
+/* The token server was asked (its thread may still be reading), then
+ * close(1000) against it returns, reporting the three events closed. The
+ * time bound only catches a hang. */
+static void close_against_silent_token_server(fixture *f, raw_server *srv) {
+  int64_t started;
+  int i;
+
+  for (i = 0; i < 600 && raw_requests(srv) == 0; i++)
+    sbi_sleep_ms(100);
+  assert_true(raw_requests(srv) >= 1);
+  started = sbi_clock_mono_ms();
+  assert_int_equal(segb_client_close(f->client, 1000), SEGB_ERR_TIMED_OUT);
+  assert_true(sbi_clock_mono_ms() - started < 60000);
+  assert_int_equal(f->out.dropped, 3);
+  assert_int_equal(f->out.last_err, SEGB_ERR_CLOSED);
+  assert_int_equal(stats(f).requests, 0);
+  raw_stop(srv);
+  sbm_stop(f->mock);
+}
+
 /* A token server that takes the request and never answers: flush and close
  * end at their deadlines (once each took the transport's whole timeout,
  * here ten minutes), nothing is lost on the way and close reports what it
- * could not send. The time bounds only catch a hang. */
+ * could not send. */
 static void test_token_server_silent(void **state) {
   raw_server srv = {0};
   fixture f;
   int64_t started;
-  int i;
   (void)state;
 
   raw_start(&srv);
@@ -545,20 +564,8 @@ static void test_token_server_silent(void **state) {
   assert_true(sbi_clock_mono_ms() - started < 60000);
   assert_int_equal(segb_client_outq_len(f.client), 3);
   assert_int_equal(f.out.delivered + f.out.dropped, 0);
-  /* the token server was asked (its thread may still be reading) */
-  for (i = 0; i < 300 && raw_requests(&srv) == 0; i++)
-    sbi_sleep_ms(100);
-  assert_true(raw_requests(&srv) >= 1);
-
-  started = sbi_clock_mono_ms();
-  assert_int_equal(segb_client_close(f.client, 1000), SEGB_ERR_TIMED_OUT);
-  assert_true(sbi_clock_mono_ms() - started < 60000);
-  assert_int_equal(f.out.dropped, 3);
-  assert_int_equal(f.out.last_err, SEGB_ERR_CLOSED);
+  close_against_silent_token_server(&f, &srv);
   assert_non_null(strstr(f.out.last_errstr, "token request"));
-  assert_int_equal(stats(&f).requests, 0);
-  raw_stop(&srv);
-  sbm_stop(f.mock);
 }
 
 /* On the dispatcher thread, a token request to a server that never
@@ -567,8 +574,6 @@ static void test_token_server_silent(void **state) {
 static void test_token_server_silent_thread_mode(void **state) {
   raw_server srv = {0};
   fixture f;
-  int64_t started;
-  int i;
   (void)state;
 
   raw_start(&srv);
@@ -578,17 +583,7 @@ static void test_token_server_silent_thread_mode(void **state) {
   track_n(&f, 3);
   /* wakes the dispatcher, which asks the token server */
   assert_int_equal(segb_client_flush(f.client, 0), SEGB_ERR_TIMED_OUT);
-  for (i = 0; i < 600 && raw_requests(&srv) == 0; i++)
-    sbi_sleep_ms(100);
-  assert_true(raw_requests(&srv) >= 1);
-  started = sbi_clock_mono_ms();
-  assert_int_equal(segb_client_close(f.client, 1000), SEGB_ERR_TIMED_OUT);
-  assert_true(sbi_clock_mono_ms() - started < 60000);
-  assert_int_equal(f.out.dropped, 3);
-  assert_int_equal(f.out.last_err, SEGB_ERR_CLOSED);
-  assert_int_equal(stats(&f).requests, 0);
-  raw_stop(&srv);
-  sbm_stop(f.mock);
+  close_against_silent_token_server(&f, &srv);
 }
 
 /* A 429 asking for 11 days is honoured for retry.after_max_ms only; then
