@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1163,6 +1164,7 @@ static void *produce(void *arg) {
       break;
     } else if (rc == SEGB_ERR_QUEUE_FULL) {
       atomic_fetch_add(&r->full, 1);
+      sched_yield(); /* let the closing thread run */
     } else {
       atomic_fetch_add(&r->other, 1);
     }
@@ -1191,7 +1193,11 @@ static void test_close_races_producers(void **state) {
   dfix *d;
   (void)state;
 
-  d = start(CAP, "batch.max_events", "2500", "batch.linger_ms", "600000", NULL);
+  /* A queue that does not fill while the producers wait for close: a full
+   * one would have them spin through every id (valgrind may leave the
+   * closing thread unscheduled for long). */
+  d = start(CAP, "batch.max_events", "2500", "batch.linger_ms", "600000",
+            "queue.max_events", "100000", NULL);
   pthread_mutex_lock(&d->log.mu);
   d->log.hold_for_producers = PRODUCERS;
   pthread_mutex_unlock(&d->log.mu);
