@@ -159,9 +159,13 @@ static long fetch_bodies(const mock_child *mc, sent_body **out) {
 
   if (write_all(mc->command_fd, &command, 1) != 0)
     return -1;
-  while (read_all(mc->report_fd, &len, sizeof len) == 0 && len > 0) {
+  for (;;) {
     sent_body *b;
 
+    if (read_all(mc->report_fd, &len, sizeof len) != 0)
+      return -1;
+    if (len == 0)
+      break;
     if (count == room) {
       room = room > 0 ? 2 * room : 1024;
       if ((bodies = realloc(bodies, (size_t)room * sizeof *bodies)) == NULL)
@@ -176,7 +180,7 @@ static long fetch_bodies(const mock_child *mc, sent_body **out) {
     b->events = count_of(b->text, "\"messageId\":");
   }
   *out = bodies;
-  return len == 0 ? count : -1;
+  return count;
 }
 
 static void free_bodies(sent_body *bodies, long count) {
