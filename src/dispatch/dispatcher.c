@@ -204,30 +204,38 @@ static uint64_t least_unreported(const sbi_dispatch *d) {
 
 /* Whether the queue should be sent now at @now; else *@at gets when it
  * should (-1: when something else happens). Under the lock. */
-static int queue_due(const sbi_dispatch *d, int64_t now, int64_t *at) {
+typedef enum due {
+  DUE_NOT,     /* wait for more, or for the linger */
+  DUE_BY_SIZE, /* the queue holds a batch's worth: send full batches */
+  DUE_NOW      /* realtime, flush, close or the linger: send what there is */
+} due;
+
+static due queue_due(const sbi_dispatch *d, int64_t now, int64_t *at) {
   const segb_message_t *head = d->queue.head;
 
   *at = -1;
   if (head == NULL)
-    return 0;
+    return DUE_NOT;
   if (d->o.realtime || d->closing || d->flush_seq >= head->seq ||
-      d->queue.count >= d->s->limits.max_events ||
-      d->queue.bytes >= d->s->limits.max_bytes ||
       now >= head->queued_ms + d->o.linger_ms)
-    return 1;
+    return DUE_NOW;
   *at = head->queued_ms + d->o.linger_ms;
-  return 0;
+  if (d->queue.count >= d->s->limits.max_events ||
+      d->queue.bytes >= d->s->limits.max_bytes)
+    return DUE_BY_SIZE;
+  return DUE_NOT;
 }
 
-/* Gather a batch from the queue into @batch, oldest first, skipping the
- * users a job under way holds (per_user). Under the lock. */
-static void gather(sbi_dispatch *d, sbi_queue *batch) {
+/* Gather a batch from the queue, oldest first, skipping the users a job
+ * under way holds (per_user): into @batch, or with @batch NULL only
+ * counted. 1 when it came out full (by count or bytes). Under the lock. */
+static int gather(sbi_dispatch *d, sbi_queue *batch) {
   segb_message_t *prev = NULL, *m = d->queue.head;
   sbi_batch_size size;
   size_t scanned = 0;
 
   if (sbi_sender_batch_start(d->s, &size) != SEGB_OK)
-    return;
+    return 0;
   while (m != NULL &&
          scanned++ < SBI_SCAN_PER_EVENT * d->s->limits.max_events) {
     segb_message_t *next = m->next;
@@ -237,35 +245,46 @@ static void gather(sbi_dispatch *d, sbi_queue *batch) {
       prev = m;
     } else {
       if (!sbi_sender_batch_take(d->s, &size, m->json.len))
-        break;
-      sbi_queue_unlink(&d->queue, prev, m);
-      sbi_queue_push(batch, m);
+        return 1;
+      if (batch != NULL) {
+        sbi_queue_unlink(&d->queue, prev, m);
+        sbi_queue_push(batch, m);
+      } else {
+        prev = m;
+      }
       if (size.count >= d->s->limits.max_events)
-        break;
+        return 1;
     }
     m = next;
   }
+  return 0;
 }
 
 /* Form jobs in the free slots while the queue is due (under the lock);
  * *@at gets when it will be, -1 for "when a job ends". Each new slot is
  * left SLOT_WAITING with no wait, for the driver to start. */
 static void form_jobs(sbi_dispatch *d, int64_t now, int64_t *at) {
+  due when;
   int i;
 
-  for (i = 0; i < d->max_jobs && queue_due(d, now, at); i++) {
+  for (i = 0; i < d->max_jobs && (when = queue_due(d, now, at)) != DUE_NOT;
+       i++) {
     slot *sl = &d->slots[i];
     sbi_queue batch = {0};
 
     if (sl->held)
       continue;
+    /* A batch's worth queued may be mostly busy users' events: rather
+     * than a short request, wait for a job's end or more events (the
+     * linger still bounds the wait). */
+    if (when == DUE_BY_SIZE && !gather(d, NULL))
+      return;
     gather(d, &batch);
-    if (batch.count == 0)
-      return; /* every user queued is busy: a job's end will wake us */
-    if (sbi_job_init(&sl->job, &batch) != SEGB_OK) {
-      sbi_queue_prepend(&d->queue, &batch);
+    if (batch.count == 0) {
+      *at = -1; /* every user queued is busy: a job's end will wake us */
       return;
     }
+    sbi_job_init(&sl->job, &batch);
     if (d->o.ordering == SBI_ORDER_PER_USER)
       for (size_t k = 0; k < sl->job.key_count; k++)
         sbi_lanes_add(&d->busy, sl->job.keys[k]);
@@ -574,6 +593,17 @@ static void free_dispatch(sbi_dispatch *d) {
   free(d);
 }
 
+/* Room in every slot for a whole batch: forming a job allocates nothing,
+ * so it cannot fail with messages already taken from the queue. */
+static int reserve_jobs(sbi_dispatch *d) {
+  int i;
+
+  for (i = 0; d->slots != NULL && i < d->max_jobs; i++)
+    if (sbi_job_reserve(&d->slots[i].job, d->s->limits.max_events) != SEGB_OK)
+      return SEGB_ERR_NOMEM;
+  return SEGB_OK;
+}
+
 sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
                                sbi_report_fn *report, sbi_stats_fn *stats,
                                void *ctx) {
@@ -596,7 +626,7 @@ sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
   d->max_jobs = o->ordering == SBI_ORDER_FIFO ? 1 : o->max_in_flight;
   d->slots = calloc((size_t)d->max_jobs, sizeof *d->slots);
   d->multi = sbi_multi_new(s->transport, d->max_jobs);
-  if (d->slots == NULL || d->multi == NULL ||
+  if (d->slots == NULL || d->multi == NULL || reserve_jobs(d) != SEGB_OK ||
       (o->ordering == SBI_ORDER_PER_USER &&
        sbi_lanes_init(&d->busy, (size_t)d->max_jobs * s->limits.max_events) !=
            SEGB_OK)) {
@@ -727,9 +757,12 @@ int sbi_dispatch_flush(sbi_dispatch *d, int64_t deadline) {
   pthread_mutex_lock(&d->lock);
   while (!flushed(d, &target) &&
          (deadline < 0 || sbi_clock_mono_ms() < deadline)) {
-    if (!d->has_thread && !d->driving)
+    if (!d->has_thread && !d->driving) {
+      /* it returns when done, out of time, or when waiting cannot help */
       drive_inline(d, deadline, flushed, &target);
-    else if (!wait_until(d, &d->progress, deadline))
+      break;
+    }
+    if (!wait_until(d, &d->progress, deadline))
       break;
   }
   if (!flushed(d, &target))

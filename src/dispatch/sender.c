@@ -47,18 +47,23 @@ static int compare_keys(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-int sbi_job_init(sbi_job *j, sbi_queue *msgs) {
+int sbi_job_reserve(sbi_job *j, size_t events) {
+  uint64_t *keys;
+
+  if (events <= j->key_room)
+    return SEGB_OK;
+  keys = realloc(j->keys, events * sizeof *keys);
+  if (keys == NULL)
+    return SEGB_ERR_NOMEM;
+  j->keys = keys;
+  j->key_room = events;
+  return SEGB_OK;
+}
+
+void sbi_job_init(sbi_job *j, sbi_queue *msgs) {
   const segb_message_t *m;
   size_t n = 0, i;
 
-  if (msgs->count > j->key_room) {
-    uint64_t *keys = realloc(j->keys, msgs->count * sizeof *keys);
-
-    if (keys == NULL)
-      return SEGB_ERR_NOMEM;
-    j->keys = keys;
-    j->key_room = msgs->count;
-  }
   j->key_count = 0;
   if (msgs->count > 0) {
     for (m = msgs->head; m != NULL; m = m->next)
@@ -75,7 +80,6 @@ int sbi_job_init(sbi_job *j, sbi_queue *msgs) {
   j->begun = 0;
   j->not_before_ms = 0;
   sbi_buf_clear(&j->members);
-  return SEGB_OK;
 }
 
 void sbi_job_free(sbi_job *j) {
@@ -370,10 +374,11 @@ int sbi_sender_send(sbi_sender *s, sbi_queue *q, int64_t deadline_ms) {
     return rc;
   while (q->head != NULL && sbi_sender_batch_take(s, &size, q->head->json.len))
     sbi_queue_push(&batch, sbi_queue_pop(q));
-  if (sbi_job_init(&j, &batch) != SEGB_OK) {
+  if (sbi_job_reserve(&j, batch.count) != SEGB_OK) {
     sbi_queue_prepend(q, &batch);
     return SEGB_ERR_NOMEM;
   }
+  sbi_job_init(&j, &batch);
   step = sbi_job_next(s, &j, sbi_clock_mono_ms(), deadline_ms);
   while (step == SBI_JOB_SEND || step == SBI_JOB_WAIT) {
     if (step == SBI_JOB_WAIT) {

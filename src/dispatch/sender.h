@@ -89,11 +89,15 @@ typedef enum sbi_job_step {
   SBI_JOB_TIMED_OUT /* the next step lies past the deadline: call again */
 } sbi_job_step;
 
-/* Start @j (zeroed before its first use; its buffers are reused from job
- * to job) on the messages of @msgs (moved into it; may be empty for a
- * probe that only authenticates). SEGB_OK or SEGB_ERR_NOMEM (then @msgs is
- * left as it was). */
-int sbi_job_init(sbi_job *j, sbi_queue *msgs);
+/* Make room in @j (zeroed before its first use) for batches of up to
+ * @events messages, so that starting one allocates nothing. SEGB_OK or
+ * SEGB_ERR_NOMEM. */
+int sbi_job_reserve(sbi_job *j, size_t events);
+
+/* Start @j on the messages of @msgs (moved into it; at most what
+ * sbi_job_reserve() made room for; none for a probe that only
+ * authenticates). Its buffers are reused from job to job. */
+void sbi_job_init(sbi_job *j, sbi_queue *msgs);
 
 /* What @j needs next at monotonic @now (also when it was told to wait):
  * build its body, take credentials (bounded by @deadline, -1: none),

@@ -504,7 +504,9 @@ static void test_poison_split_timed_out(void **state) {
   fixture f;
   (void)state;
 
-  start_refusing(&f, 0, NULL);
+  /* inline: the late answer is cut by the flush's deadline, not waited
+   * for in the background */
+  start_refusing(&f, 0, "dispatch.mode", "inline", NULL);
   open_client(&f);
   /* the whole batch is refused; its first half is answered too late */
   sbm_script(f.mock, SBM_FAULT_NONE, 1, 0);
