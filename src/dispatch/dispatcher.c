@@ -108,12 +108,16 @@ static void on_outcome(void *ctx, segb_message_t *msg, int err,
   sbi_queue_push(&d->finished, msg);
 }
 
+/* Make the report fd readable (poll mode). A write that fails found the
+ * pipe full, which is readable already. */
 static void signal_reports(sbi_dispatch *d) {
   char byte = 1;
+  ssize_t wrote;
 
-  if (d->o.poll_reports && d->done.count > 0 &&
-      write(d->report_pipe[1], &byte, 1) < 0 && errno != EAGAIN)
-    return; /* a full pipe is readable already */
+  if (!d->o.poll_reports)
+    return;
+  wrote = write(d->report_pipe[1], &byte, 1);
+  (void)wrote;
 }
 
 /* Move @fates into done, counted (under the lock). */
@@ -121,6 +125,8 @@ static void settle_fates(sbi_dispatch *d, sbi_queue *fates, int in_jobs) {
   segb_message_t *m;
   int was_empty = d->done.count == 0;
 
+  if (fates->count == 0) /* each round settles, mostly with nothing */
+    return;
   while ((m = sbi_queue_pop(fates)) != NULL) {
     d->held--;
     d->held_bytes -= m->json.len;
@@ -704,6 +710,7 @@ static int make_room(sbi_dispatch *d, size_t len) {
 }
 
 int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
+  int64_t now = sbi_clock_mono_ms(); /* read before the lock, not under it */
   int rc, need_wake = 0;
 
   pthread_mutex_lock(&d->lock);
@@ -715,7 +722,7 @@ int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
     int was_empty = d->queue.count == 0;
 
     msg->seq = ++d->last_seq;
-    msg->queued_ms = sbi_clock_mono_ms();
+    msg->queued_ms = now;
     sbi_queue_push(&d->queue, msg);
     d->held++;
     d->held_bytes += msg->json.len;
@@ -880,12 +887,3 @@ int sbi_dispatch_report_fd(const sbi_dispatch *d) {
 }
 
 int sbi_dispatch_in_callback(const sbi_dispatch *d) { return in_callback == d; }
-
-size_t sbi_dispatch_queued(sbi_dispatch *d) {
-  size_t n;
-
-  pthread_mutex_lock(&d->lock);
-  n = d->queue.count;
-  pthread_mutex_unlock(&d->lock);
-  return n;
-}

@@ -96,7 +96,4 @@ int sbi_dispatch_report_fd(const sbi_dispatch *d);
  * @d. */
 int sbi_dispatch_in_callback(const sbi_dispatch *d);
 
-/* Queued messages (not in flight). */
-size_t sbi_dispatch_queued(sbi_dispatch *d);
-
 #endif
