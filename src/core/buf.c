@@ -30,6 +30,18 @@ int sbi_buf_grow(sbi_buf *b, size_t extra) {
   return SEGB_OK;
 }
 
+void sbi_buf_fit(sbi_buf *b) {
+  char *p;
+
+  if (b->data == NULL || b->cap == b->len + 1)
+    return;
+  p = realloc(b->data, b->len + 1);
+  if (p == NULL) /* keeping the larger block is no failure */
+    return;
+  b->data = p;
+  b->cap = b->len + 1;
+}
+
 void sbi_buf_free(sbi_buf *b) {
   free(b->data);
   b->data = NULL;

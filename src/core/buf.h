@@ -46,6 +46,11 @@ static inline void sbi_buf_clear(sbi_buf *b) {
     b->data[0] = '\0';
 }
 
+/* Give back the room past the contents (a buffer kept long, such as a
+ * queued message's bytes); the contents stay where they were when the
+ * allocator cannot move them for less. */
+void sbi_buf_fit(sbi_buf *b);
+
 /* Free the allocation and reset to SBI_BUF_INIT. */
 void sbi_buf_free(sbi_buf *b);
 

@@ -75,6 +75,10 @@ struct sbi_dispatch {
   int reporting; /* a thread makes reports */
   int room_waiters;
   int slots_held;
+  /* The last round left free slots unfilled because the users queued
+   * within the gathering walk are busy: until a job ends, only an event
+   * that lands inside that walk can change its answer. */
+  int starved;
   sbi_queue done;         /* fates known, reports not made */
   uint64_t done_min;      /* least seq in done */
   uint64_t reporting_min; /* least seq of the reports being made */
@@ -235,6 +239,10 @@ static due queue_due(const sbi_dispatch *d, int64_t now, int64_t *at) {
 /* Gather a batch from the queue, oldest first, skipping the users a job
  * under way holds (per_user): into @batch, or with @batch NULL only
  * counted. 1 when it came out full (by count or bytes). Under the lock. */
+static size_t gather_walk(const sbi_dispatch *d) {
+  return SBI_SCAN_PER_EVENT * d->s->limits.max_events;
+}
+
 static int gather(sbi_dispatch *d, sbi_queue *batch) {
   segb_message_t *prev = NULL, *m = d->queue.head;
   sbi_batch_size size;
@@ -242,8 +250,7 @@ static int gather(sbi_dispatch *d, sbi_queue *batch) {
 
   if (sbi_sender_batch_start(d->s, &size) != SEGB_OK)
     return 0;
-  while (m != NULL &&
-         scanned++ < SBI_SCAN_PER_EVENT * d->s->limits.max_events) {
+  while (m != NULL && scanned++ < gather_walk(d)) {
     segb_message_t *next = m->next;
 
     if (d->o.ordering == SBI_ORDER_PER_USER &&
@@ -273,6 +280,7 @@ static void form_jobs(sbi_dispatch *d, int64_t now, int64_t *at) {
   due when;
   int i;
 
+  d->starved = 0;
   for (i = 0; i < d->max_jobs && (when = queue_due(d, now, at)) != DUE_NOT;
        i++) {
     slot *sl = &d->slots[i];
@@ -283,11 +291,14 @@ static void form_jobs(sbi_dispatch *d, int64_t now, int64_t *at) {
     /* A batch's worth queued may be mostly busy users' events: rather
      * than a short request, wait for a job's end or more events (the
      * linger still bounds the wait). */
-    if (when == DUE_BY_SIZE && !gather(d, NULL))
+    if (when == DUE_BY_SIZE && !gather(d, NULL)) {
+      d->starved = 1;
       return;
+    }
     gather(d, &batch);
     if (batch.count == 0) {
       *at = -1; /* every user queued is busy: a job's end will wake us */
+      d->starved = 1;
       return;
     }
     sbi_job_init(&sl->job, &batch);
@@ -370,7 +381,7 @@ static int64_t stats_tick(sbi_dispatch *d, int64_t now) {
  * inside. *@reports counts the reports it made. When the next timed
  * thing is due (monotonic ms), -1 for none. */
 static int64_t round_once(sbi_dispatch *d, int64_t deadline, int *reports) {
-  int64_t now, next = -1, at;
+  int64_t now, next = -1, at = -1;
   slot *sl;
   int i;
 
@@ -728,8 +739,10 @@ int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
     d->held_bytes += msg->json.len;
     /* The dispatcher needs to know only of an event that starts the linger
      * clock or fills a batch by count or bytes (or, realtime, of any), and
-     * only while it has a free slot: the end of a job wakes it anyway. */
+     * only while it has a free slot: the end of a job wakes it anyway.
+     * A starved round is answered only by an event its walk can reach. */
     if (d->has_thread && !d->wake_pending && d->slots_held < d->max_jobs &&
+        (!d->starved || d->queue.count <= gather_walk(d)) &&
         (was_empty || d->o.realtime ||
          d->queue.count % d->s->limits.max_events == 0 ||
          d->queue.bytes / d->s->limits.max_bytes !=

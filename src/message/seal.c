@@ -126,6 +126,8 @@ int sbi_message_seal(segb_message_t *msg, size_t max_bytes) {
     return sbi_error(SEGB_ERR_NOMEM, "out of memory serializing message %s",
                      msg->message_id);
   }
+  /* A queued message lives long: it keeps only the bytes it has. */
+  sbi_buf_fit(&out);
   msg->json = out;
   msg->user_key = user_key(msg);
   rc = check_size(msg, max_bytes);

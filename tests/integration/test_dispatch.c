@@ -1599,6 +1599,39 @@ static void test_no_idle_wakeups(void **state) {
   finish_delivered(d, 5);
 }
 
+/* A free slot whose queued events all belong to a user with a request
+ * under way cannot be filled until that request ends: once the dispatcher
+ * found so, more events it cannot reach in its gathering walk (8 per event
+ * of a batch) do not wake it, however many fill a batch by count. */
+static int raw_connected(void *arg) { return segb_raw_connections(arg) >= 1; }
+
+static void test_starved_dispatcher_sleeps(void **state) {
+  static const segb_raw_step hold[] = {{SEGB_RAW_HOLD, NULL}};
+  long tid, before;
+  dfix *d;
+  (void)state;
+
+  d = start_raw(hold, 1, 600, "http.timeout_ms", "120000", "batch.max_events",
+                "5", "batch.linger_ms", "600000", "dispatch.max_in_flight", "2",
+                NULL);
+  tid = dispatcher_of(d);
+  send_events(d->fx.client, 0, 5, 1); /* a full batch: its request is held */
+  wait_until(raw_connected, d->raw, "the request to reach the server");
+  /* All user 0's, past the walk of 40: each fifth fills a batch. */
+  send_events(d->fx.client, 5, 50, 1);
+  assert_stays_asleep(tid, "after the walk was starved");
+  before = context_switches(tid);
+  send_events(d->fx.client, 50, 550, 1);
+  sleep_ms(200);
+  if (context_switches(tid) != before)
+    fail_msg("500 events it could not send woke the dispatcher %ld times",
+             context_switches(tid) - before);
+  assert_int_equal(segb_client_close(d->fx.client, 1000), SEGB_ERR_TIMED_OUT);
+  assert_int_equal(d->log.reports, 550);
+  assert_reported(&d->log, 0, 550, SEGB_ERR_CLOSED);
+  stop(d);
+}
+
 /* ---- settings that refuse, and inline mode ----------------------------- */
 
 /* event_types=track,identify: other types are refused with
@@ -1969,6 +2002,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_flush_concurrent),
       cmocka_unit_test(test_flush_timed_out_then_usable),
       cmocka_unit_test(test_close_silent_server),
+      cmocka_unit_test(test_starved_dispatcher_sleeps),
       cmocka_unit_test(test_close_unused),
       cmocka_unit_test(test_close_races_producers),
       cmocka_unit_test(test_calls_from_callback),

@@ -1,5 +1,5 @@
-/* Core helpers: error detail, clock formatting, UUIDs, the random generator
- * across fork, and the secret helpers. */
+/* Core helpers: the byte buffer, error detail, clock formatting, UUIDs, the
+ * random generator across fork, and the secret helpers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/rand.h"
@@ -233,8 +234,30 @@ static void test_secret_wipe(void **state) {
   sbi_secret_free(NULL);
 }
 
+/* A buffer grows by doubling; fit gives back the rest and keeps the
+ * contents and the NUL; an empty buffer and a fitted one are left alone. */
+static void test_buf_fit(void **state) {
+  sbi_buf b = SBI_BUF_INIT;
+  (void)state;
+
+  sbi_buf_fit(&b);
+  assert_null(b.data);
+  assert_int_equal(sbi_buf_reserve(&b, 384), 0);
+  assert_int_equal(sbi_buf_puts(&b, "{\"type\":\"track\"}"), 0);
+  assert_true(b.cap > b.len + 1);
+  sbi_buf_fit(&b);
+  assert_int_equal(b.cap, b.len + 1);
+  assert_string_equal(b.data, "{\"type\":\"track\"}");
+  sbi_buf_fit(&b);
+  assert_int_equal(b.cap, b.len + 1);
+  assert_int_equal(sbi_buf_putc(&b, '!'), 0); /* and it grows again */
+  assert_string_equal(b.data, "{\"type\":\"track\"}!");
+  sbi_buf_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_buf_fit),
       cmocka_unit_test(test_error_detail),
       cmocka_unit_test(test_error_is_thread_local),
       cmocka_unit_test(test_time_format),
