@@ -78,7 +78,10 @@
   X(ERR_WEBHOOK_UNSIGNED_EVENTS, -56, "X-Signature does not cover every event of the batch") \
   X(ERR_PURGED,          -57, "dropped from the queue by segb_client_purge()") \
   X(ERR_DIRECTION,       -58, "the client's direction setting excludes sending") \
-  X(ERR_FILTERED,        -59, "event type is not among the client's event_types")
+  X(ERR_FILTERED,        -59, "event type is not among the client's event_types") \
+  X(ERR_SPOOL_LOCKED,    -60, "spool.path is held by another live client") \
+  X(ERR_SPOOL_IO,        -61, "the spool could not be written or read (disk full, I/O error)") \
+  X(ERR_SPOOLED,         -62, "not delivered before close; kept in the spool for the next client")
 /* clang-format on */
 
 typedef enum segb_err_t {
