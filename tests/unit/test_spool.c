@@ -312,6 +312,45 @@ static void test_spool_ack(void **state) {
   assert_int_equal(count_files(f->path, "lock"), 1);
 }
 
+/* Appends made during the walk are not walked but kept after the records
+ * recovered; a callback's error stops the walk and is its result. */
+static int append_copy(void *ctx, const char *data, size_t len,
+                       sbi_spool_ref ref) {
+  walk *w = ctx;
+  sbi_spool_ref copy;
+
+  collect(ctx, data, len, ref);
+  assert_int_equal(sbi_spool_append(w->s, data, len, &copy), SEGB_OK);
+  return w->n == 3 ? SEGB_ERR_CLOSED : SEGB_OK;
+}
+
+static void test_spool_recover_appends(void **state) {
+  fixture *f = *state;
+  sbi_spool_options o = options(f, 1024);
+  sbi_spool *s = open_spool(&o);
+  walk *w;
+  unsigned i;
+
+  for (i = 0; i < 5; i++)
+    append_record(s, i);
+  sbi_spool_close(s);
+  s = open_spool(&o);
+  w = calloc(1, sizeof *w);
+  assert_non_null(w);
+  w->s = s;
+  assert_int_equal(sbi_spool_recover(s, append_copy, w), SEGB_ERR_CLOSED);
+  check_walk(w, 0, 1, 3);
+  walk_free(w);
+  sbi_spool_close(s);
+  s = open_spool(&o);
+  w = recover(s, 0);
+  assert_int_equal(w->n, 8);
+  for (i = 0; i < 8; i++)
+    check_record(w, i, i < 5 ? i : i - 5);
+  walk_free(w);
+  sbi_spool_close(s);
+}
+
 /* Three segments of 4 096 bytes fit in max_bytes, seven records of 520
  * bytes each: the 22nd append is refused, and fits() says so before;
  * acknowledging a segment's records makes room again. */
@@ -848,6 +887,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_spool_round_trip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_spool_ack, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_spool_recover_appends, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_spool_max_bytes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_spool_torn_tail, setup, teardown),
       cmocka_unit_test_setup_teardown(test_spool_garbage_header, setup,
