@@ -445,12 +445,17 @@ static uint64_t segment_size(const sbi_spool *s, size_t len) {
   return need <= SBI_SPOOL_SEGMENT_MAX ? need : 0;
 }
 
-/* 1 when a new segment of @size bytes stays within max_bytes; the
- * current one goes when nothing in it is pending. */
+/* 1 when the current segment goes as a new one is made: nothing in it is
+ * pending. */
+static int current_goes(const sbi_spool *s) {
+  return s->cur != NULL && s->cur->pending == 0 && s->cur != s->walking;
+}
+
+/* 1 when a new segment of @size bytes stays within max_bytes. */
 static int room_for(const sbi_spool *s, uint64_t size) {
   uint64_t held = s->file_bytes;
 
-  if (s->cur != NULL && s->cur->pending == 0 && s->cur != s->walking)
+  if (current_goes(s))
     held -= s->cur->size;
   return size != 0 && held + size <= s->max_bytes;
 }
@@ -493,7 +498,7 @@ static int new_segment(sbi_spool *s, size_t len) {
     free(g);
     return sbi_error(SEGB_ERR_NOMEM, "out of memory in the spool");
   }
-  if (s->cur != NULL && s->cur->pending == 0 && s->cur != s->walking)
+  if (current_goes(s))
     drop(s, s->cur);
   g->number = s->next_number++;
   sbi_spool_segment_name(name, g->number, 0);
