@@ -33,6 +33,9 @@
  * minimum. */
 #define DEFAULT_SEGMENT (4u << 20)
 #define MIN_DEFAULT_SEGMENT (64u << 10)
+/* Tries at the lock, and the wait between two. */
+#define LOCK_TRIES 3
+#define LOCK_RETRY_MS 2
 
 typedef struct segment {
   uint64_t number; /* in its file's name */
@@ -182,6 +185,19 @@ static int open_directory(sbi_spool *s) {
   return io_error(s, "open the directory", "");
 }
 
+/* flock(LOCK_EX | LOCK_NB), tried a few times over some milliseconds: an
+ * inspection holds a shared lock for an instant. */
+static int try_lock(int fd) {
+  int tries = 0;
+
+  while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK || ++tries == LOCK_TRIES)
+      return -1;
+    sbi_sleep_ms(LOCK_RETRY_MS);
+  }
+  return 0;
+}
+
 /* flock, not fcntl locks: two opens conflict also within one process, and
  * the lock dies with its holder, so a killed client's is simply taken. */
 static int take_lock(sbi_spool *s) {
@@ -191,7 +207,7 @@ static int take_lock(sbi_spool *s) {
   s->lockfd = openat(s->dirfd, "lock", O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   if (s->lockfd < 0)
     return io_error(s, "open", "lock");
-  if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
+  if (try_lock(s->lockfd) != 0) {
     long pid;
 
     if (errno != EWOULDBLOCK)
