@@ -288,6 +288,7 @@ static void snapshot(const segb_client_t *c, int64_t *all) {
       atomic_load_explicit(&c->refused, memory_order_relaxed);
   all[SEGB_STAT_FILTERED] =
       atomic_load_explicit(&c->filtered, memory_order_relaxed);
+  all[SEGB_STAT_RECOVERED] = n.recovered;
   all[SEGB_STAT_RETRIES] =
       atomic_load_explicit(&s->retries, memory_order_relaxed);
   all[SEGB_STAT_REQUESTS] =

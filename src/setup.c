@@ -204,6 +204,10 @@ void sbi_setup_dispatch(const segb_config_t *conf, sbi_dispatch_options *o) {
       [SBI_OVERFLOW_DROP_NEWEST] = SBI_OVERFLOW_NEWEST,
       [SBI_OVERFLOW_DROP_OLDEST] = SBI_OVERFLOW_OLDEST,
       [SBI_OVERFLOW_BLOCK] = SBI_OVERFLOW_WAIT};
+  static const sbi_spool_fsync fsyncs[] = {
+      [SBI_FSYNC_NEVER] = SBI_SPOOL_FSYNC_NEVER,
+      [SBI_FSYNC_INTERVAL] = SBI_SPOOL_FSYNC_INTERVAL,
+      [SBI_FSYNC_ALWAYS] = SBI_SPOOL_FSYNC_ALWAYS};
 
   memset(o, 0, sizeof *o);
   o->thread = sbi_conf_int(conf, SBI_PROP_DISPATCH_MODE) == SBI_DISPATCH_THREAD;
@@ -218,6 +222,11 @@ void sbi_setup_dispatch(const segb_config_t *conf, sbi_dispatch_options *o) {
   o->block_timeout_ms = sbi_conf_int(conf, SBI_PROP_QUEUE_BLOCK_TIMEOUT_MS);
   o->poll_reports = sbi_conf_int(conf, SBI_PROP_REPORT_MODE) == SBI_REPORT_POLL;
   o->stats_interval_ms = sbi_conf_int(conf, SBI_PROP_STATISTICS_INTERVAL_MS);
+  o->spool.path = sbi_conf_str(conf, SBI_PROP_SPOOL_PATH);
+  o->spool.max_bytes = (uint64_t)sbi_conf_int(conf, SBI_PROP_SPOOL_MAX_BYTES);
+  o->spool.fsync = fsyncs[sbi_conf_int(conf, SBI_PROP_SPOOL_FSYNC)];
+  o->spool.fsync_interval_ms =
+      sbi_conf_int(conf, SBI_PROP_SPOOL_FSYNC_INTERVAL_MS);
 }
 
 /* ---- the reader --------------------------------------------------------- */

@@ -17,6 +17,7 @@ static const char *const stat_names[SEGB_STAT__COUNT] = {
     [SEGB_STAT_QUEUED_BYTES] = "queued_bytes",
     [SEGB_STAT_REFUSED] = "refused",
     [SEGB_STAT_FILTERED] = "filtered",
+    [SEGB_STAT_RECOVERED] = "recovered",
     [SEGB_STAT_RETRIES] = "retries",
     [SEGB_STAT_REQUESTS] = "requests",
     [SEGB_STAT_LAST_STATUS] = "last_status",

@@ -68,7 +68,10 @@ typedef enum segb_stat_t {
   SEGB_STAT_RETRIES,     /**< requests that resent a batch */
   SEGB_STAT_REQUESTS,    /**< /v1/batch requests sent, retries included */
   SEGB_STAT_LAST_STATUS, /**< last HTTP status answered, 0 before any */
-  SEGB_STAT__COUNT       /**< counters this header knows; grows with releases */
+  /** Of ENQUEUED: events an earlier client left in spool.path, queued by
+   *  this one when it started. */
+  SEGB_STAT_RECOVERED,
+  SEGB_STAT__COUNT /**< counters this header knows; grows with releases */
 } segb_stat_t;
 
 /** Called once for every message the client accepted, when its fate is
@@ -287,6 +290,19 @@ SEGB_API int segb_report_attempts(const segb_report_t *report);
  *  @since 0.2 */
 SEGB_API int segb_oauth_fetch_token(const segb_config_t *conf, char **json,
                                     size_t *len);
+
+/** What the spool directory @p dir holds, read without taking it (a live
+ *  client may hold it): a JSON object, NUL-terminated, in *@p json, *@p len
+ *  bytes (@p len may be NULL), freed with segb_free(). Its members:
+ *  "records" and "bytes" (events kept, not yet delivered, and their
+ *  serialized bytes), "file_bytes" and "segments" (the spool's files),
+ *  "oldest" (the timestamp of the oldest event kept, "" when none),
+ *  "damaged" and "damaged_bytes" (torn or garbage records a client would
+ *  cut off), "holder_pid" (the process of the live client holding it, 0
+ *  when none). No event's contents are shown.
+ *  @returns SEGB_OK; SEGB_ERR_INVALID_ARG; SEGB_ERR_NOT_FOUND when @p dir
+ *  holds no spool; SEGB_ERR_SPOOL_IO; SEGB_ERR_NOMEM. @since 0.2 */
+SEGB_API int segb_spool_status(const char *dir, char **json, size_t *len);
 
 SEGB_END_DECLS
 

@@ -66,6 +66,9 @@ enum { SBI_DIRECTION_SEND, SBI_DIRECTION_RECEIVE, SBI_DIRECTION_BOTH };
 #define SBI_REPORT_CHOICES "callback|poll"
 enum { SBI_REPORT_CALLBACK, SBI_REPORT_POLL };
 
+#define SBI_SPOOL_FSYNC_CHOICES "never|interval|always"
+enum { SBI_FSYNC_NEVER, SBI_FSYNC_INTERVAL, SBI_FSYNC_ALWAYS };
+
 #define SBI_COMPRESSION_CHOICES "none|gzip"
 enum { SBI_COMPRESSION_NONE, SBI_COMPRESSION_GZIP };
 
@@ -270,7 +273,25 @@ enum {
   X(STATISTICS_INTERVAL_MS, "statistics.interval_ms", SBI_PT_DURATION, 0,     \
     86400000, "0", "", "0.1", SBI_LIVE,                                       \
     "Interval of the statistics callback (segb_config_set_stats_cb()), "      \
-    "which gets the counters as JSON text; 0 turns it off.")
+    "which gets the counters as JSON text; 0 turns it off.")               \
+  /* spool */                                                                 \
+  X(SPOOL_PATH, "spool.path", SBI_PT_PATH, 0, 4096, "", "", "0.2", SBI_LIVE,  \
+    "Directory of the disk spool: every accepted event is kept there until "  \
+    "it has a fate, so that a client started after a crash or a kill sends "  \
+    "it (docs/DURABILITY.md). Created when missing; one live client per "     \
+    "directory. Empty: memory only.")                                         \
+  X(SPOOL_MAX_BYTES, "spool.max_bytes", SBI_PT_INT, 65536, 68719476736,       \
+    "268435456", "", "0.2", SBI_LIVE,                                         \
+    "Most bytes of the spool's files; when they are full, queue.overflow "    \
+    "applies as for a full queue.")                                           \
+  X(SPOOL_FSYNC, "spool.fsync", SBI_PT_ENUM, 0, 0, "never",                   \
+    SBI_SPOOL_FSYNC_CHOICES, "0.2", SBI_LIVE,                                 \
+    "never: the spool survives the process being killed, not a power cut; "   \
+    "interval: it is synced to disk every spool.fsync_interval_ms; always: "  \
+    "enqueue returns once the event is on disk.")                             \
+  X(SPOOL_FSYNC_INTERVAL_MS, "spool.fsync_interval_ms", SBI_PT_DURATION, 1,   \
+    3600000, "1000", "", "0.2", SBI_LIVE,                                     \
+    "Interval of the syncs with spool.fsync=interval.")
 /* clang-format on */
 
 typedef enum sbi_prop_id {

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,8 @@ struct sbi_dispatch {
   void *ctx;
   int max_jobs; /* max_in_flight, 1 for fifo */
   slot *slots;
-  sbi_lanes busy; /* per_user: the users of the jobs held (the lock's) */
+  sbi_lanes busy;   /* per_user: the users of the jobs held (the lock's) */
+  sbi_spool *spool; /* NULL: memory only (the lock's) */
 
   pthread_mutex_t lock;
   pthread_cond_t progress; /* fates reported, the driver let go */
@@ -82,7 +84,7 @@ struct sbi_dispatch {
   sbi_queue done;         /* fates known, reports not made */
   uint64_t done_min;      /* least seq in done */
   uint64_t reporting_min; /* least seq of the reports being made */
-  int64_t delivered, dropped, in_flight;
+  int64_t delivered, dropped, in_flight, recovered;
 
   /* the driver's */
   sbi_queue finished; /* fates learnt this round, to settle */
@@ -124,7 +126,13 @@ static void signal_reports(sbi_dispatch *d) {
   (void)wrote;
 }
 
-/* Move @fates into done, counted (under the lock). */
+static sbi_spool_ref spool_ref(const segb_message_t *m) {
+  sbi_spool_ref ref = {m->spool_segment, m->spool_offset};
+  return ref;
+}
+
+/* Move @fates into done, counted, and acknowledged in the spool unless it
+ * keeps them (under the lock). */
 static void settle_fates(sbi_dispatch *d, sbi_queue *fates, int in_jobs) {
   segb_message_t *m;
   int was_empty = d->done.count == 0;
@@ -132,6 +140,8 @@ static void settle_fates(sbi_dispatch *d, sbi_queue *fates, int in_jobs) {
   if (fates->count == 0) /* each round settles, mostly with nothing */
     return;
   while ((m = sbi_queue_pop(fates)) != NULL) {
+    if (m->spooled && m->err != SEGB_ERR_SPOOLED)
+      sbi_spool_ack(d->spool, spool_ref(m));
     d->held--;
     d->held_bytes -= m->json.len;
     if (in_jobs)
@@ -377,6 +387,19 @@ static int64_t stats_tick(sbi_dispatch *d, int64_t now) {
   return d->next_stats_ms;
 }
 
+/* The spool's sync at @now when it is due (fsync interval); when the next
+ * is. Under the lock. A sync that fails is logged: the events stay in the
+ * page cache, and the next sync tries again. */
+static int64_t spool_tick(sbi_dispatch *d, int64_t now) {
+  int64_t at = d->spool != NULL ? sbi_spool_sync_due(d->spool) : -1;
+
+  if (at < 0 || at > now)
+    return at;
+  if (sbi_spool_sync(d->spool) != SEGB_OK)
+    sbi_log(&d->s->log, 3, "spool", "%s", segb_last_error_message());
+  return sbi_spool_sync_due(d->spool);
+}
+
 /* One round, by the driver, without the lock; the lock is taken and let go
  * inside. *@reports counts the reports it made. When the next timed
  * thing is due (monotonic ms), -1 for none. */
@@ -412,17 +435,24 @@ static int64_t round_once(sbi_dispatch *d, int64_t deadline, int *reports) {
    * freed a slot and perhaps a user: the next round may form at once. */
   if (settle(d) > 0 && queue_due(d, sbi_clock_mono_ms(), &at))
     next = 0;
+  next = min64(next, spool_tick(d, sbi_clock_mono_ms()));
   if (!d->o.poll_reports)
     *reports += make_reports(d);
   pthread_mutex_unlock(&d->lock);
   return min64(next, stats_tick(d, sbi_clock_mono_ms()));
 }
 
-static void doom_all(sbi_queue *q, const char *why) {
+/* Give every message of @q the fate closed, or spooled when the spool
+ * keeps it for the next client; how many were kept. */
+static size_t doom_all(sbi_queue *q, const char *why) {
   segb_message_t *m;
+  size_t kept = 0;
 
-  for (m = q->head; m != NULL; m = m->next)
-    doom(m, SEGB_ERR_CLOSED, why);
+  for (m = q->head; m != NULL; m = m->next) {
+    doom(m, m->spooled ? SEGB_ERR_SPOOLED : SEGB_ERR_CLOSED, why);
+    kept += m->spooled != 0;
+  }
+  return kept;
 }
 
 /* Abort what is under way and give every message held the fate closed
@@ -431,11 +461,12 @@ static void abort_all(sbi_dispatch *d) {
   const char *last = d->s->last_failure;
   sbi_queue in_jobs = {0}, queued;
   char why[SBI_ERR_DETAIL_MAX];
-  size_t n;
+  size_t n, kept;
   int i;
 
   d->multi->abort_all(d->multi);
-  snprintf(why, sizeof why, "not delivered before the client closed%s%.400s",
+  snprintf(why, sizeof why, "not delivered before the client closed%s%s%.400s",
+           d->spool != NULL ? " (kept in spool.path for the next client)" : "",
            last[0] ? "; last failure: " : "", last);
   for (i = d->max_jobs - 1; i >= 0; i--) {
     slot *sl = &d->slots[i];
@@ -445,12 +476,12 @@ static void abort_all(sbi_dispatch *d) {
     sbi_queue_prepend(&in_jobs, &sl->job.msgs);
     sl->state = SLOT_OVER;
   }
-  doom_all(&in_jobs, why);
+  kept = doom_all(&in_jobs, why);
   pthread_mutex_lock(&d->lock);
   queued = d->queue;
   d->queue = (sbi_queue){0};
-  doom_all(&queued, why);
-  n = in_jobs.count + queued.count;
+  kept += doom_all(&queued, why);
+  n = in_jobs.count + queued.count - kept;
   settle_fates(d, &in_jobs, 1);
   settle_fates(d, &queued, 0);
   settle(d);
@@ -459,6 +490,11 @@ static void abort_all(sbi_dispatch *d) {
     sbi_log(&d->s->log, 4, "dispatch",
             "dropped %zu event%s: not delivered before the client closed", n,
             n == 1 ? "" : "s");
+  if (kept > 0)
+    sbi_log(&d->s->log, 5, "spool",
+            "kept %zu event%s in the spool for the next client: not "
+            "delivered before the client closed",
+            kept, kept == 1 ? "" : "s");
 }
 
 static void wake(sbi_dispatch *d) {
@@ -598,6 +634,7 @@ static void free_dispatch(sbi_dispatch *d) {
     sbi_job_free(&d->slots[i].job);
   free(d->slots);
   sbi_lanes_free(&d->busy);
+  sbi_spool_close(d->spool);
   if (d->multi != NULL)
     d->multi->destroy(d->multi);
   if (d->report_pipe[0] >= 0) {
@@ -619,6 +656,48 @@ static int reserve_jobs(sbi_dispatch *d) {
     if (sbi_job_reserve(&d->slots[i].job, d->s->limits.max_events) != SEGB_OK)
       return SEGB_ERR_NOMEM;
   return SEGB_OK;
+}
+
+/* One event an earlier client left in the spool: queued as accepted. A
+ * record intact but not a sealed message (another program's file, a bug)
+ * is let go, logged. */
+static int recover_one(void *ctx, const char *data, size_t len,
+                       sbi_spool_ref ref) {
+  sbi_dispatch *d = ctx;
+  segb_message_t *m;
+
+  if (sbi_message_from_sealed(data, len, &m) != SEGB_OK) {
+    sbi_log(&d->s->log, 4, "spool",
+            "let go of a spooled record that holds no event: %s",
+            segb_last_error_message());
+    sbi_spool_ack(d->spool, ref);
+    return SEGB_OK;
+  }
+  m->spooled = 1;
+  m->spool_segment = ref.segment;
+  m->spool_offset = ref.offset;
+  m->seq = ++d->last_seq;
+  m->queued_ms = sbi_clock_mono_ms();
+  sbi_queue_push(&d->queue, m);
+  d->held++;
+  d->held_bytes += m->json.len;
+  d->recovered++;
+  return SEGB_OK;
+}
+
+/* Take the spool and queue what it holds. SEGB_OK or the error. */
+static int open_spool(sbi_dispatch *d) {
+  sbi_spool_options so = d->o.spool;
+  int rc;
+
+  so.log = &d->s->log;
+  rc = sbi_spool_open(&so, &d->spool);
+  rc = rc ? rc : sbi_spool_recover(d->spool, recover_one, d);
+  if (rc == SEGB_OK && d->recovered > 0)
+    sbi_log(&d->s->log, 5, "spool",
+            "%" PRId64 " event%s left by an earlier client queued from %s",
+            d->recovered, d->recovered == 1 ? "" : "s", so.path);
+  return rc;
 }
 
 sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
@@ -657,6 +736,16 @@ sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
               strerror(errno));
     return NULL;
   }
+  if (o->spool.path != NULL && o->spool.path[0] != '\0' &&
+      open_spool(d) != SEGB_OK) {
+    char why[SBI_ERR_DETAIL_MAX];
+    int rc = segb_last_error();
+
+    snprintf(why, sizeof why, "%s", segb_last_error_message());
+    free_dispatch(d);
+    sbi_error(rc, "%s", why);
+    return NULL;
+  }
   return d;
 }
 
@@ -674,7 +763,8 @@ int sbi_dispatch_start(sbi_dispatch *d) {
 }
 
 static int full(const sbi_dispatch *d, size_t len) {
-  return d->held >= d->o.max_events || d->held_bytes + len > d->o.max_bytes;
+  return d->held >= d->o.max_events || d->held_bytes + len > d->o.max_bytes ||
+         (d->spool != NULL && !sbi_spool_fits(d->spool, len));
 }
 
 /* Make room for a message of @len bytes as the overflow policy says;
@@ -711,6 +801,12 @@ static int make_room(sbi_dispatch *d, size_t len) {
   }
   if (!full(d, len))
     return SEGB_OK;
+  if (d->held < d->o.max_events && d->held_bytes + len <= d->o.max_bytes)
+    return sbi_error(SEGB_ERR_QUEUE_FULL,
+                     "the spool's files hold spool.max_bytes%s",
+                     d->o.overflow == SBI_OVERFLOW_WAIT
+                         ? ", and no room came within queue.block_timeout_ms"
+                         : "");
   return sbi_error(SEGB_ERR_QUEUE_FULL,
                    "queue holds %zu messages and %zu bytes, its limits "
                    "(queue.max_events, queue.max_bytes)%s",
@@ -718,6 +814,28 @@ static int make_room(sbi_dispatch *d, size_t len) {
                    d->o.overflow == SBI_OVERFLOW_WAIT
                        ? ", and no room came within queue.block_timeout_ms"
                        : "");
+}
+
+/* Keep @msg in the spool (under the lock). A spool synced at intervals
+ * that just got its first unsynced record tells the dispatcher thread,
+ * which syncs it when due; an inline client syncs here when due. */
+static int spool_keep(sbi_dispatch *d, segb_message_t *msg, int64_t now,
+                      int *need_wake) {
+  int64_t sync_at = sbi_spool_sync_due(d->spool);
+  sbi_spool_ref ref;
+  int rc = sbi_spool_append(d->spool, msg->json.data, msg->json.len, &ref);
+
+  if (rc != SEGB_OK)
+    return rc;
+  msg->spooled = 1;
+  msg->spool_segment = ref.segment;
+  msg->spool_offset = ref.offset;
+  if (d->has_thread && sync_at < 0 && sbi_spool_sync_due(d->spool) >= 0 &&
+      !d->wake_pending)
+    d->wake_pending = *need_wake = 1;
+  if (!d->has_thread && sync_at >= 0 && sync_at <= now)
+    sbi_spool_sync(d->spool);
+  return SEGB_OK;
 }
 
 int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
@@ -729,6 +847,8 @@ int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
                               "the client is closing: message %s not queued",
                               msg->message_id)
                   : make_room(d, msg->json.len);
+  if (rc == SEGB_OK && d->spool != NULL)
+    rc = spool_keep(d, msg, now, &need_wake);
   if (rc == SEGB_OK) {
     int was_empty = d->queue.count == 0;
 
@@ -892,6 +1012,7 @@ void sbi_dispatch_counts_get(sbi_dispatch *d, sbi_dispatch_counts *out) {
   out->queued = (int64_t)d->queue.count;
   out->in_flight = d->in_flight;
   out->held_bytes = (int64_t)d->held_bytes;
+  out->recovered = d->recovered;
   pthread_mutex_unlock(&d->lock);
 }
 

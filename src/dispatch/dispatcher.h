@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "dispatch/sender.h"
+#include "dispatch/spool.h"
 #include "message/message.h"
 
 typedef enum sbi_ordering {
@@ -38,6 +39,9 @@ typedef struct sbi_dispatch_options {
   int64_t block_timeout_ms;  /* SBI_OVERFLOW_WAIT */
   int poll_reports;          /* reports wait for sbi_dispatch_poll() */
   int64_t stats_interval_ms; /* 0: no statistics calls */
+  /* A disk spool when spool.path is set (not empty): every accepted
+   * message is kept there until it has a fate. */
+  sbi_spool_options spool;
 } sbi_dispatch_options;
 
 /* Hands the host one message's fate (msg->err, ->errstr, ->attempts,
@@ -51,10 +55,13 @@ typedef struct sbi_dispatch sbi_dispatch;
 /* The counters a snapshot reads, taken together under the lock. */
 typedef struct sbi_dispatch_counts {
   int64_t enqueued, delivered, dropped, queued, in_flight, held_bytes;
+  int64_t recovered; /* of enqueued: taken over from the spool */
 } sbi_dispatch_counts;
 
 /* A dispatcher sending with @s (borrowed, its outcome taken over; its
- * transport gives the multi). NULL with the thread's error set. */
+ * transport gives the multi). With a spool, the events an earlier client
+ * left in it are queued first, as accepted. NULL with the thread's error
+ * set (SEGB_ERR_SPOOL_LOCKED when another client holds the spool). */
 sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
                                sbi_report_fn *report, sbi_stats_fn *stats,
                                void *ctx);
@@ -66,7 +73,8 @@ sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
 int sbi_dispatch_start(sbi_dispatch *d);
 
 /* Accept the sealed @msg (owned from here on, also when refused: then it
- * is freed): SEGB_OK, SEGB_ERR_CLOSED, SEGB_ERR_QUEUE_FULL. */
+ * is freed): SEGB_OK, SEGB_ERR_CLOSED, SEGB_ERR_QUEUE_FULL (the queue or
+ * the spool full), SEGB_ERR_SPOOL_IO (the spool could not keep it). */
 int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg);
 
 /* Wait until every message accepted before the call is reported (in poll
@@ -82,8 +90,9 @@ int sbi_dispatch_poll(sbi_dispatch *d, int64_t deadline);
 int sbi_dispatch_purge(sbi_dispatch *d);
 
 /* Refuse new messages, flush until @deadline, then abort what is in
- * flight, report everything undelivered dropped with SEGB_ERR_CLOSED
- * (@why saying so), stop the thread and free. How many were dropped so. */
+ * flight, report everything undelivered dropped with SEGB_ERR_CLOSED, or
+ * SEGB_ERR_SPOOLED when the spool keeps it for the next client, stop the
+ * thread and free. How many were dropped so. */
 size_t sbi_dispatch_close(sbi_dispatch *d, int64_t deadline);
 
 void sbi_dispatch_counts_get(sbi_dispatch *d, sbi_dispatch_counts *out);

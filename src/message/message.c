@@ -661,3 +661,60 @@ segb_message_t *segb_message_new_from_json(const char *json, size_t len) {
   sbi_json_free(root);
   return msg;
 }
+
+/* A string member @name of @root that fits @size bytes with its NUL into
+ * @dst; 0 when there is none such. */
+static int copy_string(const sbi_json *root, const char *name, char *dst,
+                       size_t size) {
+  const sbi_json *v = sbi_json_get(root, name, strlen(name));
+
+  if (v == NULL || v->type != SBI_JSON_STRING || v->str_len == 0 ||
+      v->str_len >= size || memchr(v->str, '\0', v->str_len) != NULL)
+    return 0;
+  memcpy(dst, v->str, v->str_len + 1);
+  return 1;
+}
+
+int sbi_message_from_sealed(const char *json, size_t len,
+                            segb_message_t **out) {
+  char why[WHY_SIZE];
+  segb_message_t *msg = NULL;
+  sbi_json *root;
+  int rc;
+
+  *out = NULL;
+  rc = sbi_json_parse_opts(json, len, NULL, 0, &message_json, &root, why,
+                           sizeof why);
+  if (rc != SEGB_OK)
+    return sbi_error(rc, "sealed message: %s", why);
+  rc = root->type == SBI_JSON_OBJECT
+           ? type_from_json(root)
+           : sbi_error(SEGB_ERR_JSON_TYPE, "sealed message is not an "
+                                           "object");
+  if (rc > 0 && (msg = segb_message_new(rc)) == NULL)
+    rc = SEGB_ERR_NOMEM;
+  if (msg != NULL &&
+      (!copy_string(root, "messageId", msg->message_id,
+                    sizeof msg->message_id) ||
+       !copy_string(root, "timestamp", msg->timestamp, sizeof msg->timestamp)))
+    rc = sbi_error(SEGB_ERR_MISSING_FIELD,
+                   "sealed message has no messageId or timestamp");
+  if (msg != NULL && rc > 0 &&
+      (rc = sbi_buf_append(&msg->json, json, len)) != SEGB_OK)
+    rc = sbi_error(SEGB_ERR_NOMEM, "out of memory reading a sealed message");
+  if (msg == NULL || rc < 0) {
+    segb_message_destroy(msg);
+    sbi_json_free(root);
+    return rc < 0 ? rc : SEGB_ERR_NOMEM;
+  }
+  sbi_buf_fit(&msg->json);
+  /* The bytes stay as they were sealed; the tree only tells whose. */
+  sbi_json_free(msg->fields);
+  msg->fields = root;
+  msg->user_key = sbi_message_user_key(msg);
+  sbi_json_free(msg->fields);
+  msg->fields = NULL;
+  msg->sealed = 1;
+  *out = msg;
+  return SEGB_OK;
+}

@@ -31,12 +31,25 @@ struct segb_message_s {
   int http_status;      /* last status answered for it */
   int err;              /* its fate once known: SEGB_OK or why dropped */
   char *errstr;         /* the drop's detail (owned), NULL when delivered */
+  /* Where the spool keeps it (a sbi_spool_ref), when spooled is set. */
+  int spooled;
+  uint32_t spool_segment, spool_offset;
 };
 
 /* segb_message_seal() with the size limit @max_bytes (at most
  * SEGB_MESSAGE_MAX_BYTES) in place of Segment's; a message sealed before is
  * checked against it too. */
 int sbi_message_seal(segb_message_t *msg, size_t max_bytes);
+
+/* A sealed message made again from the bytes @json (@len) it was sealed
+ * to, which it keeps as they are (a spooled event is sent byte for byte
+ * as first sealed): into *@out, SEGB_OK, or the error (bytes that are not
+ * a sealed message: not JSON, no type, messageId or timestamp). */
+int sbi_message_from_sealed(const char *json, size_t len, segb_message_t **out);
+
+/* The ordering key of @msg from its fields (the FNV-1a hash of the userId,
+ * else the anonymousId; a non-string id hashes its JSON text). */
+uint64_t sbi_message_user_key(const segb_message_t *msg);
 
 /* How a top-level field's value is checked. */
 typedef enum sbi_field_kind {

@@ -79,7 +79,7 @@ static int serialize(const segb_message_t *msg, sbi_buf *out) {
 /* FNV-1a of the identity events are ordered by: the userId, else the
  * anonymousId (a non-string id hashes its JSON text). Equal ids give equal
  * keys; a collision only orders two users together. */
-static uint64_t user_key(const segb_message_t *msg) {
+uint64_t sbi_message_user_key(const segb_message_t *msg) {
   const sbi_json *id = field(msg, "userId");
   uint64_t h = 14695981039346656037u;
   size_t i;
@@ -129,7 +129,7 @@ int sbi_message_seal(segb_message_t *msg, size_t max_bytes) {
   /* A queued message lives long: it keeps only the bytes it has. */
   sbi_buf_fit(&out);
   msg->json = out;
-  msg->user_key = user_key(msg);
+  msg->user_key = sbi_message_user_key(msg);
   rc = check_size(msg, max_bytes);
   if (rc != SEGB_OK) {
     sbi_buf_free(&msg->json);

@@ -40,7 +40,7 @@ typedef struct cli_opts {
   int gzip, dry_run, verbose;
   /* import: the dispatcher's settings, passed through as text */
   const char *batch_size, *max_in_flight, *ordering, *max_queue, *freshness,
-      *linger_ms;
+      *linger_ms, *spool;
   /* mock */
   int port;
   const char *record;
@@ -109,6 +109,9 @@ int cli_import(const char *name, const cli_opts *o, char **args);
 int cli_mock(const char *name, const cli_opts *o, char **args);
 /* `segbridge token`: one OAuth token request, its answer printed. */
 int cli_token(const char *name, const cli_opts *o, char **args);
+
+/* `spool status DIR` */
+int cli_spool(const char *name, const cli_opts *o, char **args);
 /* `segbridge workspace|sources|source|profile|test-connection` */
 int cli_read(const char *name, const cli_opts *o, char **args);
 extern const char cli_read_usage[];

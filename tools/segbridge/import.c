@@ -7,7 +7,13 @@
  * when the server refuses the credentials (no later batch would fare
  * better) or when --timeout-ms passes without progress: the wait is
  * bounded for the whole run, not per wait, so a dead network costs
- * --timeout-ms once. */
+ * --timeout-ms once.
+ *
+ * With --spool DIR the client keeps every accepted event in DIR until it
+ * has a fate, and the import keeps its place in the input file there
+ * (checkpoint.h): run again after a kill, it sends what the spool kept and
+ * goes on after the last line accepted. */
+#define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "cli.h"
 #include "ndjson.h"
 
@@ -44,10 +51,12 @@ typedef struct import_state {
   char stop_why[200];
   uint64_t not_sent;    /* reported not delivered before close */
   char closed_why[300]; /* the first "not delivered before close" */
+  uint64_t kept;        /* of not_sent: kept in the spool for a next run */
   /* the import's own, on its thread */
   uint64_t invalid;    /* lines that never became a message */
   uint64_t lines_left; /* lines not enqueued once it stopped */
   uint64_t full_waits; /* enqueues refused for a full queue, then retried */
+  cli_checkpoint cp;   /* --spool with a regular file: where it resumes */
 } import_state;
 
 /* The progress line on a terminal. */
@@ -106,8 +115,10 @@ static void on_report(segb_client_t *c, const segb_report_t *r, void *opaque) {
   int err = segb_report_err(r), kind = cli_exit_code(err);
 
   pthread_mutex_lock(&st->lock);
-  if (err == SEGB_ERR_CLOSED) { /* what was queued when the import stopped */
+  /* what was queued when the import stopped */
+  if (err == SEGB_ERR_CLOSED || err == SEGB_ERR_SPOOLED) {
     st->not_sent++;
+    st->kept += err == SEGB_ERR_SPOOLED;
     if (st->closed_why[0] == '\0')
       snprintf(st->closed_why, sizeof st->closed_why, "%s",
                segb_report_errstr(r));
@@ -258,6 +269,10 @@ static void summary(const import_state *st, int rest_unread) {
          rest_unread ? " + the rest of the input, unread" : "", st->stop_why);
   if (st->closed_why[0] != '\0')
     printf("  %s\n", st->closed_why);
+  if (st->kept > 0)
+    printf("kept %llu in the spool: the same command run again sends them "
+           "and goes on with the input\n",
+           (unsigned long long)st->kept);
 }
 
 static void invalid_line(import_state *st, int err, const char *why) {
@@ -267,11 +282,32 @@ static void invalid_line(import_state *st, int err, const char *why) {
   pthread_mutex_unlock(&st->lock);
 }
 
-/* One line of input: a message queued, or the reason it is not. A full
- * queue is waited on and the line enqueued again: an import loses nothing
- * to its queue's bound. 1 when a message was queued. */
+/* The line's message; a line without a messageId of its own, in a
+ * resumable import, gets one from its place in the input (the same on every
+ * run), so that the line at the checkpoint's edge, which a kill may leave
+ * both accepted and unmarked, is deduplicated by Segment if sent again. */
+static segb_message_t *line_message(const import_state *st, const char *line,
+                                    size_t len, uint64_t at) {
+  segb_message_t *m = segb_message_new_from_json(line, len);
+  char id[64];
+
+  if (m != NULL && st->cp.map != NULL &&
+      memmem(line, len, "\"messageId\"", 11) == NULL) {
+    cli_checkpoint_message_id(&st->cp, at, id);
+    if (segb_message_set_string(m, "messageId", id) != SEGB_OK) {
+      segb_message_destroy(m);
+      m = NULL;
+    }
+  }
+  return m;
+}
+
+/* One line of input, which starts at byte @at: a message queued, or the
+ * reason it is not. A full queue is waited on and the line enqueued again:
+ * an import loses nothing to its queue's bound. 1 when a message was
+ * queued. */
 static int import_line(segb_client_t *c, import_state *st, progress_line *p,
-                       int kind, const char *line, size_t len) {
+                       int kind, const char *line, size_t len, uint64_t at) {
   char why[160];
   segb_message_t *m;
   int rc, drained = 0;
@@ -288,7 +324,7 @@ static int import_line(segb_client_t *c, import_state *st, progress_line *p,
     return 0;
   for (;;) {
     /* enqueue took the message even when it refused it */
-    m = segb_message_new_from_json(line, len);
+    m = line_message(st, line, len, at);
     rc = m != NULL ? segb_client_enqueue(c, m) : segb_last_error();
     /* a message that does not fit the queue drained is refused */
     if (rc != SEGB_ERR_QUEUE_FULL || drained)
@@ -334,6 +370,30 @@ static int set_overflow(segb_config_t *conf) {
   return CLI_OTHER;
 }
 
+/* --spool with a regular file: go on after the last line a run before
+ * took care of, told on standard error. 0, or -1 after saying why. */
+static int resume_input(import_state *st, const char *spool, int fd,
+                        cli_lines *in) {
+  uint64_t offset, lineno;
+
+  if (cli_checkpoint_open(&st->cp, spool, fd, &offset, &lineno) != 0)
+    return -1;
+  if (offset == 0)
+    return 0;
+  if (lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+    fprintf(stderr, "segbridge: cannot resume the input at byte %llu: %s\n",
+            (unsigned long long)offset, strerror(errno));
+    cli_checkpoint_close(&st->cp, 0);
+    return -1;
+  }
+  in->offset = offset;
+  in->lineno = lineno;
+  fprintf(stderr,
+          "segbridge: resuming after line %llu (%s/import.checkpoint)\n",
+          (unsigned long long)lineno, spool);
+  return 0;
+}
+
 int cli_import(const char *name, const cli_opts *o, char **args) {
   import_state st;
   char err[SEGB_ERRSTR_SIZE];
@@ -349,6 +409,7 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
   progress_line p;
   char *line = NULL;
   size_t len = 0, first_batch = 1, since_wait = 0;
+  uint64_t at = 0; /* where the next line starts */
   struct stat sb;
   int regular = 0, probing = 1, kind = CLI_LINE_EOF, rest_unread = 0;
   int read_failed, read_errno, rc;
@@ -391,6 +452,14 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
       pthread_mutex_destroy(&st.lock);
     }
   }
+  if (c != NULL && o->spool != NULL && regular &&
+      resume_input(&st, o->spool, fd, &in) != 0) {
+    segb_client_close(c, 0); /* what it took from the spool stays there */
+    c = NULL;
+    conf = NULL;
+    pthread_mutex_destroy(&st.lock);
+    rc = CLI_USAGE;
+  }
   if (c == NULL) {
     segb_config_destroy(conf);
     cli_dry_run_stop(&dry_run);
@@ -399,12 +468,25 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
       close(fd);
     return rc;
   }
+  client_stats(c, v);
+  if (v[SEGB_STAT_RECOVERED] > 0)
+    fprintf(stderr,
+            "segbridge: %lld events left in %s by a run before are "
+            "sent first\n",
+            (long long)v[SEGB_STAT_RECOVERED], o->spool);
+  at = cli_lines_consumed(&in);
   /* one wait budget for the whole run, renewed only by progress */
   p.start = now_ms();
   st.deadline = p.start + st.timeout_ms;
   while (!stopped(&st) &&
          (kind = cli_lines_next(&in, &line, &len)) > CLI_LINE_EOF) {
-    since_wait += (size_t)import_line(c, &st, &p, kind, line, len);
+    uint64_t left = st.lines_left;
+
+    since_wait += (size_t)import_line(c, &st, &p, kind, line, len, at);
+    /* a line not sent is not marked: a next run takes it up again */
+    if (st.lines_left == left)
+      cli_checkpoint_mark(&st.cp, cli_lines_consumed(&in), in.lineno);
+    at = cli_lines_consumed(&in);
     /* Until a first delivery, each batch is waited for before the next:
      * refused credentials or a dead endpoint cost one request. */
     if (probing && since_wait >= first_batch) {
@@ -437,6 +519,7 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
    * no report arrives after it. */
   segb_client_close(c, 0);
   pthread_mutex_destroy(&st.lock);
+  cli_checkpoint_close(&st.cp, st.stop == SEGB_OK);
   cli_dry_run_stop(&dry_run);
   if (st.stop != SEGB_OK && !read_failed) {
     /* The rest of a file is counted; a pipe may never end. */

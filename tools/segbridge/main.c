@@ -21,6 +21,8 @@ static const char usage[] =
     "options)\n"
     "  workspace|sources|source|profile   read the Public and Profile APIs\n"
     "  test-connection    check each configured direction (--help: options)\n"
+    "  spool status DIR   what a spool holds: events kept, bytes, the oldest,\n"
+    "                     damage found, the process holding it (JSON)\n"
     "\n"
     "connection:\n"
     "  --write-key KEY    source write key (default: $SEGMENT_WRITE_KEY)\n"
@@ -53,6 +55,9 @@ static const char usage[] =
     "  --freshness realtime|batch\n"
     "                     send at once, or in full batches (freshness)\n"
     "  --linger-ms MS     longest wait of a queued event (batch.linger_ms)\n"
+    "  --spool DIR        keep accepted events in DIR until delivered\n"
+    "                     (spool.path) and the place in a file's input:\n"
+    "                     run again after a kill, it resumes\n"
     "  on a terminal a progress line; the summary ends with the counters\n"
     "\n"
     "message fields:\n"
@@ -91,6 +96,7 @@ static const cli_command commands[] = {
     {"import", CLI_FOR_SEND | CLI_FOR_IMPORT, usage, 0, 1, cli_import},
     {"mock", CLI_FOR_SEND, usage, 0, 0, cli_mock},
     {"token", CLI_FOR_SEND, usage, 0, 0, cli_token},
+    {"spool", 0, usage, 2, 2, cli_spool},
     {"workspace", CLI_FOR_READ, cli_read_usage, 0, 0, cli_read},
     {"sources", CLI_FOR_READ, cli_read_usage, 0, 0, cli_read},
     {"source", CLI_FOR_READ, cli_read_usage, 1, 1, cli_read},

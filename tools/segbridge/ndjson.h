@@ -48,6 +48,12 @@ int cli_lines_init(cli_lines *r, size_t max_line, cli_read_fn *read, void *ctx);
  * r->skipped): it was read to its end and dropped. */
 int cli_lines_next(cli_lines *r, char **line, size_t *len);
 
+/* Bytes of the source taken care of: up to the end of the line last
+ * returned (what was read ahead of it excluded). */
+static inline uint64_t cli_lines_consumed(const cli_lines *r) {
+  return r->offset - (r->end - r->start);
+}
+
 void cli_lines_free(cli_lines *r);
 
 #endif

@@ -63,6 +63,7 @@ static const cli_option options[] = {
     {"freshness", 0, IMPORT, CLI_TEXT, F(freshness), 0, 0, "freshness", NULL},
     {"linger-ms", 0, IMPORT, CLI_TEXT, F(linger_ms), 0, 0, "batch.linger_ms",
      NULL},
+    {"spool", 0, IMPORT, CLI_TEXT, F(spool), 0, 0, "spool.path", NULL},
     /* message fields */
     {"user-id", 0, SEND, CLI_TEXT, F(user_id), 0, 0, NULL, NULL},
     {"anonymous-id", 0, SEND, CLI_TEXT, F(anonymous_id), 0, 0, NULL, NULL},
