@@ -9,7 +9,10 @@
  * the same work for both (its cost per request depends on the messageIds it
  * has seen). Then, into that mock, the older figure: the first body again
  * and again until as many events were sent. Prints the rates, ours/sink
- * (goal >= 80 %) and the peak RSS. Usage: bench_delivery [N] */
+ * (goal >= 80 %) and the peak RSS. With SPOOL_DIR (an empty directory),
+ * last, the same delivery with the disk spool there (spool.path,
+ * spool.fsync=never) into a fresh mock: its rate against the memory-only
+ * one (goal >= 80 %). Usage: bench_delivery [N [SPOOL_DIR]] */
 #include <segbridge/segbridge.h>
 
 #include <curl/curl.h>
@@ -323,8 +326,34 @@ static double sink_rate(const char *url, const char *what, sent_body *bodies,
   return (double)events / secs;
 }
 
+/* The delivery of @n events with the spool @conf sets, into a fresh mock,
+ * against the memory-only rate @memory. 0 when all were delivered. */
+static int spool_rate(segb_config_t *conf, long n, double memory) {
+  long counts[2] = {0, 0};
+  mock_child mock;
+  char url[64];
+  double rate; /* seconds, then events a second */
+
+  if (mock_spawn(&mock) != 0) {
+    fprintf(stderr, "bench_delivery: the third mock did not start\n");
+    return 1;
+  }
+  snprintf(url, sizeof url, "http://127.0.0.1:%u", mock.port);
+  set(conf, "endpoint", url);
+  rate = deliver(conf, n, counts);
+  rate = (double)counts[0] / rate;
+  mock_end(&mock);
+  printf("  with the spool (fsync never): delivered %ld, dropped %ld: %.0f "
+         "events/s, %.0f %% of memory only (goal >= 80 %%): %s\n",
+         counts[0], counts[1], rate, 100.0 * rate / memory,
+         rate >= 0.8 * memory ? "PASS" : "MISS");
+  return counts[0] == n ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 200000, counts[2] = {0, 0}, failed = 0;
+  const char *spool = argc > 2 ? argv[2] : NULL;
+  segb_config_t *spooled = NULL;
   long batch, in_flight, count, captured = 0, repeats, i;
   char url[64], what[96];
   segb_config_t *conf;
@@ -349,6 +378,10 @@ int main(int argc, char **argv) {
   set(conf, "queue.block_timeout_ms", "600000");
   batch = get_long(conf, "batch.max_events");
   in_flight = get_long(conf, "dispatch.max_in_flight");
+  if (spool != NULL) {
+    spooled = segb_config_dup(conf);
+    set(spooled, "spool.path", spool);
+  }
   secs = deliver(conf, n, counts);
   ours = (double)counts[0] / secs;
   getrusage(RUSAGE_SELF, &ru);
@@ -397,5 +430,7 @@ int main(int argc, char **argv) {
          100.0 * ours / one_body);
   printf("  peak RSS of the sending process while delivering: %.1f MiB\n",
          (double)ru.ru_maxrss / 1024.0);
+  if (spooled != NULL && spool_rate(spooled, n, ours) != 0)
+    return 1;
   return counts[1] == 0 && failed == 0 && captured == counts[0] ? 0 : 1;
 }

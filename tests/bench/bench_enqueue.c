@@ -3,7 +3,9 @@
  * answers, so nothing drains while the calls are timed and the queue is
  * made big enough never to refuse one. Each call is timed on its own with
  * clock_gettime(); prints p50/p90/p99/p99.9/max and compares with the
- * goals p50 < 1 us, p99 < 10 us. Usage: bench_enqueue [N] */
+ * goals p50 < 1 us, p99 < 10 us; with SPOOL_DIR (an empty directory), with
+ * the disk spool there (spool.fsync=never), against the goal p50 < 2 us.
+ * Usage: bench_enqueue [N [SPOOL_DIR]] */
 #include <segbridge/segbridge.h>
 
 #include <arpa/inet.h>
@@ -68,6 +70,7 @@ static void set(segb_config_t *conf, const char *name, const char *value) {
 
 int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 200000, i, refused = 0;
+  const char *spool = argc > 2 ? argv[2] : NULL;
   char url[64], err[SEGB_ERRSTR_SIZE], max_events[24];
   unsigned port = 0;
   int sink = stalled_sink(&port);
@@ -88,6 +91,10 @@ int main(int argc, char **argv) {
   set(conf, "dispatch.mode", "thread");
   set(conf, "queue.max_events", max_events);
   set(conf, "queue.max_bytes", "17179869184"); /* 16 GiB: never the limit */
+  if (spool != NULL) {
+    set(conf, "spool.path", spool);
+    set(conf, "spool.max_bytes", "17179869184");
+  }
   c = segb_client_new(conf, err, sizeof err);
   if (c == NULL) {
     fprintf(stderr, "bench_enqueue: %s\n", err);
@@ -125,8 +132,8 @@ int main(int argc, char **argv) {
 
   qsort(ns, (size_t)n, sizeof *ns, by_value);
   printf("bench_enqueue: %ld segb_track calls, five properties, thread mode, "
-         "sink stalled\n",
-         n);
+         "sink stalled%s%s\n",
+         n, spool != NULL ? ", spool in " : "", spool != NULL ? spool : "");
   printf("  refused %ld; a clock pair alone takes %.3f us\n", refused,
          (double)overhead / 1000.0);
   printf("  p50 %.3f us, p90 %.3f us, p99 %.3f us, p99.9 %.3f us, max %.1f "
@@ -134,10 +141,15 @@ int main(int argc, char **argv) {
          quantile_us(ns, n, 0.50), quantile_us(ns, n, 0.90),
          quantile_us(ns, n, 0.99), quantile_us(ns, n, 0.999),
          (double)ns[n - 1] / 1000.0);
-  printf("  goal p50 < 1 us: %s\n",
-         quantile_us(ns, n, 0.50) < 1.0 ? "PASS" : "MISS");
-  printf("  goal p99 < 10 us: %s\n",
-         quantile_us(ns, n, 0.99) < 10.0 ? "PASS" : "MISS");
+  if (spool != NULL) {
+    printf("  goal with the spool p50 < 2 us: %s\n",
+           quantile_us(ns, n, 0.50) < 2.0 ? "PASS" : "MISS");
+  } else {
+    printf("  goal p50 < 1 us: %s\n",
+           quantile_us(ns, n, 0.50) < 1.0 ? "PASS" : "MISS");
+    printf("  goal p99 < 10 us: %s\n",
+           quantile_us(ns, n, 0.99) < 10.0 ? "PASS" : "MISS");
+  }
   free(ns);
   return 0;
 }
