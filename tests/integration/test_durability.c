@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -496,6 +497,62 @@ static void test_full_spool_refuses(void **state) {
   remove_dir(dir);
 }
 
+/* ---- a spool that cannot grow ------------------------------------------ */
+
+/* When a new segment cannot be made (here RLIMIT_FSIZE below the segment
+ * size: EFBIG, as a full disk gives ENOSPC), enqueue refuses the event
+ * with SEGB_ERR_SPOOL_IO saying why, and nothing else changes: what was
+ * accepted before is delivered, and once the file system has room again
+ * the client accepts events as before. */
+static void test_spool_write_failure(void **state) {
+  struct rlimit was, small;
+  char dir[64], err[256], id[64], ts[64], *json;
+  void (*xfsz)(int);
+  sbm_options mo;
+  sbm_mock *mock;
+  segb_client_t *c;
+  ledger l = {0};
+  int n = 0, rc;
+  (void)state;
+
+  memset(&mo, 0, sizeof mo);
+  mo.quiet = 1;
+  mo.write_key = WRITE_KEY;
+  mock = sbm_start(&mo, err, sizeof err);
+  assert_non_null(mock);
+  make_dir(dir, sizeof dir);
+  /* segments of 64 KiB; inline, so that nothing is sent before flush */
+  c = open_client(spool_config(sbm_url(mock), dir, &l, "spool.max_bytes",
+                               "262144", "dispatch.mode", "inline", NULL));
+  assert_int_equal(track(c, "grow", n++, id, ts), SEGB_OK);
+  assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+  small = was;
+  small.rlim_cur = 32768;
+  xfsz = signal(SIGXFSZ, SIG_IGN);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+  while ((rc = track(c, "grow", n, id, ts)) == SEGB_OK && n < 100000)
+    n++;
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+  signal(SIGXFSZ, xfsz);
+  assert_int_equal(rc, SEGB_ERR_SPOOL_IO);
+  if (strstr(segb_last_error_message(), "large") == NULL)
+    fail_msg("the refusal does not say why: %s", segb_last_error_message());
+  assert_true(n > 1);
+  assert_int_equal(stat_of(c, SEGB_STAT_ENQUEUED), n);
+  assert_int_equal(segb_client_flush(c, 60000), SEGB_OK);
+  assert_int_equal(l.delivered, n);
+  assert_int_equal(track(c, "grow", n, id, ts), SEGB_OK);
+  assert_int_equal(segb_client_flush(c, 60000), SEGB_OK);
+  assert_int_equal(l.delivered, n + 1);
+  assert_int_equal(l.other + l.spooled, 0);
+  assert_int_equal(segb_client_close(c, 60000), SEGB_OK);
+  assert_int_equal(segb_spool_status(dir, &json, NULL), SEGB_OK);
+  assert_non_null(strstr(json, "\"records\":0,"));
+  segb_free(json);
+  remove_dir(dir);
+  sbm_stop(mock);
+}
+
 /* ---- the fsync levels ------------------------------------------------- */
 
 /* Every level delivers, in thread and inline mode (an inline client syncs
@@ -540,6 +597,7 @@ int main(void) {
       cmocka_unit_test(test_close_keeps_for_next_client),
       cmocka_unit_test(test_one_client_per_spool),
       cmocka_unit_test(test_full_spool_refuses),
+      cmocka_unit_test(test_spool_write_failure),
       cmocka_unit_test(test_fsync_levels),
       cmocka_unit_test(test_sigkill_loop),
   };
