@@ -6,6 +6,11 @@
  * client's caller of flush, poll or close. A round collects answers, sends
  * retries whose time came, forms new batches from the queue, settles the
  * fates it learnt under the lock, and makes reports with the lock let go.
+ *
+ * Across fork() the lock is taken (core/fork.h), and in the child the
+ * first call finds the dispatcher of another generation: it forgets the
+ * parent's messages (the parent reports them) and starts over as a fresh
+ * client, with a multi, a report pipe and a thread of its own.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "dispatcher.h"
@@ -23,6 +28,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/fork.h"
 #include "dispatch/lanes.h"
 
 /* How many queued messages, per event a batch may hold, a batch is
@@ -52,6 +58,7 @@ struct sbi_dispatch {
   sbi_multi *multi;
   sbi_report_fn *report;
   sbi_stats_fn *stats;
+  sbi_stats_fn *forked; /* the owner's counters start over */
   void *ctx;
   int max_jobs; /* max_in_flight, 1 for fifo */
   slot *slots;
@@ -63,6 +70,7 @@ struct sbi_dispatch {
   pthread_t thread;
   int has_thread;
   int report_pipe[2]; /* poll mode */
+  sbi_fork_hook fork_hook;
 
   /* under the lock */
   sbi_queue queue;         /* accepted, in no job yet */
@@ -83,6 +91,7 @@ struct sbi_dispatch {
   uint64_t done_min;      /* least seq in done */
   uint64_t reporting_min; /* least seq of the reports being made */
   int64_t delivered, dropped, in_flight;
+  unsigned generation; /* the fork generation the state belongs to */
 
   /* the driver's */
   sbi_queue finished; /* fates learnt this round, to settle */
@@ -158,11 +167,23 @@ static void doom(segb_message_t *m, int err, const char *why) {
   m->errstr = strdup(why);
 }
 
+/* Free @q's messages without reports. */
+static void forget(sbi_queue *q) {
+  segb_message_t *m;
+
+  while ((m = sbi_queue_pop(q)) != NULL)
+    segb_message_destroy(m);
+}
+
 /* Make the reports that wait, on this thread, unless another thread is
  * making them. Called and returns with the lock held; lets it go around
  * the callbacks. How many it made. */
+static void after_fork_in_callback(sbi_dispatch *d, int on_thread);
+
 static int make_reports(sbi_dispatch *d) {
   const sbi_dispatch *outer = in_callback;
+  unsigned generation = d->generation;
+  int on_thread = d->has_thread && pthread_equal(pthread_self(), d->thread);
   int made = 0;
 
   while (d->done.count > 0 && !d->reporting) {
@@ -179,11 +200,17 @@ static int make_reports(sbi_dispatch *d) {
         ;
     pthread_mutex_unlock(&d->lock);
     in_callback = d;
-    while ((m = sbi_queue_pop(&batch)) != NULL) {
+    while (sbi_fork_generation() == generation &&
+           (m = sbi_queue_pop(&batch)) != NULL) {
       d->report(d->ctx, m);
       made++;
     }
     in_callback = outer;
+    if (sbi_fork_generation() != generation) {
+      forget(&batch); /* the parent's: the parent reports them */
+      after_fork_in_callback(d, on_thread);
+      return made;
+    }
     pthread_mutex_lock(&d->lock);
     d->reporting = 0;
     d->reporting_min = UINT64_MAX;
@@ -360,8 +387,11 @@ static int settle(sbi_dispatch *d) {
   return freed;
 }
 
-/* The statistics call, when its time came; when the next is due. */
-static int64_t stats_tick(sbi_dispatch *d, int64_t now) {
+/* The statistics call, when its time came; when the next is due. The
+ * driver's @generation and whether it is the dispatcher thread, read under
+ * the lock. */
+static int64_t stats_tick(sbi_dispatch *d, int64_t now, unsigned generation,
+                          int on_thread) {
   if (d->o.stats_interval_ms <= 0 || d->stats == NULL)
     return -1;
   if (d->next_stats_ms == 0)
@@ -372,6 +402,11 @@ static int64_t stats_tick(sbi_dispatch *d, int64_t now) {
     in_callback = d;
     d->stats(d->ctx);
     in_callback = outer;
+    if (sbi_fork_generation() != generation) {
+      after_fork_in_callback(d, on_thread);
+      pthread_mutex_unlock(&d->lock);
+      return 0;
+    }
     d->next_stats_ms = now + d->o.stats_interval_ms;
   }
   return d->next_stats_ms;
@@ -382,8 +417,9 @@ static int64_t stats_tick(sbi_dispatch *d, int64_t now) {
  * thing is due (monotonic ms), -1 for none. */
 static int64_t round_once(sbi_dispatch *d, int64_t deadline, int *reports) {
   int64_t now, next = -1, at = -1;
+  unsigned generation;
+  int i, on_thread;
   slot *sl;
-  int i;
 
   while ((sl = d->multi->done(d->multi)) != NULL)
     drive_step(d, sl, sbi_job_answered(d->s, &sl->job, deadline), deadline);
@@ -414,8 +450,11 @@ static int64_t round_once(sbi_dispatch *d, int64_t deadline, int *reports) {
     next = 0;
   if (!d->o.poll_reports)
     *reports += make_reports(d);
+  generation = d->generation;
+  on_thread = d->has_thread && pthread_equal(pthread_self(), d->thread);
   pthread_mutex_unlock(&d->lock);
-  return min64(next, stats_tick(d, sbi_clock_mono_ms()));
+  return min64(next,
+               stats_tick(d, sbi_clock_mono_ms(), generation, on_thread));
 }
 
 static void doom_all(sbi_queue *q, const char *why) {
@@ -566,16 +605,22 @@ static int wait_until(sbi_dispatch *d, pthread_cond_t *cond, int64_t deadline) {
 
 /* ---- the calls ---------------------------------------------------------- */
 
-static int init_sync(sbi_dispatch *d) {
+static int init_conds(sbi_dispatch *d) {
   pthread_condattr_t attr;
 
   if (pthread_condattr_init(&attr) != 0)
     return SEGB_ERR_NOMEM;
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_mutex_init(&d->lock, NULL);
   pthread_cond_init(&d->progress, &attr);
   pthread_cond_init(&d->room, &attr);
   pthread_condattr_destroy(&attr);
+  return SEGB_OK;
+}
+
+static int init_sync(sbi_dispatch *d) {
+  if (init_conds(d) != SEGB_OK)
+    return SEGB_ERR_NOMEM;
+  pthread_mutex_init(&d->lock, NULL);
   return SEGB_OK;
 }
 
@@ -594,6 +639,8 @@ static int open_pipe(int fds[2]) {
 static void free_dispatch(sbi_dispatch *d) {
   int i;
 
+  if (d->fork_hook.lock != NULL)
+    sbi_fork_unwatch(&d->fork_hook);
   for (i = 0; i < d->max_jobs && d->slots != NULL; i++)
     sbi_job_free(&d->slots[i].job);
   free(d->slots);
@@ -657,20 +704,148 @@ sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
               strerror(errno));
     return NULL;
   }
+  d->generation = sbi_fork_generation();
+  d->fork_hook.lock = &d->lock;
+  sbi_fork_watch(&d->fork_hook);
   return d;
 }
 
-int sbi_dispatch_start(sbi_dispatch *d) {
-  int rc;
+static int start_thread(sbi_dispatch *d) {
+  int rc = pthread_create(&d->thread, NULL, dispatcher_main, d);
 
-  if (!d->o.thread)
-    return SEGB_OK;
-  rc = pthread_create(&d->thread, NULL, dispatcher_main, d);
   if (rc != 0)
     return sbi_error(SEGB_ERR_NOMEM, "cannot start the dispatcher thread: %s",
                      strerror(rc));
   d->has_thread = 1;
   return SEGB_OK;
+}
+
+int sbi_dispatch_start(sbi_dispatch *d) {
+  return d->o.thread ? start_thread(d) : SEGB_OK;
+}
+
+void sbi_dispatch_on_fork(sbi_dispatch *d, sbi_stats_fn *forked) {
+  d->forked = forked;
+}
+
+/* ---- after fork() ------------------------------------------------------- */
+
+/* In a child forked from the process that queued them: let go of the
+ * parent's messages, queued, in jobs or waiting for reports, without a
+ * report (the parent sends and reports them), and of the multi and report
+ * pipe the child shares with it (the multi's sockets are /dev/null's here:
+ * transport/sockets.h). Counters start over; no thread of the parent's
+ * exists here, nor do the waiters the conditions may still count. Under
+ * the lock. How many messages were let go. */
+static size_t forget_parent(sbi_dispatch *d) {
+  size_t n = d->queue.count + d->done.count + d->finished.count;
+  int i;
+
+  init_conds(d);
+  forget(&d->queue);
+  forget(&d->done);
+  forget(&d->finished);
+  for (i = 0; i < d->max_jobs; i++) {
+    slot *sl = &d->slots[i];
+
+    if (sl->held && d->o.ordering == SBI_ORDER_PER_USER)
+      for (size_t k = 0; k < sl->job.key_count; k++)
+        sbi_lanes_remove(&d->busy, sl->job.keys[k]);
+    n += sl->job.msgs.count;
+    forget(&sl->job.msgs);
+    sl->held = 0;
+    sl->state = SLOT_FREE;
+    sl->first_seq = UINT64_MAX;
+  }
+  /* A batch another thread was reporting at the fork went with that
+   * thread: it is not in the dispatcher any more. */
+  d->held = d->held_bytes = 0;
+  d->last_seq = d->flush_seq = 0;
+  d->wake_pending = d->driving = d->reporting = d->room_waiters = 0;
+  d->slots_held = d->starved = 0;
+  d->done_min = d->reporting_min = UINT64_MAX;
+  d->delivered = d->dropped = d->in_flight = 0;
+  d->next_stats_ms = 0;
+  atomic_store(&d->s->requests, 0);
+  atomic_store(&d->s->retries, 0);
+  atomic_store(&d->s->last_status, 0);
+  if (d->forked != NULL)
+    d->forked(d->ctx);
+  /* spool: abandoned here (lead) */
+  if (d->multi != NULL)
+    d->multi->destroy(d->multi);
+  d->multi = NULL;
+  if (d->report_pipe[0] >= 0) {
+    close(d->report_pipe[0]);
+    close(d->report_pipe[1]);
+  }
+  d->report_pipe[0] = d->report_pipe[1] = -1;
+  d->has_thread = 0;
+  d->generation = sbi_fork_generation();
+  return n;
+}
+
+/* Make what a fresh client has and this one lacks: after forget_parent(),
+ * or after a reset that ran out of memory. Under the lock. */
+static int start_fresh(sbi_dispatch *d) {
+  if (d->multi == NULL &&
+      (d->multi = sbi_multi_new(d->s->transport, d->max_jobs)) == NULL)
+    return segb_last_error();
+  if (d->o.poll_reports && d->report_pipe[0] < 0 &&
+      open_pipe(d->report_pipe) != 0)
+    return sbi_error(SEGB_ERR_NOMEM, "cannot create the report pipe: %s",
+                     strerror(errno));
+  /* Without a thread the client works as an inline one: the callers of
+   * flush, poll and close send. */
+  if (d->o.thread && !d->has_thread && !d->closing &&
+      start_thread(d) != SEGB_OK)
+    sbi_log(&d->s->log, 4, "dispatch", "%s", segb_last_error_message());
+  return SEGB_OK;
+}
+
+/* Take the lock for a call from the host; in a forked child the first
+ * such call makes the client fresh first. SEGB_OK, or why the client
+ * cannot be used (the lock held either way). */
+static int lock_dispatch(sbi_dispatch *d) {
+  size_t forgot = 0;
+  int rc, reset;
+
+  pthread_mutex_lock(&d->lock);
+  if (d->generation == sbi_fork_generation() && d->multi != NULL)
+    return SEGB_OK;
+  if (d->generation != sbi_fork_generation() && d->has_thread &&
+      pthread_equal(pthread_self(), d->thread))
+    return sbi_error(SEGB_ERR_IN_CALLBACK,
+                     "the process forked inside a callback on the client's "
+                     "dispatcher thread: in the child the client cannot be "
+                     "used there; exec or _exit before the callback returns");
+  reset = d->generation != sbi_fork_generation();
+  if (reset)
+    forgot = forget_parent(d);
+  rc = start_fresh(d);
+  pthread_mutex_unlock(&d->lock);
+  if (rc != SEGB_OK)
+    sbi_log(&d->s->log, 4, "dispatch",
+            "the client could not start over after fork: %s",
+            segb_last_error_message());
+  else if (reset)
+    sbi_log(&d->s->log, 6, "dispatch",
+            "client reset after fork: it starts fresh in this process (pid "
+            "%ld); the parent keeps and sends its %zu queued event%s",
+            (long)getpid(), forgot, forgot == 1 ? "" : "s");
+  pthread_mutex_lock(&d->lock);
+  return rc;
+}
+
+/* The process forked inside a callback, which has returned in the child;
+ * the lock is not held. The dispatcher thread's copy must not go on with
+ * the parent's jobs: it ends, and the child with it when it is the child's
+ * last thread (exit status 0). A host's thread (inline, poll mode) goes on
+ * with a fresh client, and returns with the lock held. */
+static void after_fork_in_callback(sbi_dispatch *d, int on_thread) {
+  if (on_thread)
+    pthread_exit(NULL);
+  lock_dispatch(d);
 }
 
 static int full(const sbi_dispatch *d, size_t len) {
@@ -722,13 +897,13 @@ static int make_room(sbi_dispatch *d, size_t len) {
 
 int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
   int64_t now = sbi_clock_mono_ms(); /* read before the lock, not under it */
-  int rc, need_wake = 0;
+  int rc = lock_dispatch(d), need_wake = 0;
 
-  pthread_mutex_lock(&d->lock);
-  rc = d->closing ? sbi_error(SEGB_ERR_CLOSED,
-                              "the client is closing: message %s not queued",
-                              msg->message_id)
-                  : make_room(d, msg->json.len);
+  if (rc == SEGB_OK)
+    rc = d->closing ? sbi_error(SEGB_ERR_CLOSED,
+                                "the client is closing: message %s not queued",
+                                msg->message_id)
+                    : make_room(d, msg->json.len);
   if (rc == SEGB_OK) {
     int was_empty = d->queue.count == 0;
 
@@ -766,9 +941,12 @@ static int flushed(sbi_dispatch *d, void *arg) {
 
 int sbi_dispatch_flush(sbi_dispatch *d, int64_t deadline) {
   uint64_t target;
-  int rc = SEGB_OK;
+  int rc = lock_dispatch(d);
 
-  pthread_mutex_lock(&d->lock);
+  if (rc != SEGB_OK) {
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+  }
   target = d->last_seq;
   if (target > d->flush_seq)
     d->flush_seq = target;
@@ -802,9 +980,12 @@ static int idle(sbi_dispatch *d, void *arg) {
 }
 
 int sbi_dispatch_poll(sbi_dispatch *d, int64_t deadline) {
-  int served = 0;
+  int served = lock_dispatch(d);
 
-  pthread_mutex_lock(&d->lock);
+  if (served != SEGB_OK) {
+    pthread_mutex_unlock(&d->lock);
+    return served;
+  }
   if (!d->o.poll_reports) {
     /* callback mode: only an inline client has anything to do here */
     if (!d->has_thread && !d->driving)
@@ -833,8 +1014,12 @@ int sbi_dispatch_poll(sbi_dispatch *d, int64_t deadline) {
 int sbi_dispatch_purge(sbi_dispatch *d) {
   sbi_queue gone;
   size_t n;
+  int rc = lock_dispatch(d);
 
-  pthread_mutex_lock(&d->lock);
+  if (rc != SEGB_OK) {
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+  }
   gone = d->queue;
   d->queue = (sbi_queue){0};
   n = gone.count;
@@ -853,7 +1038,12 @@ int sbi_dispatch_purge(sbi_dispatch *d) {
 size_t sbi_dispatch_close(sbi_dispatch *d, int64_t deadline) {
   sbi_dispatch_counts before, after;
 
-  pthread_mutex_lock(&d->lock);
+  if (lock_dispatch(d) != SEGB_OK) {
+    /* A child that could not start over holds nothing of its own. */
+    pthread_mutex_unlock(&d->lock);
+    free_dispatch(d);
+    return 0;
+  }
   d->closing = 1;
   pthread_cond_broadcast(&d->room);
   pthread_mutex_unlock(&d->lock);
@@ -881,11 +1071,14 @@ size_t sbi_dispatch_close(sbi_dispatch *d, int64_t deadline) {
   pthread_mutex_unlock(&d->lock);
   sbi_dispatch_counts_get(d, &after);
   free_dispatch(d);
-  return (size_t)(after.dropped - before.dropped);
+  /* less when a callback forked and the child's client started over */
+  return after.dropped > before.dropped
+             ? (size_t)(after.dropped - before.dropped)
+             : 0;
 }
 
 void sbi_dispatch_counts_get(sbi_dispatch *d, sbi_dispatch_counts *out) {
-  pthread_mutex_lock(&d->lock);
+  lock_dispatch(d);
   out->enqueued = (int64_t)d->last_seq;
   out->delivered = d->delivered;
   out->dropped = d->dropped;
@@ -895,8 +1088,15 @@ void sbi_dispatch_counts_get(sbi_dispatch *d, sbi_dispatch_counts *out) {
   pthread_mutex_unlock(&d->lock);
 }
 
-int sbi_dispatch_report_fd(const sbi_dispatch *d) {
-  return d->o.poll_reports ? d->report_pipe[0] : -1;
+int sbi_dispatch_report_fd(sbi_dispatch *d) {
+  int fd;
+
+  if (!d->o.poll_reports)
+    return -1;
+  lock_dispatch(d);
+  fd = d->report_pipe[0];
+  pthread_mutex_unlock(&d->lock);
+  return fd;
 }
 
 int sbi_dispatch_in_callback(const sbi_dispatch *d) { return in_callback == d; }
