@@ -56,11 +56,11 @@ typedef struct sbi_oauth {
   uint64_t flights; /* token requests finished */
   int fail_code;    /* the last request's failure; SEGB_OK after success */
   char fail_detail[SBI_ERR_DETAIL_MAX];
-  int failures;           /* in a row */
-  int64_t fail_until_ms;  /* before it, callers get the failure again */
-  int64_t pause_until_ms; /* before it, a caller with a usable token does
-                             not try to refresh */
-  int retry_after;        /* fail_until_ms is the server's Retry-After */
+  int failures;            /* in a row */
+  int64_t fail_until_ms;   /* before it, callers get the failure again */
+  int64_t pause_until_ms;  /* before it, a caller with a usable token does
+                              not try to refresh */
+  int retry_after;         /* fail_until_ms is the server's Retry-After */
   sbi_fork_hook fork_hook; /* the lock across fork() */
 } sbi_oauth;
 

@@ -19,7 +19,7 @@
 #include <pthread.h>
 
 typedef struct sbi_fork_hook {
-  pthread_mutex_t *lock;   /* taken across the fork; NULL: none */
+  pthread_mutex_t *lock;    /* taken across the fork; NULL: none */
   void (*child)(void *ctx); /* in the child, @lock held; NULL: none */
   void *ctx;
   int leaf;

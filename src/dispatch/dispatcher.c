@@ -453,8 +453,7 @@ static int64_t round_once(sbi_dispatch *d, int64_t deadline, int *reports) {
   generation = d->generation;
   on_thread = d->has_thread && pthread_equal(pthread_self(), d->thread);
   pthread_mutex_unlock(&d->lock);
-  return min64(next,
-               stats_tick(d, sbi_clock_mono_ms(), generation, on_thread));
+  return min64(next, stats_tick(d, sbi_clock_mono_ms(), generation, on_thread));
 }
 
 static void doom_all(sbi_queue *q, const char *why) {
