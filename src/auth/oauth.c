@@ -511,6 +511,7 @@ sbi_auth *sbi_oauth_auth_new(const sbi_oauth_options *opt) {
   o->fork_hook.lock = &o->lock;
   o->fork_hook.child = forked;
   o->fork_hook.ctx = o;
+  o->fork_hook.rank = SBI_FORK_OBJECT;
   sbi_fork_watch(&o->fork_hook);
   rc =
       opt->private_key_pem != NULL

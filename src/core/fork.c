@@ -2,51 +2,53 @@
 
 #include <stdatomic.h>
 
+#define RANKS (SBI_FORK_LEAF + 1)
+
 static pthread_mutex_t hooks_lock = PTHREAD_MUTEX_INITIALIZER;
-/* Objects first, leaves after: the order prepare takes their locks in. */
-static sbi_fork_hook objects, leaves;
+static sbi_fork_hook lists[RANKS]; /* heads; prepare goes through in order */
 static atomic_uint generation = 1;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
-static void lock_all(sbi_fork_hook *list) {
-  sbi_fork_hook *h;
-
-  for (h = list->next; h != NULL; h = h->next)
-    if (h->lock != NULL)
-      pthread_mutex_lock(h->lock);
-}
-
-/* In reverse, children first when @in_child. */
-static void unlock_all(sbi_fork_hook *list, int in_child) {
-  sbi_fork_hook *h = list;
-
-  while (h->next != NULL)
-    h = h->next;
-  for (; h != list; h = h->prev) {
-    if (in_child && h->child != NULL)
-      h->child(h->ctx);
-    if (h->lock != NULL)
-      pthread_mutex_unlock(h->lock);
-  }
-}
-
 static void prepare(void) {
+  int rank;
+
   pthread_mutex_lock(&hooks_lock);
-  lock_all(&objects);
-  lock_all(&leaves);
+  for (rank = 0; rank < RANKS; rank++)
+    for (sbi_fork_hook *h = lists[rank].next; h != NULL; h = h->next) {
+      if (h->lock != NULL)
+        pthread_mutex_lock(h->lock);
+      if (h->prepare != NULL)
+        h->prepare(h->ctx);
+    }
 }
 
-static void parent(void) {
-  unlock_all(&leaves, 0);
-  unlock_all(&objects, 0);
+/* Every hook from the last to the first, its parent's or child's function
+ * and then its lock. */
+static void release(int in_child) {
+  int rank;
+
+  for (rank = RANKS - 1; rank >= 0; rank--) {
+    sbi_fork_hook *h = &lists[rank];
+
+    while (h->next != NULL)
+      h = h->next;
+    for (; h != &lists[rank]; h = h->prev) {
+      void (*fn)(void *) = in_child ? h->child : h->parent;
+
+      if (fn != NULL)
+        fn(h->ctx);
+      if (h->lock != NULL)
+        pthread_mutex_unlock(h->lock);
+    }
+  }
   pthread_mutex_unlock(&hooks_lock);
 }
+
+static void parent(void) { release(0); }
 
 static void child(void) {
   atomic_fetch_add_explicit(&generation, 1, memory_order_relaxed);
-  unlock_all(&leaves, 1);
-  unlock_all(&objects, 1);
-  pthread_mutex_unlock(&hooks_lock);
+  release(1);
 }
 
 static void register_atfork(void) { pthread_atfork(prepare, parent, child); }
@@ -57,7 +59,7 @@ unsigned sbi_fork_generation(void) {
 }
 
 void sbi_fork_watch(sbi_fork_hook *h) {
-  sbi_fork_hook *list = h->leaf ? &leaves : &objects, *tail = list;
+  sbi_fork_hook *tail = &lists[h->rank];
 
   pthread_once(&atfork_once, register_atfork);
   pthread_mutex_lock(&hooks_lock);

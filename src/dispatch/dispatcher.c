@@ -37,6 +37,10 @@
  * correctness; with a user of every few events busy, 8 per slot of the
  * batch still fill it. */
 #define SBI_SCAN_PER_EVENT 8
+/* How long a fork waits for a driver to come out of the transport: a
+ * request's step through libcurl takes microseconds; only a blocking one
+ * (a token request, a transport without a multi) takes longer. */
+#define SBI_FORK_REST_MS 1000
 
 typedef enum slot_state {
   SLOT_FREE,
@@ -71,6 +75,8 @@ struct sbi_dispatch {
   int has_thread;
   int report_pipe[2]; /* poll mode */
   sbi_fork_hook fork_hook;
+  pthread_cond_t fork_over; /* the driver left the transport, or the fork
+                               it waits for is over */
 
   /* under the lock */
   sbi_queue queue;         /* accepted, in no job yet */
@@ -92,6 +98,10 @@ struct sbi_dispatch {
   uint64_t reporting_min; /* least seq of the reports being made */
   int64_t delivered, dropped, in_flight;
   unsigned generation; /* the fork generation the state belongs to */
+  int in_transport;    /* the driver is in libcurl, the sender or the auth */
+  pthread_t driver;    /* ... the thread that went in */
+  int fork_waiting;    /* a fork is being prepared: the driver stays out */
+  int tainted;         /* in a child: a thread was in the multi at the fork */
 
   /* the driver's */
   sbi_queue finished; /* fates learnt this round, to settle */
@@ -387,49 +397,71 @@ static int settle(sbi_dispatch *d) {
   return freed;
 }
 
-/* The statistics call, when its time came; when the next is due. The
- * driver's @generation and whether it is the dispatcher thread, read under
- * the lock. */
-static int64_t stats_tick(sbi_dispatch *d, int64_t now, unsigned generation,
-                          int on_thread) {
+/* The driver goes into the transport (libcurl, the sender, the auth) with
+ * the lock let go; while a fork is being prepared it waits for the fork
+ * first, so that no fork finds it half-way through libcurl. Called with
+ * the lock held. */
+static void enter_transport(sbi_dispatch *d) {
+  while (d->fork_waiting)
+    pthread_cond_wait(&d->fork_over, &d->lock);
+  d->in_transport = 1;
+  d->driver = pthread_self();
+  pthread_mutex_unlock(&d->lock);
+}
+
+/* Back from the transport: returns with the lock held. */
+static void leave_transport(sbi_dispatch *d) {
+  pthread_mutex_lock(&d->lock);
+  d->in_transport = 0;
+  if (d->fork_waiting)
+    pthread_cond_broadcast(&d->fork_over);
+}
+
+/* The statistics call, when its time came (the lock let go around it);
+ * when the next is due. */
+static int64_t stats_tick(sbi_dispatch *d, int64_t now) {
   if (d->o.stats_interval_ms <= 0 || d->stats == NULL)
     return -1;
   if (d->next_stats_ms == 0)
     d->next_stats_ms = now + d->o.stats_interval_ms;
   if (now >= d->next_stats_ms) {
     const sbi_dispatch *outer = in_callback;
+    unsigned generation = d->generation;
+    int on_thread = d->has_thread && pthread_equal(pthread_self(), d->thread);
 
+    pthread_mutex_unlock(&d->lock);
     in_callback = d;
     d->stats(d->ctx);
     in_callback = outer;
     if (sbi_fork_generation() != generation) {
       after_fork_in_callback(d, on_thread);
-      pthread_mutex_unlock(&d->lock);
       return 0;
     }
+    pthread_mutex_lock(&d->lock);
     d->next_stats_ms = now + d->o.stats_interval_ms;
   }
   return d->next_stats_ms;
 }
 
-/* One round, by the driver, without the lock; the lock is taken and let go
- * inside. *@reports counts the reports it made. When the next timed
- * thing is due (monotonic ms), -1 for none. */
+/* One round, by the driver, called and returning with the lock held; the
+ * lock is let go for the transport and the callbacks. *@reports counts
+ * the reports it made. When the next timed thing is due (monotonic ms),
+ * -1 for none. */
 static int64_t round_once(sbi_dispatch *d, int64_t deadline, int *reports) {
   int64_t now, next = -1, at = -1;
-  unsigned generation;
-  int i, on_thread;
   slot *sl;
+  int i;
 
+  enter_transport(d);
   while ((sl = d->multi->done(d->multi)) != NULL)
     drive_step(d, sl, sbi_job_answered(d->s, &sl->job, deadline), deadline);
-  pthread_mutex_lock(&d->lock);
+  leave_transport(d);
   d->wake_pending = 0;
   settle(d);
   now = sbi_clock_mono_ms();
   form_jobs(d, now, &at);
   next = at;
-  pthread_mutex_unlock(&d->lock);
+  enter_transport(d);
   /* Retries whose time came, and the jobs just formed. */
   for (i = 0; i < d->max_jobs; i++) {
     sl = &d->slots[i];
@@ -443,17 +475,24 @@ static int64_t round_once(sbi_dispatch *d, int64_t deadline, int *reports) {
                              ? sl->job.not_before_ms
                              : d->s->not_before_ms);
   }
-  pthread_mutex_lock(&d->lock);
+  leave_transport(d);
   /* A job that ended before its request went (its credentials refused)
    * freed a slot and perhaps a user: the next round may form at once. */
   if (settle(d) > 0 && queue_due(d, sbi_clock_mono_ms(), &at))
     next = 0;
   if (!d->o.poll_reports)
     *reports += make_reports(d);
-  generation = d->generation;
-  on_thread = d->has_thread && pthread_equal(pthread_self(), d->thread);
-  pthread_mutex_unlock(&d->lock);
-  return min64(next, stats_tick(d, sbi_clock_mono_ms(), generation, on_thread));
+  return min64(next, stats_tick(d, sbi_clock_mono_ms()));
+}
+
+/* Wait in the multi up to @next (monotonic ms, -1: until woken); the lock
+ * held before and after. */
+static void wait_multi(sbi_dispatch *d, int64_t next) {
+  int64_t now = sbi_clock_mono_ms();
+
+  enter_transport(d);
+  d->multi->wait(d->multi, next < 0 ? -1 : next > now ? next - now : 0);
+  leave_transport(d);
 }
 
 static void doom_all(sbi_queue *q, const char *why) {
@@ -464,7 +503,7 @@ static void doom_all(sbi_queue *q, const char *why) {
 }
 
 /* Abort what is under way and give every message held the fate closed
- * (by the driver, the lock not held). */
+ * (by the driver, with the lock held; it is let go and taken again). */
 static void abort_all(sbi_dispatch *d) {
   const char *last = d->s->last_failure;
   sbi_queue in_jobs = {0}, queued;
@@ -472,6 +511,7 @@ static void abort_all(sbi_dispatch *d) {
   size_t n;
   int i;
 
+  enter_transport(d);
   d->multi->abort_all(d->multi);
   snprintf(why, sizeof why, "not delivered before the client closed%s%.400s",
            last[0] ? "; last failure: " : "", last);
@@ -484,7 +524,7 @@ static void abort_all(sbi_dispatch *d) {
     sl->state = SLOT_OVER;
   }
   doom_all(&in_jobs, why);
-  pthread_mutex_lock(&d->lock);
+  leave_transport(d);
   queued = d->queue;
   d->queue = (sbi_queue){0};
   doom_all(&queued, why);
@@ -497,6 +537,7 @@ static void abort_all(sbi_dispatch *d) {
     sbi_log(&d->s->log, 4, "dispatch",
             "dropped %zu event%s: not delivered before the client closed", n,
             n == 1 ? "" : "s");
+  pthread_mutex_lock(&d->lock);
 }
 
 static void wake(sbi_dispatch *d) {
@@ -509,21 +550,10 @@ static void *dispatcher_main(void *arg) {
   int reports = 0;
 
   pthread_setname_np(pthread_self(), "segb-dispatch");
-  for (;;) {
-    int64_t next, now;
-    int stop;
-
-    pthread_mutex_lock(&d->lock);
-    stop = d->stop;
-    pthread_mutex_unlock(&d->lock);
-    if (stop)
-      break;
-    next = round_once(d, -1, &reports);
-    now = sbi_clock_mono_ms();
-    d->multi->wait(d->multi, next < 0 ? -1 : next > now ? next - now : 0);
-  }
-  abort_all(d);
   pthread_mutex_lock(&d->lock);
+  while (!d->stop)
+    wait_multi(d, round_once(d, -1, &reports));
+  abort_all(d);
   if (!d->o.poll_reports)
     make_reports(d);
   pthread_mutex_unlock(&d->lock);
@@ -549,29 +579,20 @@ static int drive_inline(sbi_dispatch *d, int64_t deadline,
 
   d->driving = 1;
   while (!enough(d, arg)) {
-    int64_t next, now;
+    int64_t next = round_once(d, deadline, &reports);
 
-    pthread_mutex_unlock(&d->lock);
-    next = round_once(d, deadline, &reports);
-    pthread_mutex_lock(&d->lock);
     if (enough(d, arg))
       break;
-    now = sbi_clock_mono_ms();
-    if (deadline >= 0 && now >= deadline) {
+    if (deadline >= 0 && sbi_clock_mono_ms() >= deadline) {
       /* The requests carry the caller's time as their own limit: let
        * libcurl end those that reached it, so their reports say why. */
-      pthread_mutex_unlock(&d->lock);
-      d->multi->wait(d->multi, 0);
+      wait_multi(d, 0);
       round_once(d, deadline, &reports);
-      pthread_mutex_lock(&d->lock);
       break;
     }
     if (deadline >= 0 && (next < 0 || next >= deadline) && !any_running(d))
       break; /* e.g. a Retry-After past the deadline: waiting cannot help */
-    next = min64(next, deadline);
-    pthread_mutex_unlock(&d->lock);
-    d->multi->wait(d->multi, next < 0 ? -1 : next > now ? next - now : 0);
-    pthread_mutex_lock(&d->lock);
+    wait_multi(d, min64(next, deadline));
   }
   d->driving = 0;
   pthread_cond_broadcast(&d->progress);
@@ -612,6 +633,7 @@ static int init_conds(sbi_dispatch *d) {
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
   pthread_cond_init(&d->progress, &attr);
   pthread_cond_init(&d->room, &attr);
+  pthread_cond_init(&d->fork_over, &attr);
   pthread_condattr_destroy(&attr);
   return SEGB_OK;
 }
@@ -653,6 +675,7 @@ static void free_dispatch(sbi_dispatch *d) {
   pthread_mutex_destroy(&d->lock);
   pthread_cond_destroy(&d->progress);
   pthread_cond_destroy(&d->room);
+  pthread_cond_destroy(&d->fork_over);
   free(d);
 }
 
@@ -665,6 +688,40 @@ static int reserve_jobs(sbi_dispatch *d) {
     if (sbi_job_reserve(&d->slots[i].job, d->s->limits.max_events) != SEGB_OK)
       return SEGB_ERR_NOMEM;
   return SEGB_OK;
+}
+
+/* Before a fork, the lock held: bring the driver out of the transport
+ * and keep it out until the fork is over, so that the child finds the
+ * multi (and libcurl's and OpenSSL's locks) as no thread is using them.
+ * Bounded: a driver held up in a blocking token request leaves the child
+ * a multi it must not touch (tainted). A driver forking from a callback
+ * (a log line) is not waited for. */
+static void bring_to_rest(void *ctx) {
+  sbi_dispatch *d = ctx;
+  int64_t deadline = sbi_clock_mono_ms() + SBI_FORK_REST_MS;
+
+  d->fork_waiting = 1;
+  while (d->in_transport && !pthread_equal(d->driver, pthread_self())) {
+    d->multi->wakeup(d->multi);
+    if (!wait_until(d, &d->fork_over, deadline))
+      break;
+  }
+}
+
+static void resume(void *ctx) {
+  sbi_dispatch *d = ctx;
+
+  d->fork_waiting = 0;
+  pthread_cond_broadcast(&d->fork_over);
+}
+
+/* In the child: no driver exists here; what it was doing is forgotten on
+ * the first call (lock_dispatch()). */
+static void note_fork(void *ctx) {
+  sbi_dispatch *d = ctx;
+
+  d->tainted = d->in_transport;
+  d->in_transport = d->fork_waiting = 0;
 }
 
 sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
@@ -705,6 +762,11 @@ sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
   }
   d->generation = sbi_fork_generation();
   d->fork_hook.lock = &d->lock;
+  d->fork_hook.prepare = bring_to_rest;
+  d->fork_hook.parent = resume;
+  d->fork_hook.child = note_fork;
+  d->fork_hook.ctx = d;
+  d->fork_hook.rank = SBI_FORK_DRIVER;
   sbi_fork_watch(&d->fork_hook);
   return d;
 }
@@ -771,9 +833,13 @@ static size_t forget_parent(sbi_dispatch *d) {
   if (d->forked != NULL)
     d->forked(d->ctx);
   /* spool: abandoned here (lead) */
-  if (d->multi != NULL)
+  /* A multi a thread was inside at the fork may be half-way through a
+   * change: it is left as it is (its memory lost to the child), never
+   * destroyed. */
+  if (d->multi != NULL && !d->tainted)
     d->multi->destroy(d->multi);
   d->multi = NULL;
+  d->tainted = 0;
   if (d->report_pipe[0] >= 0) {
     close(d->report_pipe[0]);
     close(d->report_pipe[1]);
@@ -1062,10 +1128,10 @@ size_t sbi_dispatch_close(sbi_dispatch *d, int64_t deadline) {
       d->s->auth->interrupt(d->s->auth);
     wake(d);
     pthread_join(d->thread, NULL);
-  } else {
-    abort_all(d);
   }
   pthread_mutex_lock(&d->lock);
+  if (!d->has_thread)
+    abort_all(d);
   make_reports(d); /* poll mode: nobody polls after this */
   pthread_mutex_unlock(&d->lock);
   sbi_dispatch_counts_get(d, &after);

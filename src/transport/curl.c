@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/fork.h"
 #include "curl_slot.h"
+#include "sockets.h"
 #include "transport.h"
 
 typedef struct sbi_curl {
@@ -139,6 +140,8 @@ sbi_transport *sbi_curl_transport_new(const sbi_transport_options *opts) {
   }
   c->fork_hook.child = forked;
   c->fork_hook.ctx = c;
+  c->fork_hook.rank = SBI_FORK_OBJECT;
   sbi_fork_watch(&c->fork_hook);
+  sbi_sockets_watch();
   return &c->base;
 }

@@ -15,7 +15,8 @@ static int sbi_global_refs;
 /* A child forked while another thread counted a reference would find the
  * lock held forever: it is taken across fork(). libcurl and OpenSSL 3 need
  * nothing after a fork, so the count simply carries on in the child. */
-static sbi_fork_hook global_hook = {.lock = &sbi_global_lock};
+static sbi_fork_hook global_hook = {.lock = &sbi_global_lock,
+                                    .rank = SBI_FORK_OBJECT};
 static pthread_once_t hook_once = PTHREAD_ONCE_INIT;
 
 static void watch(void) { sbi_fork_watch(&global_hook); }

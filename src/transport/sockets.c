@@ -36,14 +36,15 @@ static void to_dev_null(void *ctx) {
 static void watch(void) {
   hook.lock = &sockets_lock;
   hook.child = to_dev_null;
-  hook.leaf = 1; /* taken under a dispatcher's lock when a multi closes */
+  hook.rank = SBI_FORK_LEAF; /* taken under a dispatcher's as a multi closes */
   sbi_fork_watch(&hook);
 }
+
+void sbi_sockets_watch(void) { pthread_once(&hook_once, watch); }
 
 int sbi_sockets_add(int fd) {
   int rc = SEGB_OK;
 
-  pthread_once(&hook_once, watch);
   pthread_mutex_lock(&sockets_lock);
   if (count == room) {
     size_t bigger = room > 0 ? room * 2 : 8;

@@ -7,6 +7,10 @@
 #ifndef SBI_TRANSPORT_SOCKETS_H
 #define SBI_TRANSPORT_SOCKETS_H
 
+/* Start watching for fork(): before the first socket, by a thread that
+ * holds no lock (sbi_fork_watch()). */
+void sbi_sockets_watch(void);
+
 /* Record @fd, just opened. SEGB_OK, or SEGB_ERR_NOMEM (then the caller
  * closes it and fails the connection: no socket goes unrecorded). */
 int sbi_sockets_add(int fd);
