@@ -104,6 +104,7 @@ struct sbi_dispatch {
   int tainted;         /* in a child: a thread was in the multi at the fork */
 
   /* the driver's */
+  int in_multi;       /* it is in a call of the multi (read in a child only) */
   sbi_queue finished; /* fates learnt this round, to settle */
   int64_t next_stats_ms;
 };
@@ -185,11 +186,11 @@ static void forget(sbi_queue *q) {
     segb_message_destroy(m);
 }
 
+static void after_fork_in_callback(sbi_dispatch *d, int on_thread);
+
 /* Make the reports that wait, on this thread, unless another thread is
  * making them. Called and returns with the lock held; lets it go around
  * the callbacks. How many it made. */
-static void after_fork_in_callback(sbi_dispatch *d, int on_thread);
-
 static int make_reports(sbi_dispatch *d) {
   const sbi_dispatch *outer = in_callback;
   unsigned generation = d->generation;
@@ -453,8 +454,10 @@ static int64_t round_once(sbi_dispatch *d, int64_t deadline, int *reports) {
   int i;
 
   enter_transport(d);
+  d->in_multi = 1;
   while ((sl = d->multi->done(d->multi)) != NULL)
     drive_step(d, sl, sbi_job_answered(d->s, &sl->job, deadline), deadline);
+  d->in_multi = 0;
   leave_transport(d);
   d->wake_pending = 0;
   settle(d);
@@ -468,8 +471,13 @@ static int64_t round_once(sbi_dispatch *d, int64_t deadline, int *reports) {
     if (sl->state != SLOT_WAITING)
       continue;
     now = sbi_clock_mono_ms();
-    if (sl->job.not_before_ms <= now && d->s->not_before_ms <= now)
-      drive_step(d, sl, sbi_job_next(d->s, &sl->job, now, deadline), deadline);
+    if (sl->job.not_before_ms <= now && d->s->not_before_ms <= now) {
+      sbi_job_step step = sbi_job_next(d->s, &sl->job, now, deadline);
+
+      d->in_multi = 1;
+      drive_step(d, sl, step, deadline);
+      d->in_multi = 0;
+    }
     if (sl->state == SLOT_WAITING)
       next = min64(next, sl->job.not_before_ms > d->s->not_before_ms
                              ? sl->job.not_before_ms
@@ -491,7 +499,9 @@ static void wait_multi(sbi_dispatch *d, int64_t next) {
   int64_t now = sbi_clock_mono_ms();
 
   enter_transport(d);
+  d->in_multi = 1;
   d->multi->wait(d->multi, next < 0 ? -1 : next > now ? next - now : 0);
+  d->in_multi = 0;
   leave_transport(d);
 }
 
@@ -512,7 +522,9 @@ static void abort_all(sbi_dispatch *d) {
   int i;
 
   enter_transport(d);
+  d->in_multi = 1;
   d->multi->abort_all(d->multi);
+  d->in_multi = 0;
   snprintf(why, sizeof why, "not delivered before the client closed%s%.400s",
            last[0] ? "; last failure: " : "", last);
   for (i = d->max_jobs - 1; i >= 0; i--) {
@@ -693,9 +705,10 @@ static int reserve_jobs(sbi_dispatch *d) {
 /* Before a fork, the lock held: bring the driver out of the transport
  * and keep it out until the fork is over, so that the child finds the
  * multi (and libcurl's and OpenSSL's locks) as no thread is using them.
- * Bounded: a driver held up in a blocking token request leaves the child
- * a multi it must not touch (tainted). A driver forking from a callback
- * (a log line) is not waited for. */
+ * Bounded: a driver held up (a blocking token request) is left where it
+ * is; if that is inside the multi, the child must not touch the multi
+ * (tainted). A driver forking from a callback (a log line) is not waited
+ * for. */
 static void bring_to_rest(void *ctx) {
   sbi_dispatch *d = ctx;
   int64_t deadline = sbi_clock_mono_ms() + SBI_FORK_REST_MS;
@@ -720,8 +733,8 @@ static void resume(void *ctx) {
 static void note_fork(void *ctx) {
   sbi_dispatch *d = ctx;
 
-  d->tainted = d->in_transport;
-  d->in_transport = d->fork_waiting = 0;
+  d->tainted = d->in_transport && d->in_multi;
+  d->in_transport = d->fork_waiting = d->in_multi = 0;
 }
 
 sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
@@ -896,7 +909,8 @@ static int lock_dispatch(sbi_dispatch *d) {
   else if (reset)
     sbi_log(&d->s->log, 6, "dispatch",
             "client reset after fork: it starts fresh in this process (pid "
-            "%ld); the parent keeps and sends its %zu queued event%s",
+            "%ld); the parent sends and reports its %zu event%s queued or "
+            "in flight",
             (long)getpid(), forgot, forgot == 1 ? "" : "s");
   pthread_mutex_lock(&d->lock);
   return rc;

@@ -27,6 +27,7 @@
 #include "client_fixture.h"
 #include "mock.h"
 #include "raw_server.h"
+#include "test_keys.h"
 #include "tls_cert.h"
 
 #define WRITE_KEY "abc123"
@@ -312,6 +313,46 @@ static void test_connection_survives_child_exit(void **state) {
   check_connection_survives(0);
 }
 
+/* A token request under way on the dispatcher thread at the fork (the mock
+ * holds it 3 s): the fork waits for it a bounded time, then goes on; in
+ * the child the client forgets that request, asks for a token of its own
+ * on a handle of its own, and sends. */
+static void test_fork_during_token_request(void **state) {
+  sbm_options mo = no_options();
+  segb_test_keypair keys;
+  sbm_oauth_stats st;
+  fx_client f;
+  pid_t pid;
+  (void)state;
+
+  assert_int_equal(segb_test_make_keypair(2048, &keys), 0);
+  mo.oauth_public_key_pem = keys.public_pem;
+  mo.oauth_key_id = "key-1";
+  mo.oauth_client_id = "app-42";
+  fx_start(&f, mo, WRITE_KEY);
+  finish(&f, "oauth.server", sbm_url(f.mock), "oauth.client_id", "app-42",
+         "oauth.key_id", "key-1", "oauth.private_key", keys.pkcs8, NULL);
+  fx_open(&f);
+  sbm_script(f.mock, SBM_FAULT_DELAY, 1, 3000);
+  track_ids(f.client, "p", 0, 5);
+  /* no wait: the dispatcher sends, starting with the token request */
+  assert_int_equal(segb_client_flush(f.client, 0), SEGB_ERR_TIMED_OUT);
+  sleep_ms(300);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0)
+    child_sends(&f, "c", 5);
+  assert_int_equal(wait_child(pid), 0);
+  assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(f.out.delivered, 5);
+  assert_int_equal(count_delivered(f.mock, "p", 5), 5);
+  assert_int_equal(count_delivered(f.mock, "c", 5), 5);
+  sbm_get_oauth_stats(f.mock, &st);
+  assert_int_equal(st.tokens_issued, 2); /* the parent's and the child's */
+  fx_close(&f);
+  segb_test_keypair_free(&keys);
+}
+
 /* ---- fork while another thread enqueues -----------------------------------
  */
 
@@ -518,6 +559,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_inline_across_fork),
       cmocka_unit_test(test_connection_survives_child_close),
       cmocka_unit_test(test_connection_survives_child_exit),
+      cmocka_unit_test(test_fork_during_token_request),
       cmocka_unit_test(test_fork_while_enqueueing),
       cmocka_unit_test(test_fork_in_thread_callback),
       cmocka_unit_test(test_fork_in_poll_callback),
