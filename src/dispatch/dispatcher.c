@@ -112,6 +112,8 @@ struct sbi_dispatch {
 /* The thread inside a report or statistics call, and of which dispatcher;
  * a callback that calls back in sees it. */
 static _Thread_local const sbi_dispatch *in_callback;
+/* The dispatcher whose thread this is, if it is one. */
+static _Thread_local const sbi_dispatch *own_thread;
 
 static int64_t min64(int64_t a, int64_t b) {
   return a < 0 ? b : b < 0 ? a : a < b ? a : b;
@@ -186,7 +188,7 @@ static void forget(sbi_queue *q) {
     segb_message_destroy(m);
 }
 
-static void after_fork_in_callback(sbi_dispatch *d, int on_thread);
+static void after_fork_in_callback(sbi_dispatch *d);
 
 /* Make the reports that wait, on this thread, unless another thread is
  * making them. Called and returns with the lock held; lets it go around
@@ -194,7 +196,6 @@ static void after_fork_in_callback(sbi_dispatch *d, int on_thread);
 static int make_reports(sbi_dispatch *d) {
   const sbi_dispatch *outer = in_callback;
   unsigned generation = d->generation;
-  int on_thread = d->has_thread && pthread_equal(pthread_self(), d->thread);
   int made = 0;
 
   while (d->done.count > 0 && !d->reporting) {
@@ -219,7 +220,7 @@ static int make_reports(sbi_dispatch *d) {
     in_callback = outer;
     if (sbi_fork_generation() != generation) {
       forget(&batch); /* the parent's: the parent reports them */
-      after_fork_in_callback(d, on_thread);
+      after_fork_in_callback(d);
       return made;
     }
     pthread_mutex_lock(&d->lock);
@@ -428,14 +429,13 @@ static int64_t stats_tick(sbi_dispatch *d, int64_t now) {
   if (now >= d->next_stats_ms) {
     const sbi_dispatch *outer = in_callback;
     unsigned generation = d->generation;
-    int on_thread = d->has_thread && pthread_equal(pthread_self(), d->thread);
 
     pthread_mutex_unlock(&d->lock);
     in_callback = d;
     d->stats(d->ctx);
     in_callback = outer;
     if (sbi_fork_generation() != generation) {
-      after_fork_in_callback(d, on_thread);
+      after_fork_in_callback(d);
       return 0;
     }
     pthread_mutex_lock(&d->lock);
@@ -562,6 +562,7 @@ static void *dispatcher_main(void *arg) {
   int reports = 0;
 
   pthread_setname_np(pthread_self(), "segb-dispatch");
+  own_thread = d;
   pthread_mutex_lock(&d->lock);
   while (!d->stop)
     wait_multi(d, round_once(d, -1, &reports));
@@ -891,8 +892,7 @@ static int lock_dispatch(sbi_dispatch *d) {
   pthread_mutex_lock(&d->lock);
   if (d->generation == sbi_fork_generation() && d->multi != NULL)
     return SEGB_OK;
-  if (d->generation != sbi_fork_generation() && d->has_thread &&
-      pthread_equal(pthread_self(), d->thread))
+  if (d->generation != sbi_fork_generation() && own_thread == d)
     return sbi_error(SEGB_ERR_IN_CALLBACK,
                      "the process forked inside a callback on the client's "
                      "dispatcher thread: in the child the client cannot be "
@@ -921,8 +921,8 @@ static int lock_dispatch(sbi_dispatch *d) {
  * the parent's jobs: it ends, and the child with it when it is the child's
  * last thread (exit status 0). A host's thread (inline, poll mode) goes on
  * with a fresh client, and returns with the lock held. */
-static void after_fork_in_callback(sbi_dispatch *d, int on_thread) {
-  if (on_thread)
+static void after_fork_in_callback(sbi_dispatch *d) {
+  if (own_thread == d)
     pthread_exit(NULL);
   lock_dispatch(d);
 }
