@@ -69,6 +69,7 @@ static void forked(void *ctx) {
 }
 
 static int renew_handle(sbi_curl *c, sbi_http_response *resp) {
+  sbi_curl_slot_drop(&c->slot);    /* the request of the thread that is gone */
   sbi_curl_slot_cleanup(&c->slot); /* its sockets are /dev/null's here */
   c->stale = 0;
   if (make_handle(c) == CURLE_OK)
