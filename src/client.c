@@ -64,6 +64,14 @@ static void stats_due(void *ctx) {
   sbi_buf_free(&json);
 }
 
+/* In a forked child the client starts over: its own counters too. */
+static void forked(void *ctx) {
+  segb_client_t *c = ctx;
+
+  atomic_store(&c->refused, 0);
+  atomic_store(&c->filtered, 0);
+}
+
 /* Free what segb_client_new built; the config goes back to the caller
  * unless @conf_too. */
 static void teardown(segb_client_t *c, int conf_too) {
@@ -112,9 +120,11 @@ static int build(void *obj, segb_config_t *conf, sbi_transport *transport) {
   sbi_setup_dispatch(conf, &o);
   c->dispatch = sbi_dispatch_new(&o, s, report,
                                  c->stats_cb != NULL ? stats_due : NULL, c);
+  if (c->dispatch == NULL)
+    return segb_last_error();
+  sbi_dispatch_on_fork(c->dispatch, forked);
   /* the thread may call back into the client at once: c->dispatch is set */
-  return c->dispatch != NULL ? sbi_dispatch_start(c->dispatch)
-                             : segb_last_error();
+  return sbi_dispatch_start(c->dispatch);
 }
 
 static void abandon(void *obj) {

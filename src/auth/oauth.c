@@ -18,6 +18,7 @@
 #include "auth/jwt.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/fork.h"
 #include "core/secret.h"
 #include "transport/retry.h"
 
@@ -55,11 +56,12 @@ typedef struct sbi_oauth {
   uint64_t flights; /* token requests finished */
   int fail_code;    /* the last request's failure; SEGB_OK after success */
   char fail_detail[SBI_ERR_DETAIL_MAX];
-  int failures;           /* in a row */
-  int64_t fail_until_ms;  /* before it, callers get the failure again */
-  int64_t pause_until_ms; /* before it, a caller with a usable token does
-                             not try to refresh */
-  int retry_after;        /* fail_until_ms is the server's Retry-After */
+  int failures;            /* in a row */
+  int64_t fail_until_ms;   /* before it, callers get the failure again */
+  int64_t pause_until_ms;  /* before it, a caller with a usable token does
+                              not try to refresh */
+  int retry_after;         /* fail_until_ms is the server's Retry-After */
+  sbi_fork_hook fork_hook; /* the lock across fork() */
 } sbi_oauth;
 
 static int usable(const sbi_oauth *o, int64_t now) {
@@ -383,6 +385,8 @@ static void oa_destroy(sbi_auth *a) {
   free(o->scope);
   free(o->audience);
   free(o->token_url);
+  if (o->fork_hook.lock != NULL)
+    sbi_fork_unwatch(&o->fork_hook);
   pthread_cond_destroy(&o->landed);
   pthread_mutex_destroy(&o->lock);
   free(o);
@@ -435,6 +439,18 @@ static void init_landed(pthread_cond_t *cond) {
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
   pthread_cond_init(cond, &attr);
   pthread_condattr_destroy(&attr);
+}
+
+/* In a forked child, the lock held: a token request in flight at the fork
+ * belongs to a thread that does not exist here and will never land, and
+ * the threads that waited for it are gone too. The next caller asks. */
+static void forked(void *ctx) {
+  sbi_oauth *o = ctx;
+
+  if (o->fetching) {
+    o->fetching = 0;
+    init_landed(&o->landed);
+  }
 }
 
 static char *dup_str(const char *s, int *failed) {
@@ -492,6 +508,11 @@ sbi_auth *sbi_oauth_auth_new(const sbi_oauth_options *opt) {
     o->log = *opt->log;
   pthread_mutex_init(&o->lock, NULL);
   init_landed(&o->landed);
+  o->fork_hook.lock = &o->lock;
+  o->fork_hook.child = forked;
+  o->fork_hook.ctx = o;
+  o->fork_hook.rank = SBI_FORK_OBJECT;
+  sbi_fork_watch(&o->fork_hook);
   rc =
       opt->private_key_pem != NULL
           ? sbi_rsa_key_load(opt->private_key_pem, "oauth.private_key", &o->key)

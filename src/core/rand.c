@@ -1,21 +1,13 @@
 #include "rand.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <sys/random.h>
 
 #include "err.h"
+#include "fork.h"
 
-/* Bumped in every forked child; a thread whose state was seeded under an
- * older generation reseeds before its next draw. */
-static atomic_uint fork_generation = 1;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-
-static void on_fork_child(void) { atomic_fetch_add(&fork_generation, 1); }
-
-static void register_atfork(void) { pthread_atfork(NULL, NULL, on_fork_child); }
-
+/* A thread whose state was seeded under an older fork generation reseeds
+ * before its next draw. */
 struct rand_state {
   uint64_t s[4];
   unsigned generation; /* 0: never seeded */
@@ -58,11 +50,9 @@ static void reseed(unsigned generation) {
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 uint64_t sbi_rand64(void) {
-  unsigned generation;
+  unsigned generation = sbi_fork_generation();
   uint64_t *s = state.s, result, t;
 
-  pthread_once(&atfork_once, register_atfork);
-  generation = atomic_load_explicit(&fork_generation, memory_order_relaxed);
   if (state.generation != generation)
     reseed(generation);
 

@@ -6,6 +6,11 @@
  * client's caller of flush, poll or close. A round collects answers, sends
  * retries whose time came, forms new batches from the queue, settles the
  * fates it learnt under the lock, and makes reports with the lock let go.
+ *
+ * Across fork() the lock is taken (core/fork.h), and in the child the
+ * first call finds the dispatcher of another generation: it forgets the
+ * parent's messages (the parent reports them) and starts over as a fresh
+ * client, with a multi, a report pipe and a thread of its own.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "dispatcher.h"
@@ -24,6 +29,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/fork.h"
 #include "dispatch/lanes.h"
 
 /* How many queued messages, per event a batch may hold, a batch is
@@ -32,6 +38,10 @@
  * correctness; with a user of every few events busy, 8 per slot of the
  * batch still fill it. */
 #define SBI_SCAN_PER_EVENT 8
+/* How long a fork waits for a driver to come out of the transport: a
+ * request's step through libcurl takes microseconds; only a blocking one
+ * (a token request, a transport without a multi) takes longer. */
+#define SBI_FORK_REST_MS 1000
 
 typedef enum slot_state {
   SLOT_FREE,
@@ -53,6 +63,7 @@ struct sbi_dispatch {
   sbi_multi *multi;
   sbi_report_fn *report;
   sbi_stats_fn *stats;
+  sbi_stats_fn *forked; /* the owner's counters start over */
   void *ctx;
   int max_jobs; /* max_in_flight, 1 for fifo */
   slot *slots;
@@ -65,6 +76,9 @@ struct sbi_dispatch {
   pthread_t thread;
   int has_thread;
   int report_pipe[2]; /* poll mode */
+  sbi_fork_hook fork_hook;
+  pthread_cond_t fork_over; /* the driver left the transport, or the fork
+                               it waits for is over */
 
   /* under the lock */
   sbi_queue queue;         /* accepted, in no job yet */
@@ -85,8 +99,14 @@ struct sbi_dispatch {
   uint64_t done_min;      /* least seq in done */
   uint64_t reporting_min; /* least seq of the reports being made */
   int64_t delivered, dropped, in_flight, recovered;
+  unsigned generation; /* the fork generation the state belongs to */
+  int in_transport;    /* the driver is in libcurl, the sender or the auth */
+  pthread_t driver;    /* ... the thread that went in */
+  int fork_waiting;    /* a fork is being prepared: the driver stays out */
+  int tainted;         /* in a child: a thread was in the multi at the fork */
 
   /* the driver's */
+  int in_multi;       /* it is in a call of the multi (read in a child only) */
   sbi_queue finished; /* fates learnt this round, to settle */
   int64_t next_stats_ms;
 };
@@ -94,6 +114,8 @@ struct sbi_dispatch {
 /* The thread inside a report or statistics call, and of which dispatcher;
  * a callback that calls back in sees it. */
 static _Thread_local const sbi_dispatch *in_callback;
+/* The dispatcher whose thread this is, if it is one. */
+static _Thread_local const sbi_dispatch *own_thread;
 
 static int64_t min64(int64_t a, int64_t b) {
   return a < 0 ? b : b < 0 ? a : a < b ? a : b;
@@ -168,11 +190,22 @@ static void doom(segb_message_t *m, int err, const char *why) {
   m->errstr = strdup(why);
 }
 
+/* Free @q's messages without reports. */
+static void forget(sbi_queue *q) {
+  segb_message_t *m;
+
+  while ((m = sbi_queue_pop(q)) != NULL)
+    segb_message_destroy(m);
+}
+
+static void after_fork_in_callback(sbi_dispatch *d);
+
 /* Make the reports that wait, on this thread, unless another thread is
  * making them. Called and returns with the lock held; lets it go around
  * the callbacks. How many it made. */
 static int make_reports(sbi_dispatch *d) {
   const sbi_dispatch *outer = in_callback;
+  unsigned generation = d->generation;
   int made = 0;
 
   while (d->done.count > 0 && !d->reporting) {
@@ -189,11 +222,17 @@ static int make_reports(sbi_dispatch *d) {
         ;
     pthread_mutex_unlock(&d->lock);
     in_callback = d;
-    while ((m = sbi_queue_pop(&batch)) != NULL) {
+    while (sbi_fork_generation() == generation &&
+           (m = sbi_queue_pop(&batch)) != NULL) {
       d->report(d->ctx, m);
       made++;
     }
     in_callback = outer;
+    if (sbi_fork_generation() != generation) {
+      forget(&batch); /* the parent's: the parent reports them */
+      after_fork_in_callback(d);
+      return made;
+    }
     pthread_mutex_lock(&d->lock);
     d->reporting = 0;
     d->reporting_min = UINT64_MAX;
@@ -370,7 +409,28 @@ static int settle(sbi_dispatch *d) {
   return freed;
 }
 
-/* The statistics call, when its time came; when the next is due. */
+/* The driver goes into the transport (libcurl, the sender, the auth) with
+ * the lock let go; while a fork is being prepared it waits for the fork
+ * first, so that no fork finds it half-way through libcurl. Called with
+ * the lock held. */
+static void enter_transport(sbi_dispatch *d) {
+  while (d->fork_waiting)
+    pthread_cond_wait(&d->fork_over, &d->lock);
+  d->in_transport = 1;
+  d->driver = pthread_self();
+  pthread_mutex_unlock(&d->lock);
+}
+
+/* Back from the transport: returns with the lock held. */
+static void leave_transport(sbi_dispatch *d) {
+  pthread_mutex_lock(&d->lock);
+  d->in_transport = 0;
+  if (d->fork_waiting)
+    pthread_cond_broadcast(&d->fork_over);
+}
+
+/* The statistics call, when its time came (the lock let go around it);
+ * when the next is due. */
 static int64_t stats_tick(sbi_dispatch *d, int64_t now) {
   if (d->o.stats_interval_ms <= 0 || d->stats == NULL)
     return -1;
@@ -378,10 +438,17 @@ static int64_t stats_tick(sbi_dispatch *d, int64_t now) {
     d->next_stats_ms = now + d->o.stats_interval_ms;
   if (now >= d->next_stats_ms) {
     const sbi_dispatch *outer = in_callback;
+    unsigned generation = d->generation;
 
+    pthread_mutex_unlock(&d->lock);
     in_callback = d;
     d->stats(d->ctx);
     in_callback = outer;
+    if (sbi_fork_generation() != generation) {
+      after_fork_in_callback(d);
+      return 0;
+    }
+    pthread_mutex_lock(&d->lock);
     d->next_stats_ms = now + d->o.stats_interval_ms;
   }
   return d->next_stats_ms;
@@ -400,37 +467,46 @@ static int64_t spool_tick(sbi_dispatch *d, int64_t now) {
   return sbi_spool_sync_due(d->spool);
 }
 
-/* One round, by the driver, without the lock; the lock is taken and let go
- * inside. *@reports counts the reports it made. When the next timed
- * thing is due (monotonic ms), -1 for none. */
+/* One round, by the driver, called and returning with the lock held; the
+ * lock is let go for the transport and the callbacks. *@reports counts
+ * the reports it made. When the next timed thing is due (monotonic ms),
+ * -1 for none. */
 static int64_t round_once(sbi_dispatch *d, int64_t deadline, int *reports) {
   int64_t now, next = -1, at = -1;
   slot *sl;
   int i;
 
+  enter_transport(d);
+  d->in_multi = 1;
   while ((sl = d->multi->done(d->multi)) != NULL)
     drive_step(d, sl, sbi_job_answered(d->s, &sl->job, deadline), deadline);
-  pthread_mutex_lock(&d->lock);
+  d->in_multi = 0;
+  leave_transport(d);
   d->wake_pending = 0;
   settle(d);
   now = sbi_clock_mono_ms();
   form_jobs(d, now, &at);
   next = at;
-  pthread_mutex_unlock(&d->lock);
+  enter_transport(d);
   /* Retries whose time came, and the jobs just formed. */
   for (i = 0; i < d->max_jobs; i++) {
     sl = &d->slots[i];
     if (sl->state != SLOT_WAITING)
       continue;
     now = sbi_clock_mono_ms();
-    if (sl->job.not_before_ms <= now && d->s->not_before_ms <= now)
-      drive_step(d, sl, sbi_job_next(d->s, &sl->job, now, deadline), deadline);
+    if (sl->job.not_before_ms <= now && d->s->not_before_ms <= now) {
+      sbi_job_step step = sbi_job_next(d->s, &sl->job, now, deadline);
+
+      d->in_multi = 1;
+      drive_step(d, sl, step, deadline);
+      d->in_multi = 0;
+    }
     if (sl->state == SLOT_WAITING)
       next = min64(next, sl->job.not_before_ms > d->s->not_before_ms
                              ? sl->job.not_before_ms
                              : d->s->not_before_ms);
   }
-  pthread_mutex_lock(&d->lock);
+  leave_transport(d);
   /* A job that ended before its request went (its credentials refused)
    * freed a slot and perhaps a user: the next round may form at once. */
   if (settle(d) > 0 && queue_due(d, sbi_clock_mono_ms(), &at))
@@ -438,13 +514,25 @@ static int64_t round_once(sbi_dispatch *d, int64_t deadline, int *reports) {
   next = min64(next, spool_tick(d, sbi_clock_mono_ms()));
   if (!d->o.poll_reports)
     *reports += make_reports(d);
-  pthread_mutex_unlock(&d->lock);
   return min64(next, stats_tick(d, sbi_clock_mono_ms()));
+}
+
+/* Wait in the multi up to @next (monotonic ms, -1: until woken); the lock
+ * held before and after. */
+static void wait_multi(sbi_dispatch *d, int64_t next) {
+  int64_t now = sbi_clock_mono_ms();
+
+  enter_transport(d);
+  d->in_multi = 1;
+  d->multi->wait(d->multi, next < 0 ? -1 : next > now ? next - now : 0);
+  d->in_multi = 0;
+  leave_transport(d);
 }
 
 /* Give every message of @q the fate closed, or spooled when the spool
  * keeps it for the next client; how many were kept. */
 static size_t doom_all(sbi_queue *q, const char *why) {
+
   segb_message_t *m;
   size_t kept = 0;
 
@@ -456,7 +544,7 @@ static size_t doom_all(sbi_queue *q, const char *why) {
 }
 
 /* Abort what is under way and give every message held the fate closed
- * (by the driver, the lock not held). */
+ * (by the driver, with the lock held; it is let go and taken again). */
 static void abort_all(sbi_dispatch *d) {
   const char *last = d->s->last_failure;
   sbi_queue in_jobs = {0}, queued;
@@ -464,7 +552,10 @@ static void abort_all(sbi_dispatch *d) {
   size_t n, kept;
   int i;
 
+  enter_transport(d);
+  d->in_multi = 1;
   d->multi->abort_all(d->multi);
+  d->in_multi = 0;
   snprintf(why, sizeof why, "not delivered before the client closed%s%s%.400s",
            d->spool != NULL ? " (kept in spool.path for the next client)" : "",
            last[0] ? "; last failure: " : "", last);
@@ -477,7 +568,7 @@ static void abort_all(sbi_dispatch *d) {
     sl->state = SLOT_OVER;
   }
   kept = doom_all(&in_jobs, why);
-  pthread_mutex_lock(&d->lock);
+  leave_transport(d);
   queued = d->queue;
   d->queue = (sbi_queue){0};
   kept += doom_all(&queued, why);
@@ -495,6 +586,7 @@ static void abort_all(sbi_dispatch *d) {
             "kept %zu event%s in the spool for the next client: not "
             "delivered before the client closed",
             kept, kept == 1 ? "" : "s");
+  pthread_mutex_lock(&d->lock);
 }
 
 static void wake(sbi_dispatch *d) {
@@ -507,21 +599,11 @@ static void *dispatcher_main(void *arg) {
   int reports = 0;
 
   pthread_setname_np(pthread_self(), "segb-dispatch");
-  for (;;) {
-    int64_t next, now;
-    int stop;
-
-    pthread_mutex_lock(&d->lock);
-    stop = d->stop;
-    pthread_mutex_unlock(&d->lock);
-    if (stop)
-      break;
-    next = round_once(d, -1, &reports);
-    now = sbi_clock_mono_ms();
-    d->multi->wait(d->multi, next < 0 ? -1 : next > now ? next - now : 0);
-  }
-  abort_all(d);
+  own_thread = d;
   pthread_mutex_lock(&d->lock);
+  while (!d->stop)
+    wait_multi(d, round_once(d, -1, &reports));
+  abort_all(d);
   if (!d->o.poll_reports)
     make_reports(d);
   pthread_mutex_unlock(&d->lock);
@@ -547,29 +629,20 @@ static int drive_inline(sbi_dispatch *d, int64_t deadline,
 
   d->driving = 1;
   while (!enough(d, arg)) {
-    int64_t next, now;
+    int64_t next = round_once(d, deadline, &reports);
 
-    pthread_mutex_unlock(&d->lock);
-    next = round_once(d, deadline, &reports);
-    pthread_mutex_lock(&d->lock);
     if (enough(d, arg))
       break;
-    now = sbi_clock_mono_ms();
-    if (deadline >= 0 && now >= deadline) {
+    if (deadline >= 0 && sbi_clock_mono_ms() >= deadline) {
       /* The requests carry the caller's time as their own limit: let
        * libcurl end those that reached it, so their reports say why. */
-      pthread_mutex_unlock(&d->lock);
-      d->multi->wait(d->multi, 0);
+      wait_multi(d, 0);
       round_once(d, deadline, &reports);
-      pthread_mutex_lock(&d->lock);
       break;
     }
     if (deadline >= 0 && (next < 0 || next >= deadline) && !any_running(d))
       break; /* e.g. a Retry-After past the deadline: waiting cannot help */
-    next = min64(next, deadline);
-    pthread_mutex_unlock(&d->lock);
-    d->multi->wait(d->multi, next < 0 ? -1 : next > now ? next - now : 0);
-    pthread_mutex_lock(&d->lock);
+    wait_multi(d, min64(next, deadline));
   }
   d->driving = 0;
   pthread_cond_broadcast(&d->progress);
@@ -602,16 +675,23 @@ static int wait_until(sbi_dispatch *d, pthread_cond_t *cond, int64_t deadline) {
 
 /* ---- the calls ---------------------------------------------------------- */
 
-static int init_sync(sbi_dispatch *d) {
+static int init_conds(sbi_dispatch *d) {
   pthread_condattr_t attr;
 
   if (pthread_condattr_init(&attr) != 0)
     return SEGB_ERR_NOMEM;
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_mutex_init(&d->lock, NULL);
   pthread_cond_init(&d->progress, &attr);
   pthread_cond_init(&d->room, &attr);
+  pthread_cond_init(&d->fork_over, &attr);
   pthread_condattr_destroy(&attr);
+  return SEGB_OK;
+}
+
+static int init_sync(sbi_dispatch *d) {
+  if (init_conds(d) != SEGB_OK)
+    return SEGB_ERR_NOMEM;
+  pthread_mutex_init(&d->lock, NULL);
   return SEGB_OK;
 }
 
@@ -630,6 +710,8 @@ static int open_pipe(int fds[2]) {
 static void free_dispatch(sbi_dispatch *d) {
   int i;
 
+  if (d->fork_hook.lock != NULL)
+    sbi_fork_unwatch(&d->fork_hook);
   for (i = 0; i < d->max_jobs && d->slots != NULL; i++)
     sbi_job_free(&d->slots[i].job);
   free(d->slots);
@@ -644,6 +726,7 @@ static void free_dispatch(sbi_dispatch *d) {
   pthread_mutex_destroy(&d->lock);
   pthread_cond_destroy(&d->progress);
   pthread_cond_destroy(&d->room);
+  pthread_cond_destroy(&d->fork_over);
   free(d);
 }
 
@@ -700,6 +783,41 @@ static int open_spool(sbi_dispatch *d) {
   return rc;
 }
 
+/* Before a fork, the lock held: bring the driver out of the transport
+ * and keep it out until the fork is over, so that the child finds the
+ * multi (and libcurl's and OpenSSL's locks) as no thread is using them.
+ * Bounded: a driver held up (a blocking token request) is left where it
+ * is; if that is inside the multi, the child must not touch the multi
+ * (tainted). A driver forking from a callback (a log line) is not waited
+ * for. */
+static void bring_to_rest(void *ctx) {
+  sbi_dispatch *d = ctx;
+  int64_t deadline = sbi_clock_mono_ms() + SBI_FORK_REST_MS;
+
+  d->fork_waiting = 1;
+  while (d->in_transport && !pthread_equal(d->driver, pthread_self())) {
+    d->multi->wakeup(d->multi);
+    if (!wait_until(d, &d->fork_over, deadline))
+      break;
+  }
+}
+
+static void resume(void *ctx) {
+  sbi_dispatch *d = ctx;
+
+  d->fork_waiting = 0;
+  pthread_cond_broadcast(&d->fork_over);
+}
+
+/* In the child: no driver exists here; what it was doing is forgotten on
+ * the first call (lock_dispatch()). */
+static void note_fork(void *ctx) {
+  sbi_dispatch *d = ctx;
+
+  d->tainted = d->in_transport && d->in_multi;
+  d->in_transport = d->fork_waiting = d->in_multi = 0;
+}
+
 sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
                                sbi_report_fn *report, sbi_stats_fn *stats,
                                void *ctx) {
@@ -746,20 +864,165 @@ sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
     sbi_error(rc, "%s", why);
     return NULL;
   }
+  d->generation = sbi_fork_generation();
+  d->fork_hook.lock = &d->lock;
+  d->fork_hook.prepare = bring_to_rest;
+  d->fork_hook.parent = resume;
+  d->fork_hook.child = note_fork;
+  d->fork_hook.ctx = d;
+  d->fork_hook.rank = SBI_FORK_DRIVER;
+  sbi_fork_watch(&d->fork_hook);
   return d;
 }
 
-int sbi_dispatch_start(sbi_dispatch *d) {
-  int rc;
+static int start_thread(sbi_dispatch *d) {
+  int rc = pthread_create(&d->thread, NULL, dispatcher_main, d);
 
-  if (!d->o.thread)
-    return SEGB_OK;
-  rc = pthread_create(&d->thread, NULL, dispatcher_main, d);
   if (rc != 0)
     return sbi_error(SEGB_ERR_NOMEM, "cannot start the dispatcher thread: %s",
                      strerror(rc));
   d->has_thread = 1;
   return SEGB_OK;
+}
+
+int sbi_dispatch_start(sbi_dispatch *d) {
+  return d->o.thread ? start_thread(d) : SEGB_OK;
+}
+
+void sbi_dispatch_on_fork(sbi_dispatch *d, sbi_stats_fn *forked) {
+  d->forked = forked;
+}
+
+/* ---- after fork() ------------------------------------------------------- */
+
+/* In a child forked from the process that queued them: let go of the
+ * parent's messages, queued, in jobs or waiting for reports, without a
+ * report (the parent sends and reports them), and of the multi and report
+ * pipe the child shares with it (the multi's sockets are /dev/null's here:
+ * transport/sockets.h). Counters start over; no thread of the parent's
+ * exists here, nor do the waiters the conditions may still count. Under
+ * the lock. How many messages were let go. */
+static size_t forget_parent(sbi_dispatch *d) {
+  size_t n = d->queue.count + d->done.count + d->finished.count;
+  int i;
+
+  init_conds(d);
+  forget(&d->queue);
+  forget(&d->done);
+  forget(&d->finished);
+  for (i = 0; i < d->max_jobs; i++) {
+    slot *sl = &d->slots[i];
+
+    if (sl->held && d->o.ordering == SBI_ORDER_PER_USER)
+      for (size_t k = 0; k < sl->job.key_count; k++)
+        sbi_lanes_remove(&d->busy, sl->job.keys[k]);
+    n += sl->job.msgs.count;
+    forget(&sl->job.msgs);
+    sl->held = 0;
+    sl->state = SLOT_FREE;
+    sl->first_seq = UINT64_MAX;
+  }
+  /* A batch another thread was reporting at the fork went with that
+   * thread: it is not in the dispatcher any more. */
+  d->held = d->held_bytes = 0;
+  d->last_seq = d->flush_seq = 0;
+  d->wake_pending = d->driving = d->reporting = d->room_waiters = 0;
+  d->slots_held = d->starved = 0;
+  d->done_min = d->reporting_min = UINT64_MAX;
+  d->delivered = d->dropped = d->in_flight = d->recovered = 0;
+  d->next_stats_ms = 0;
+  atomic_store(&d->s->requests, 0);
+  atomic_store(&d->s->retries, 0);
+  atomic_store(&d->s->last_status, 0);
+  if (d->forked != NULL)
+    d->forked(d->ctx);
+  /* The spool's files and lock are the parent's: the child lets go of
+   * them untouched and sends from memory. */
+  if (d->spool != NULL) {
+    sbi_spool_abandon(d->spool);
+    d->spool = NULL;
+    sbi_log(&d->s->log, 5, "spool",
+            "in a process forked from the client's, events are held in "
+            "memory only: spool.path stays the parent's");
+  }
+  /* A multi a thread was inside at the fork may be half-way through a
+   * change: it is left as it is (its memory lost to the child), never
+   * destroyed. */
+  if (d->multi != NULL && !d->tainted)
+    d->multi->destroy(d->multi);
+  d->multi = NULL;
+  d->tainted = 0;
+  if (d->report_pipe[0] >= 0) {
+    close(d->report_pipe[0]);
+    close(d->report_pipe[1]);
+  }
+  d->report_pipe[0] = d->report_pipe[1] = -1;
+  d->has_thread = 0;
+  d->generation = sbi_fork_generation();
+  return n;
+}
+
+/* Make what a fresh client has and this one lacks: after forget_parent(),
+ * or after a reset that ran out of memory. Under the lock. */
+static int start_fresh(sbi_dispatch *d) {
+  if (d->multi == NULL &&
+      (d->multi = sbi_multi_new(d->s->transport, d->max_jobs)) == NULL)
+    return segb_last_error();
+  if (d->o.poll_reports && d->report_pipe[0] < 0 &&
+      open_pipe(d->report_pipe) != 0)
+    return sbi_error(SEGB_ERR_NOMEM, "cannot create the report pipe: %s",
+                     strerror(errno));
+  /* Without a thread the client works as an inline one: the callers of
+   * flush, poll and close send. */
+  if (d->o.thread && !d->has_thread && !d->closing &&
+      start_thread(d) != SEGB_OK)
+    sbi_log(&d->s->log, 4, "dispatch", "%s", segb_last_error_message());
+  return SEGB_OK;
+}
+
+/* Take the lock for a call from the host; in a forked child the first
+ * such call makes the client fresh first. SEGB_OK, or why the client
+ * cannot be used (the lock held either way). */
+static int lock_dispatch(sbi_dispatch *d) {
+  size_t forgot = 0;
+  int rc, reset;
+
+  pthread_mutex_lock(&d->lock);
+  if (d->generation == sbi_fork_generation() && d->multi != NULL)
+    return SEGB_OK;
+  if (d->generation != sbi_fork_generation() && own_thread == d)
+    return sbi_error(SEGB_ERR_IN_CALLBACK,
+                     "the process forked inside a callback on the client's "
+                     "dispatcher thread: in the child the client cannot be "
+                     "used there; exec or _exit before the callback returns");
+  reset = d->generation != sbi_fork_generation();
+  if (reset)
+    forgot = forget_parent(d);
+  rc = start_fresh(d);
+  pthread_mutex_unlock(&d->lock);
+  if (rc != SEGB_OK)
+    sbi_log(&d->s->log, 4, "dispatch",
+            "the client could not start over after fork: %s",
+            segb_last_error_message());
+  else if (reset)
+    sbi_log(&d->s->log, 6, "dispatch",
+            "client reset after fork: it starts fresh in this process (pid "
+            "%ld); the parent sends and reports its %zu event%s queued or "
+            "in flight",
+            (long)getpid(), forgot, forgot == 1 ? "" : "s");
+  pthread_mutex_lock(&d->lock);
+  return rc;
+}
+
+/* The process forked inside a callback, which has returned in the child;
+ * the lock is not held. The dispatcher thread's copy must not go on with
+ * the parent's jobs: it ends, and the child with it when it is the child's
+ * last thread (exit status 0). A host's thread (inline, poll mode) goes on
+ * with a fresh client, and returns with the lock held. */
+static void after_fork_in_callback(sbi_dispatch *d) {
+  if (own_thread == d)
+    pthread_exit(NULL);
+  lock_dispatch(d);
 }
 
 static int full(const sbi_dispatch *d, size_t len) {
@@ -840,13 +1103,13 @@ static int spool_keep(sbi_dispatch *d, segb_message_t *msg, int64_t now,
 
 int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
   int64_t now = sbi_clock_mono_ms(); /* read before the lock, not under it */
-  int rc, need_wake = 0;
+  int rc = lock_dispatch(d), need_wake = 0;
 
-  pthread_mutex_lock(&d->lock);
-  rc = d->closing ? sbi_error(SEGB_ERR_CLOSED,
-                              "the client is closing: message %s not queued",
-                              msg->message_id)
-                  : make_room(d, msg->json.len);
+  if (rc == SEGB_OK)
+    rc = d->closing ? sbi_error(SEGB_ERR_CLOSED,
+                                "the client is closing: message %s not queued",
+                                msg->message_id)
+                    : make_room(d, msg->json.len);
   if (rc == SEGB_OK && d->spool != NULL)
     rc = spool_keep(d, msg, now, &need_wake);
   if (rc == SEGB_OK) {
@@ -886,9 +1149,12 @@ static int flushed(sbi_dispatch *d, void *arg) {
 
 int sbi_dispatch_flush(sbi_dispatch *d, int64_t deadline) {
   uint64_t target;
-  int rc = SEGB_OK;
+  int rc = lock_dispatch(d);
 
-  pthread_mutex_lock(&d->lock);
+  if (rc != SEGB_OK) {
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+  }
   target = d->last_seq;
   if (target > d->flush_seq)
     d->flush_seq = target;
@@ -922,9 +1188,12 @@ static int idle(sbi_dispatch *d, void *arg) {
 }
 
 int sbi_dispatch_poll(sbi_dispatch *d, int64_t deadline) {
-  int served = 0;
+  int served = lock_dispatch(d);
 
-  pthread_mutex_lock(&d->lock);
+  if (served != SEGB_OK) {
+    pthread_mutex_unlock(&d->lock);
+    return served;
+  }
   if (!d->o.poll_reports) {
     /* callback mode: only an inline client has anything to do here */
     if (!d->has_thread && !d->driving)
@@ -953,8 +1222,12 @@ int sbi_dispatch_poll(sbi_dispatch *d, int64_t deadline) {
 int sbi_dispatch_purge(sbi_dispatch *d) {
   sbi_queue gone;
   size_t n;
+  int rc = lock_dispatch(d);
 
-  pthread_mutex_lock(&d->lock);
+  if (rc != SEGB_OK) {
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+  }
   gone = d->queue;
   d->queue = (sbi_queue){0};
   n = gone.count;
@@ -973,7 +1246,12 @@ int sbi_dispatch_purge(sbi_dispatch *d) {
 size_t sbi_dispatch_close(sbi_dispatch *d, int64_t deadline) {
   sbi_dispatch_counts before, after;
 
-  pthread_mutex_lock(&d->lock);
+  if (lock_dispatch(d) != SEGB_OK) {
+    /* A child that could not start over holds nothing of its own. */
+    pthread_mutex_unlock(&d->lock);
+    free_dispatch(d);
+    return 0;
+  }
   d->closing = 1;
   pthread_cond_broadcast(&d->room);
   pthread_mutex_unlock(&d->lock);
@@ -993,19 +1271,22 @@ size_t sbi_dispatch_close(sbi_dispatch *d, int64_t deadline) {
       d->s->auth->interrupt(d->s->auth);
     wake(d);
     pthread_join(d->thread, NULL);
-  } else {
-    abort_all(d);
   }
   pthread_mutex_lock(&d->lock);
+  if (!d->has_thread)
+    abort_all(d);
   make_reports(d); /* poll mode: nobody polls after this */
   pthread_mutex_unlock(&d->lock);
   sbi_dispatch_counts_get(d, &after);
   free_dispatch(d);
-  return (size_t)(after.dropped - before.dropped);
+  /* less when a callback forked and the child's client started over */
+  return after.dropped > before.dropped
+             ? (size_t)(after.dropped - before.dropped)
+             : 0;
 }
 
 void sbi_dispatch_counts_get(sbi_dispatch *d, sbi_dispatch_counts *out) {
-  pthread_mutex_lock(&d->lock);
+  lock_dispatch(d);
   out->enqueued = (int64_t)d->last_seq;
   out->delivered = d->delivered;
   out->dropped = d->dropped;
@@ -1016,8 +1297,15 @@ void sbi_dispatch_counts_get(sbi_dispatch *d, sbi_dispatch_counts *out) {
   pthread_mutex_unlock(&d->lock);
 }
 
-int sbi_dispatch_report_fd(const sbi_dispatch *d) {
-  return d->o.poll_reports ? d->report_pipe[0] : -1;
+int sbi_dispatch_report_fd(sbi_dispatch *d) {
+  int fd;
+
+  if (!d->o.poll_reports)
+    return -1;
+  lock_dispatch(d);
+  fd = d->report_pipe[0];
+  pthread_mutex_unlock(&d->lock);
+  return fd;
 }
 
 int sbi_dispatch_in_callback(const sbi_dispatch *d) { return in_callback == d; }

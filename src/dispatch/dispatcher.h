@@ -66,6 +66,12 @@ sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
                                sbi_report_fn *report, sbi_stats_fn *stats,
                                void *ctx);
 
+/* In a child forked from the process that made @d, the first call resets
+ * it to a fresh client (the parent's messages are left to the parent,
+ * unreported here) and calls @forked(ctx) under the lock, for the owner's
+ * counters to start over too. Set before the first fork. */
+void sbi_dispatch_on_fork(sbi_dispatch *d, sbi_stats_fn *forked);
+
 /* Start the dispatcher thread (thread mode; nothing inline), once the
  * callbacks' @ctx is ready for it to call. SEGB_OK or the error; a
  * dispatcher that did not start is freed by sbi_dispatch_close() as an
@@ -99,7 +105,7 @@ void sbi_dispatch_counts_get(sbi_dispatch *d, sbi_dispatch_counts *out);
 
 /* The read end of the pipe that is readable while reports wait (poll
  * mode), else -1. */
-int sbi_dispatch_report_fd(const sbi_dispatch *d);
+int sbi_dispatch_report_fd(sbi_dispatch *d);
 
 /* 1 when the calling thread is inside a report or statistics call of
  * @d. */

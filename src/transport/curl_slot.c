@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <segbridge/error.h>
 #include <segbridge/version.h>
@@ -12,6 +14,7 @@
 #include "core/secret.h"
 #include "curl_slot.h"
 #include "gzip.h"
+#include "sockets.h"
 
 /* libcurl's connect timeout when none is set. */
 #define SBI_CURL_CONNECT_DEFAULT_MS 300000
@@ -82,6 +85,28 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata) {
   return len;
 }
 
+/* Every socket a handle opens is recorded, for a forked child to let go
+ * of (sockets.h); close-on-exec, so that a program the host runs does not
+ * hold the library's connections open either. */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose,
+                                 struct curl_sockaddr *addr) {
+  int fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+
+  (void)clientp;
+  (void)purpose;
+  if (fd >= 0 && sbi_sockets_add(fd) != SEGB_OK) {
+    close(fd);
+    return CURL_SOCKET_BAD;
+  }
+  return fd >= 0 ? fd : CURL_SOCKET_BAD;
+}
+
+static int close_socket(void *clientp, curl_socket_t fd) {
+  (void)clientp;
+  sbi_sockets_remove(fd);
+  return close(fd);
+}
+
 /* Options that stay the same for every request on the handle. */
 static CURLcode configure(sbi_curl_slot *s) {
   const sbi_curl_config *o = s->cfg;
@@ -106,7 +131,11 @@ static CURLcode configure(sbi_curl_slot *s) {
           CURLE_OK ||
       (rc = curl_easy_setopt(e, CURLOPT_HEADERDATA, s)) != CURLE_OK ||
       (rc = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body)) != CURLE_OK ||
-      (rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, s)) != CURLE_OK)
+      (rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, s)) != CURLE_OK ||
+      (rc = curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket)) !=
+          CURLE_OK ||
+      (rc = curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket)) !=
+          CURLE_OK)
     return rc;
   if (o->connect_timeout_ms > 0 &&
       (rc = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,

@@ -7,14 +7,24 @@
 #include <segbridge/client.h>
 
 #include "core/err.h"
+#include "core/fork.h"
 #include "transport.h"
 
 static pthread_mutex_t sbi_global_lock = PTHREAD_MUTEX_INITIALIZER;
 static int sbi_global_refs;
+/* A child forked while another thread counted a reference would find the
+ * lock held forever: it is taken across fork(). libcurl and OpenSSL 3 need
+ * nothing after a fork, so the count simply carries on in the child. */
+static sbi_fork_hook global_hook = {.lock = &sbi_global_lock,
+                                    .rank = SBI_FORK_OBJECT};
+static pthread_once_t hook_once = PTHREAD_ONCE_INIT;
+
+static void watch(void) { sbi_fork_watch(&global_hook); }
 
 int sbi_global_init(void) {
   int rc;
 
+  pthread_once(&hook_once, watch);
   pthread_mutex_lock(&sbi_global_lock);
   if (sbi_global_refs == 0) {
     CURLcode crc = curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/fork.h"
 #include "transport.h"
 
 typedef struct sbi_serial_multi {
@@ -23,6 +24,7 @@ typedef struct sbi_serial_multi {
   pthread_mutex_t lock;
   pthread_cond_t woke; /* on the monotonic clock, as deadlines are */
   int woken;           /* under lock: a wakeup() no wait() has taken */
+  unsigned generation; /* sbi_fork_generation() when made */
 } sbi_serial_multi;
 
 static int serial_start(sbi_multi *mm, const sbi_http_request *req,
@@ -87,8 +89,13 @@ static void serial_abort_all(sbi_multi *mm) {
 static void serial_destroy(sbi_multi *mm) {
   sbi_serial_multi *m = (sbi_serial_multi *)mm;
 
-  pthread_cond_destroy(&m->woke);
-  pthread_mutex_destroy(&m->lock);
+  /* In a forked child, a thread of the parent that waited in wait() still
+   * counts as a waiter: destroying the condition would wait for it
+   * forever. Neither holds anything but its own bytes. */
+  if (m->generation == sbi_fork_generation()) {
+    pthread_cond_destroy(&m->woke);
+    pthread_mutex_destroy(&m->lock);
+  }
   free(m->ended);
   free(m);
 }
@@ -105,6 +112,7 @@ static sbi_multi *serial_new(sbi_transport *t, int max_parallel) {
   }
   m->t = t;
   m->max_parallel = max_parallel;
+  m->generation = sbi_fork_generation();
   pthread_mutex_init(&m->lock, NULL);
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

@@ -197,12 +197,38 @@ static const seen *find(const seen *all, size_t n, const char *id) {
   return bsearch(&key, all, n, sizeof *all, by_id);
 }
 
+/* ---- processes of their own --------------------------------------------- */
+
+/* Start this program again as the child @role with @url, @dir, @round and
+ * the descriptor @fd it writes to, closing @other first: a fresh process
+ * (exec, not only fork), so that the child's client starts its threads as
+ * in any program, under every sanitizer. Its pid. */
+static pid_t spawn(const char *role, const char *url, const char *dir,
+                   int round, int fd, int other) {
+  pid_t pid = fork();
+
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    char round_text[16], fd_text[16];
+
+    close(other);
+    snprintf(round_text, sizeof round_text, "%d", round);
+    snprintf(fd_text, sizeof fd_text, "%d", fd);
+    execl("/proc/self/exe", "test_durability", role, url, dir, round_text,
+          fd_text, (char *)NULL);
+    _exit(127);
+  }
+  close(fd);
+  return pid;
+}
+
 /* ---- SIGKILL at random instants ---------------------------------------- */
 
 /* The child: a client on the spool (sending what the killed ones left),
  * enqueueing its own events and telling the parent each one accepted,
  * "id timestamp\n", until it is killed. */
-static void child_run(const char *url, const char *dir, int round, int out) {
+static _Noreturn void killed_client(const char *url, const char *dir, int round,
+                                    int out) {
   segb_config_t *conf = spool_config(url, dir, NULL, "batch.max_events", BATCH,
                                      "dispatch.max_in_flight", IN_FLIGHT,
                                      "batch.linger_ms", "5", NULL);
@@ -266,13 +292,7 @@ static void kill_one(const char *url, const char *dir, int round,
   pid_t pid;
 
   assert_int_equal(pipe(fds), 0);
-  pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    child_run(url, dir, round, fds[1]);
-  }
-  close(fds[1]);
+  pid = spawn("--killed-client", url, dir, round, fds[1], fds[0]);
   in = fdopen(fds[0], "r");
   assert_non_null(in);
   while (got < kill_after && fgets(line, sizeof line, in) != NULL) {
@@ -434,20 +454,9 @@ static void test_one_client_per_spool(void **state) {
   assert_int_equal(segb_client_close(c, 1000), SEGB_OK);
 
   /* another process holds it, then dies */
+  segb_config_destroy(conf);
   assert_int_equal(pipe(ready), 0);
-  pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    segb_client_t *held = segb_client_new(conf, err, sizeof err);
-
-    byte = held != NULL ? 'y' : 'n';
-    if (write(ready[1], &byte, 1) != 1)
-      _exit(1);
-    for (;;)
-      pause();
-  }
-  close(ready[1]);
-  segb_config_destroy(conf); /* the child's client took its copy */
+  pid = spawn("--holder", "http://127.0.0.1:9", dir, 0, ready[1], ready[0]);
   assert_int_equal(read(ready[0], &byte, 1), 1);
   assert_int_equal(byte, 'y');
   close(ready[0]);
@@ -592,7 +601,21 @@ static void test_fsync_levels(void **state) {
   }
 }
 
-int main(void) {
+/* The child --holder: takes the spool, says so with one byte ('y', or
+ * 'n' when it could not), and waits to be killed. */
+static _Noreturn void holder(const char *url, const char *dir, int out) {
+  char err[SEGB_ERRSTR_SIZE];
+  segb_client_t *c =
+      segb_client_new(spool_config(url, dir, NULL, NULL), err, sizeof err);
+  char byte = c != NULL ? 'y' : 'n';
+
+  if (write(out, &byte, 1) != 1)
+    _exit(1);
+  for (;;)
+    pause();
+}
+
+int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_close_keeps_for_next_client),
       cmocka_unit_test(test_one_client_per_spool),
@@ -603,5 +626,9 @@ int main(void) {
   };
 
   signal(SIGPIPE, SIG_IGN);
+  if (argc == 6 && strcmp(argv[1], "--killed-client") == 0)
+    killed_client(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+  if (argc == 6 && strcmp(argv[1], "--holder") == 0)
+    holder(argv[2], argv[3], atoi(argv[5]));
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
