@@ -53,6 +53,21 @@ static void remove_dir(const char *path) {
   rmdir(path);
 }
 
+/* A quiet mock that takes WRITE_KEY, or a failed test. */
+static sbm_mock *start_mock(void) {
+  char err[256];
+  sbm_options mo;
+  sbm_mock *m;
+
+  memset(&mo, 0, sizeof mo);
+  mo.quiet = 1;
+  mo.write_key = WRITE_KEY;
+  m = sbm_start(&mo, err, sizeof err);
+  if (m == NULL)
+    fail_msg("mock: %s", err);
+  return m;
+}
+
 /* ---- configs and clients, by the public API only ---------------------- */
 
 static void set(segb_config_t *conf, const char *name, const char *value) {
@@ -315,9 +330,8 @@ static void kill_one(const char *url, const char *dir, int round,
  * events that can be in flight at a kill (dispatch.max_in_flight requests
  * of batch.max_events), per kill; the spool ends empty. */
 static void test_sigkill_loop(void **state) {
-  sbm_options mo;
   sbm_mock *mock;
-  char dir[64], err[256], *json;
+  char dir[64], *json;
   told t = {NULL, 0, 0};
   unsigned seed = 12345;
   size_t n_seen, i, duplicates = 0;
@@ -327,12 +341,7 @@ static void test_sigkill_loop(void **state) {
   int round;
   (void)state;
 
-  memset(&mo, 0, sizeof mo);
-  mo.quiet = 1;
-  mo.write_key = WRITE_KEY;
-  mock = sbm_start(&mo, err, sizeof err);
-  if (mock == NULL)
-    fail_msg("mock: %s", err);
+  mock = start_mock();
   make_dir(dir, sizeof dir);
   for (round = 0; round < KILLS; round++) {
     seed = seed * 1103515245u + 12345u;
@@ -380,9 +389,8 @@ static void test_sigkill_loop(void **state) {
 static void test_close_keeps_for_next_client(void **state) {
   static const segb_raw_step hold[] = {{SEGB_RAW_HOLD, NULL}};
   segb_raw_server *raw = segb_raw_start(hold, 1, 0);
-  char dir[64], url[64], ids[10][64], ts[10][64], err[256];
+  char dir[64], url[64], ids[10][64], ts[10][64];
   size_t n_seen, i;
-  sbm_options mo;
   sbm_mock *mock;
   segb_client_t *c;
   ledger l = {0};
@@ -401,11 +409,7 @@ static void test_close_keeps_for_next_client(void **state) {
   assert_int_equal(l.delivered + l.other, 0);
   segb_raw_stop(raw);
 
-  memset(&mo, 0, sizeof mo);
-  mo.quiet = 1;
-  mo.write_key = WRITE_KEY;
-  mock = sbm_start(&mo, err, sizeof err);
-  assert_non_null(mock);
+  mock = start_mock();
   memset(&l, 0, sizeof l);
   c = open_client(spool_config(sbm_url(mock), dir, &l, NULL));
   assert_int_equal(stat_of(c, SEGB_STAT_RECOVERED), 10);
@@ -515,20 +519,15 @@ static void test_full_spool_refuses(void **state) {
  * the client accepts events as before. */
 static void test_spool_write_failure(void **state) {
   struct rlimit was, small;
-  char dir[64], err[256], id[64], ts[64], *json;
+  char dir[64], id[64], ts[64], *json;
   void (*xfsz)(int);
-  sbm_options mo;
   sbm_mock *mock;
   segb_client_t *c;
   ledger l = {0};
   int n = 0, rc;
   (void)state;
 
-  memset(&mo, 0, sizeof mo);
-  mo.quiet = 1;
-  mo.write_key = WRITE_KEY;
-  mock = sbm_start(&mo, err, sizeof err);
-  assert_non_null(mock);
+  mock = start_mock();
   make_dir(dir, sizeof dir);
   /* segments of 64 KiB; inline, so that nothing is sent before flush */
   c = open_client(spool_config(sbm_url(mock), dir, &l, "spool.max_bytes",
@@ -574,18 +573,13 @@ static void test_fsync_levels(void **state) {
 
   for (i = 0; i < 3; i++) {
     for (j = 0; j < 2; j++) {
-      char dir[64], err[256], id[64], ts[64];
-      sbm_options mo;
+      char dir[64], id[64], ts[64];
       sbm_mock *mock;
       segb_client_t *c;
       ledger l = {0};
       int n;
 
-      memset(&mo, 0, sizeof mo);
-      mo.quiet = 1;
-      mo.write_key = WRITE_KEY;
-      mock = sbm_start(&mo, err, sizeof err);
-      assert_non_null(mock);
+      mock = start_mock();
       make_dir(dir, sizeof dir);
       c = open_client(spool_config(sbm_url(mock), dir, &l, "spool.fsync",
                                    levels[i], "spool.fsync_interval_ms", "1",
