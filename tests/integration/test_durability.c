@@ -53,6 +53,14 @@ static void remove_dir(const char *path) {
   rmdir(path);
 }
 
+/* The messages @m accepted. */
+static uint64_t fx_messages(sbm_mock *m) {
+  sbm_stats st;
+
+  sbm_get_stats(m, &st);
+  return st.messages;
+}
+
 /* A quiet mock that takes WRITE_KEY, or a failed test. */
 static sbm_mock *start_mock(void) {
   char err[256];
@@ -561,6 +569,110 @@ static void test_spool_write_failure(void **state) {
   sbm_stop(mock);
 }
 
+/* A full disk, for real: a tmpfs of 160 KiB mounted over the spool in a
+ * mount namespace of the child's own (unshare(1); skipped where the
+ * machine allows none). With segments of 64 KiB the third cannot be made:
+ * enqueue refuses with SEGB_ERR_SPOOL_IO, "No space left on device";
+ * what was accepted is delivered, which frees a segment, and the next
+ * event is accepted again. The child checks it all: its exit status. */
+#define TINY_FS "160k"
+
+static _Noreturn void disk_full(const char *url, const char *dir) {
+  char err[SEGB_ERRSTR_SIZE], id[64], ts[64];
+  ledger l = {0};
+  segb_client_t *c =
+      segb_client_new(spool_config(url, dir, &l, "spool.max_bytes", "262144",
+                                   "dispatch.mode", "inline", NULL),
+                      err, sizeof err);
+  int n = 0, rc;
+
+  if (c == NULL) {
+    fprintf(stderr, "disk full: %s\n", err);
+    _exit(1);
+  }
+  while ((rc = track(c, "disk", n, id, ts)) == SEGB_OK && n < 100000)
+    n++;
+  if (rc != SEGB_ERR_SPOOL_IO ||
+      strstr(segb_last_error_message(), "No space left on device") == NULL) {
+    fprintf(stderr, "disk full: after %d events, %s: %s\n", n,
+            segb_err_name(rc), segb_last_error_message());
+    _exit(2);
+  }
+  if (n < 2 || segb_client_flush(c, 60000) != SEGB_OK || l.delivered != n)
+    _exit(3);
+  if (track(c, "disk", n, id, ts) != SEGB_OK ||
+      segb_client_flush(c, 60000) != SEGB_OK || l.delivered != n + 1 ||
+      l.other + l.spooled != 0)
+    _exit(4);
+  _exit(segb_client_close(c, 60000) == SEGB_OK ? 0 : 5);
+}
+
+/* Run unshare(1) with @args (args[0] "unshare", NULL-terminated); its
+ * exit status, -1 when it did not end normally. */
+static int run_unshare(char **args) {
+  int status;
+  pid_t pid;
+
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    execvp("unshare", args);
+    _exit(126);
+  }
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_disk_full(void **state) {
+  static char script[] =
+      "mount -t tmpfs -o size=" TINY_FS " segb \"$3\" || exit 77; "
+      "exec \"$1\" --disk-full \"$2\" \"$3\" 0 1";
+  static char unshare[] = "unshare", user_and_mount[] = "-rm", mount[] = "-m",
+              true_cmd[] = "true", sh[] = "sh", dash_c[] = "-c";
+  char exe[4096], dir[64], url[128];
+  char *args[] = {unshare, user_and_mount, true_cmd, NULL, NULL,
+                  NULL,    NULL,           NULL,     NULL, NULL};
+  sbm_mock *mock;
+  ssize_t len;
+  int rc;
+  (void)state;
+
+  /* a user namespace where one may mount, or as root a mount namespace */
+  if (run_unshare(args) != 0) {
+    args[1] = mount;
+    if (run_unshare(args) != 0)
+      args[1] = NULL;
+  }
+  if (args[1] == NULL) {
+    print_message("no mount namespace here (unshare): skipped\n");
+    skip();
+  }
+  len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  assert_true(len > 0);
+  exe[len] = '\0';
+  mock = start_mock();
+  snprintf(url, sizeof url, "%s", sbm_url(mock));
+  make_dir(dir, sizeof dir);
+  args[2] = sh;
+  args[3] = dash_c;
+  args[4] = script;
+  args[5] = sh;
+  args[6] = exe;
+  args[7] = url;
+  args[8] = dir;
+  rc = run_unshare(args);
+  if (rc == 77) {
+    print_message("tmpfs cannot be mounted here: skipped\n");
+    remove_dir(dir);
+    sbm_stop(mock);
+    skip();
+  }
+  assert_int_equal(rc, 0);
+  assert_true(fx_messages(mock) >= 3);
+  remove_dir(dir);
+  sbm_stop(mock);
+}
+
 /* ---- the fsync levels ------------------------------------------------- */
 
 /* Every level delivers, in thread and inline mode (an inline client syncs
@@ -615,6 +727,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_one_client_per_spool),
       cmocka_unit_test(test_full_spool_refuses),
       cmocka_unit_test(test_spool_write_failure),
+      cmocka_unit_test(test_disk_full),
       cmocka_unit_test(test_fsync_levels),
       cmocka_unit_test(test_sigkill_loop),
   };
@@ -622,6 +735,8 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   if (argc == 6 && strcmp(argv[1], "--killed-client") == 0)
     killed_client(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+  if (argc == 6 && strcmp(argv[1], "--disk-full") == 0)
+    disk_full(argv[2], argv[3]);
   if (argc == 6 && strcmp(argv[1], "--holder") == 0)
     holder(argv[2], argv[3], atoi(argv[5]));
   return cmocka_run_group_tests(tests, NULL, NULL);
