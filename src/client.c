@@ -29,9 +29,10 @@ struct segb_client_s {
   sbi_auth *auth;
   sbi_sender sender;
   sbi_dispatch *dispatch;
-  size_t max_message_bytes; /* message.max_bytes */
-  int sends;                /* direction includes sending */
-  unsigned event_types;     /* bit (type - 1) for each type sent */
+  size_t max_message_bytes;  /* message.max_bytes */
+  int sends;                 /* direction includes sending */
+  unsigned event_types;      /* bit (type - 1) for each type sent */
+  sbi_json *default_context; /* message.default_context, NULL for none */
   /* Refused and filtered calls: no report follows them, so the
    * dispatcher never counts them. */
   atomic_int_least64_t refused, filtered;
@@ -76,6 +77,7 @@ static void forked(void *ctx) {
  * unless @conf_too. */
 static void teardown(segb_client_t *c, int conf_too) {
   sbi_sender_free(&c->sender);
+  sbi_json_free(c->default_context);
   if (c->auth != NULL)
     c->auth->destroy(c->auth);
   if (c->transport != NULL)
@@ -84,6 +86,21 @@ static void teardown(segb_client_t *c, int conf_too) {
     segb_config_destroy(c->conf);
   free(c);
   sbi_global_cleanup();
+}
+
+/* message.default_context as a tree, NULL when empty (the config checked
+ * it is an object). */
+static int default_context(const segb_config_t *conf, sbi_json **out) {
+  const char *text = sbi_conf_str(conf, SBI_PROP_MESSAGE_DEFAULT_CONTEXT);
+
+  *out = NULL;
+  if (text == NULL || text[0] == '\0')
+    return SEGB_OK;
+  if (sbi_json_parse(text, strlen(text), NULL, 0, SBI_CONF_JSON_DEPTH, out,
+                     NULL, 0) != SEGB_OK)
+    return sbi_error(SEGB_ERR_NOMEM,
+                     "out of memory reading message.default_context");
+  return SEGB_OK;
 }
 
 /* The transport from http.* unless one was handed in (tests), the Tracking
@@ -105,6 +122,9 @@ static int build(void *obj, segb_config_t *conf, sbi_transport *transport) {
   c->max_message_bytes = (size_t)sbi_conf_int(conf, SBI_PROP_MESSAGE_MAX_BYTES);
   c->sends = sbi_conf_int(conf, SBI_PROP_DIRECTION) != SBI_DIRECTION_RECEIVE;
   c->event_types = (unsigned)sbi_conf_int(conf, SBI_PROP_EVENT_TYPES);
+  rc = default_context(conf, &c->default_context);
+  if (rc != SEGB_OK)
+    return rc;
   if (c->transport == NULL &&
       (c->transport = sbi_setup_transport(conf, SBI_API_TRACKING)) == NULL)
     return segb_last_error();
@@ -183,7 +203,10 @@ int segb_client_enqueue(segb_client_t *c, segb_message_t *msg) {
     segb_message_destroy(msg);
     return rc;
   }
-  rc = sbi_message_seal(msg, c->max_message_bytes);
+  rc = c->default_context != NULL
+           ? sbi_message_default_context(msg, c->default_context)
+           : SEGB_OK;
+  rc = rc ? rc : sbi_message_seal(msg, c->max_message_bytes);
   if (rc != SEGB_OK) {
     segb_message_destroy(msg);
   } else {

@@ -222,6 +222,7 @@ void sbi_setup_dispatch(const segb_config_t *conf, sbi_dispatch_options *o) {
   o->block_timeout_ms = sbi_conf_int(conf, SBI_PROP_QUEUE_BLOCK_TIMEOUT_MS);
   o->poll_reports = sbi_conf_int(conf, SBI_PROP_REPORT_MODE) == SBI_REPORT_POLL;
   o->stats_interval_ms = sbi_conf_int(conf, SBI_PROP_STATISTICS_INTERVAL_MS);
+  o->discard = !sbi_conf_int(conf, SBI_PROP_SEND);
   o->spool.path = sbi_conf_str(conf, SBI_PROP_SPOOL_PATH);
   o->spool.max_bytes = (uint64_t)sbi_conf_int(conf, SBI_PROP_SPOOL_MAX_BYTES);
   o->spool.fsync = fsyncs[sbi_conf_int(conf, SBI_PROP_SPOOL_FSYNC)];

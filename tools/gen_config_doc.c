@@ -69,6 +69,7 @@ static void range(FILE *f, const sbi_prop *p) {
   case SBI_PT_URL:
   case SBI_PT_ENDPOINT:
   case SBI_PT_PATH:
+  case SBI_PT_JSON:
     if (p->min > 0)
       fprintf(f, "%" PRId64 " .. %" PRId64 " bytes", p->min, p->max);
     else

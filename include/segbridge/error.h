@@ -81,7 +81,8 @@
   X(ERR_FILTERED,        -59, "event type is not among the client's event_types") \
   X(ERR_SPOOL_LOCKED,    -60, "spool.path is held by another live client") \
   X(ERR_SPOOL_IO,        -61, "the spool could not be written or read (disk full, I/O error)") \
-  X(ERR_SPOOLED,         -62, "not delivered before close; kept in the spool for the next client")
+  X(ERR_SPOOLED,         -62, "not delivered before close; kept in the spool for the next client") \
+  X(ERR_SEND_DISABLED,   -63, "not sent: sending is disabled (send=false)")
 /* clang-format on */
 
 typedef enum segb_err_t {

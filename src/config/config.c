@@ -1,5 +1,6 @@
 #include "config/props.h"
 #include "core/err.h"
+#include "core/json.h"
 #include "core/secret.h"
 #include "core/url.h"
 #include "core/utf8.h"
@@ -234,6 +235,28 @@ static int check_endpoint(const sbi_prop *p, const char *v, const errout *eo) {
 
 /* The text types: string, secret, PEM, URL, path. Secrets are never echoed,
  * and neither is other free text: a URL may carry proxy credentials. */
+/* A context object: JSON, an object, without the library's own member. */
+static int check_json_object(const sbi_prop *p, const char *v, size_t len,
+                             const errout *eo) {
+  char why[160];
+  sbi_json *tree;
+  int rc = sbi_json_parse(v, len, NULL, 0, SBI_CONF_JSON_DEPTH, &tree, why,
+                          sizeof why);
+
+  if (rc != SEGB_OK)
+    return fail(eo, SEGB_ERR_INVALID_VALUE, "%s: value is not JSON: %s",
+                p->name, why);
+  rc = tree->type != SBI_JSON_OBJECT
+           ? fail(eo, SEGB_ERR_INVALID_VALUE, "%s: value is not a JSON object",
+                  p->name)
+       : sbi_json_get(tree, "library", 7) != NULL
+           ? fail(eo, SEGB_ERR_INVALID_VALUE,
+                  "%s: library is set by libsegbridge", p->name)
+           : SEGB_OK;
+  sbi_json_free(tree);
+  return rc;
+}
+
 static int check_text(const sbi_prop *p, const char *v, const errout *eo) {
   size_t len = strlen(v);
   size_t bad;
@@ -244,7 +267,7 @@ static int check_text(const sbi_prop *p, const char *v, const errout *eo) {
   if (!sbi_utf8_is_valid(v, len))
     return fail(eo, SEGB_ERR_INVALID_VALUE, "%s: value is not valid UTF-8",
                 p->name);
-  bad = find_control(v, len, p->type == SBI_PT_PEM);
+  bad = find_control(v, len, p->type == SBI_PT_PEM || p->type == SBI_PT_JSON);
   if (bad < len)
     return fail(eo, SEGB_ERR_INVALID_VALUE,
                 "%s: value has a control character at byte %zu", p->name, bad);
@@ -260,6 +283,8 @@ static int check_text(const sbi_prop *p, const char *v, const errout *eo) {
                 p->name);
   if (p->type == SBI_PT_ENDPOINT)
     return check_endpoint(p, v, eo);
+  if (p->type == SBI_PT_JSON)
+    return check_json_object(p, v, len, eo);
   if (p->type == SBI_PT_PEM && strstr(v, "-----BEGIN ") == NULL)
     return fail(eo, SEGB_ERR_INVALID_VALUE,
                 "%s: value is not PEM text (no -----BEGIN line)", p->name);
@@ -381,6 +406,7 @@ static int parse_value(const sbi_prop *p, const char *v, int64_t *val,
   case SBI_PT_URL:
   case SBI_PT_ENDPOINT:
   case SBI_PT_PATH:
+  case SBI_PT_JSON:
     break;
   }
   *val = 0;

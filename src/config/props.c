@@ -36,6 +36,8 @@ const char *sbi_prop_type_name(sbi_prop_type type) {
     return "endpoint URL";
   case SBI_PT_PATH:
     return "path";
+  case SBI_PT_JSON:
+    return "JSON object";
   case SBI_PT_INT:
     return "integer";
   case SBI_PT_DURATION:

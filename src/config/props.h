@@ -19,6 +19,7 @@ typedef enum sbi_prop_type {
   SBI_PT_ENDPOINT, /* a Segment API base URL: as URL, without credentials,
                       query or fragment; /v1 optional */
   SBI_PT_PATH,     /* a file or directory name */
+  SBI_PT_JSON,     /* a JSON object (lines allowed); min/max bound its text */
   SBI_PT_INT,      /* int64 within min..max */
   SBI_PT_DURATION, /* milliseconds within min..max; the name ends in _ms */
   SBI_PT_BOOL,     /* true/false, 1/0, yes/no, on/off; value 0 or 1 */
@@ -39,6 +40,9 @@ typedef enum sbi_prop_status {
   SBI_NOT_YET          /* not read, and no value is what the library does
                           today: every value is refused */
 } sbi_prop_status;
+
+/* Nesting a JSON setting may have (message.default_context). */
+#define SBI_CONF_JSON_DEPTH 32
 
 /* Choices of the enum and list properties. The constants are the values
  * sbi_conf_int() returns, so each set must list its choices in that order. */
@@ -188,6 +192,15 @@ enum {
     SEGB_MESSAGE_MAX_BYTES, "32768", "", "0.1", SBI_LIVE,                     \
     "Largest serialized event in bytes, at most Segment's limit; "            \
     "segb_client_enqueue() refuses a larger one with SEGB_ERR_TOO_LARGE.")    \
+  X(SEND, "send", SBI_PT_BOOL, 0, 1, "true", "", "0.2", SBI_LIVE,             \
+    "false: for tests and development, the client checks and accepts "      \
+    "events as usual but sends none; each is reported dropped with "          \
+    "SEGB_ERR_SEND_DISABLED at once. Test Connection skips its send check.") \
+  X(MESSAGE_DEFAULT_CONTEXT, "message.default_context", SBI_PT_JSON, 0,      \
+    65536, "", "", "0.2", SBI_LIVE,                                           \
+    "A JSON object merged into the context of every event the client "       \
+    "seals: a member the event's own context has wins. context.library is "   \
+    "the library's and refused here. Empty: none.")                           \
   /* queue */                                                                 \
   X(QUEUE_MAX_EVENTS, "queue.max_events", SBI_PT_INT, 1, 100000000,           \
     "10000", "", "0.1", SBI_LIVE,                                             \

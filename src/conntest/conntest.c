@@ -202,11 +202,12 @@ int segb_test_connection(const segb_config_t *conf, uint32_t flags,
   for (dir = 0; dir < SEGB_CHECK_COUNT; dir++)
     t->dir[dir].verdict = SEGB_VERDICT_SKIPPED;
   /* Only the directions the client is set up for (direction=). */
-  if (sbi_conf_int(conf, SBI_PROP_DIRECTION) != SBI_DIRECTION_RECEIVE) {
-    sbi_check_send(conf, (flags & SEGB_TEST_NO_SEND) != 0, timeout_ms, t);
-  } else {
+  if (sbi_conf_int(conf, SBI_PROP_DIRECTION) == SBI_DIRECTION_RECEIVE)
     sbi_conntest_skip(t, SEGB_CHECK_SEND, "not checked: direction is receive");
-  }
+  else if (!sbi_conf_int(conf, SBI_PROP_SEND))
+    sbi_conntest_skip(t, SEGB_CHECK_SEND, "not checked: send is false");
+  else
+    sbi_check_send(conf, (flags & SEGB_TEST_NO_SEND) != 0, timeout_ms, t);
   if (sbi_conf_int(conf, SBI_PROP_DIRECTION) != SBI_DIRECTION_SEND) {
     sbi_check_read(conf, SEGB_CHECK_RECEIVE, timeout_ms, t);
     sbi_check_read(conf, SEGB_CHECK_PROFILES, timeout_ms, t);

@@ -107,6 +107,24 @@ static void free_tree(sbi_json *node, int wipe) {
 
 void sbi_json_free(sbi_json *node) { free_tree(node, 0); }
 
+sbi_json *sbi_json_clone(const sbi_json *node, const char *key,
+                         size_t key_len) {
+  sbi_json *copy =
+      node_alloc(node->type, key, key_len, node->str, node->str_len);
+  const sbi_json *c;
+
+  for (c = node->head; copy != NULL && c != NULL; c = c->next) {
+    sbi_json *child = sbi_json_clone(c, c->key, c->key_len);
+
+    if (child == NULL) {
+      sbi_json_free(copy);
+      return NULL;
+    }
+    sbi_json_append(copy, child);
+  }
+  return copy;
+}
+
 void sbi_json_free_secret(sbi_json *node) { free_tree(node, 1); }
 
 static int key_equal(const sbi_json *n, const char *key, size_t key_len) {

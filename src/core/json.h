@@ -57,6 +57,10 @@ void sbi_json_free(sbi_json *node);
  * secrets (token answers, webhook settings). */
 void sbi_json_free_secret(sbi_json *node);
 
+/* A copy of @node and its subtree, keyed @key (NULL: none), or NULL when
+ * out of memory. Recursive: for trees whose depth a parse bounded. */
+sbi_json *sbi_json_clone(const sbi_json *node, const char *key, size_t key_len);
+
 /* Last member of object @obj named @key, or NULL. */
 sbi_json *sbi_json_get(const sbi_json *obj, const char *key, size_t key_len);
 

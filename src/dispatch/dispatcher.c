@@ -854,6 +854,12 @@ sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
               strerror(errno));
     return NULL;
   }
+  if (o->discard && o->spool.path != NULL && o->spool.path[0] != '\0') {
+    free_dispatch(d);
+    sbi_error(SEGB_ERR_INVALID_VALUE,
+              "send=false keeps nothing: spool.path must be empty with it");
+    return NULL;
+  }
   if (o->spool.path != NULL && o->spool.path[0] != '\0' &&
       open_spool(d) != SEGB_OK) {
     char why[SBI_ERR_DETAIL_MAX];
@@ -1101,6 +1107,16 @@ static int spool_keep(sbi_dispatch *d, segb_message_t *msg, int64_t now,
   return SEGB_OK;
 }
 
+/* send=false: an accepted event gets its fate at once (under the lock). */
+static void discard(sbi_dispatch *d, segb_message_t *msg) {
+  sbi_queue fate = {0};
+
+  doom(msg, SEGB_ERR_SEND_DISABLED,
+       "not sent: sending is disabled (send=false)");
+  sbi_queue_push(&fate, msg);
+  settle_fates(d, &fate, 0);
+}
+
 int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
   int64_t now = sbi_clock_mono_ms(); /* read before the lock, not under it */
   int rc = lock_dispatch(d), need_wake = 0;
@@ -1113,13 +1129,20 @@ int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
   if (rc == SEGB_OK && d->spool != NULL)
     rc = spool_keep(d, msg, now, &need_wake);
   if (rc == SEGB_OK) {
-    int was_empty = d->queue.count == 0;
-
     msg->seq = ++d->last_seq;
     msg->queued_ms = now;
-    sbi_queue_push(&d->queue, msg);
     d->held++;
     d->held_bytes += msg->json.len;
+  }
+  if (rc == SEGB_OK && d->o.discard) {
+    discard(d, msg);
+    /* the dispatcher thread reports it */
+    if (d->has_thread && !d->o.poll_reports && !d->wake_pending)
+      d->wake_pending = need_wake = 1;
+  } else if (rc == SEGB_OK) {
+    int was_empty = d->queue.count == 0;
+
+    sbi_queue_push(&d->queue, msg);
     /* The dispatcher needs to know only of an event that starts the linger
      * clock or fills a batch by count or bytes (or, realtime, of any), and
      * only while it has a free slot: the end of a job wakes it anyway.

@@ -39,6 +39,8 @@ typedef struct sbi_dispatch_options {
   int64_t block_timeout_ms;  /* SBI_OVERFLOW_WAIT */
   int poll_reports;          /* reports wait for sbi_dispatch_poll() */
   int64_t stats_interval_ms; /* 0: no statistics calls */
+  int discard; /* send=false: accept, report SEGB_ERR_SEND_DISABLED, send
+                  nothing */
   /* A disk spool when spool.path is set (not empty): every accepted
    * message is kept there until it has a fate. */
   sbi_spool_options spool;

@@ -718,3 +718,29 @@ int sbi_message_from_sealed(const char *json, size_t len,
   *out = msg;
   return SEGB_OK;
 }
+
+int sbi_message_default_context(segb_message_t *msg, const sbi_json *defaults) {
+  sbi_json *context;
+  const sbi_json *m;
+
+  if (msg->sealed || defaults->count == 0)
+    return SEGB_OK;
+  context = sbi_json_get(msg->fields, "context", 7);
+  if (context == NULL) {
+    context = sbi_json_new(SBI_JSON_OBJECT, "context", 7);
+    if (context == NULL)
+      return sbi_error(SEGB_ERR_NOMEM, "out of memory adding a context");
+    sbi_json_append(msg->fields, context);
+  }
+  for (m = defaults->head; m != NULL; m = m->next) {
+    sbi_json *copy;
+
+    if (sbi_json_get(context, m->key, m->key_len) != NULL)
+      continue; /* the event's own wins */
+    copy = sbi_json_clone(m, m->key, m->key_len);
+    if (copy == NULL)
+      return sbi_error(SEGB_ERR_NOMEM, "out of memory adding a context");
+    sbi_json_append(context, copy);
+  }
+  return SEGB_OK;
+}

@@ -47,6 +47,11 @@ int sbi_message_seal(segb_message_t *msg, size_t max_bytes);
  * a sealed message: not JSON, no type, messageId or timestamp). */
 int sbi_message_from_sealed(const char *json, size_t len, segb_message_t **out);
 
+/* Add to the context of the unsealed @msg each member of the object
+ * @defaults it does not have (a copy; message.default_context). A sealed
+ * message is left as it is. SEGB_OK or SEGB_ERR_NOMEM. */
+int sbi_message_default_context(segb_message_t *msg, const sbi_json *defaults);
+
 /* The ordering key of @msg from its fields (the FNV-1a hash of the userId,
  * else the anonymousId; a non-string id hashes its JSON text). */
 uint64_t sbi_message_user_key(const segb_message_t *msg);

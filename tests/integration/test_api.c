@@ -842,6 +842,19 @@ static void test_connection_honours_direction(void **state) {
                    SEGB_VERDICT_PASSED);
   segb_conntest_destroy(t);
   assert_int_equal(stats(&f).messages, 1); /* no second test event */
+
+  /* send=false: the send check is skipped, saying why */
+  set(f.conf, "direction", "both");
+  set(f.conf, "send", "false");
+  assert_int_equal(segb_test_connection(f.conf, 0, 5000, &t), SEGB_OK);
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_SEND),
+                   SEGB_VERDICT_SKIPPED);
+  assert_true(
+      contains(segb_conntest_detail(t, SEGB_CHECK_SEND), "send is false"));
+  assert_int_equal(segb_conntest_verdict(t, SEGB_CHECK_RECEIVE),
+                   SEGB_VERDICT_PASSED);
+  segb_conntest_destroy(t);
+  assert_int_equal(stats(&f).messages, 1);
   finish(&f);
 }
 

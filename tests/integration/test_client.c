@@ -138,6 +138,98 @@ static void test_every_type(void **state) {
   finish(&f);
 }
 
+/* message.default_context: every event's context gets its members, the
+ * event's own winning and the library's member kept; an imported event's
+ * context merges too; a sealed message is sent as sealed. */
+static void test_default_context(void **state) {
+  fixture f;
+  segb_message_t *m;
+  char *sent;
+  (void)state;
+
+  start(&f, "message.default_context",
+        "{\"app\": {\"name\": \"shop\", \"version\": \"2.1\"},\n"
+        " \"locale\": \"fr-FR\"}",
+        NULL);
+  open_client(&f);
+  assert_int_equal(segb_track(f.client, "u-1", NULL, "Plain", NULL), SEGB_OK);
+  m = segb_message_new(SEGB_MSG_TRACK);
+  assert_non_null(m);
+  assert_int_equal(segb_message_set_string(m, "userId", "u-2"), SEGB_OK);
+  assert_int_equal(segb_message_set_string(m, "event", "Own"), SEGB_OK);
+  assert_int_equal(segb_message_set_string(m, "context.locale", "de-DE"),
+                   SEGB_OK);
+  assert_int_equal(segb_client_enqueue(f.client, m), SEGB_OK);
+  m = segb_message_new(SEGB_MSG_TRACK);
+  assert_non_null(m);
+  assert_int_equal(segb_message_set_string(m, "userId", "u-3"), SEGB_OK);
+  assert_int_equal(segb_message_set_string(m, "event", "Sealed"), SEGB_OK);
+  assert_int_equal(segb_message_seal(m), SEGB_OK);
+  assert_int_equal(segb_client_enqueue(f.client, m), SEGB_OK);
+  assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+  assert_int_equal(f.out.delivered, 3);
+
+  sent = sbm_message(f.mock, 0);
+  assert_non_null(strstr(sent, "\"app\":{\"name\":\"shop\",\"version\":"
+                               "\"2.1\"}"));
+  assert_non_null(strstr(sent, "\"locale\":\"fr-FR\""));
+  assert_non_null(strstr(sent, "\"library\":{\"name\":\"libsegbridge\""));
+  free(sent);
+  sent = sbm_message(f.mock, 1);
+  assert_non_null(strstr(sent, "\"locale\":\"de-DE\""));
+  assert_null(strstr(sent, "fr-FR"));
+  assert_non_null(strstr(sent, "\"app\":{"));
+  free(sent);
+  sent = sbm_message(f.mock, 2);
+  assert_null(strstr(sent, "\"app\""));
+  free(sent);
+  finish(&f);
+}
+
+/* send=false: events are checked and accepted as usual, none is sent, each
+ * is reported at once with SEGB_ERR_SEND_DISABLED (thread and inline
+ * mode); invalid ones are still refused; a spool is refused with it. */
+static void test_send_disabled(void **state) {
+  static const char *const modes[] = {"thread", "inline"};
+  char err[SEGB_ERRSTR_SIZE];
+  int64_t v[SEGB_STAT__COUNT];
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < 2; i++) {
+    fixture f;
+
+    start(&f, "send", "false", "dispatch.mode", modes[i], NULL);
+    open_client(&f);
+    track_n(&f, 5);
+    assert_int_equal(segb_track(f.client, NULL, NULL, "E", NULL),
+                     SEGB_ERR_MISSING_FIELD);
+    assert_int_equal(segb_client_flush(f.client, GENEROUS_MS), SEGB_OK);
+    assert_int_equal(f.out.delivered, 0);
+    assert_int_equal(f.out.dropped, 5);
+    assert_int_equal(f.out.last_err, SEGB_ERR_SEND_DISABLED);
+    assert_int_equal(segb_client_stats(f.client, v, SEGB_STAT__COUNT),
+                     SEGB_STAT__COUNT);
+    assert_int_equal(v[SEGB_STAT_ENQUEUED], 5);
+    assert_int_equal(v[SEGB_STAT_DROPPED], 5);
+    assert_int_equal(v[SEGB_STAT_REQUESTS], 0);
+    assert_int_equal(mock_requests(&f), 0);
+    finish(&f);
+  }
+  {
+    segb_config_t *conf = segb_config_new();
+
+    assert_non_null(conf);
+    set(conf, "write_key", WRITE_KEY);
+    set(conf, "send", "false");
+    set(conf, "spool.path", "/tmp/segb-never-made");
+    assert_null(segb_client_new(conf, err, sizeof err));
+    assert_int_equal(segb_last_error(), SEGB_ERR_INVALID_VALUE);
+    assert_non_null(strstr(err, "send=false"));
+    segb_config_destroy(conf);
+  }
+}
+
 static void test_write_key_in_body(void **state) {
   fixture f;
   char *body;
@@ -1649,6 +1741,8 @@ static void test_purge_spares_callback_enqueues(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_type),
+      cmocka_unit_test(test_default_context),
+      cmocka_unit_test(test_send_disabled),
       cmocka_unit_test(test_write_key_in_body),
       cmocka_unit_test(test_gzip),
       cmocka_unit_test(test_batching_by_count_and_bytes),

@@ -75,7 +75,8 @@ static int64_t conf_int(const segb_config_t *conf, const char *name) {
 
 static int is_text(sbi_prop_type t) {
   return t == SBI_PT_STRING || t == SBI_PT_SECRET || t == SBI_PT_PEM ||
-         t == SBI_PT_URL || t == SBI_PT_ENDPOINT || t == SBI_PT_PATH;
+         t == SBI_PT_URL || t == SBI_PT_ENDPOINT || t == SBI_PT_PATH ||
+         t == SBI_PT_JSON;
 }
 
 /* A string of @n copies of @c; the caller frees it. */
@@ -393,6 +394,40 @@ static void test_text_round_trip(void **state) {
     assert_string_equal(sbi_conf_str(conf, SBI_PROP_OAUTH_CLIENT_ID), s);
     free(s);
   }
+}
+
+/* message.default_context: a JSON object (over several lines too) is kept
+ * as given; other JSON, not JSON, or one with library is refused, the old
+ * value kept. */
+static void test_json_object_setting(void **state) {
+  static const char *const refused[][2] = {
+      {"[1,2]", "is not a JSON object"},
+      {"\"text\"", "is not a JSON object"},
+      {"{\"app\":", "is not JSON"},
+      {"{\"a\":1,}", "is not JSON"},
+      {"{\"library\":{\"name\":\"x\"}}", "library is set by libsegbridge"},
+  };
+  static const char ok[] =
+      "{\"app\": {\"name\": \"shop\"},\n \"locale\": \"fr\"}";
+  segb_config_t *conf = *state;
+  char err[SEGB_ERRSTR_SIZE];
+  size_t i;
+
+  assert_string_equal(get(conf, "message.default_context"), "");
+  assert_int_equal(set(conf, "message.default_context", ok), SEGB_OK);
+  assert_string_equal(get(conf, "message.default_context"), ok);
+  for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    assert_int_equal(segb_config_set(conf, "message.default_context",
+                                     refused[i][0], err, sizeof err),
+                     SEGB_ERR_INVALID_VALUE);
+    if (strstr(err, refused[i][1]) == NULL)
+      fail_msg("%s: \"%s\" does not say \"%s\"", refused[i][0], err,
+               refused[i][1]);
+    assert_string_equal(get(conf, "message.default_context"), ok);
+  }
+  assert_string_equal(get(conf, "send"), "true");
+  assert_int_equal(set(conf, "send", "false"), SEGB_OK);
+  assert_int_equal(conf_int(conf, "send"), 0);
 }
 
 /* ---- secrets ------------------------------------------------------------ */
@@ -1346,6 +1381,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_bool_round_trip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_enum_round_trip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_list_round_trip, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_json_object_setting, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_text_round_trip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_secret_redacted, setup, teardown),
       cmocka_unit_test_setup_teardown(test_secret_never_echoed, setup,
