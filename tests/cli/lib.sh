@@ -37,11 +37,15 @@ start_mock() {
   # port and the space after it, not for the first "http://".
   for _ in $(seq 1200); do # up to 60 s on a loaded machine
     grep -qE 'http://127\.0\.0\.1:[0-9]+ ' "$tmp/mock.out" 2>/dev/null && break
+    kill -0 "$mock_pid" 2>/dev/null || break # it died: say so below
     sleep 0.05
   done
   url=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$tmp/mock.out")
   check "mock prints its URL" [ -n "$url" ]
-  [ -n "$url" ] || cat "$tmp/mock.out" >&2
+  if [ -z "$url" ]; then
+    kill -0 "$mock_pid" 2>/dev/null || echo "the mock exited before it listened" >&2
+    echo "mock output: $(cat "$tmp/mock.out")" >&2
+  fi
 }
 
 # stop_mock: SIGTERM the mock and wait; its closing counts are then in

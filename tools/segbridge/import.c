@@ -439,6 +439,14 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
   if (rc == CLI_OK && o->dry_run &&
       (rc = cli_dry_run_start(&dry_run, o, conf)) == CLI_OK)
     st.tally.dry_run = &dry_run;
+  /* The checkpoint is read before the client takes the spool: a run
+   * refused its checkpoint sends nothing (its requests could land and be
+   * sent again by the next run). */
+  if (rc == CLI_OK && o->spool != NULL && regular) {
+    (void)mkdir(o->spool, 0700); /* as the client would make it */
+    if (resume_input(&st, o->spool, fd, &in) != 0)
+      rc = CLI_USAGE;
+  }
   c = NULL;
   if (rc == CLI_OK) {
     first_batch = batch_events(conf);
@@ -452,15 +460,8 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
       pthread_mutex_destroy(&st.lock);
     }
   }
-  if (c != NULL && o->spool != NULL && regular &&
-      resume_input(&st, o->spool, fd, &in) != 0) {
-    segb_client_close(c, 0); /* what it took from the spool stays there */
-    c = NULL;
-    conf = NULL;
-    pthread_mutex_destroy(&st.lock);
-    rc = CLI_USAGE;
-  }
   if (c == NULL) {
+    cli_checkpoint_close(&st.cp, 0);
     segb_config_destroy(conf);
     cli_dry_run_stop(&dry_run);
     cli_lines_free(&in);
