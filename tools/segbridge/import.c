@@ -444,7 +444,16 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
     fprintf(stderr, "segbridge: cannot open %s: %s\n", file, strerror(errno));
     return CLI_USAGE;
   }
-  if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+  memset(&sb, 0, sizeof sb);
+  (void)fstat(fd, &sb); /* failed, it leaves no type: not a regular file */
+  if (S_ISDIR(sb.st_mode)) {
+    fprintf(stderr, "segbridge: cannot read %s: %s\n",
+            use_stdin ? "standard input" : file, strerror(EISDIR));
+    if (!use_stdin)
+      close(fd);
+    return CLI_USAGE;
+  }
+  if (S_ISREG(sb.st_mode)) {
     regular = 1;
     p.size = sb.st_size;
   }
