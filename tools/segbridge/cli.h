@@ -49,7 +49,8 @@ typedef struct cli_command {
   const char *summary;  /* one line, for the list of commands */
   const char *notes;    /* NULL, or text printed after the options */
   int min_args, max_args;
-  /* NULL: the command parses its own arguments (webhook-receiver) */
+  /* NULL: main runs it (help, and webhook-receiver, which parses its own
+   * arguments) */
   int (*run)(const char *name, const struct cli_opts *o, char **args);
 } cli_command;
 

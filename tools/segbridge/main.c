@@ -39,10 +39,9 @@ int main(int argc, char **argv) {
     cli_help_all(stderr);
     return CLI_USAGE;
   }
-  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+  if (strcmp(argv[1], "--version") == 0)
     return cli_version(argv[1], NULL, NULL);
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-      strcmp(argv[1], "help") == 0)
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
     return help(argc, argv);
   cmd = cli_find_command(argv[1]);
   if (cmd == NULL) {
@@ -50,8 +49,10 @@ int main(int argc, char **argv) {
     cli_help_all(stderr);
     return CLI_USAGE;
   }
+  if (strcmp(cmd->name, "help") == 0)
+    return help(argc, argv);
   /* the receiver's options are its own, shared with its program */
-  if (cmd->run == NULL)
+  if (strcmp(cmd->name, "webhook-receiver") == 0)
     return cli_webhook_main(argc - 1, argv + 1);
   rc = cli_parse(argc - 1, argv + 1, cmd, &o, &at);
   if (rc != CLI_OK)
