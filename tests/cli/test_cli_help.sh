@@ -33,6 +33,7 @@ for c in $commands; do
   run 0 help "$c"
   flags >"$tmp/help.$c"
   check "help $c: its usage line" grep -q "^usage: .*$c" "$tmp/out"
+  check "help $c: each option once" [ -z "$(uniq -d "$tmp/help.$c")" ]
   "$cli" "$c" --help >"$tmp/out" 2>&1
   check "$c --help is help $c" \
     diff -q <(flags) "$tmp/help.$c"

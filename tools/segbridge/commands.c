@@ -46,8 +46,6 @@ static const char spool_notes[] =
     "What the spool directory DIR holds, as JSON: the events kept and their\n"
     "bytes, the oldest, damage found, the process holding it.\n";
 
-#define READS "[options]"
-
 static const cli_command commands[] = {
     {"identify", CLI_FOR_MESSAGE, "[options]",
      "send an identify call: who the user is (--traits)", NULL, 0, 0, cli_send},
@@ -76,8 +74,8 @@ static const cli_command commands[] = {
      cli_token},
     {"webhook-receiver", 0, "[options]",
      "verify and print the webhooks Segment sends", NULL, 0, 0, NULL},
-    {"workspace", CLI_FOR_WORKSPACE, READS, "print the workspace (Public API)",
-     NULL, 0, 0, cli_read},
+    {"workspace", CLI_FOR_WORKSPACE, "[options]",
+     "print the workspace (Public API)", NULL, 0, 0, cli_read},
     {"sources", CLI_FOR_SOURCES,
      "[--all | --count N] [--cursor C] "
      "[options]",

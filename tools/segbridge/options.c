@@ -266,6 +266,8 @@ int cli_parse(int argc, char **argv, const cli_command *cmd, cli_opts *o,
               int *args_at) {
   struct option longopts[OPTION_COUNT + 2];
   char letters[OPTION_COUNT + 2];
+  /* getopt_long's own messages start with argv[0]: "segbridge track" */
+  static char prog[64];
   unsigned group = cmd->options;
   size_t i, n = 0, k = 0;
   int c, rc;
@@ -287,6 +289,8 @@ int cli_parse(int argc, char **argv, const cli_command *cmd, cli_opts *o,
   letters[k] = '\0';
   longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
   longopts[n] = (struct option){NULL, 0, NULL, 0};
+  snprintf(prog, sizeof prog, "segbridge %s", cmd->name);
+  argv[0] = prog;
   while ((c = getopt_long(argc, argv, letters, longopts, NULL)) != -1) {
     const cli_option *opt = find(c, group);
     if (c == 'h') {
