@@ -31,6 +31,9 @@ run() {
 # start_mock ARGS...: `segbridge mock --port 0 ARGS` in the background;
 # sets url once it listens (its output is in $tmp/mock.out).
 start_mock() {
+  # emptied first: the mock's own redirection may truncate the file after
+  # the loop below read the URL of the mock before
+  : >"$tmp/mock.out"
   "$cli" mock --port 0 "$@" >"$tmp/mock.out" 2>&1 &
   mock_pid=$!
   # The line may be read while the mock is still writing it: wait for the

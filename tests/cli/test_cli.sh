@@ -85,7 +85,8 @@ done >"$tmp/in.ndjson"
 printf 'not json\n{"type":"track","userId":"x"}\n' >>"$tmp/in.ndjson"
 run 2 import "$tmp/in.ndjson" --write-key cli-key --endpoint "$url"
 check "import summary" grep -q '^delivered 120, failed 2$' "$tmp/out"
-check "import names the bad line" grep -q 'line 122: track message needs event' "$tmp/out"
+check "import names the bad line" \
+  grep -q '^  1 x SEGB_ERR_MISSING_FIELD (line 122): track message needs event$' "$tmp/out"
 run 0 import --write-key cli-key --endpoint "$url" < <(head -5 "$tmp/in.ndjson")
 check "stdin import" grep -q '^delivered 5, failed 0$' "$tmp/out"
 
@@ -103,10 +104,12 @@ run 5 profile traits user_id:nobody --space spa_mock --profile-token p \
   --profiles-url "$url"
 check "no such profile is explained" grep -q 'no profile user_id:nobody' "$tmp/err"
 run 0 test-connection --write-key cli-key --endpoint "$url" --token t \
-  --api-url "$url" --profile-token p --profiles-url "$url" --space spa_mock
-check "test-connection verdicts" grep -q '"receive":{"verdict":"passed"' "$tmp/out"
-run 3 test-connection --write-key not-the-key --endpoint "$url"
-check "test-connection advice" grep -q 'write key was refused' "$tmp/out"
+  --api-url "$url" --profile-token p --profiles-url "$url" --space spa_mock \
+  --json
+check "test-connection --json verdicts" \
+  grep -q '"receive":{"verdict":"passed"' "$tmp/out"
+run 3 test-connection --write-key not-the-key --endpoint "$url" --json
+check "test-connection --json advice" grep -q 'write key was refused' "$tmp/out"
 
 # The mock stops on SIGTERM and prints its counts
 kill -TERM "$mock_pid"

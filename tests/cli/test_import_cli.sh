@@ -118,7 +118,8 @@ check "export: the identify keeps analytics.js" \
 run 2 import "$tmp/long.ndjson" --write-key cli-key --endpoint "$url"
 check "long line: the others delivered" grep -q '^delivered 2, failed 1$' "$tmp/out"
 check "long line: reported by number and size" grep -q \
-  'line 2: 200001 bytes, over the 65536-byte line limit; skipped' "$tmp/out"
+  '^  1 x SEGB_ERR_TOO_LARGE (line 2): 200001 bytes, over the 65536-byte line limit; skipped$' \
+  "$tmp/out"
 
 # ... and never held whole: a 200 MB line from a pipe costs no 200 MB
 if [ -x /usr/bin/time ]; then

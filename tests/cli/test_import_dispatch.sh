@@ -109,12 +109,14 @@ stop_mock
 check "freshness: the mock recorded both imports" \
   [ "$(mock_messages)" = 100 ]
 
-# A bad value: the library's message naming the setting, exit 2, nothing
-# sent
+# A bad value: the library's explanation under the flag the user typed,
+# not the setting's name; exit 2, nothing sent
 start_mock
 bad() { # FLAG VALUE SETTING
   run 2 import "$tmp/50.ndjson" --write-key k --endpoint "$url" "$1" "$2"
-  check "$1 $2: refused, naming $3" grep -q "^segbridge: $3: \"$2\" is" "$tmp/err"
+  check "$1 $2: refused, naming $1" grep -q -- "^segbridge: $1: \"$2\" is" "$tmp/err"
+  [ "$1" = "--$3" ] ||
+    check "$1 $2: not naming $3" bash -c "! grep -q -- '$3' '$tmp/err'"
 }
 bad --batch-size 0 batch.max_events
 bad --batch-size 2501 batch.max_events

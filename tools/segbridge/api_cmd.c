@@ -1,49 +1,12 @@
 /* segbridge workspace | sources | source | profile | test-connection: read
  * the Public API and the Profile API, and check every configured
- * direction. Output is JSON on stdout: one object, or NDJSON when --all
- * walks pages. */
+ * direction. The reads print JSON on stdout: one object, or NDJSON when
+ * --all walks pages; test-connection a line per direction, or JSON with
+ * --json. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-
-const char cli_read_usage[] =
-    "usage: segbridge workspace [options]\n"
-    "       segbridge sources [--all | --count N] [--cursor C] [options]\n"
-    "       segbridge source ID [options]\n"
-    "       segbridge profile traits|events|external-ids|metadata ID\n"
-    "                 [--space S] [--limit N] [--include LIST] [--all]\n"
-    "                 [--cursor C] [options]\n"
-    "       segbridge test-connection [--no-send] [options]\n"
-    "\n"
-    "ID is type:value for profiles: user_id:u-42, email:jane@example.com,\n"
-    "group_id:g-7 (accounts); it is percent-encoded for you.\n"
-    "\n"
-    "options:\n"
-    "  --token T          Public API token (default\n"
-    "                     $SEGMENT_PUBLIC_API_TOKEN)\n"
-    "  --profile-token T  Profile API access token (default\n"
-    "                     $SEGMENT_PROFILE_TOKEN)\n"
-    "  --space S          Unify space ID (default $SEGMENT_SPACE_ID)\n"
-    "  --region us|eu     Segment region (default us)\n"
-    "  --api-url URL      Public API base URL\n"
-    "  --profiles-url URL Profile API base URL\n"
-    "  --all              walk every page, one item per line (traits: one\n"
-    "                     object per page)\n"
-    "  --count N          sources per page, 1-1000 (default 200)\n"
-    "  --limit N          profile items per page\n"
-    "  --include LIST     only these traits, event names or id types\n"
-    "  --cursor C         start at this page's cursor\n"
-    "  --timeout-ms MS    give up a call after MS of retries (default 30000)\n"
-    "  --ca-file FILE     trust these CA certificates\n"
-    "  --proxy URL        HTTP proxy\n"
-    "test-connection also checks the send direction:\n"
-    "  --write-key KEY    source write key (default $SEGMENT_WRITE_KEY)\n"
-    "  --endpoint URL     Tracking API base URL\n"
-    "  --no-send          authenticate with an empty batch, send no event\n"
-    "\n"
-    "exit status: 0 success; 1 other; 2 usage or settings; 3 credentials\n"
-    "rejected; 4 rate limited or network; 5 no such profile or source\n";
 
 static int api_exit(int err) {
   if (err == SEGB_ERR_NOT_FOUND)
@@ -54,13 +17,8 @@ static int api_exit(int err) {
 }
 
 static int fail(int err) {
-  fprintf(stderr, "segbridge: %s\n", segb_last_error_message());
+  cli_error(segb_last_error_message());
   return api_exit(err);
-}
-
-static int usage_error(const char *why) {
-  fprintf(stderr, "segbridge: %s\n%s", why, cli_read_usage);
-  return CLI_USAGE;
 }
 
 /* Print @v as one line of compact JSON. */
@@ -142,9 +100,13 @@ static int profile(segb_reader_t *r, const cli_opts *o, const char *kind,
   size_t n = 0;
   int what = profile_what(kind), rc;
 
-  if (what < 0)
-    return usage_error("profile reads traits, events, external-ids or "
-                       "metadata");
+  if (what < 0) {
+    fprintf(stderr,
+            "segbridge: profile reads traits, events, external-ids "
+            "or metadata, not \"%s\"\n",
+            kind);
+    return CLI_USAGE;
+  }
   if (o->limit != NULL) {
     params[n++] = "limit";
     params[n++] = o->limit;
@@ -198,20 +160,18 @@ static void put_string(const char *s) {
   putchar('"');
 }
 
-static int test_connection(const cli_opts *o, segb_config_t *conf) {
-  static const char *const dirs[] = {"send", "receive", "profiles"};
-  static const char *const verdicts[] = {"passed", "failed", "skipped"};
-  segb_conntest_t *t;
-  int rc, d;
+static const char *const directions[] = {"send", "receive", "profiles"};
+static const char *const verdicts[] = {"passed", "failed", "skipped"};
 
-  rc = segb_test_connection(conf, o->no_send ? SEGB_TEST_NO_SEND : 0,
-                            o->timeout_ms, &t);
-  if (t == NULL)
-    return fail(rc);
+/* --json: one object, a member per direction. */
+static void print_checks_json(const segb_conntest_t *t) {
+  int d;
+
   putchar('{');
   for (d = 0; d < SEGB_CHECK_COUNT; d++) {
     printf("%s\"%s\":{\"verdict\":\"%s\",\"error\":\"%s\",\"detail\":",
-           d > 0 ? "," : "", dirs[d], verdicts[segb_conntest_verdict(t, d)],
+           d > 0 ? "," : "", directions[d],
+           verdicts[segb_conntest_verdict(t, d)],
            segb_err_name(segb_conntest_err(t, d)));
     put_string(segb_conntest_detail(t, d));
     fputs(",\"advice\":", stdout);
@@ -219,9 +179,43 @@ static int test_connection(const cli_opts *o, segb_config_t *conf) {
     putchar('}');
   }
   puts("}");
+}
+
+/* A line per direction, its verdict and what was found; the advice, and
+ * the error's name, under a failure. Properties named as flags. */
+static void print_checks(const segb_conntest_t *t) {
+  char text[2 * SEGB_ERRSTR_SIZE];
+  int d;
+
+  for (d = 0; d < SEGB_CHECK_COUNT; d++) {
+    int verdict = segb_conntest_verdict(t, d);
+    const char *advice = segb_conntest_advice(t, d);
+    cli_flag_text(segb_conntest_detail(t, d), text, sizeof text);
+    printf("%-9s %-8s %s\n", directions[d], verdicts[verdict], text);
+    if (verdict == SEGB_VERDICT_FAILED)
+      printf("%19s%s\n", "error: ", segb_err_name(segb_conntest_err(t, d)));
+    if (advice[0] != '\0') {
+      cli_flag_text(advice, text, sizeof text);
+      printf("%19s%s\n", "fix: ", text);
+    }
+  }
+}
+
+static int test_connection(const cli_opts *o, segb_config_t *conf) {
+  segb_conntest_t *t;
+  int rc;
+
+  rc = segb_test_connection(conf, o->no_send ? SEGB_TEST_NO_SEND : 0,
+                            o->timeout_ms, &t);
+  if (t == NULL)
+    return fail(rc);
+  if (o->json)
+    print_checks_json(t);
+  else
+    print_checks(t);
   segb_conntest_destroy(t);
   if (rc != SEGB_OK)
-    fprintf(stderr, "segbridge: %s\n", segb_last_error_message());
+    cli_error(segb_last_error_message());
   return api_exit(rc);
 }
 
@@ -243,7 +237,7 @@ int cli_read(const char *cmd, const cli_opts *o, char **args) {
   r = segb_reader_new(conf, err, sizeof err);
   if (r == NULL) {
     segb_config_destroy(conf);
-    fprintf(stderr, "segbridge: %s\n", err);
+    cli_error(err);
     return api_exit(segb_last_error());
   }
   if (strcmp(cmd, "workspace") == 0) {

@@ -7,10 +7,11 @@
 #include <segbridge/segbridge.h>
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mock.h"
 
-/* Exit codes, documented in `segbridge --help`. */
+/* Exit codes, documented in `segbridge --help` and segbridge(1). */
 enum {
   CLI_OK = 0,
   CLI_OTHER = 1,
@@ -20,12 +21,48 @@ enum {
   CLI_NOT_FOUND = 5 /* no such profile or source (read commands) */
 };
 
-/* Which commands an option belongs to (one table in options.c). */
-#define CLI_FOR_SEND 1u /* identify ... alias, import, mock, token */
+/* Which commands an option belongs to (one table in options.c): a bit per
+ * command, the six message commands sharing one. */
+#define CLI_FOR_MESSAGE 0x001u /* identify track page screen group alias */
+#define CLI_FOR_IMPORT 0x002u
+#define CLI_FOR_MOCK 0x004u
+#define CLI_FOR_TOKEN 0x008u
+#define CLI_FOR_WORKSPACE 0x010u
+#define CLI_FOR_SOURCES 0x020u
+#define CLI_FOR_SOURCE 0x040u
+#define CLI_FOR_PROFILE 0x080u
+#define CLI_FOR_TEST 0x100u /* test-connection */
+/* the commands that send events, and those that read */
+#define CLI_FOR_SEND (CLI_FOR_MESSAGE | CLI_FOR_IMPORT)
 #define CLI_FOR_READ                                                           \
-  2u                      /* workspace, sources, source, profile,              \
-                             test-connection */
-#define CLI_FOR_IMPORT 4u /* import, besides CLI_FOR_SEND */
+  (CLI_FOR_WORKSPACE | CLI_FOR_SOURCES | CLI_FOR_SOURCE | CLI_FOR_PROFILE |    \
+   CLI_FOR_TEST)
+
+struct cli_opts;
+
+/* A command: its options, its help and how many positional arguments it
+ * wants (commands.c). */
+typedef struct cli_command {
+  const char *name;
+  unsigned options;     /* CLI_FOR_* */
+  const char *synopsis; /* what follows "segbridge NAME" in its usage */
+  const char *summary;  /* one line, for the list of commands */
+  const char *notes;    /* NULL, or text printed after the options */
+  int min_args, max_args;
+  /* NULL: main runs it (help, and webhook-receiver, which parses its own
+   * arguments) */
+  int (*run)(const char *name, const struct cli_opts *o, char **args);
+} cli_command;
+
+/* The command called @name, or NULL. */
+const cli_command *cli_find_command(const char *name);
+/* `segbridge --help`: every command, one line each. */
+void cli_help_all(FILE *out);
+/* `segbridge help CMD`, `segbridge CMD --help`: its usage and its options
+ * only. */
+void cli_help(const cli_command *cmd, FILE *out);
+/* The options of @group, one or more lines each, for cli_help. */
+void cli_print_options(unsigned group, FILE *out);
 
 /* Every option of every command; which ones a command takes is in the
  * table. NULL or 0: not given. */
@@ -54,18 +91,26 @@ typedef struct cli_opts {
   /* reading */
   const char *token, *profile_token, *space, *api_url, *profiles_url;
   const char *cursor, *include, *limit;
-  int all, no_send, count;
+  int all, no_send, count, json;
 } cli_opts;
 
-/* Parse the options of @group from `COMMAND [options] [args]` (argv[0] is
+/* Parse the options of @cmd from `COMMAND [options] [args]` (argv[0] is
  * the command) into @o, defaults and environment included; *@args_at gets
  * the index of the first positional argument. CLI_OK, or CLI_USAGE after
- * saying why. --help prints @usage and exits. */
-int cli_parse(int argc, char **argv, unsigned group, const char *usage,
-              cli_opts *o, int *args_at);
+ * saying why. --help prints the command's help and exits. */
+int cli_parse(int argc, char **argv, const cli_command *cmd, cli_opts *o,
+              int *args_at);
 
 /* The config of @group's commands from @o; NULL after printing why. */
 segb_config_t *cli_config(const cli_opts *o, unsigned group);
+
+/* Print "segbridge: @msg" on standard error, with each config property it
+ * names spelled as the flag and variable that set it ("--write-key
+ * ($SEGMENT_WRITE_KEY)" for write_key): the library's messages name
+ * properties, the user typed flags. */
+void cli_error(const char *msg);
+/* @msg so spelled, into @out of @cap bytes. */
+void cli_flag_text(const char *msg, char *out, size_t cap);
 
 /* The exit code for a library error code. */
 int cli_exit_code(int err);
@@ -110,11 +155,12 @@ int cli_mock(const char *name, const cli_opts *o, char **args);
 /* `segbridge token`: one OAuth token request, its answer printed. */
 int cli_token(const char *name, const cli_opts *o, char **args);
 
+/* `segbridge version`: the library's version. */
+int cli_version(const char *name, const cli_opts *o, char **args);
 /* `spool status DIR` */
 int cli_spool(const char *name, const cli_opts *o, char **args);
 /* `segbridge workspace|sources|source|profile|test-connection` */
 int cli_read(const char *name, const cli_opts *o, char **args);
-extern const char cli_read_usage[];
 /* `segbridge webhook-receiver ...`: argv[0] is the command; it parses its own
  * options (the receiver's, shared with segbridge-webhook-receiver). */
 int cli_webhook_main(int argc, char **argv);

@@ -32,8 +32,10 @@
  * waits for room in a full queue (queue.block_timeout_ms) before the import
  * waits for the queue to drain instead (then an inline client sends it). */
 #define PROGRESS_MS 200
-/* Distinct error codes tracked for the summary. */
+/* Distinct error codes tracked for the summary, and the line numbers
+ * shown for each. */
 #define CODES 64
+#define SHOWN_LINES 5
 
 /* Reports arrive on the dispatcher thread while the import reads: what
  * they write is read and written under the lock until the client is
@@ -42,7 +44,11 @@ typedef struct import_state {
   pthread_mutex_t lock;
   cli_tally tally;
   uint64_t per_code[CODES]; /* failures by -code, invalid lines included */
-  char example[CODES][320]; /* one explanation per code */
+  char example[CODES][SEGB_ERRSTR_SIZE]; /* the first explanation per code */
+  /* the first lines of each code's invalid lines; 0: none (a failure that
+   * the server reported has no line) */
+  uint64_t lines[CODES][SHOWN_LINES];
+  unsigned line_count[CODES];
   int timeout_ms;
   int64_t deadline;  /* monotonic ms: --timeout-ms after the start
                         or the last progress */
@@ -79,12 +85,15 @@ static double rate(int64_t events, int64_t ms) {
   return (double)events * 1000.0 / (double)(ms > 0 ? ms : 1);
 }
 
-/* Under the lock. */
-static void count_failure(import_state *st, int err, const char *why) {
+/* Under the lock. @lineno: the input line at fault, or 0. */
+static void count_failure(import_state *st, int err, uint64_t lineno,
+                          const char *why) {
   int slot = -err < CODES ? -err : CODES - 1;
 
   if (st->per_code[slot]++ == 0)
     snprintf(st->example[slot], sizeof st->example[slot], "%s", why);
+  if (lineno > 0 && st->line_count[slot] < SHOWN_LINES)
+    st->lines[slot][st->line_count[slot]++] = lineno;
 }
 
 /* Under the lock: sending ends with @rc, unless the reports said why
@@ -129,7 +138,7 @@ static void on_report(segb_client_t *c, const segb_report_t *r, void *opaque) {
   }
   cli_tally_report(c, r, &st->tally);
   if (err != SEGB_OK)
-    count_failure(st, err, segb_report_errstr(r));
+    count_failure(st, err, 0, segb_report_errstr(r));
   if (kind == CLI_AUTH && st->stop == SEGB_OK) {
     st->stop = err;
     snprintf(st->stop_why, sizeof st->stop_why,
@@ -251,6 +260,20 @@ static void summary_stats(const import_state *st, const int64_t *v,
          (double)elapsed_ms / 1000.0, rate(v[SEGB_STAT_DELIVERED], elapsed_ms));
 }
 
+/* "  3 x SEGB_ERR_INVALID_JSON (lines 4, 9, 17): <the first's reason>" */
+static void summary_failures(const import_state *st, int code) {
+  unsigned shown = st->line_count[code], i;
+
+  printf("  %llu x %s", (unsigned long long)st->per_code[code],
+         segb_err_name(-code));
+  for (i = 0; i < shown; i++)
+    printf("%s%llu", i == 0 ? (shown > 1 ? " (lines " : " (line ") : ", ",
+           (unsigned long long)st->lines[code][i]);
+  if (shown > 0)
+    printf("%s)", st->per_code[code] > shown ? ", ..." : "");
+  printf(": %s\n", st->example[code]);
+}
+
 static void summary(const import_state *st, int rest_unread) {
   int code;
 
@@ -260,8 +283,7 @@ static void summary(const import_state *st, int rest_unread) {
          (unsigned long long)(st->tally.failed + st->invalid));
   for (code = 0; code < CODES; code++)
     if (st->per_code[code] > 0)
-      printf("  %llu x %s: %s\n", (unsigned long long)st->per_code[code],
-             segb_err_name(-code), st->example[code]);
+      summary_failures(st, code);
   if (st->stop == SEGB_OK)
     return;
   printf("not sent %llu%s: %s\n",
@@ -275,10 +297,11 @@ static void summary(const import_state *st, int rest_unread) {
            (unsigned long long)st->kept);
 }
 
-static void invalid_line(import_state *st, int err, const char *why) {
+static void invalid_line(import_state *st, int err, uint64_t lineno,
+                         const char *why) {
   st->invalid++;
   pthread_mutex_lock(&st->lock);
-  count_failure(st, err, why);
+  count_failure(st, err, lineno, why);
   pthread_mutex_unlock(&st->lock);
 }
 
@@ -314,10 +337,9 @@ static int import_line(segb_client_t *c, import_state *st, progress_line *p,
 
   if (kind == CLI_LINE_TOO_LONG) {
     snprintf(why, sizeof why,
-             "line %llu: %llu bytes, over the %d-byte line limit; skipped",
-             (unsigned long long)p->in->lineno,
+             "%llu bytes, over the %d-byte line limit; skipped",
              (unsigned long long)p->in->skipped, CLI_LINE_MAX);
-    invalid_line(st, SEGB_ERR_TOO_LARGE, why);
+    invalid_line(st, SEGB_ERR_TOO_LARGE, p->in->lineno, why);
     return 0;
   }
   if (blank(line, len))
@@ -338,9 +360,7 @@ static int import_line(segb_client_t *c, import_state *st, progress_line *p,
   }
   if (rc == SEGB_OK)
     return 1;
-  snprintf(why, sizeof why, "line %llu: %s", (unsigned long long)p->in->lineno,
-           segb_last_error_message());
-  invalid_line(st, rc, why);
+  invalid_line(st, rc, p->in->lineno, segb_last_error_message());
   return 0;
 }
 
@@ -424,13 +444,22 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
     fprintf(stderr, "segbridge: cannot open %s: %s\n", file, strerror(errno));
     return CLI_USAGE;
   }
-  if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+  memset(&sb, 0, sizeof sb);
+  (void)fstat(fd, &sb); /* failed, it leaves no type: not a regular file */
+  if (S_ISDIR(sb.st_mode)) {
+    fprintf(stderr, "segbridge: cannot read %s: %s\n",
+            use_stdin ? "standard input" : file, strerror(EISDIR));
+    if (!use_stdin)
+      close(fd);
+    return CLI_USAGE;
+  }
+  if (S_ISREG(sb.st_mode)) {
     regular = 1;
     p.size = sb.st_size;
   }
   p.shown = isatty(STDERR_FILENO);
   p.in = &in;
-  conf = cli_config(o, CLI_FOR_SEND | CLI_FOR_IMPORT);
+  conf = cli_config(o, CLI_FOR_IMPORT);
   rc = conf == NULL ? CLI_USAGE : set_overflow(conf);
   if (rc == CLI_OK && cli_lines_init(&in, CLI_LINE_MAX, read_fd, &fd) != 0) {
     fprintf(stderr, "segbridge: out of memory\n");
@@ -455,7 +484,7 @@ int cli_import(const char *name, const cli_opts *o, char **args) {
     pthread_mutex_init(&st.lock, NULL);
     c = segb_client_new(conf, err, sizeof err);
     if (c == NULL) {
-      fprintf(stderr, "segbridge: %s\n", err);
+      cli_error(err);
       rc = cli_exit_code(segb_last_error());
       pthread_mutex_destroy(&st.lock);
     }

@@ -1,8 +1,10 @@
 /* segbridge mock: the local Segment-compatible Tracking API, until Ctrl-C. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -10,16 +12,22 @@
 static char *read_text(const char *path) {
   FILE *f = fopen(path, "r");
   char *text = f != NULL ? calloc(1, 65537) : NULL;
+  const char *why = NULL;
 
-  if (text != NULL && fread(text, 1, 65536, f) == 0) {
-    free(text);
-    text = NULL;
-  }
+  if (f == NULL)
+    why = strerror(errno);
+  else if (text == NULL)
+    why = "out of memory";
+  else if (fread(text, 1, 65536, f) == 0)
+    why = ferror(f) ? strerror(errno) : "the file is empty";
   if (f != NULL)
     fclose(f);
-  if (text == NULL)
-    fprintf(stderr, "segbridge: mock: cannot read %s\n", path);
-  return text;
+  if (why == NULL)
+    return text;
+  free(text);
+  fprintf(stderr, "segbridge: mock: --oauth-public-key: cannot read %s: %s\n",
+          path, why);
+  return NULL;
 }
 
 int cli_mock(const char *name, const cli_opts *o, char **args) {

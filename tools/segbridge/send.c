@@ -68,7 +68,7 @@ int cli_send(const char *name, const cli_opts *o, char **args) {
     segb_message_destroy(m);
     return CLI_USAGE;
   }
-  conf = cli_config(o, CLI_FOR_SEND);
+  conf = cli_config(o, CLI_FOR_MESSAGE);
   if (conf == NULL) {
     segb_message_destroy(m);
     return CLI_USAGE;
@@ -83,7 +83,7 @@ int cli_send(const char *name, const cli_opts *o, char **args) {
   tally.dry_run = o->dry_run ? &dry_run : NULL;
   c = segb_client_new(conf, err, sizeof err);
   if (c == NULL) {
-    fprintf(stderr, "segbridge: %s\n", err);
+    cli_error(err);
     segb_config_destroy(conf);
     segb_message_destroy(m);
     cli_dry_run_stop(&dry_run);

@@ -19,7 +19,7 @@ int cli_token(const char *name, const cli_opts *o, char **args) {
                     "--oauth-key-id and --oauth-key-file\n");
     return CLI_USAGE;
   }
-  conf = cli_config(o, CLI_FOR_SEND);
+  conf = cli_config(o, CLI_FOR_TOKEN);
   if (conf == NULL)
     return CLI_USAGE;
   rc = segb_oauth_fetch_token(conf, &json, &len);
