@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsegbridge - the Tracking API client.
  *
  * A client takes sealed messages, queues them, and sends them to Segment in
@@ -37,7 +38,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** A Tracking API client: segb_client_new(), freed by segb_client_close(). */
 typedef struct segb_client_s segb_client_t;
+/** One message's delivery report, borrowed for the delivery callback. */
 typedef struct segb_report_s segb_report_t;
 
 /** The client's counters, in the order segb_client_stats() fills them.

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsegbridge - configuration object.
  *
  * A segb_config_t holds string key/value settings checked against one
@@ -17,6 +18,9 @@
 /** Recommended size of the errstr buffers this library fills. */
 #define SEGB_ERRSTR_SIZE 256
 
+/** Settings for a client or a reader: segb_config_new(), freed with
+ *  segb_config_destroy() unless segb_client_new() or segb_reader_new()
+ *  took it. */
 typedef struct segb_config_s segb_config_t;
 
 /** Receives one log line: @p level is a syslog level (3 error, 4 warning,

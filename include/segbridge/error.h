@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsegbridge - error codes.
  *
  * Every call that can fail returns an int: SEGB_OK (0) or a negative
@@ -13,7 +14,9 @@
 
 #include <segbridge/export.h>
 
-/* X(NAME, value, description): one line per code, the only list there is. */
+/** Every error code as X(NAME, value, description), one line per code:
+ *  the only list there is. segb_err_t, segb_err_name() and segb_err_str()
+ *  are made from it; a binding may expand it to make its own table. */
 /* clang-format off */
 #define SEGB_ERROR_LIST(X)                                                   \
   X(OK,                    0, "success")                                     \
@@ -84,6 +87,8 @@
   X(ERR_SPOOLED,         -62, "not delivered before close; kept in the spool for the next client")
 /* clang-format on */
 
+/** The codes of SEGB_ERROR_LIST as an enum: SEGB_OK (0) and SEGB_ERR_NAME
+ *  for each negative code. Functions return them as int. */
 typedef enum segb_err_t {
 #define SEGB__ERR_ENUM(name, value, desc) SEGB_##name = value,
   SEGB_ERROR_LIST(SEGB__ERR_ENUM)

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsegbridge - read-only views of JSON documents the library hands out:
  * webhook events, Profile API traits, Public API sources.
  *
@@ -19,13 +20,15 @@
 
 /** JSON value types; the values are part of the ABI. */
 #define SEGB_JSON_NULL 0
-#define SEGB_JSON_FALSE 1
-#define SEGB_JSON_TRUE 2
-#define SEGB_JSON_NUMBER 3
-#define SEGB_JSON_STRING 4
-#define SEGB_JSON_ARRAY 5
-#define SEGB_JSON_OBJECT 6
+#define SEGB_JSON_FALSE 1  /**< false */
+#define SEGB_JSON_TRUE 2   /**< true */
+#define SEGB_JSON_NUMBER 3 /**< a number */
+#define SEGB_JSON_STRING 4 /**< a string */
+#define SEGB_JSON_ARRAY 5  /**< an array */
+#define SEGB_JSON_OBJECT 6 /**< an object */
 
+/** A read-only view of one JSON value, borrowed from the object that
+ *  returned it. */
 typedef struct segb_json_s segb_json_t;
 
 SEGB_BEGIN_DECLS

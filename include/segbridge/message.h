@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsegbridge - message builders for identify, track, page, screen, group
  * and alias.
  *
@@ -37,11 +38,11 @@
 
 /** Message types; the values are part of the ABI. */
 #define SEGB_MSG_IDENTIFY 1
-#define SEGB_MSG_TRACK 2
-#define SEGB_MSG_PAGE 3
-#define SEGB_MSG_SCREEN 4
-#define SEGB_MSG_GROUP 5
-#define SEGB_MSG_ALIAS 6
+#define SEGB_MSG_TRACK 2  /**< track: an event a user did */
+#define SEGB_MSG_PAGE 3   /**< page: a web page viewed */
+#define SEGB_MSG_SCREEN 4 /**< screen: an app screen viewed */
+#define SEGB_MSG_GROUP 5  /**< group: a user joins an account */
+#define SEGB_MSG_ALIAS 6  /**< alias: merge a previous identity */
 
 /** Largest serialized message Segment accepts (32 KB), in bytes. */
 #define SEGB_MESSAGE_MAX_BYTES 32768
@@ -49,6 +50,8 @@
  *  Segment counts them). */
 #define SEGB_MESSAGE_ID_MAX 100
 
+/** One message being built, then sealed: segb_message_new(), freed with
+ *  segb_message_destroy() unless segb_client_enqueue() took it. */
 typedef struct segb_message_s segb_message_t;
 
 SEGB_BEGIN_DECLS

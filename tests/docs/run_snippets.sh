@@ -5,11 +5,11 @@
 # `segbridge mock` and SEGMENT_WRITE_KEY set. A compile error or a non-zero
 # exit fails the test. Blocks marked ```c fragment are not programs and are
 # skipped.
-# usage: run_snippets.sh SOURCE_DIR GENERATED_INCLUDE_DIR LIBRARY CLI CC
+# usage: run_snippets.sh SOURCE_DIR GENERATED_INCLUDE_DIR LIBRARY CLI CC [SANITIZE]
 # DOCS_SNIPPET_RUNNER, when set, prefixes each run, e.g.
 # "valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=9".
 set -u
-src=$1 gen_include=$2 library=$(realpath "$3") cli=$4 cc=$5
+src=$1 gen_include=$2 library=$(realpath "$3") cli=$4 cc=$5 sanitize=${6:-}
 
 tmp=$(mktemp -d)
 mock_pid=
@@ -59,6 +59,7 @@ for c in "${snippets[@]}"; do
   label=$(basename "$c" .c)
   exe=${c%.c}
   if ! "$cc" -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter \
+    ${sanitize:+-fsanitize=$sanitize -g} \
     -I"$src/include" -I"$gen_include" -o "$exe" "$c" "$library" \
     -Wl,-rpath,"$(dirname "$library")" 2>"$tmp/cc.err"; then
     echo "FAIL: $label does not compile:" >&2
