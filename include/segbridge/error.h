@@ -5,6 +5,7 @@
  * Every call that can fail returns an int: SEGB_OK (0) or a negative
  * segb_err_t. The thread-local segb_last_error_message() adds the detail:
  * which field, which value, which host. Secrets never appear in it.
+ * Every function here may be called from any thread and cannot fail.
  *
  * The list below is append-only. A code is never renumbered or reused; a
  * retired code keeps its number under an SEGB_ERR_OBSOLETEnn name.

@@ -9,6 +9,10 @@
  *
  * Paths are dotted member names ("context.library.name"); a segment of
  * digits indexes an array ("items.0.sku"); "\." is a literal dot.
+ *
+ * Threading: a view may be read from any number of threads at once while
+ * its owner lives. Every function accepts NULL views; lookups that find
+ * nothing return NULL, never an error.
  */
 #ifndef SEGBRIDGE_JSON_H
 #define SEGBRIDGE_JSON_H
@@ -97,8 +101,9 @@ SEGB_API int segb_json_bool(const segb_json_t *v, int *out);
  *  memory or @p v is NULL. @since 0.1 */
 SEGB_API char *segb_json_text(const segb_json_t *v, size_t *len);
 
-/** Free memory the library returned to the caller. Accepts NULL.
- *  @since 0.1 */
+/** Free memory the library returned to the caller as char *
+ *  (segb_json_text(), segb_oauth_fetch_token(), segb_spool_status()); never
+ *  the host's free(). Accepts NULL. Any thread. @since 0.1 */
 SEGB_API void segb_free(void *p);
 
 SEGB_END_DECLS

@@ -26,7 +26,20 @@
  * once into compact UTF-8 JSON and makes it read-only; a client sends those
  * bytes unchanged, on every retry.
  *
- * Thread safety: a message may be used by one thread at a time.
+ * Ownership: the caller owns a message until segb_client_enqueue() takes
+ * it, which it always does, also when it refuses it; a message never
+ * enqueued is freed with segb_message_destroy(). Paths and values are
+ * copied; strings read from a message are borrowed from it.
+ *
+ * Threading: a message may be used by one thread at a time.
+ *
+ * Errors: the setters return SEGB_OK or SEGB_ERR_INVALID_ARG (a NULL
+ * message, path or value), SEGB_ERR_INVALID_FIELD (a path the type does
+ * not have, or context.library), SEGB_ERR_JSON_TYPE (a value of the wrong
+ * type for its field, or a path through a non-object), SEGB_ERR_EMPTY_FIELD,
+ * SEGB_ERR_INVALID_UTF8, SEGB_ERR_MESSAGE_ID_TOO_LONG,
+ * SEGB_ERR_INVALID_TIMESTAMP, SEGB_ERR_SEALED, SEGB_ERR_NOMEM, and for JSON
+ * text also its parse errors; the detail in segb_last_error_message().
  */
 #ifndef SEGBRIDGE_MESSAGE_H
 #define SEGBRIDGE_MESSAGE_H
@@ -122,7 +135,11 @@ SEGB_API int segb_message_set_json_len(segb_message_t *msg, const char *path,
 
 /** Check required fields, serialize, and make @p msg read-only. Calling it
  *  again on a sealed message returns SEGB_OK. Setters on a sealed message
- *  fail with SEGB_ERR_SEALED. @since 0.1 */
+ *  fail with SEGB_ERR_SEALED.
+ *  @returns SEGB_OK; SEGB_ERR_MISSING_FIELD (no userId nor anonymousId, or
+ *  a field the type needs: event, groupId, previousId); SEGB_ERR_TOO_LARGE
+ *  (over SEGB_MESSAGE_MAX_BYTES); SEGB_ERR_INVALID_ARG; SEGB_ERR_NOMEM.
+ *  @since 0.1 */
 SEGB_API int segb_message_seal(segb_message_t *msg);
 
 /** The serialized JSON of a sealed message, followed by a NUL that *@p len
