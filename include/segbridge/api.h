@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsegbridge - reading from Segment: the Public API (workspace, sources),
  * the Profile API (a customer's traits, events, external ids, metadata),
  * and Test Connection, which checks every configured direction.
@@ -59,9 +60,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** A reader of the Public and Profile APIs: segb_reader_new(), freed with
+ *  segb_reader_destroy(). */
 typedef struct segb_reader_s segb_reader_t;
+/** One response: owns its document and every view read from it; freed with
+ *  segb_result_destroy(). */
 typedef struct segb_result_s segb_result_t;
+/** A walk over the pages of a list; borrows its reader; freed with
+ *  segb_pager_destroy(). */
 typedef struct segb_pager_s segb_pager_t;
+/** The outcome of segb_test_connection(), per direction; freed with
+ *  segb_conntest_destroy(). */
 typedef struct segb_conntest_s segb_conntest_t;
 
 /** What segb_profile_get() reads; the values are part of the ABI. */
@@ -74,11 +83,11 @@ typedef struct segb_conntest_s segb_conntest_t;
 #define SEGB_CHECK_SEND 0     /**< Tracking API: the write key */
 #define SEGB_CHECK_RECEIVE 1  /**< Public API: the token and region */
 #define SEGB_CHECK_PROFILES 2 /**< Profile API: token, space and region */
-#define SEGB_CHECK_COUNT 3
+#define SEGB_CHECK_COUNT 3    /**< directions there are */
 
 /** Verdicts of one direction. */
-#define SEGB_VERDICT_PASSED 0
-#define SEGB_VERDICT_FAILED 1
+#define SEGB_VERDICT_PASSED 0  /**< configured and working */
+#define SEGB_VERDICT_FAILED 1  /**< configured and refused or unreachable */
 #define SEGB_VERDICT_SKIPPED 2 /**< not configured */
 
 /** segb_test_connection() flag: authenticate the send direction with an

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsegbridge - the Tracking API client.
  *
  * A client takes sealed messages, queues them, and sends them to Segment in
@@ -25,7 +26,18 @@
  * producers learn to stop; but close is the last call: a call still running
  * when close returns, or made after, is a use after free. The delivery and
  * statistics callbacks never run with a library lock held. docs/DISPATCH.md
- * describes the dispatcher.
+ * describes the dispatcher; docs/FORK.md what a client does across fork().
+ *
+ * Ownership: segb_client_new() takes the config only when it succeeds;
+ * segb_client_enqueue() always takes the message, also when it refuses it;
+ * segb_client_close() frees the client. Strings passed to the convenience
+ * calls are copied. Reports are borrowed for the callback's duration; text
+ * handed out as char * (segb_oauth_fetch_token(), segb_spool_status()) is
+ * the caller's, freed with segb_free(). docs/FFI.md has the whole table.
+ *
+ * Errors: SEGB_OK or a negative segb_err_t, with the detail for the calling
+ * thread in segb_last_error_message(); an event refused by enqueue gets no
+ * report, an accepted one exactly one.
  */
 #ifndef SEGBRIDGE_CLIENT_H
 #define SEGBRIDGE_CLIENT_H
@@ -37,7 +49,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** A Tracking API client: segb_client_new(), freed by segb_client_close(). */
 typedef struct segb_client_s segb_client_t;
+/** One message's delivery report, borrowed for the delivery callback. */
 typedef struct segb_report_s segb_report_t;
 
 /** The client's counters, in the order segb_client_stats() fills them.
@@ -116,23 +130,33 @@ SEGB_API void segb_config_set_stats_cb(segb_config_t *conf, segb_stats_cb *cb);
 /** Global setup of the libraries the client uses (libcurl). Reference
  *  counted and thread-safe; segb_client_new() calls it implicitly, so
  *  calling it is only needed to do the work early. Returns the new count,
- *  or a negative segb_err_t. @since 0.1 */
+ *  or SEGB_ERR_NOMEM or SEGB_ERR_SYSTEM when libcurl cannot be set up.
+ *  @since 0.1 */
 SEGB_API int segb_global_init(void);
 
-/** Undo one segb_global_init(). Returns the remaining count. @since 0.1 */
+/** Undo one segb_global_init(); thread-safe. Returns the remaining count.
+ *  @since 0.1 */
 SEGB_API int segb_global_cleanup(void);
 
-/** Set the delivery report callback on @p conf. NULL removes it.
- *  @since 0.1 */
+/** Set the delivery report callback on @p conf. NULL removes it. The
+ *  function must stay callable until segb_client_close() of every client
+ *  made from @p conf returns: close makes the last reports. @since 0.1 */
 SEGB_API void segb_config_set_delivery_cb(segb_config_t *conf,
                                           segb_delivery_cb *cb);
 
-/** Set the opaque pointer passed to callbacks. @since 0.1 */
+/** Set the opaque pointer passed to callbacks. Kept, never freed: what it
+ *  points at must outlive every client made from @p conf. @since 0.1 */
 SEGB_API void segb_config_set_opaque(segb_config_t *conf, void *opaque);
 
 /** New client. Takes ownership of @p conf only when it returns non-NULL; on
  *  failure the caller keeps @p conf and @p errstr says why (which setting,
- *  which host). @since 0.1 */
+ *  which host); segb_last_error() has the code: SEGB_ERR_INVALID_ARG,
+ *  SEGB_ERR_INVALID_VALUE (a contradictory setting, an endpoint of the
+ *  other region), SEGB_ERR_NO_CREDENTIALS, the key errors
+ *  (SEGB_ERR_KEY_UNREADABLE, ...), SEGB_ERR_SPOOL_LOCKED, SEGB_ERR_SPOOL_IO,
+ *  SEGB_ERR_NOMEM, SEGB_ERR_SYSTEM. Thread-safe; with
+ *  dispatch.mode=thread it starts the client's dispatcher thread.
+ *  @since 0.1 */
 SEGB_API segb_client_t *segb_client_new(segb_config_t *conf, char *errstr,
                                         size_t errstr_size);
 
@@ -230,38 +254,50 @@ SEGB_API int segb_client_poll(segb_client_t *client, int timeout_ms);
  *  close it). -1 when not in poll mode, and for NULL. @since 0.2 */
 SEGB_API int segb_client_report_fd(const segb_client_t *client);
 
-/** The opaque pointer set on the config. @since 0.1 */
+/** The opaque pointer set on the config; NULL for NULL. Any thread, and
+ *  inside the callbacks. @since 0.1 */
 SEGB_API void *segb_client_opaque(const segb_client_t *client);
 
 /* Convenience calls: build, seal and enqueue one message. NULL leaves an
- * optional field out; *_json arguments are JSON object text. At least one
- * of user_id and anonymous_id is needed. */
+ * optional field out; *_json arguments are NUL-terminated JSON object text.
+ * At least one of user_id and anonymous_id is needed. The strings are
+ * copied. Each returns what segb_client_enqueue() returns, or the error of
+ * the field that is wrong (SEGB_ERR_INVALID_JSON, SEGB_ERR_JSON_TYPE,
+ * SEGB_ERR_MISSING_FIELD, SEGB_ERR_INVALID_UTF8, ...; see
+ * segb_message_set_json()), with nothing queued and no report. */
 
-/** @since 0.1 */
+/** Identify a user, with @p traits_json (or NULL); returns as the other
+ *  convenience calls. @since 0.1 */
 SEGB_API int segb_identify(segb_client_t *client, const char *user_id,
                            const char *anonymous_id, const char *traits_json);
-/** @since 0.1 */
+/** Track @p event (required), with @p properties_json (or NULL).
+ *  @since 0.1 */
 SEGB_API int segb_track(segb_client_t *client, const char *user_id,
                         const char *anonymous_id, const char *event,
                         const char *properties_json);
-/** @since 0.1 */
+/** A page view named @p name (or NULL), with @p properties_json (or NULL).
+ *  @since 0.1 */
 SEGB_API int segb_page(segb_client_t *client, const char *user_id,
                        const char *anonymous_id, const char *name,
                        const char *properties_json);
-/** @since 0.1 */
+/** A screen view named @p name (or NULL), with @p properties_json (or
+ *  NULL). @since 0.1 */
 SEGB_API int segb_screen(segb_client_t *client, const char *user_id,
                          const char *anonymous_id, const char *name,
                          const char *properties_json);
-/** @since 0.1 */
+/** Put the user in group @p group_id (required), with @p traits_json (or
+ *  NULL). @since 0.1 */
 SEGB_API int segb_group(segb_client_t *client, const char *user_id,
                         const char *anonymous_id, const char *group_id,
                         const char *traits_json);
-/** @since 0.1 */
+/** Merge @p previous_id (required) into @p user_id (required).
+ *  @since 0.1 */
 SEGB_API int segb_alias(segb_client_t *client, const char *user_id,
                         const char *previous_id);
 
-/* Delivery reports: borrowed, read inside the callback. Each accessor
- * accepts NULL and then returns the value it names below. */
+/* Delivery reports: borrowed, read inside the callback on the thread it
+ * runs on; copy what is needed later. Each accessor accepts NULL and then
+ * returns the value it names below. */
 
 /** SEGB_OK when delivered, else why it was dropped; SEGB_ERR_INVALID_ARG
  *  for NULL. @since 0.1 */

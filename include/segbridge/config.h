@@ -1,11 +1,22 @@
-/*
+/**
+ * @file
  * libsegbridge - configuration object.
  *
  * A segb_config_t holds string key/value settings checked against one
  * property table; docs/CONFIGURATION.md lists every key, its type, range and
  * default. New settings are new keys, never new symbols.
  *
- * Thread safety: a config object may be used by one thread at a time.
+ * Ownership: the caller owns a config until segb_client_new() or
+ * segb_reader_new() succeeds with it; when they fail the caller still owns
+ * it and destroys it. Names and values are copied. The callbacks and the
+ * opaque pointer set on it are kept, never owned or freed, by each client
+ * made from it until segb_client_close() returns.
+ *
+ * Threading: a config object may be used by one thread at a time.
+ *
+ * Errors: functions that can fail return SEGB_OK or a negative segb_err_t
+ * and record the detail for the calling thread (segb_last_error_message());
+ * an errstr buffer, when given, gets the same one-line text.
  */
 #ifndef SEGBRIDGE_CONFIG_H
 #define SEGBRIDGE_CONFIG_H
@@ -17,6 +28,9 @@
 /** Recommended size of the errstr buffers this library fills. */
 #define SEGB_ERRSTR_SIZE 256
 
+/** Settings for a client or a reader: segb_config_new(), freed with
+ *  segb_config_destroy() unless segb_client_new() or segb_reader_new()
+ *  took it. */
 typedef struct segb_config_s segb_config_t;
 
 /** Receives one log line: @p level is a syslog level (3 error, 4 warning,
@@ -42,8 +56,8 @@ SEGB_API void segb_config_set_log_cb(segb_config_t *conf, segb_log_cb *cb);
  *  @returns NULL only when out of memory. @since 0.1 */
 SEGB_API segb_config_t *segb_config_new(void);
 
-/** Copy of @p conf, secrets included. NULL when @p conf is NULL or out of
- *  memory. @since 0.1 */
+/** Copy of @p conf, secrets, callbacks and opaque pointer included, owned by
+ *  the caller. NULL when @p conf is NULL or out of memory. @since 0.1 */
 SEGB_API segb_config_t *segb_config_dup(const segb_config_t *conf);
 
 /** Free @p conf; secrets are wiped first. Accepts NULL. @since 0.1 */

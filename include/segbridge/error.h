@@ -1,9 +1,11 @@
-/*
+/**
+ * @file
  * libsegbridge - error codes.
  *
  * Every call that can fail returns an int: SEGB_OK (0) or a negative
  * segb_err_t. The thread-local segb_last_error_message() adds the detail:
  * which field, which value, which host. Secrets never appear in it.
+ * Every function here may be called from any thread and cannot fail.
  *
  * The list below is append-only. A code is never renumbered or reused; a
  * retired code keeps its number under an SEGB_ERR_OBSOLETEnn name.
@@ -13,7 +15,9 @@
 
 #include <segbridge/export.h>
 
-/* X(NAME, value, description): one line per code, the only list there is. */
+/** Every error code as X(NAME, value, description), one line per code:
+ *  the only list there is. segb_err_t, segb_err_name() and segb_err_str()
+ *  are made from it; a binding may expand it to make its own table. */
 /* clang-format off */
 #define SEGB_ERROR_LIST(X)                                                   \
   X(OK,                    0, "success")                                     \
@@ -85,6 +89,8 @@
   X(ERR_SEND_DISABLED,   -63, "not sent: sending is disabled (send=false)")
 /* clang-format on */
 
+/** The codes of SEGB_ERROR_LIST as an enum: SEGB_OK (0) and SEGB_ERR_NAME
+ *  for each negative code. Functions return them as int. */
 typedef enum segb_err_t {
 #define SEGB__ERR_ENUM(name, value, desc) SEGB_##name = value,
   SEGB_ERROR_LIST(SEGB__ERR_ENUM)

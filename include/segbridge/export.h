@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsegbridge - export and linkage macros shared by every public header.
  *
  * SEGB_API marks a function that is part of the ABI. The library is built with
@@ -7,6 +8,14 @@
 #ifndef SEGBRIDGE_EXPORT_H
 #define SEGBRIDGE_EXPORT_H
 
+/** @def SEGB_API
+ *  Marks a declaration as exported: default visibility on GCC and Clang,
+ *  dllexport/dllimport on Windows (define SEGB_STATIC there to link the
+ *  static library). */
+/** @def SEGB_BEGIN_DECLS
+ *  Opens C linkage in C++ (extern "C" {); nothing in C. */
+/** @def SEGB_END_DECLS
+ *  Closes what SEGB_BEGIN_DECLS opened. */
 #if defined(_WIN32) || defined(__CYGWIN__)
 #  if defined(SEGB_STATIC)
 #    define SEGB_API

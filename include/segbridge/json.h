@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsegbridge - read-only views of JSON documents the library hands out:
  * webhook events, Profile API traits, Public API sources.
  *
@@ -8,6 +9,10 @@
  *
  * Paths are dotted member names ("context.library.name"); a segment of
  * digits indexes an array ("items.0.sku"); "\." is a literal dot.
+ *
+ * Threading: a view may be read from any number of threads at once while
+ * its owner lives. Every function accepts NULL views; lookups that find
+ * nothing return NULL, never an error.
  */
 #ifndef SEGBRIDGE_JSON_H
 #define SEGBRIDGE_JSON_H
@@ -19,13 +24,15 @@
 
 /** JSON value types; the values are part of the ABI. */
 #define SEGB_JSON_NULL 0
-#define SEGB_JSON_FALSE 1
-#define SEGB_JSON_TRUE 2
-#define SEGB_JSON_NUMBER 3
-#define SEGB_JSON_STRING 4
-#define SEGB_JSON_ARRAY 5
-#define SEGB_JSON_OBJECT 6
+#define SEGB_JSON_FALSE 1  /**< false */
+#define SEGB_JSON_TRUE 2   /**< true */
+#define SEGB_JSON_NUMBER 3 /**< a number */
+#define SEGB_JSON_STRING 4 /**< a string */
+#define SEGB_JSON_ARRAY 5  /**< an array */
+#define SEGB_JSON_OBJECT 6 /**< an object */
 
+/** A read-only view of one JSON value, borrowed from the object that
+ *  returned it. */
 typedef struct segb_json_s segb_json_t;
 
 SEGB_BEGIN_DECLS
@@ -94,8 +101,9 @@ SEGB_API int segb_json_bool(const segb_json_t *v, int *out);
  *  memory or @p v is NULL. @since 0.1 */
 SEGB_API char *segb_json_text(const segb_json_t *v, size_t *len);
 
-/** Free memory the library returned to the caller. Accepts NULL.
- *  @since 0.1 */
+/** Free memory the library returned to the caller as char *
+ *  (segb_json_text(), segb_oauth_fetch_token(), segb_spool_status()); never
+ *  the host's free(). Accepts NULL. Any thread. @since 0.1 */
 SEGB_API void segb_free(void *p);
 
 SEGB_END_DECLS

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsegbridge - message builders for identify, track, page, screen, group
  * and alias.
  *
@@ -25,7 +26,20 @@
  * once into compact UTF-8 JSON and makes it read-only; a client sends those
  * bytes unchanged, on every retry.
  *
- * Thread safety: a message may be used by one thread at a time.
+ * Ownership: the caller owns a message until segb_client_enqueue() takes
+ * it, which it always does, also when it refuses it; a message never
+ * enqueued is freed with segb_message_destroy(). Paths and values are
+ * copied; strings read from a message are borrowed from it.
+ *
+ * Threading: a message may be used by one thread at a time.
+ *
+ * Errors: the setters return SEGB_OK or SEGB_ERR_INVALID_ARG (a NULL
+ * message, path or value), SEGB_ERR_INVALID_FIELD (a path the type does
+ * not have, or context.library), SEGB_ERR_JSON_TYPE (a value of the wrong
+ * type for its field, or a path through a non-object), SEGB_ERR_EMPTY_FIELD,
+ * SEGB_ERR_INVALID_UTF8, SEGB_ERR_MESSAGE_ID_TOO_LONG,
+ * SEGB_ERR_INVALID_TIMESTAMP, SEGB_ERR_SEALED, SEGB_ERR_NOMEM, and for JSON
+ * text also its parse errors; the detail in segb_last_error_message().
  */
 #ifndef SEGBRIDGE_MESSAGE_H
 #define SEGBRIDGE_MESSAGE_H
@@ -37,11 +51,11 @@
 
 /** Message types; the values are part of the ABI. */
 #define SEGB_MSG_IDENTIFY 1
-#define SEGB_MSG_TRACK 2
-#define SEGB_MSG_PAGE 3
-#define SEGB_MSG_SCREEN 4
-#define SEGB_MSG_GROUP 5
-#define SEGB_MSG_ALIAS 6
+#define SEGB_MSG_TRACK 2  /**< track: an event a user did */
+#define SEGB_MSG_PAGE 3   /**< page: a web page viewed */
+#define SEGB_MSG_SCREEN 4 /**< screen: an app screen viewed */
+#define SEGB_MSG_GROUP 5  /**< group: a user joins an account */
+#define SEGB_MSG_ALIAS 6  /**< alias: merge a previous identity */
 
 /** Largest serialized message Segment accepts (32 KB), in bytes. */
 #define SEGB_MESSAGE_MAX_BYTES 32768
@@ -49,6 +63,8 @@
  *  Segment counts them). */
 #define SEGB_MESSAGE_ID_MAX 100
 
+/** One message being built, then sealed: segb_message_new(), freed with
+ *  segb_message_destroy() unless segb_client_enqueue() took it. */
 typedef struct segb_message_s segb_message_t;
 
 SEGB_BEGIN_DECLS
@@ -119,7 +135,11 @@ SEGB_API int segb_message_set_json_len(segb_message_t *msg, const char *path,
 
 /** Check required fields, serialize, and make @p msg read-only. Calling it
  *  again on a sealed message returns SEGB_OK. Setters on a sealed message
- *  fail with SEGB_ERR_SEALED. @since 0.1 */
+ *  fail with SEGB_ERR_SEALED.
+ *  @returns SEGB_OK; SEGB_ERR_MISSING_FIELD (no userId nor anonymousId, or
+ *  a field the type needs: event, groupId, previousId); SEGB_ERR_TOO_LARGE
+ *  (over SEGB_MESSAGE_MAX_BYTES); SEGB_ERR_INVALID_ARG; SEGB_ERR_NOMEM.
+ *  @since 0.1 */
 SEGB_API int segb_message_seal(segb_message_t *msg);
 
 /** The serialized JSON of a sealed message, followed by a NUL that *@p len

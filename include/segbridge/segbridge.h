@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsegbridge - a C client for Segment: send events to the Tracking API,
  * read the Public and Profile APIs, verify inbound webhooks.
  *

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libsegbridge - verification and parsing of the webhooks Segment sends.
  *
  * A host server (a C web server, an nginx or libmicrohttpd handler, an FFI
@@ -66,20 +67,27 @@
  *  @since 0.2 */
 #define SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED 5
 
-/* Deprecated: the option names of 0.1, before the SEGB_WEBHOOK_OPT_
- * prefix set options apart from the other SEGB_WEBHOOK_ constants. They
- * stay as aliases of the same values; new code uses the names above. */
+/** @{ */
+/** Deprecated: the option names of 0.1, before the SEGB_WEBHOOK_OPT_
+ *  prefix set options apart from the other SEGB_WEBHOOK_ constants. They
+ *  stay as aliases of the same values; new code uses the names above.
+ *  @deprecated use the SEGB_WEBHOOK_OPT_ name. */
 #define SEGB_WEBHOOK_MAX_BODY_BYTES SEGB_WEBHOOK_OPT_MAX_BODY_BYTES
 #define SEGB_WEBHOOK_MAX_DEPTH SEGB_WEBHOOK_OPT_MAX_DEPTH
 #define SEGB_WEBHOOK_MAX_EVENTS SEGB_WEBHOOK_OPT_MAX_EVENTS
 #define SEGB_WEBHOOK_SIGNED_FIRST_EVENT SEGB_WEBHOOK_OPT_SIGNED_FIRST_EVENT
 #define SEGB_WEBHOOK_REFUSE_UNSIGNED SEGB_WEBHOOK_OPT_REFUSE_UNSIGNED
+/** @} */
 
 /** Most API keys, and separately most secrets, one verifier holds. */
 #define SEGB_WEBHOOK_MAX_CREDENTIALS 16
 
+/** A verifier: the keys, secrets and limits requests are checked against. */
 typedef struct segb_webhook_s segb_webhook_t;
+/** The events of one parsed body; freed with segb_webhook_batch_destroy(). */
 typedef struct segb_webhook_batch_s segb_webhook_batch_t;
+/** A decoded X-Segment-Settings header; freed with
+ *  segb_webhook_settings_destroy(). */
 typedef struct segb_webhook_settings_s segb_webhook_settings_t;
 
 SEGB_BEGIN_DECLS
