@@ -222,6 +222,10 @@ static const seen *find(const seen *all, size_t n, const char *id) {
 
 /* ---- processes of their own --------------------------------------------- */
 
+/* This program's path, from argv[0]: under valgrind /proc/self/exe is
+ * valgrind's own. */
+static char self[4096];
+
 /* Start this program again as the child @role with @url, @dir, @round and
  * the descriptor @fd it writes to, closing @other first: a fresh process
  * (exec, not only fork), so that the child's client starts its threads as
@@ -237,8 +241,7 @@ static pid_t spawn(const char *role, const char *url, const char *dir,
     close(other);
     snprintf(round_text, sizeof round_text, "%d", round);
     snprintf(fd_text, sizeof fd_text, "%d", fd);
-    execl("/proc/self/exe", "test_durability", role, url, dir, round_text,
-          fd_text, (char *)NULL);
+    execl(self, self, role, url, dir, round_text, fd_text, (char *)NULL);
     _exit(127);
   }
   close(fd);
@@ -629,11 +632,10 @@ static void test_disk_full(void **state) {
       "exec \"$1\" --disk-full \"$2\" \"$3\" 0 1";
   static char unshare[] = "unshare", user_and_mount[] = "-rm", mount[] = "-m",
               true_cmd[] = "true", sh[] = "sh", dash_c[] = "-c";
-  char exe[4096], dir[64], url[128];
+  char dir[64], url[128];
   char *args[] = {unshare, user_and_mount, true_cmd, NULL, NULL,
                   NULL,    NULL,           NULL,     NULL, NULL};
   sbm_mock *mock;
-  ssize_t len;
   int rc;
   (void)state;
 
@@ -647,9 +649,6 @@ static void test_disk_full(void **state) {
     print_message("no mount namespace here (unshare): skipped\n");
     skip();
   }
-  len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  assert_true(len > 0);
-  exe[len] = '\0';
   mock = start_mock();
   snprintf(url, sizeof url, "%s", sbm_url(mock));
   make_dir(dir, sizeof dir);
@@ -657,7 +656,7 @@ static void test_disk_full(void **state) {
   args[3] = dash_c;
   args[4] = script;
   args[5] = sh;
-  args[6] = exe;
+  args[6] = self;
   args[7] = url;
   args[8] = dir;
   rc = run_unshare(args);
@@ -733,6 +732,8 @@ int main(int argc, char **argv) {
   };
 
   signal(SIGPIPE, SIG_IGN);
+  if (realpath(argv[0], self) == NULL)
+    return 1;
   if (argc == 6 && strcmp(argv[1], "--killed-client") == 0)
     killed_client(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
   if (argc == 6 && strcmp(argv[1], "--disk-full") == 0)
