@@ -10,6 +10,7 @@ packages=(
   libcmocka-dev libmicrohttpd-dev libcjson-dev valgrind openssl # tests, mock
   clang libclang-rt-dev libjansson-dev                        # fuzz builds
   clang-format                                                # style check
+  python3 python3-pytest                                      # python binding tests
 )
 
 if ! command -v dpkg-query >/dev/null; then
