@@ -139,7 +139,11 @@ class Client:
             raise error
         self._handle = Handle(handle, "client")
         self._report_fd = lib.segb_client_report_fd(handle)
-        self._wake_r, self._wake_w = os.pipe()
+        try:
+            self._wake_r, self._wake_w = os.pipe()
+        except BaseException:
+            self._abandon()
+            raise
         os.set_blocking(self._wake_r, False)
         self._thread = threading.Thread(
             target=self._serve, name="segbridge-reports", daemon=True
@@ -147,11 +151,9 @@ class Client:
         try:
             self._thread.start()
         except BaseException:
-            self._handle.begin_close()
-            lib.segb_client_close(self._handle.finish_close(), 0)
+            self._abandon()
             os.close(self._wake_r)
             os.close(self._wake_w)
-            self._closed.set()
             raise
         _open_clients.add(self)
 
@@ -301,7 +303,8 @@ class Client:
                 fields.append((lib.segb_message_set_string_len, path, data))
         for path, value in objects:
             if value is not None:
-                fields.append((lib.segb_message_set_json_len, path, _convert.json_text(value, path)))
+                data = _convert.json_text(value, path)
+                fields.append((lib.segb_message_set_json_len, path, data))
 
         msg = lib.segb_message_new(msg_type)
         if not msg:
@@ -379,6 +382,12 @@ class Client:
         if threading.current_thread() is not self._thread:
             self._thread.join()
         return self._close_result
+
+    def _abandon(self):
+        """Close a client __init__ could not finish (no report yet to serve)."""
+        self._handle.begin_close()
+        lib.segb_client_close(self._handle.finish_close(), 0)
+        self._closed.set()
 
     def __enter__(self):
         return self

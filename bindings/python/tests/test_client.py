@@ -161,3 +161,14 @@ def test_flush_waits_for_on_delivery(start_mock):
         assert within(HANG_GUARD_S, c.flush, 60) is True
         # flush returns once each report has been handed to on_delivery
         assert len(got.reports) == 30
+
+
+def test_an_inline_client_reports_on_the_binding_thread(mock):
+    got = Reports()
+    with segbridge.Client(
+        write_key="wk", endpoint=mock.url, on_delivery=got, settings={"dispatch.mode": "inline"}
+    ) as c:
+        sent = [c.track("u-1", "Inline"), c.screen("u-1", "Inline")]
+        assert within(HANG_GUARD_S, c.flush, 60) is True  # sends on this thread
+        assert sorted(got.ids()) == sorted(sent)
+    assert got.threads == {"segbridge-reports"}

@@ -3,6 +3,8 @@ loop of clients, from on_delivery, or against threads still sending; a
 closed client raises ClosedError and leaves no thread or descriptor."""
 
 import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -148,3 +150,23 @@ def test_close_twice_from_two_threads(start_mock):
         assert not t.is_alive()
     assert answers == [True, True]
     assert sorted(r.message_id for r in got) == sorted(sent)
+
+
+def test_a_client_left_open_is_closed_at_exit(start_mock, tmp_path):
+    mock = start_mock(record=tmp_path / "record.ndjson")
+    script = (
+        "import segbridge\n"
+        f"c = segbridge.Client(write_key='wk', endpoint={mock.url!r},\n"
+        "                     settings={'batch.linger_ms': 600000})\n"
+        "print(c.track('u-1', 'At Exit'))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(segbridge.__file__)))
+    run = within(
+        HANG_GUARD_S,
+        lambda: subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True
+        ),
+    )
+    assert run.returncode == 0, run.stderr
+    sent = run.stdout.strip()
+    assert [m["messageId"] for m in mock.recorded()] == [sent]

@@ -79,9 +79,8 @@ def test_a_message_too_large_is_refused():
     with segbridge.Client(
         write_key="wk", endpoint=NOWHERE, settings={"message.max_bytes": 1024}
     ) as c:
-        raises(
-            segbridge.MessageError, "SEGB_ERR_TOO_LARGE", c.track, "u-1", "Big", {"blob": "x" * 2000}
-        )
+        big = {"blob": "x" * 2000}
+        raises(segbridge.MessageError, "SEGB_ERR_TOO_LARGE", c.track, "u-1", "Big", big)
         stats = c.stats()
         assert stats["refused"] == 1 and stats["enqueued"] == 0
         c.close(0)
@@ -180,5 +179,5 @@ def test_every_code_has_a_name_and_a_family():
     for code, value in segbridge.errors.VALUES.items():
         error = segbridge.errors.make_error(code, "detail")
         assert isinstance(error, segbridge.Error) and error.value == value
-    assert segbridge.errors.make_error("SEGB_ERR_NOT_FOUND", "x").__class__ is segbridge.NotFoundError
+    assert type(segbridge.errors.make_error("SEGB_ERR_NOT_FOUND", "x")) is segbridge.NotFoundError
     assert issubclass(segbridge.NotFoundError, segbridge.APIError)

@@ -49,7 +49,8 @@ def test_profile(reader):
     assert len(events) == 30
     assert [e["message_id"] for e in events] == [f"msg-user_id:u-1-{i}" for i in range(30)]
     ids = reader.external_ids("anonymous_id:a-1")
-    assert {(i["type"], i["id"]) for i in ids} >= {("user_id", "u-1"), ("email", "jane@example.com")}
+    pairs = {(i["type"], i["id"]) for i in ids}
+    assert pairs >= {("user_id", "u-1"), ("email", "jane@example.com")}
     assert reader.metadata("user_id:u-1")["last_source_id"] == "src_001"
     assert reader.traits("group_id:g-1")
 
