@@ -125,6 +125,8 @@ class Reader:
         (1..1000; 0: Segment's default)."""
         if isinstance(page_size, bool) or not isinstance(page_size, int):
             raise TypeError("segbridge: page_size must be an int")
+        if not 0 <= page_size <= _convert.INT_MAX:
+            raise ValueError("segbridge: page_size must be 1..1000, or 0 for Segment's default")
         return self._walk(lib.segb_sources_pager, page_size) or []
 
     def source(self, source_id):

@@ -69,6 +69,11 @@ def test_bad_parameters(reader):
         reader.traits("user_id:u-1", ["limit", "5"])
     with pytest.raises(TypeError):
         reader.traits(42)
+    with pytest.raises(ValueError):
+        reader.sources(page_size=10**12)
+    with pytest.raises(segbridge.Error) as info:
+        reader.sources(page_size=1001)
+    assert info.value.code == "SEGB_ERR_INVALID_ARG"
     with pytest.raises(segbridge.ConfigError):
         reader.traits("user_id:\udc80")
 
