@@ -5,8 +5,9 @@ as segb_err_name() spells it), .value, its number, and .message, the detail
 (segb_last_error_message() or the errstr buffer of the call). The families
 group the codes of include/segbridge/error.h:
 
-    ConfigError     (also a ValueError) a setting or credential refused:
-                    UNKNOWN_OPTION, INVALID_VALUE, NO_CREDENTIALS, KEY_*
+    ConfigError     (also a ValueError) a setting, credential or argument
+                    refused: UNKNOWN_OPTION, INVALID_VALUE, NO_CREDENTIALS,
+                    KEY_*; also a Webhook's bad key or secret (INVALID_ARG)
     MessageError    (also a ValueError) an event refused before it is queued:
                     INVALID_UTF8, INVALID_NUMBER, INVALID_JSON, JSON_TYPE,
                     MISSING_FIELD, INVALID_FIELD, EMPTY_FIELD, TOO_LARGE,
@@ -43,7 +44,7 @@ class Error(Exception):
 
 
 class ConfigError(Error, ValueError):
-    """A setting, a credential or a key refused."""
+    """A setting, a credential, a key or an argument refused."""
 
 
 class MessageError(Error, ValueError):
