@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-dev libjansson-dev                        # fuzz builds
   clang-format                                                # style check
   doxygen                                                     # API reference (docs.doxygen)
+  python3 python3-pytest                                      # python binding tests
 )
 
 if ! command -v dpkg-query >/dev/null; then
