@@ -92,62 +92,44 @@ static segb_client_t *new_client(fates *f) {
   return client;
 }
 
-/* Set each of @n (path, value) string pairs on @msg; SEGB_OK or the first
- * error. */
-static int set_strings(segb_message_t *msg, const char *const *pairs,
-                       size_t n) {
-  size_t i;
-  int rc = SEGB_OK;
-
-  for (i = 0; i < n && rc == SEGB_OK; i++)
-    rc = segb_message_set_string(msg, pairs[2 * i], pairs[2 * i + 1]);
-  return rc;
-}
-
-/* Build @type for @user_id with @score set at @score_path and the string
- * pairs, and enqueue it; SEGB_OK when the client accepted it. */
-static int send_message(segb_client_t *client, int type,
-                        const char *const *pairs, size_t n,
-                        const char *score_path, long score) {
-  segb_message_t *msg = segb_message_new(type);
-  int rc;
-
-  if (msg == NULL)
-    return segb_last_error();
-  rc = set_strings(msg, pairs, n);
-  if (rc == SEGB_OK)
-    rc = segb_message_set_int64(msg, score_path, score);
-  if (rc != SEGB_OK) {
-    segb_message_destroy(msg);
-    return rc;
-  }
-  return segb_client_enqueue(client, msg); /* takes msg, even on error */
-}
-
-/* Identify the lead with its traits, then track "Lead Qualified"; SEGB_OK
- * when the client accepted both. The library copies every string. */
+/* Identify the lead with its traits, then track "Lead Qualified" with its
+ * properties; SEGB_OK when the client accepted both. Each setter returns
+ * SEGB_OK or why it refused the value; the library copies every string. */
 static int send_qualified_lead(segb_client_t *client, const char *user_id,
                                const char *email, long score,
                                const char *source) {
-  const char *const traits[] = {"userId",
-                                user_id,
-                                "traits.email",
-                                email,
-                                "traits.lead_source",
-                                source,
-                                "traits.lifecycle_stage",
-                                "qualified"};
-  const char *const properties[] = {
-      "userId", user_id, "event", "Lead Qualified", "properties.source",
-      source};
-  int rc;
+  segb_message_t *identify = segb_message_new(SEGB_MSG_IDENTIFY);
+  segb_message_t *track = segb_message_new(SEGB_MSG_TRACK);
+  int rc = identify != NULL && track != NULL ? SEGB_OK : SEGB_ERR_NOMEM;
 
-  rc = send_message(client, SEGB_MSG_IDENTIFY, traits, 4, "traits.lead_score",
-                    score);
   if (rc == SEGB_OK)
-    rc = send_message(client, SEGB_MSG_TRACK, properties, 3, "properties.score",
-                      score);
-  return rc;
+    rc = segb_message_set_string(identify, "userId", user_id);
+  if (rc == SEGB_OK)
+    rc = segb_message_set_string(identify, "traits.email", email);
+  if (rc == SEGB_OK)
+    rc = segb_message_set_int64(identify, "traits.lead_score", score);
+  if (rc == SEGB_OK)
+    rc = segb_message_set_string(identify, "traits.lead_source", source);
+  if (rc == SEGB_OK)
+    rc = segb_message_set_string(track, "userId", user_id);
+  if (rc == SEGB_OK)
+    rc = segb_message_set_string(track, "event", "Lead Qualified");
+  if (rc == SEGB_OK)
+    rc = segb_message_set_int64(track, "properties.score", score);
+  if (rc == SEGB_OK)
+    rc = segb_message_set_string(track, "properties.source", source);
+  if (rc != SEGB_OK) {
+    segb_message_destroy(identify);
+    segb_message_destroy(track);
+    return rc;
+  }
+  /* enqueue takes the message, also when it refuses it */
+  rc = segb_client_enqueue(client, identify);
+  if (rc != SEGB_OK) {
+    segb_message_destroy(track);
+    return rc;
+  }
+  return segb_client_enqueue(client, track);
 }
 
 int main(int argc, char **argv) {
