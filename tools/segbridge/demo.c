@@ -27,12 +27,12 @@ typedef struct demo {
   int passed, failed; /* steps */
 } demo;
 
-/* The verdict line of a step. */
+/* The end of a step's last line: its verdict. */
 static void verdict(demo *d, int passed, const char *why) {
   if (passed)
-    printf("   passed\n");
+    printf(": passed\n");
   else
-    printf("   FAILED: %s\n", why);
+    printf(": FAILED (%s)\n", why);
   d->passed += passed;
   d->failed += !passed;
   fflush(stdout);
@@ -79,19 +79,18 @@ static segb_client_t *demo_client(segb_config_t *conf, cli_tally *tally) {
   return c;
 }
 
-/* Close @c and say how its messages fared; whether all @sent of them were
- * delivered. */
+/* Close @c and say how its messages fared, on a line left open; whether
+ * all @sent of them were delivered. */
 static int close_and_tally(segb_client_t *c, const cli_tally *t,
                            unsigned sent) {
   int rc = segb_client_close(c, DEMO_CLOSE_MS);
 
-  printf("   reports: %llu delivered, %llu failed",
-         (unsigned long long)t->delivered, (unsigned long long)t->failed);
+  printf("   %llu delivered, %llu failed", (unsigned long long)t->delivered,
+         (unsigned long long)t->failed);
   if (t->failed > 0)
     printf(" (first: %s: %s)", segb_err_name(t->first_err), t->first_errstr);
   else if (rc != SEGB_OK)
     printf(" (close: %s)", segb_err_name(rc));
-  printf("\n");
   return rc == SEGB_OK && t->delivered == sent && t->failed == 0;
 }
 
@@ -138,8 +137,10 @@ static void step_events(demo *d) {
   size_t received;
   int ok = 1;
 
-  printf("2. six event types with a write key (a client, thread mode)\n");
+  printf("2. events:  identify, track, page, screen, group, alias sent with "
+         "a write key by a client (thread mode)\n");
   if (conf == NULL || (c = demo_client(conf, &tally)) == NULL) {
+    printf("  ");
     verdict(d, 0, "no client");
     return;
   }
@@ -152,10 +153,9 @@ static void step_events(demo *d) {
   ok &= segb_screen(c, "u-1", NULL, "Settings", NULL) == SEGB_OK;
   ok &= segb_group(c, "u-1", NULL, "g-1", "{\"name\":\"Initech\"}") == SEGB_OK;
   ok &= segb_alias(c, "u-1", "a-1") == SEGB_OK;
-  printf("   sent identify, track, page, screen, group, alias\n");
   ok &= close_and_tally(c, &tally, 6);
   received = received_types(d, 0, types, sizeof types);
-  printf("   the mock accepted %zu: %s\n", received, types);
+  printf("; the mock accepted %zu: %s", received, types);
   verdict(d,
           ok && received == 6 &&
               strcmp(types, "identify, track, page, screen, group, "
@@ -215,10 +215,11 @@ static void step_oauth(demo *d) {
   size_t received, requests, bearer;
   int ok = 1, i;
 
-  printf("3. a batch of %d track events through OAuth (RS256 client "
-         "assertion)\n",
+  printf("3. oauth:   %d track events sent in a batch with an access token "
+         "got for an RS256 assertion signed with the key\n",
          DEMO_OAUTH_EVENTS);
   if (conf == NULL || (c = demo_client(conf, &tally)) == NULL) {
+    printf("  ");
     verdict(d, 0, "no client");
     return;
   }
@@ -232,8 +233,8 @@ static void step_oauth(demo *d) {
   sbm_get_oauth_stats(d->mock, &os);
   received = received_types(d, first_message, types, sizeof types);
   requests = tracking_requests(d, first_request, &bearer);
-  printf("   the mock checked the key's signature and issued %llu token%s; "
-         "it accepted %zu events in %zu request%s, %zu with the token\n",
+  printf("; the mock issued %llu token%s and accepted %zu events in %zu "
+         "request%s, %zu with the token",
          (unsigned long long)os.tokens_issued, os.tokens_issued == 1 ? "" : "s",
          received, requests, requests == 1 ? "" : "s", bearer);
   verdict(d,
@@ -264,13 +265,15 @@ static void step_profile(demo *d) {
   segb_reader_t *r = NULL;
   int rc_traits, rc_events;
 
-  printf("4. the profile %s read back (Profile API of space spa_mock)\n",
+  printf("4. profile: the traits and events of %s read with the Profile API "
+         "(space spa_mock)\n",
          DEMO_PROFILE);
   if (conf != NULL && (r = segb_reader_new(conf, err, sizeof err)) == NULL) {
     fprintf(stderr, "segbridge: demo: %s\n", err);
     segb_config_destroy(conf);
   }
   if (r == NULL) {
+    printf("  ");
     verdict(d, 0, "no reader");
     return;
   }
@@ -282,8 +285,8 @@ static void step_profile(demo *d) {
     const segb_json_t *t = segb_result_data(traits);
     const segb_json_t *e = segb_result_data(events);
 
-    printf("   %zu traits (name %s, email %s); the first page of its events "
-           "holds %zu, the newest \"%s\"\n",
+    printf("   %zu traits (name %s, email %s); %zu events on the first page, "
+           "the newest \"%s\"",
            segb_json_count(t), member(t, "name"), member(t, "email"),
            segb_json_count(e), member(segb_json_at(e, 0), "event"));
     verdict(d,
@@ -291,7 +294,7 @@ static void step_profile(demo *d) {
                 segb_json_type(e) == SEGB_JSON_ARRAY && segb_json_count(e) > 0,
             "the profile came back empty");
   } else {
-    printf("   traits: %s, events: %s (%s)\n", segb_err_name(rc_traits),
+    printf("   traits: %s, events: %s (%s)", segb_err_name(rc_traits),
            segb_err_name(rc_events), segb_last_error_message());
     verdict(d, 0, "the Profile API refused");
   }
@@ -318,7 +321,8 @@ static void step_webhook(demo *d) {
   FILE *log_f = open_memstream(&log, &log_len);
   int ok;
 
-  printf("5. a signed webhook delivered to the webhook receiver\n");
+  printf("5. webhook: a track event signed with HMAC-SHA1 handed to the "
+         "webhook receiver, then again with a forged signature\n");
   ok = wh != NULL && out_f != NULL && log_f != NULL &&
        segb_webhook_add_secret(wh, DEMO_WEBHOOK_SECRET) == SEGB_OK &&
        demo_hmac_sha1_hex(DEMO_WEBHOOK_SECRET, body, strlen(body), signature) ==
@@ -336,16 +340,16 @@ static void step_webhook(demo *d) {
   if (log_f != NULL)
     fclose(log_f);
   if (ok) {
-    printf("   a track event signed with HMAC-SHA1: answered %u, the receiver "
-           "printed %s; a forged signature: answered %u\n",
-           good.status,
-           out != NULL && strstr(out, "\"Demo Webhook\"") != NULL ? "the event"
-                                                                  : "no event",
+    printf("   signed: answered %u, %s; forged: answered %u", good.status,
+           out != NULL && strstr(out, "\"Demo Webhook\"") != NULL
+               ? "the event printed"
+               : "no event printed",
            forged.status);
     ok = good.status == 200 && forged.status == 401 && out != NULL &&
          strstr(out, "\"demo-webhook-1\"") != NULL &&
          strchr(out, '\n') == out + strlen(out) - 1;
-  }
+  } else
+    printf("  ");
   verdict(d, ok, "the webhook was not verified and parsed as sent");
   free(out);
   free(log);
@@ -358,11 +362,13 @@ static int step_start(demo *d) {
   sbm_options mo = {0};
   char err[256], *public_pem = NULL;
 
-  printf("1. a local Segment (the bundled mock) and an RSA key for OAuth\n");
+  printf("1. mock:    a local Segment (the bundled mock) on 127.0.0.1, and an "
+         "RSA key for OAuth\n");
   /* libcurl reads the proxy variables at each request; none is wanted for
    * loopback. */
   if (setenv("no_proxy", "*", 1) != 0 || setenv("NO_PROXY", "*", 1) != 0 ||
       demo_rsa_key(2048, &d->private_pem, &public_pem) != 0) {
+    printf("  ");
     verdict(d, 0, "cannot make an RSA key");
     return -1;
   }
@@ -374,12 +380,12 @@ static int step_start(demo *d) {
   d->mock = sbm_start(&mo, err, sizeof err);
   free(public_pem);
   if (d->mock == NULL) {
-    printf("   the mock did not start: %s\n", err);
+    printf("   the mock did not start: %s", err);
     verdict(d, 0, "no mock");
     return -1;
   }
-  printf("   Tracking, OAuth, Public and Profile APIs on %s (write key %s, "
-         "OAuth app %s, key %s: RSA 2048 bits, made just now)\n",
+  printf("   Tracking, OAuth, Public and Profile APIs on %s; write key %s, "
+         "OAuth app %s, key %s (RSA, 2048 bits, made just now)",
          sbm_url(d->mock), DEMO_WRITE_KEY, DEMO_CLIENT_ID, DEMO_KEY_ID);
   verdict(d, 1, NULL);
   return 0;
