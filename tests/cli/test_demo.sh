@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # segbridge demo: every step's line and exit 0; the same with networking
-# off (a new user and network namespace has a loopback only), skipped where
+# off (a new user and network namespace has a loopback only, down until
+# brought up: with it left down the demo fails at step 1), skipped where
 # unshare is not permitted; its help.
 # Usage: test_demo.sh PATH/TO/segbridge
 set -u
@@ -44,6 +45,14 @@ if unshare -rn true 2>/dev/null; then
   check "demo with networking off exits 0 (got $status: $(head -c 300 "$tmp/err"))" \
     [ "$status" -eq 0 ]
   check_steps "networking off"
+  # and with the loopback left down, it fails at once, saying so
+  unshare -rn "$cli" demo >"$tmp/out" 2>"$tmp/err"
+  status=$?
+  check "demo with the loopback down exits 1 (got $status)" [ "$status" -eq 1 ]
+  check "the loopback down: step 1 says so" \
+    grep -q '^   .*FAILED (no connection to it: is the loopback interface down?' "$tmp/out"
+  check "the loopback down: the closing line" \
+    grep -q '^FAILED: 0 of 5 steps passed$' "$tmp/out"
 else
   echo "SKIP: unshare -rn is not permitted here: the offline run is not tested"
 fi
