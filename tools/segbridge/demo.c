@@ -402,9 +402,9 @@ static int step_start(demo *d) {
     verdict(d, 0, "no mock");
     return -1;
   }
-  printf("   Tracking, OAuth, Public and Profile APIs on %s; write key %s, "
-         "OAuth app %s, key %s (RSA, 2048 bits, made just now)",
-         sbm_url(d->mock), DEMO_WRITE_KEY, DEMO_CLIENT_ID, DEMO_KEY_ID);
+  printf("   Tracking, OAuth, Public and Profile APIs on %s, for a write key "
+         "and OAuth app %s, key %s (RSA, 2048 bits, made just now)",
+         sbm_url(d->mock), DEMO_CLIENT_ID, DEMO_KEY_ID);
   if (!mock_reachable(d)) {
     verdict(d, 0,
             "no connection to it: is the loopback interface down? "
