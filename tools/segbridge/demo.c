@@ -131,8 +131,9 @@ static size_t received_types(demo *d, size_t first, char *out, size_t cap) {
 }
 
 static void step_events(demo *d) {
-  const char *const settings[] = {"write_key", DEMO_WRITE_KEY, "endpoint",
-                                  sbm_url(d->mock), NULL};
+  const char *const settings[] = {
+      "write_key",     DEMO_WRITE_KEY, "endpoint", sbm_url(d->mock),
+      "dispatch.mode", "thread",       NULL};
   segb_config_t *conf = demo_config(settings);
   segb_client_t *c = NULL;
   cli_tally tally;
