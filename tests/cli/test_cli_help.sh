@@ -20,8 +20,8 @@ check "version is the library's" [ "$(cat "$tmp/out")" = "segbridge $version" ]
 # help: every command listed; help CMD and CMD --help alike
 run 0 help
 commands=$(sed -n '/^commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p' "$tmp/out")
-check "help lists 18 commands (got $(echo $commands | wc -w))" \
-  [ "$(echo $commands | wc -w)" -eq 18 ]
+check "help lists 19 commands (got $(echo $commands | wc -w))" \
+  [ "$(echo $commands | wc -w)" -eq 19 ]
 run 0 --help
 check "--help is help" grep -q '^  test-connection ' "$tmp/out"
 run 2

@@ -152,6 +152,8 @@ void cli_tally_report(segb_client_t *client, const segb_report_t *report,
 int cli_send(const char *name, const cli_opts *o, char **args);
 int cli_import(const char *name, const cli_opts *o, char **args);
 int cli_mock(const char *name, const cli_opts *o, char **args);
+/* `segbridge demo`: the round trip against the mock, step by step. */
+int cli_demo(const char *name, const cli_opts *o, char **args);
 /* `segbridge token`: one OAuth token request, its answer printed. */
 int cli_token(const char *name, const cli_opts *o, char **args);
 

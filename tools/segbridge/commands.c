@@ -46,6 +46,14 @@ static const char spool_notes[] =
     "What the spool directory DIR holds, as JSON: the events kept and their\n"
     "bytes, the oldest, damage found, the process holding it.\n";
 
+static const char demo_notes[] =
+    "Runs the mock in this process on 127.0.0.1 and, against it: the six\n"
+    "event types with a write key; a batch through OAuth, signed with an RSA\n"
+    "key made on the spot; a profile read back (Profile API); a webhook\n"
+    "signed with HMAC-SHA1, handed to the webhook receiver. One or two lines\n"
+    "per step, then the verdict; exit 0 only when every step passed. Uses no\n"
+    "network and no credentials.\n";
+
 static const cli_command commands[] = {
     {"identify", CLI_FOR_MESSAGE, "[options]",
      "send an identify call: who the user is (--traits)", NULL, 0, 0, cli_send},
@@ -67,6 +75,8 @@ static const cli_command commands[] = {
     {"mock", CLI_FOR_MOCK, "[options]",
      "run a local Segment: Tracking, Public and Profile APIs", mock_notes, 0, 0,
      cli_mock},
+    {"demo", 0, "", "the whole round trip against the mock, offline",
+     demo_notes, 0, 0, cli_demo},
     {"token", CLI_FOR_TOKEN,
      "--oauth-client-id ID --oauth-key-id ID "
      "--oauth-key-file FILE [options]",
