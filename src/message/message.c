@@ -675,10 +675,25 @@ static int copy_string(const sbi_json *root, const char *name, char *dst,
   return 1;
 }
 
+/* Give the new @msg what the tree @root of its sealed bytes @json says, and
+ * the bytes themselves. SEGB_OK or the error. */
+static int refill_sealed(segb_message_t *msg, const sbi_json *root,
+                         const char *json, size_t len) {
+  if (!copy_string(root, "messageId", msg->message_id,
+                   sizeof msg->message_id) ||
+      !copy_string(root, "timestamp", msg->timestamp, sizeof msg->timestamp))
+    return sbi_error(SEGB_ERR_MISSING_FIELD,
+                     "sealed message has no messageId or timestamp");
+  if (sbi_buf_append(&msg->json, json, len) != SEGB_OK)
+    return sbi_error(SEGB_ERR_NOMEM, "out of memory reading a sealed message");
+  sbi_buf_fit(&msg->json);
+  return SEGB_OK;
+}
+
 int sbi_message_from_sealed(const char *json, size_t len,
                             segb_message_t **out) {
   char why[WHY_SIZE];
-  segb_message_t *msg = NULL;
+  segb_message_t *msg;
   sbi_json *root;
   int rc;
 
@@ -689,25 +704,14 @@ int sbi_message_from_sealed(const char *json, size_t len,
     return sbi_error(rc, "sealed message: %s", why);
   rc = root->type == SBI_JSON_OBJECT
            ? type_from_json(root)
-           : sbi_error(SEGB_ERR_JSON_TYPE, "sealed message is not an "
-                                           "object");
-  if (rc > 0 && (msg = segb_message_new(rc)) == NULL)
-    rc = SEGB_ERR_NOMEM;
-  if (msg != NULL &&
-      (!copy_string(root, "messageId", msg->message_id,
-                    sizeof msg->message_id) ||
-       !copy_string(root, "timestamp", msg->timestamp, sizeof msg->timestamp)))
-    rc = sbi_error(SEGB_ERR_MISSING_FIELD,
-                   "sealed message has no messageId or timestamp");
-  if (msg != NULL && rc > 0 &&
-      (rc = sbi_buf_append(&msg->json, json, len)) != SEGB_OK)
-    rc = sbi_error(SEGB_ERR_NOMEM, "out of memory reading a sealed message");
-  if (msg == NULL || rc < 0) {
+           : sbi_error(SEGB_ERR_JSON_TYPE, "sealed message is not an object");
+  msg = rc > 0 ? segb_message_new(rc) : NULL;
+  rc = msg == NULL ? segb_last_error() : refill_sealed(msg, root, json, len);
+  if (rc != SEGB_OK) {
     segb_message_destroy(msg);
     sbi_json_free(root);
-    return rc < 0 ? rc : SEGB_ERR_NOMEM;
+    return rc;
   }
-  sbi_buf_fit(&msg->json);
   /* The bytes stay as they were sealed; the tree only tells whose. */
   sbi_json_free(msg->fields);
   msg->fields = root;

@@ -202,6 +202,19 @@ class Client:
             message_id,
         )
 
+    def _view(self, kind, user_id, name, properties, anonymous_id, context,
+              timestamp, message_id, integrations, category):
+        """A page or a screen: the same fields."""
+        return self._send(
+            kind,
+            user_id,
+            anonymous_id,
+            [("name", name), ("category", category)],
+            [("properties", properties), ("context", context), ("integrations", integrations)],
+            timestamp,
+            message_id,
+        )
+
     def page(
         self,
         user_id,
@@ -215,14 +228,9 @@ class Client:
         category=None,
     ):
         """Queue a page call; returns its messageId."""
-        return self._send(
-            MSG_PAGE,
-            user_id,
-            anonymous_id,
-            [("name", name), ("category", category)],
-            [("properties", properties), ("context", context), ("integrations", integrations)],
-            timestamp,
-            message_id,
+        return self._view(
+            MSG_PAGE, user_id, name, properties, anonymous_id, context, timestamp,
+            message_id, integrations, category,
         )
 
     def screen(
@@ -238,14 +246,9 @@ class Client:
         category=None,
     ):
         """Queue a screen call; returns its messageId."""
-        return self._send(
-            MSG_SCREEN,
-            user_id,
-            anonymous_id,
-            [("name", name), ("category", category)],
-            [("properties", properties), ("context", context), ("integrations", integrations)],
-            timestamp,
-            message_id,
+        return self._view(
+            MSG_SCREEN, user_id, name, properties, anonymous_id, context, timestamp,
+            message_id, integrations, category,
         )
 
     def group(
