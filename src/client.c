@@ -48,7 +48,6 @@ static void report(void *ctx, segb_message_t *msg) {
 
   if (c->delivery_cb != NULL)
     c->delivery_cb(c, &r, c->opaque);
-  segb_message_destroy(msg);
 }
 
 static void snapshot(const segb_client_t *c, int64_t *all);

@@ -2,6 +2,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <segbridge/error.h>
 
@@ -35,9 +36,14 @@ void sbi_buf_fit(sbi_buf *b) {
 
   if (b->data == NULL || b->cap == b->len + 1)
     return;
-  p = realloc(b->data, b->len + 1);
+  /* A new block rather than realloc shrinking this one in place: that
+   * leaves a free fragment of an odd size behind, where blocks of the
+   * sizes in use come back from the thread's malloc cache. */
+  p = malloc(b->len + 1);
   if (p == NULL) /* keeping the larger block is no failure */
     return;
+  memcpy(p, b->data, b->len + 1);
+  free(b->data);
   b->data = p;
   b->cap = b->len + 1;
 }

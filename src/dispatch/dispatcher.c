@@ -95,7 +95,13 @@ struct sbi_dispatch {
    * within the gathering walk are busy: until a job ends, only an event
    * that lands inside that walk can change its answer. */
   int starved;
-  sbi_queue done;         /* fates known, reports not made */
+  sbi_queue done; /* fates known, reports not made */
+  /* Reported messages, freed by the next enqueues: one freed on the thread
+   * that made it goes back to that thread's malloc cache for its next
+   * event, where the driver freeing it would cross glibc's arenas, both
+   * threads then contending for the lock of the producer's. At most
+   * SPENT_MAX: past that the reporting thread frees them itself. */
+  sbi_queue spent;
   uint64_t done_min;      /* least seq in done */
   uint64_t reporting_min; /* least seq of the reports being made */
   int64_t delivered, dropped, in_flight, recovered;
@@ -200,6 +206,29 @@ static void forget(sbi_queue *q) {
 
 static void after_fork_in_callback(sbi_dispatch *d);
 
+/* What one enqueue frees of the spent messages: more than one, so that
+ * the list drains whenever producers run. */
+#define SPENT_PER_ENQUEUE 2
+#define SPENT_MAX 256
+
+/* Add the reported @q to the spent messages (under the lock, which it may
+ * let go to free those over SPENT_MAX). */
+static void keep_spent(sbi_dispatch *d, sbi_queue *q) {
+  sbi_queue over = {0};
+  segb_message_t *m;
+
+  sbi_queue_prepend(q, &d->spent);
+  d->spent = *q;
+  *q = (sbi_queue){0};
+  while (d->spent.count > SPENT_MAX && (m = sbi_queue_pop(&d->spent)) != NULL)
+    sbi_queue_push(&over, m);
+  if (over.count > 0) {
+    pthread_mutex_unlock(&d->lock);
+    forget(&over);
+    pthread_mutex_lock(&d->lock);
+  }
+}
+
 /* Make the reports that wait, on this thread, unless another thread is
  * making them. Called and returns with the lock held; lets it go around
  * the callbacks. How many it made. */
@@ -209,7 +238,7 @@ static int make_reports(sbi_dispatch *d) {
   int made = 0;
 
   while (d->done.count > 0 && !d->reporting) {
-    sbi_queue batch = d->done;
+    sbi_queue batch = d->done, reported = {0};
     segb_message_t *m;
     char drain[64];
 
@@ -225,15 +254,18 @@ static int make_reports(sbi_dispatch *d) {
     while (sbi_fork_generation() == generation &&
            (m = sbi_queue_pop(&batch)) != NULL) {
       d->report(d->ctx, m);
+      sbi_queue_push(&reported, m);
       made++;
     }
     in_callback = outer;
     if (sbi_fork_generation() != generation) {
       forget(&batch); /* the parent's: the parent reports them */
+      forget(&reported);
       after_fork_in_callback(d);
       return made;
     }
     pthread_mutex_lock(&d->lock);
+    keep_spent(d, &reported);
     d->reporting = 0;
     d->reporting_min = UINT64_MAX;
     pthread_cond_broadcast(&d->progress);
@@ -716,6 +748,7 @@ static void free_dispatch(sbi_dispatch *d) {
     sbi_job_free(&d->slots[i].job);
   free(d->slots);
   sbi_lanes_free(&d->busy);
+  forget(&d->spent);
   sbi_spool_close(d->spool);
   if (d->multi != NULL)
     d->multi->destroy(d->multi);
@@ -916,6 +949,7 @@ static size_t forget_parent(sbi_dispatch *d) {
   forget(&d->queue);
   forget(&d->done);
   forget(&d->finished);
+  forget(&d->spent);
   for (i = 0; i < d->max_jobs; i++) {
     slot *sl = &d->slots[i];
 
@@ -1120,6 +1154,8 @@ static void discard(sbi_dispatch *d, segb_message_t *msg) {
 int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
   int64_t now = sbi_clock_mono_ms(); /* read before the lock, not under it */
   int rc = lock_dispatch(d), need_wake = 0;
+  sbi_queue spent = {0};
+  segb_message_t *spent_one;
 
   if (rc == SEGB_OK)
     rc = d->closing ? sbi_error(SEGB_ERR_CLOSED,
@@ -1158,9 +1194,13 @@ int sbi_dispatch_enqueue(sbi_dispatch *d, segb_message_t *msg) {
         d->done.count > 0 && !d->o.poll_reports && !d->wake_pending)
       d->wake_pending = need_wake = 1;
   }
+  while (spent.count < SPENT_PER_ENQUEUE &&
+         (spent_one = sbi_queue_pop(&d->spent)) != NULL)
+    sbi_queue_push(&spent, spent_one);
   pthread_mutex_unlock(&d->lock);
   if (need_wake)
     wake(d);
+  forget(&spent);
   if (rc != SEGB_OK)
     segb_message_destroy(msg);
   return rc;

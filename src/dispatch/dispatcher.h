@@ -47,7 +47,8 @@ typedef struct sbi_dispatch_options {
 } sbi_dispatch_options;
 
 /* Hands the host one message's fate (msg->err, ->errstr, ->attempts,
- * ->http_status) and frees the message. Called with no lock held. */
+ * ->http_status); the dispatcher frees the message after. Called with no
+ * lock held. */
 typedef void sbi_report_fn(void *ctx, segb_message_t *msg);
 /* Time for the statistics callback; no lock held. */
 typedef void sbi_stats_fn(void *ctx);

@@ -318,18 +318,19 @@ sbi_job_step sbi_job_answered(sbi_sender *s, sbi_job *j, int64_t deadline) {
     atomic_store_explicit(&s->last_status, resp->status, memory_order_relaxed);
   for (i = 0, m = j->msgs.head; i < n; i++, m = m->next)
     m->http_status = resp->status;
+  o = sbi_http_outcome(resp, SBI_PEER_TRACKING, sbi_clock_now_ms(),
+                       s->limits.retry.after_max_ms);
+  if (o.verdict == SBI_VERDICT_DELIVERED) {
+    sbi_secret_wipe(j->auth_header.data, j->auth_header.len);
+    s->last_failure[0] = '\0';
+    finish(s, j, SEGB_OK, "");
+    return sbi_job_next(s, j, sbi_clock_mono_ms(), deadline);
+  }
   /* A server may echo the Authorization line: explain the answer while
    * the line is at hand to redact, then wipe it. */
   sbi_advice(advice, sizeof advice, resp, s->url, s->auth_hint,
              j->auth_header.data);
   sbi_secret_wipe(j->auth_header.data, j->auth_header.len);
-  o = sbi_http_outcome(resp, SBI_PEER_TRACKING, sbi_clock_now_ms(),
-                       s->limits.retry.after_max_ms);
-  if (o.verdict == SBI_VERDICT_DELIVERED) {
-    s->last_failure[0] = '\0';
-    finish(s, j, SEGB_OK, "");
-    return sbi_job_next(s, j, sbi_clock_mono_ms(), deadline);
-  }
   snprintf(s->last_failure, sizeof s->last_failure, "%s", advice);
   /* A fetched token may have expired or been revoked: get a fresh one and
    * resend the same batch, once. */

@@ -9,13 +9,22 @@
  * the same work for both (its cost per request depends on the messageIds it
  * has seen). Then, into that mock, the older figure: the first body again
  * and again until as many events were sent. Prints the rates, ours/sink
- * (goal >= 80 %) and the peak RSS. With SPOOL_DIR (an empty directory),
- * last, the same delivery with the disk spool there (spool.path,
- * spool.fsync=never) into a fresh mock: its rate against the memory-only
- * one (goal >= 80 %). Usage: bench_delivery [N [SPOOL_DIR]] */
+ * (goal >= 80 %) and the peak RSS.
+ *
+ * Twice: first with the processes where the system puts them, so that the
+ * client and the mock share the cores (the client's CPU is taken from the
+ * mock's: the ratio then says what a client event costs beside a mock
+ * event); then, with two cores or more, with the mock alone on the last
+ * core and the client (and the replay) on the others, so that the mock has
+ * the same CPU in both runs and the ratio says whether the client keeps it
+ * busy. With SPOOL_DIR (an empty directory), last, the same delivery with
+ * the disk spool there (spool.path, spool.fsync=never) into a fresh mock,
+ * sharing the cores: its rate against the memory-only one (goal >= 80 %).
+ * Usage: bench_delivery [N [SPOOL_DIR]] */
 #include <segbridge/segbridge.h>
 
 #include <curl/curl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +38,9 @@
 
 /* Asks the child for the bodies of the requests it accepted. */
 #define ASK_BODIES 'b'
+
+/* Where the mock runs: -1 anywhere, else alone on this CPU. */
+static int mock_cpu = -1;
 
 /* A mock serving in a child process; it stops when command_fd closes. */
 typedef struct mock_child {
@@ -48,6 +60,13 @@ static size_t discard(char *data, size_t size, size_t n, void *cls) {
   (void)data;
   (void)cls;
   return size * n;
+}
+
+static double cpu_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static double now_s(void) {
@@ -91,6 +110,13 @@ static void run_mock(int report_fd, int command_fd) {
 
   memset(&mo, 0, sizeof mo);
   mo.quiet = 1;
+  if (mock_cpu >= 0) { /* before its threads start: they inherit it */
+    cpu_set_t one;
+
+    CPU_ZERO(&one);
+    CPU_SET(mock_cpu, &one);
+    sched_setaffinity(0, sizeof one, &one);
+  }
   m = sbm_start(&mo, err, sizeof err);
   port = m != NULL ? sbm_port(m) : 0;
   if (write_all(report_fd, &port, sizeof port) != 0)
@@ -350,47 +376,42 @@ static int spool_rate(segb_config_t *conf, long n, double memory) {
   return counts[0] == n ? 0 : 1;
 }
 
-int main(int argc, char **argv) {
-  long n = argc > 1 ? atol(argv[1]) : 200000, counts[2] = {0, 0}, failed = 0;
-  const char *spool = argc > 2 ? argv[2] : NULL;
-  segb_config_t *spooled = NULL;
-  long batch, in_flight, count, captured = 0, repeats, i;
+/* One measurement: @n events delivered by a client with a copy of @conf
+ * (its endpoint set here), then the sink with the bodies it sent. @all:
+ * the peak RSS and the two older sink figures too. Fills *@ours and *@sink
+ * (events/s); 0 when every event was delivered and every replayed request
+ * accepted. */
+static int measure(const segb_config_t *conf, long n, int all, double *ours,
+                   double *sink) {
+  long in_flight = get_long(conf, "dispatch.max_in_flight");
+  long counts[2] = {0, 0}, failed = 0, captured = 0, count, i;
+  segb_config_t *mine; /* the client takes it */
   char url[64], what[96];
-  segb_config_t *conf;
   sent_body *bodies;
-  struct rusage ru;
   mock_child mock;
-  double secs, ours, sink, one_body;
+  double secs, cpu;
 
-  if (n < 1)
-    return 2;
   if (mock_spawn(&mock) != 0) {
     fprintf(stderr, "bench_delivery: the mock did not start\n");
     return 1;
   }
   snprintf(url, sizeof url, "http://127.0.0.1:%u", mock.port);
-  conf = segb_config_new();
-  set(conf, "write_key", "bench");
-  set(conf, "endpoint", url);
-  /* Not a delivery setting: a producer faster than the sink waits for room
-   * instead of losing events. */
-  set(conf, "queue.overflow", "block");
-  set(conf, "queue.block_timeout_ms", "600000");
-  batch = get_long(conf, "batch.max_events");
-  in_flight = get_long(conf, "dispatch.max_in_flight");
-  if (spool != NULL) {
-    spooled = segb_config_dup(conf);
-    set(spooled, "spool.path", spool);
+  mine = segb_config_dup(conf);
+  set(mine, "endpoint", url);
+  cpu = cpu_s();
+  secs = deliver(mine, n, counts);
+  cpu = cpu_s() - cpu;
+  *ours = (double)counts[0] / secs;
+  printf("  ours: delivered %ld, dropped %ld in %.2f s: %.0f events/s, "
+         "%.2f us of CPU per event in this process (all its threads)\n",
+         counts[0], counts[1], secs, *ours, 1e6 * cpu / (double)n);
+  if (all) { /* before the bodies come in: the client's peak alone */
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    printf("  peak RSS of the sending process while delivering: %.1f MiB\n",
+           (double)ru.ru_maxrss / 1024.0);
   }
-  secs = deliver(conf, n, counts);
-  ours = (double)counts[0] / secs;
-  getrusage(RUSAGE_SELF, &ru);
-  printf("bench_delivery: %ld track events, %d users, default settings "
-         "(batch.max_events %ld, dispatch.max_in_flight %ld), mock on "
-         "loopback\n",
-         n, BENCH_USERS, batch, in_flight);
-  printf("  ours: delivered %ld, dropped %ld in %.2f s: %.0f events/s\n",
-         counts[0], counts[1], secs, ours);
 
   count = fetch_bodies(&mock, &bodies);
   mock_end(&mock);
@@ -408,29 +429,86 @@ int main(int argc, char **argv) {
     return 1;
   }
   snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/batch", mock.port);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   snprintf(what, sizeof what, "our %ld bodies in order into a fresh mock",
            count);
-  sink = sink_rate(url, what, bodies, count, count, (int)in_flight, &failed);
-  /* The mock now holds our messageIds, as the first did after ours. */
-  snprintf(what, sizeof what, "our first body (%ld events) over and over",
-           bodies[0].events);
-  repeats = (n + bodies[0].events - 1) / bodies[0].events;
-  one_body = sink_rate(url, what, bodies, 1, repeats, (int)in_flight, &failed);
-  if (in_flight != 1) /* what a client sending one request at a time has */
-    sink_rate(url, what, bodies, 1, repeats, 1, &failed);
-  curl_global_cleanup();
+  *sink = sink_rate(url, what, bodies, count, count, (int)in_flight, &failed);
+  if (all) {
+    /* The mock now holds our messageIds, as the first did after ours. */
+    long repeats = (n + bodies[0].events - 1) / bodies[0].events;
+    double one_body;
+
+    snprintf(what, sizeof what, "our first body (%ld events) over and over",
+             bodies[0].events);
+    one_body =
+        sink_rate(url, what, bodies, 1, repeats, (int)in_flight, &failed);
+    if (in_flight != 1) /* what a client sending one request at a time has */
+      sink_rate(url, what, bodies, 1, repeats, 1, &failed);
+    printf("  ours/sink (one body over and over): %.0f %%\n",
+           100.0 * *ours / one_body);
+  }
   mock_end(&mock);
   free_bodies(bodies, count);
-
   printf("  ours/sink (our bodies) over %ld connections: %.0f %% (goal >= 80 "
          "%%): %s\n",
-         in_flight, 100.0 * ours / sink, ours >= 0.8 * sink ? "PASS" : "MISS");
-  printf("  ours/sink (one body over and over): %.0f %%\n",
-         100.0 * ours / one_body);
-  printf("  peak RSS of the sending process while delivering: %.1f MiB\n",
-         (double)ru.ru_maxrss / 1024.0);
-  if (spooled != NULL && spool_rate(spooled, n, ours) != 0)
-    return 1;
+         in_flight, 100.0 * *ours / *sink,
+         *ours >= 0.8 * *sink ? "PASS" : "MISS");
   return counts[1] == 0 && failed == 0 && captured == counts[0] ? 0 : 1;
+}
+
+/* The measurement with the mock alone on the last CPU and this process on
+ * the others (its threads to come inherit it); the whole set after. */
+static int measure_apart(const segb_config_t *conf, long n) {
+  cpu_set_t all, rest;
+  double ours, sink;
+  int rc;
+
+  if (sched_getaffinity(0, sizeof all, &all) != 0 || CPU_COUNT(&all) < 2)
+    return 0;
+  rest = all;
+  for (mock_cpu = CPU_SETSIZE - 1; !CPU_ISSET(mock_cpu, &all); mock_cpu--)
+    ;
+  CPU_CLR(mock_cpu, &rest);
+  printf("with the mock alone on CPU %d, the client and the replay on the "
+         "other %d:\n",
+         mock_cpu, CPU_COUNT(&rest));
+  sched_setaffinity(0, sizeof rest, &rest);
+  rc = measure(conf, n, 0, &ours, &sink);
+  sched_setaffinity(0, sizeof all, &all);
+  mock_cpu = -1;
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  long n = argc > 1 ? atol(argv[1]) : 200000;
+  const char *spool = argc > 2 ? argv[2] : NULL;
+  segb_config_t *conf;
+  double ours, sink;
+  int rc;
+
+  if (n < 1)
+    return 2;
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  conf = segb_config_new();
+  set(conf, "write_key", "bench");
+  /* Not a delivery setting: a producer faster than the sink waits for room
+   * instead of losing events. */
+  set(conf, "queue.overflow", "block");
+  set(conf, "queue.block_timeout_ms", "600000");
+  printf("bench_delivery: %ld track events, %d users, default settings "
+         "(batch.max_events %ld, dispatch.max_in_flight %ld), mock on "
+         "loopback\n",
+         n, BENCH_USERS, get_long(conf, "batch.max_events"),
+         get_long(conf, "dispatch.max_in_flight"));
+  printf("sharing the cores:\n");
+  rc = measure(conf, n, 1, &ours, &sink);
+  rc |= measure_apart(conf, n);
+  if (spool != NULL) {
+    segb_config_t *spooled = segb_config_dup(conf);
+
+    set(spooled, "spool.path", spool);
+    rc |= spool_rate(spooled, n, ours);
+  }
+  segb_config_destroy(conf);
+  curl_global_cleanup();
+  return rc;
 }
