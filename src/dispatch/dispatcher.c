@@ -100,7 +100,8 @@ struct sbi_dispatch {
    * that made it goes back to that thread's malloc cache for its next
    * event, where the driver freeing it would cross glibc's arenas, both
    * threads then contending for the lock of the producer's. At most
-   * SPENT_MAX: past that the reporting thread frees them itself. */
+   * SPENT_MAX (the reports of 20 full jobs at once): past that the
+   * reporting thread frees them itself. */
   sbi_queue spent;
   uint64_t done_min;      /* least seq in done */
   uint64_t reporting_min; /* least seq of the reports being made */
@@ -209,7 +210,7 @@ static void after_fork_in_callback(sbi_dispatch *d);
 /* What one enqueue frees of the spent messages: more than one, so that
  * the list drains whenever producers run. */
 #define SPENT_PER_ENQUEUE 2
-#define SPENT_MAX 256
+#define SPENT_MAX 1024
 
 /* Add the reported @q to the spent messages (under the lock, which it may
  * let go to free those over SPENT_MAX). */

@@ -297,7 +297,7 @@ static double sink_rate(const char *url, const char *what, sent_body *bodies,
   CURL **easy = calloc((size_t)connections, sizeof *easy);
   long started = 0, done = 0, accepted = 0, events = 0;
   int running = 1, i;
-  double secs;
+  double secs, cpu = cpu_s();
 
   headers = curl_slist_append(headers, "Expect:");
   for (i = 0; i < connections; i++) {
@@ -339,6 +339,7 @@ static double sink_rate(const char *url, const char *what, sent_body *bodies,
       curl_multi_poll(multi, NULL, 0, 1000, NULL);
   }
   secs = now_s() - secs;
+  cpu = cpu_s() - cpu;
   for (i = 0; i < connections; i++)
     curl_easy_cleanup(easy[i]);
   free(easy);
@@ -346,9 +347,9 @@ static double sink_rate(const char *url, const char *what, sent_body *bodies,
   curl_slist_free_all(headers);
   *failed += requests - accepted;
   printf("  sink over %d connection%s, %s: %ld requests, %ld accepted, %ld "
-         "events: %.0f events/s\n",
+         "events: %.0f events/s; the replay's CPU %.2f us per event\n",
          connections, connections == 1 ? "" : "s", what, requests, accepted,
-         events, (double)events / secs);
+         events, (double)events / secs, 1e6 * cpu / (double)events);
   return (double)events / secs;
 }
 
