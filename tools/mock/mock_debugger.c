@@ -174,7 +174,8 @@ static void add_redacted(cJSON *row, const char *name, const char *s, size_t n,
   free(clean);
 }
 
-/* The member that names an event of @type in the list of rows. */
+/* The member that names an event of @type in the list of rows (an
+ * identify's is in its traits). */
 static const char *name_member(const char *type) {
   static const char *const names[][2] = {
       {"track", "event"},   {"page", "name"},        {"screen", "name"},
@@ -197,11 +198,19 @@ static void add_summary(cJSON *row, const cJSON *msg, const char *key) {
     if (s)
       add_redacted(row, fields[i], s, strlen(s), key);
   }
-  const char *name = name_member(
-      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, "type")));
+  const char *type =
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, "type"));
+  const char *name = name_member(type);
   const char *s =
       name ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, name))
            : NULL;
+  if (type && strcmp(type, "identify") == 0) { /* who: a name or an email */
+    const cJSON *traits = cJSON_GetObjectItemCaseSensitive(msg, "traits");
+    if (!(s = cJSON_GetStringValue(
+              cJSON_GetObjectItemCaseSensitive(traits, "name"))))
+      s = cJSON_GetStringValue(
+          cJSON_GetObjectItemCaseSensitive(traits, "email"));
+  }
   if (s)
     add_redacted(row, "name", s, strlen(s), key);
 }
