@@ -410,16 +410,20 @@ static void fault_settings(sbm_mock *m, char *out, size_t size) {
            m->write_key ? "required" : "any", m->oauth ? "true" : "false");
 }
 
-/* Rows from sequence number *@next on, oldest first, as a JSON array: at
- * most @max_rows and (beyond the first) @max_bytes, the newest; what was
- * dropped or left out is added to *@missed, and *@next moves past the last.
- * Under d->lock. */
+/* Rows from sequence number *@next on (0: from the first kept), oldest
+ * first, as a JSON array: at most @max_rows and (beyond the first)
+ * @max_bytes, the newest; what was dropped or left out is added to
+ * *@missed, and *@next moves past the last. Under d->lock. */
 static void put_rows(text *t, const sbm_debugger *d, uint64_t *next,
                      size_t max_rows, size_t max_bytes, uint64_t *missed) {
   uint64_t first = d->next_seq - d->kept, start = d->next_seq;
   size_t bytes = 0;
-  if (*next < first)
+  if (*next == 0) /* from the first row kept */
     *next = first;
+  if (*next < first) {
+    *missed += first - *next;
+    *next = first;
+  }
   if (*next > d->next_seq)
     *next = d->next_seq;
   while (start > *next && d->next_seq - start < max_rows) {
