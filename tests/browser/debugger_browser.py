@@ -201,7 +201,8 @@ def rows_text(browser):
 def send_every_type(mock, stamp=None):
     """The six types, then a 401 (a wrong key) and a 400 (no event name)."""
     def at(i):
-        return ["--timestamp", "2026-01-15T10:00:%02d.000Z" % i] if stamp else []
+        return ["--timestamp", "2026-01-15T10:00:%02d.000Z" % i,
+                "--message-id", "msg-%04d" % (i + 1)] if stamp else []
     mock.send("identify", "--user-id", "u-42", "--traits",
               '{"email":"jane@example.com","plan":"pro"}', *at(1))
     mock.send("track", "--user-id", "u-42", "--event", "Checkout Started",
@@ -213,9 +214,11 @@ def send_every_type(mock, stamp=None):
               "--traits", '{"employees":120}', *at(5))
     mock.send("alias", "--user-id", "u-42", "--previous-id", "a-9", *at(6))
     mock.send("track", "--user-id", "u-7", "--event", "Order Completed",
-              key="not-the-key", expect=3)
-    status = mock.post({"batch": [{"type": "track", "userId": "u-8"}],
-                        "writeKey": KEY})
+              *at(7), key="not-the-key", expect=3)
+    event = {"type": "track", "userId": "u-8"}
+    if stamp:
+        event["timestamp"] = "2026-01-15T10:00:08.000Z"
+    status = mock.post({"batch": [event], "writeKey": KEY})
     if status != 400:
         raise Failure("an event without its name got %d, not 400" % status)
 
@@ -291,19 +294,19 @@ def check(browser, mock, out):
 
 
 def docs(browser, mock, png):
+    for _ in range(2):  # a duplicate
+        mock.send("track", "--user-id", "u-3", "--event", "Trial Started",
+                  "--message-id", "msg-0001", "--timestamp",
+                  "2026-01-15T09:59:59.000Z")
     send_every_type(mock, stamp=True)
-    mock.send("track", "--user-id", "u-42", "--event", "Checkout Started",
-              "--message-id", "dup-1", "--timestamp", "2026-01-15T10:00:07.000Z")
-    mock.send("track", "--user-id", "u-42", "--event", "Checkout Started",
-              "--message-id", "dup-1", "--timestamp", "2026-01-15T10:00:07.000Z")
     browser.viewport(1280, 800)
     browser.open(mock.url + "/debugger")
     browser.wait_for("document.querySelectorAll('#rows details').length === 10",
                      "the session's rows")
     browser.eval("[...document.querySelectorAll('#rows details')].find(d => "
-                 "d.textContent.includes('Checkout Started') && !d.className)"
+                 "d.textContent.includes('Checkout Started'))"
                  ".querySelector('summary').click()")
-    browser.wait_for("document.querySelector('#rows details[open] pre')",
+    browser.wait_for("!!document.querySelector('#rows details[open] pre')",
                      "the open row")
     browser.screenshot(png)
 
