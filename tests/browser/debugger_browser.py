@@ -291,6 +291,32 @@ def check(browser, mock, out):
     browser.eval("document.getElementById('clear').click()")
     browser.wait_for("document.querySelectorAll('#rows details').length === 0",
                      "the rows cleared")
+    burst(browser, mock, out)
+
+
+BURST = 20000
+
+
+def burst(browser, mock, out):
+    """An import as fast as the mock takes it: the page samples the rows,
+    keeps at most its few hundred, shows the newest, and counts exactly."""
+    browser.viewport(1280, 800)
+    path = os.path.join(out, "debugger-burst.ndjson")
+    with open(path, "w") as f:
+        for i in range(BURST):
+            f.write(json.dumps({"type": "track", "userId": "u-%d" % (i % 50),
+                                "event": "Bulk %d" % i}) + "\n")
+    mock.send("import", path)
+    os.unlink(path)
+    browser.wait_for("document.getElementById('counters').innerText"
+                     ".includes('Events accepted\\n%d')" % (BURST + 6),
+                     "the exact count after the burst")
+    browser.wait_for("(r => r && r.textContent.includes('Bulk %d'))"
+                     "(document.querySelector('#rows details'))" % (BURST - 1),
+                     "the newest row on top")
+    shown = browser.eval("document.querySelectorAll('#rows details').length")
+    if not 0 < shown <= 300:
+        raise Failure("%d rows in the document after the burst" % shown)
 
 
 def docs(browser, mock, png):
