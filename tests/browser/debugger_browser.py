@@ -208,7 +208,10 @@ def send_every_type(mock, stamp=None):
     mock.send("track", "--user-id", "u-42", "--event", "Checkout Started",
               "--properties", '{"cart_id":"c-7","total":42.5}', *at(2))
     mock.send("page", "--anonymous-id", "a-9", "--name", "Pricing",
-              "--properties", '{"path":"/pricing"}', *at(3))
+              "--properties", '{"path":"/pricing","url":"https://example.com/'
+              'pricing?utm_source=newsletter&utm_campaign=2026-01-spring-'
+              'launch&utm_content=a-rather-long-unbroken-query-string"}',
+              *at(3))
     mock.send("screen", "--user-id", "u-42", "--name", "Settings", *at(4))
     mock.send("group", "--user-id", "u-42", "--group-id", "acme-inc",
               "--traits", '{"employees":120}', *at(5))
@@ -281,7 +284,12 @@ def check(browser, mock, out):
                  "(document.getElementById('search'))")
     browser.wait_for("document.querySelectorAll('#rows details').length === 8",
                      "all rows again")
-    # a narrow window: nothing wider than it
+    # a narrow window, a row open: nothing wider than it
+    browser.eval("[...document.querySelectorAll('#rows details')].find(d => "
+                 "d.textContent.includes('Pricing'))"
+                 ".querySelector('summary').click()")
+    browser.wait_for("!!document.querySelector('#rows details[open] pre')",
+                     "the page's JSON")
     browser.viewport(400, 800)
     browser.wait_for("window.innerWidth === 400", "the narrow viewport")
     width = browser.eval("document.documentElement.scrollWidth")
