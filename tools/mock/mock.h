@@ -130,8 +130,9 @@ typedef struct sbm_options {
    * reach it: Authorization shows as its kind, writeKey values and the
    * write key itself as [redacted]. The page's requests are not the
    * Tracking API's: no faults, not logged, not counted. Its counters are
-   * exact; its rows are the last @debugger_keep (0: 1,000), each at most
-   * about 33 KB, and a page that reads slowly skips rows, never holds the
+   * exact; its rows are the last @debugger_keep (0: 1,000), each one
+   * event (32 KB at most) or the first 16 KB of a refused body, JSON-
+   * escaped, and a page that reads slowly skips rows, never holds the
    * mock up. sbm_stop ends the streams. */
   int debugger;
   size_t debugger_keep;
