@@ -12,6 +12,7 @@ packages=(
   clang-format                                                # style check
   doxygen                                                     # API reference (docs.doxygen)
   python3 python3-pytest                                      # python binding tests
+  chromium                                                    # Debugger page test
 )
 
 if ! command -v dpkg-query >/dev/null; then

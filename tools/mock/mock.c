@@ -11,8 +11,10 @@ static void destroy(sbm_mock *m) {
   m->stopping = 1;
   pthread_cond_broadcast(&m->stop_cond);
   pthread_mutex_unlock(&m->stop_lock);
+  sbm_debugger_stop(m->debugger);
   /* Joins the connection threads, so nothing touches the store after. */
   sbm_http_stop(m);
+  sbm_debugger_free(m->debugger);
   sbm_store_free(&m->store);
   sbm_faults_free(&m->faults);
   sbm_api_free(m->api);
@@ -74,6 +76,8 @@ sbm_mock *sbm_start(const sbm_options *opts, char *errstr, size_t errstr_size) {
   m->tls_cert = dup_or_null(opts->tls_cert_pem, &failed);
   m->tls_key = dup_or_null(opts->tls_key_pem, &failed);
   if (!(m->api = sbm_api_new(opts)))
+    failed = 1;
+  if (opts->debugger && !(m->debugger = sbm_debugger_new(opts->debugger_keep)))
     failed = 1;
   m->quiet = opts->quiet;
   sbm_store_init(&m->store, record, opts->keep);

@@ -122,6 +122,20 @@ typedef struct sbm_options {
    * own thread, and sbm_stop cuts the waits short. A request is logged and
    * counted in sbm_stats before its wait. 0: answer at once. */
   int latency_ms;
+  /* The Debugger page (`segbridge mock --ui`, docs/DEBUGGER.md): with
+   * @debugger, GET /debugger serves a page that shows each accepted event
+   * and each refused request (with the mock's reason) live, and the
+   * counters; GET /debugger/stream is its Server-Sent Events stream,
+   * /debugger/events and /debugger/state its JSON. Credentials never
+   * reach it: Authorization shows as its kind, writeKey values and the
+   * write key itself as [redacted]. The page's requests are not the
+   * Tracking API's: no faults, not logged, not counted. Its counters are
+   * exact; its rows are the last @debugger_keep (0: 1,000), each one
+   * event (32 KB at most) or the first 16 KB of a refused body, JSON-
+   * escaped, and a page that reads slowly skips rows, never holds the
+   * mock up. sbm_stop ends the streams. */
+  int debugger;
+  size_t debugger_keep;
 } sbm_options;
 
 /* Start serving in background threads. NULL with @errstr filled on

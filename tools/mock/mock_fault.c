@@ -79,3 +79,13 @@ sbm_fault sbm_faults_next(sbm_faults *f, int *arg) {
   pthread_mutex_unlock(&f->lock);
   return fault;
 }
+
+size_t sbm_faults_pending(sbm_faults *f, double *rate) {
+  size_t n = 0;
+  pthread_mutex_lock(&f->lock);
+  for (size_t i = f->head; i < f->len; i++)
+    n += (size_t)f->steps[i].left;
+  *rate = f->rate;
+  pthread_mutex_unlock(&f->lock);
+  return n;
+}

@@ -271,7 +271,10 @@ static void log_line(const char *method, const char *path,
 /* The whole request is in: answer it. */
 static enum MHD_Result answer(sbm_mock *m, struct MHD_Connection *c,
                               const char *url, const char *method, upload *u) {
+  if (sbm_debugger_path(m, method, url)) /* no fault, not logged */
+    return (enum MHD_Result)sbm_debugger_answer(m, c, url);
   sbm_verdict v = {.retry_after = -1};
+  size_t received = u->len;
   sbm_request *req = calloc(1, sizeof *req);
   header_copy hc = {req, 0};
   if (!req || !(req->path = strdup(url))) {
@@ -310,7 +313,12 @@ static enum MHD_Result answer(sbm_mock *m, struct MHD_Connection *c,
   }
   if (!m->quiet)
     log_line(method, url, &v);
-  sbm_store_commit(&m->store, req, &v);
+  sbm_feed feed = {0};
+  if (m->debugger)
+    sbm_feed_init(&feed, m, req, &v, received);
+  size_t index = sbm_store_commit(&m->store, req, &v, feed.duplicate);
+  if (m->debugger)
+    sbm_feed_publish(m->debugger, &feed, index);
   /* Counted and logged already: a test sees the request while it waits. */
   if (m->latency_ms > 0 && sbm_is_tracking_path(url))
     sleep_until(m, after_ms(after_ms(u->arrived, m->latency_ms),

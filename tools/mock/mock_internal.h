@@ -10,6 +10,7 @@
  *   mock_api.c      the Public API, and what the read APIs share
  *   mock_profile.c  the Profile API
  *   mock_token.c    OAuth: POST /token and the Bearer tokens it issues
+ *   mock_debugger.c the Debugger page: its rows, counters and event stream
  */
 #ifndef SEGB_MOCK_INTERNAL_H
 #define SEGB_MOCK_INTERNAL_H
@@ -202,8 +203,11 @@ int sbm_request_add_header(sbm_request *r, const char *name, const char *value);
 void sbm_request_free(sbm_request *r);
 
 /* Log @req (taken over) with @v's status, record @v's events (taken over)
- * and count the outcome. */
-void sbm_store_commit(sbm_store *s, sbm_request *req, sbm_verdict *v);
+ * and count the outcome; returns the request's index in the log. With
+ * @duplicate (v->n_events flags), flags the events whose messageId was
+ * seen. */
+size_t sbm_store_commit(sbm_store *s, sbm_request *req, sbm_verdict *v,
+                        unsigned char *duplicate);
 
 void sbm_store_stats(sbm_store *s, sbm_stats *out);
 char *sbm_store_message(sbm_store *s, size_t i);
@@ -234,6 +238,8 @@ void sbm_faults_free(sbm_faults *f);
 int sbm_faults_add(sbm_faults *f, sbm_fault fault, int count, int arg);
 /* The fault for the next request, with its argument in @arg. */
 sbm_fault sbm_faults_next(sbm_faults *f, int *arg);
+/* How many requests the script still covers; the random rate in @rate. */
+size_t sbm_faults_pending(sbm_faults *f, double *rate);
 
 /* ---- mock_token.c --------------------------------------------------- */
 
@@ -294,6 +300,42 @@ int sbm_count_arg(const sbm_vinput *in, const char *name, int def, int max,
 char *sbm_segment_decode(const char *s, size_t n);
 const char *sbm_raw_path(const sbm_vinput *in, size_t *len);
 
+/* ---- mock_debugger.c: the Debugger page ------------------------------ */
+
+/* Rows kept for the page by default (sbm_options.debugger_keep). */
+#define SBM_DEBUGGER_KEEP 1000u
+
+typedef struct sbm_debugger sbm_debugger;
+
+/* NULL when out of memory. @keep: 0 gives SBM_DEBUGGER_KEEP. */
+sbm_debugger *sbm_debugger_new(size_t keep);
+/* End the event streams (before the daemon stops, which joins them). */
+void sbm_debugger_stop(sbm_debugger *d);
+void sbm_debugger_free(sbm_debugger *d);
+
+/* The page's rows from one request, made before the store takes the
+ * request and its events over, and published after with the request's
+ * index in the log. */
+typedef struct sbm_feed {
+  struct cJSON *rows;       /* NULL: no rows (only counted) */
+  size_t n_events;          /* the accepted events: the first rows */
+  unsigned char *duplicate; /* per event, for sbm_store_commit */
+  char reason[24];          /* a refusal's counter key, or "" */
+  size_t bytes;             /* the body as received */
+} sbm_feed;
+
+void sbm_feed_init(sbm_feed *f, sbm_mock *m, const sbm_request *req,
+                   const sbm_verdict *v, size_t bytes);
+/* Publish and count @f's rows, emptying @f. */
+void sbm_feed_publish(sbm_debugger *d, sbm_feed *f, size_t request);
+
+struct MHD_Connection;
+
+/* Whether @method @url is the page's (with the page on). */
+int sbm_debugger_path(const sbm_mock *m, const char *method, const char *url);
+/* Answer one of the page's URLs; an MHD_Result. */
+int sbm_debugger_answer(sbm_mock *m, struct MHD_Connection *c, const char *url);
+
 /* ---- mock.c / mock_http.c ------------------------------------------- */
 
 struct MHD_Daemon;
@@ -310,8 +352,9 @@ struct sbm_mock {
   char url[40];
   sbm_store store;
   sbm_faults faults;
-  sbm_api *api;     /* the Public and Profile APIs */
-  sbm_oauth *oauth; /* NULL: no OAuth */
+  sbm_api *api;           /* the Public and Profile APIs */
+  sbm_oauth *oauth;       /* NULL: no OAuth */
+  sbm_debugger *debugger; /* NULL: no Debugger page */
   int clock_offset_s;
   int refuse_poison;
   size_t max_body;

@@ -232,9 +232,11 @@ static void record_line(sbm_store *s, const sbm_event *e) {
     s->record_failed = 1;
 }
 
-void sbm_store_commit(sbm_store *s, sbm_request *req, sbm_verdict *v) {
+size_t sbm_store_commit(sbm_store *s, sbm_request *req, sbm_verdict *v,
+                        unsigned char *duplicate) {
   req->status = (int)v->status;
   pthread_mutex_lock(&s->lock);
+  size_t index = s->requests.first + s->requests.len;
   s->stats.requests++;
   switch (v->outcome) {
   case SBM_OUT_ACCEPTED:
@@ -255,8 +257,11 @@ void sbm_store_commit(sbm_store *s, sbm_request *req, sbm_verdict *v) {
   for (size_t i = 0; i < v->n_events; i++) {
     sbm_event *e = &v->events[i];
     s->stats.messages++;
-    if (e->message_id && idset_add(&s->ids, e->message_id) > 0)
+    if (e->message_id && idset_add(&s->ids, e->message_id) > 0) {
       s->stats.duplicates++;
+      if (duplicate)
+        duplicate[i] = 1;
+    }
     if (s->record)
       record_line(s, e);
     keep_message(s, e);
@@ -272,6 +277,7 @@ void sbm_store_commit(sbm_store *s, sbm_request *req, sbm_verdict *v) {
     s->record_failed = 0;
   }
   pthread_mutex_unlock(&s->lock);
+  return index;
 }
 
 void sbm_store_stats(sbm_store *s, sbm_stats *out) {

@@ -84,6 +84,7 @@ typedef struct cli_opts {
   uint64_t seed;
   double fail_rate;
   int latency_ms;
+  int ui, ui_keep; /* the Debugger page, and the rows it keeps */
   /* OAuth, for sending and `token`; the mock checks tokens against
    * oauth_public_key and the client and key IDs */
   const char *oauth_client_id, *oauth_key_id, *oauth_key_file, *oauth_scope,

@@ -34,7 +34,9 @@ static const char mock_notes[] =
     "    a-1) and group_id:g-1 in accounts.\n"
     "Point the other commands at it: --endpoint URL for sending, --api-url\n"
     "URL --token any for the Public API, --profiles-url URL --space spa_mock\n"
-    "--profile-token any for the Profile API. On stop it prints its counts.\n";
+    "--profile-token any for the Profile API. With --ui, a browser at\n"
+    "URL/debugger shows the events it accepts and the requests it refuses,\n"
+    "live. On stop it prints its counts.\n";
 
 static const char test_notes[] =
     "Checks each configured direction: send (--write-key: a test event, or\n"

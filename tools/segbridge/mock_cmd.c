@@ -47,6 +47,8 @@ int cli_mock(const char *name, const cli_opts *o, char **args) {
   mo.seed = o->seed;
   mo.fail_rate = o->fail_rate;
   mo.latency_ms = o->latency_ms;
+  mo.debugger = o->ui;
+  mo.debugger_keep = (size_t)o->ui_keep;
   mo.quiet = !o->verbose;
   if (o->oauth_public_key != NULL &&
       (public_key = read_text(o->oauth_public_key)) == NULL)
@@ -73,6 +75,8 @@ int cli_mock(const char *name, const cli_opts *o, char **args) {
   if (o->latency_ms > 0)
     printf("; answers %d ms after each request", o->latency_ms);
   printf(")\n");
+  if (o->ui)
+    printf("Debugger page: %s/debugger\n", sbm_url(m));
   fflush(stdout);
   sigwait(&stop, &sig);
   sbm_get_stats(m, &st);

@@ -141,6 +141,11 @@ static const cli_option options[] = {
     {"latency-ms", 0, MOCK, CLI_INT, F(latency_ms), 0, 3600000, NULL, NULL,
      "MS", "answer each Tracking API request MS after it arrived\n"
      "(a round trip of about MS, connections independent)"},
+    {"ui", 0, MOCK, CLI_FLAG, F(ui), 0, 0, NULL, NULL, NULL,
+     "serve the Debugger page at /debugger: events and\n"
+     "refusals live, the counters (docs/DEBUGGER.md)"},
+    {"ui-keep", 0, MOCK, CLI_INT, F(ui_keep), 1, 1000000, NULL, NULL, "N",
+     "with --ui: the rows kept for the page (default 1000)"},
     {"oauth-public-key", 0, MOCK, CLI_TEXT, F(oauth_public_key), 0, 0, NULL,
      NULL, "FILE", "serve POST /token, accepting JWTs signed by the key\n"
      "whose public half (PEM) is in FILE"},
