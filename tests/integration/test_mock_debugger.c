@@ -75,18 +75,20 @@ static int on_progress(void *cls, curl_off_t dltotal, curl_off_t dlnow,
   return stop;
 }
 
-/* GET @path of @m (with an optional extra header line); the status, the
- * body in @out (freed by the caller). */
-static long get(sbm_mock *m, const char *path, const char *header, body *out) {
+/* @path of @m with the header lines @list (freed here) and, when @json is
+ * set, that body POSTed; the status, the answer in @out. */
+static long request(sbm_mock *m, const char *path, struct curl_slist *list,
+                    const char *json, body *out) {
   char url[256];
   CURL *h = curl_easy_init();
-  struct curl_slist *list = header ? curl_slist_append(NULL, header) : NULL;
   long status = 0;
 
   assert_non_null(h);
   snprintf(url, sizeof url, "%s%s", sbm_url(m), path);
   curl_easy_setopt(h, CURLOPT_URL, url);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+  if (json != NULL)
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)HANG_GUARD_S);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
@@ -99,6 +101,13 @@ static long get(sbm_mock *m, const char *path, const char *header, body *out) {
   curl_slist_free_all(list);
   curl_easy_cleanup(h);
   return status;
+}
+
+/* GET @path of @m (with an optional extra header line); the status, the
+ * body in @out (freed by the caller). */
+static long get(sbm_mock *m, const char *path, const char *header, body *out) {
+  return request(m, path, header ? curl_slist_append(NULL, header) : NULL, NULL,
+                 out);
 }
 
 static body *body_new(void) {
@@ -127,30 +136,17 @@ static cJSON *get_json(sbm_mock *m, const char *path) {
 
 /* POST @json to @path with the extra header lines up to NULL; the status. */
 static long post(sbm_mock *m, const char *path, const char *json, ...) {
-  char url[256];
-  CURL *h = curl_easy_init();
   struct curl_slist *list =
       curl_slist_append(NULL, "Content-Type: application/json");
   body *b = body_new();
-  long status = 0;
+  long status;
   va_list ap;
 
   va_start(ap, json);
   for (const char *line; (line = va_arg(ap, const char *)) != NULL;)
     list = curl_slist_append(list, line);
   va_end(ap);
-  snprintf(url, sizeof url, "%s%s", sbm_url(m), path);
-  curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)HANG_GUARD_S);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-  curl_easy_perform(h);
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(list);
-  curl_easy_cleanup(h);
+  status = request(m, path, list, json, b);
   body_free(b);
   return status;
 }
