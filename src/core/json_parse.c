@@ -26,6 +26,10 @@ struct open {
   size_t at;
 };
 
+/* Depths and objects most input stays within, served without allocating. */
+#define INLINE_DEPTH 16
+#define SMALL_OBJECT 8
+
 typedef struct parser {
   const unsigned char *p;
   size_t len;
@@ -38,6 +42,7 @@ typedef struct parser {
   struct open *stack; /* open arrays and objects, innermost last */
   size_t depth;
   size_t stack_cap;
+  struct open inline_stack[INLINE_DEPTH]; /* the stack until it grows */
   const sbi_json_opts *opts;
   size_t nodes; /* made so far */
   /* SBI_JSON_UNIQUE_KEYS: each object's members, sorted by key when it
@@ -391,33 +396,15 @@ static int key_order(const void *a, const void *b) {
   return x->key_len < y->key_len ? -1 : x->key_len > y->key_len;
 }
 
-/* Refuse object @obj, closed by the '}' at ps->pos, when two of its members
- * share a key. Unlike the other reasons this one names the key (escaped,
- * cut after 32 bytes): only message input asks for unique keys, and there
- * a key is a field name the caller has to find. */
-static int check_unique(parser *ps, const sbi_json *obj) {
+/* Refuse the object closed by the '}' at ps->pos for the duplicate key of
+ * @twin. Unlike the other reasons this one names the key (escaped, cut
+ * after 32 bytes): only message input asks for unique keys, and there a
+ * key is a field name the caller has to find. */
+static int refuse_twin(parser *ps, const sbi_json *twin) {
   static const char hex[] = "0123456789abcdef";
-  const sbi_json *m, *twin = NULL;
   char shown[32 * 4 + 4], msg[sizeof shown + 48];
-  size_t n = 0, i, o = 0, cut;
+  size_t i, o = 0, cut;
 
-  if (obj->count < 2)
-    return SEGB_OK;
-  if (obj->count > ps->members_cap) {
-    const sbi_json **a = realloc(ps->members, obj->count * sizeof *a);
-    if (a == NULL)
-      return fail(ps, SEGB_ERR_NOMEM, "out of memory", ps->pos);
-    ps->members = a;
-    ps->members_cap = obj->count;
-  }
-  for (m = obj->head; m != NULL; m = m->next)
-    ps->members[n++] = m;
-  qsort(ps->members, n, sizeof *ps->members, key_order);
-  for (i = 1; i < n && twin == NULL; i++)
-    if (key_order(&ps->members[i - 1], &ps->members[i]) == 0)
-      twin = ps->members[i];
-  if (twin == NULL)
-    return SEGB_OK;
   /* Cut on a character boundary: keys are valid UTF-8. */
   cut = twin->key_len < 32 ? twin->key_len : 32;
   while (cut < twin->key_len && ((unsigned char)twin->key[cut] & 0xC0) == 0x80)
@@ -442,17 +429,54 @@ static int check_unique(parser *ps, const sbi_json *obj) {
   return fail(ps, SEGB_ERR_DUPLICATE_KEY, msg, ps->pos);
 }
 
+/* Refuse object @obj, closed by the '}' at ps->pos, when two of its members
+ * share a key. */
+static int check_unique(parser *ps, const sbi_json *obj) {
+  const sbi_json *m, *twin = NULL;
+  size_t n = 0, i;
+
+  if (obj->count < 2)
+    return SEGB_OK;
+  if (obj->count <= SMALL_OBJECT) {
+    /* Few members: each pair, without sorting; the least key with a twin,
+     * as the sorted walk below finds. */
+    for (m = obj->head; m != NULL; m = m->next)
+      for (const sbi_json *later = m->next; later != NULL; later = later->next)
+        if (key_order(&m, &later) == 0 &&
+            (twin == NULL || key_order(&m, &twin) < 0))
+          twin = later;
+    return twin == NULL ? SEGB_OK : refuse_twin(ps, twin);
+  }
+  if (obj->count > ps->members_cap) {
+    const sbi_json **a = realloc(ps->members, obj->count * sizeof *a);
+    if (a == NULL)
+      return fail(ps, SEGB_ERR_NOMEM, "out of memory", ps->pos);
+    ps->members = a;
+    ps->members_cap = obj->count;
+  }
+  for (m = obj->head; m != NULL; m = m->next)
+    ps->members[n++] = m;
+  qsort(ps->members, n, sizeof *ps->members, key_order);
+  for (i = 1; i < n && twin == NULL; i++)
+    if (key_order(&ps->members[i - 1], &ps->members[i]) == 0)
+      twin = ps->members[i];
+  return twin == NULL ? SEGB_OK : refuse_twin(ps, twin);
+}
+
 /* Open @node, whose bracket is the byte before ps->pos. */
 static int push(parser *ps, sbi_json *node) {
   if (ps->depth == ps->stack_cap) {
-    size_t cap = ps->stack_cap > 0 ? ps->stack_cap * 2 : 16;
+    size_t cap = ps->stack_cap * 2;
     struct open *s;
 
     if (cap > SIZE_MAX / sizeof(*s))
       return fail(ps, SEGB_ERR_NOMEM, "out of memory", ps->pos);
-    s = realloc(ps->stack, cap * sizeof(*s));
+    s = ps->stack == ps->inline_stack ? malloc(cap * sizeof(*s))
+                                      : realloc(ps->stack, cap * sizeof(*s));
     if (s == NULL)
       return fail(ps, SEGB_ERR_NOMEM, "out of memory", ps->pos);
+    if (ps->stack == ps->inline_stack)
+      memcpy(s, ps->inline_stack, sizeof ps->inline_stack);
     ps->stack = s;
     ps->stack_cap = cap;
   }
@@ -573,23 +597,18 @@ static int parse_tree(parser *ps, const span *key, unsigned max_depth,
 int sbi_json_parse_opts(const char *text, size_t len, const char *key,
                         size_t key_len, const sbi_json_opts *opts,
                         sbi_json **out, char *why, size_t why_size) {
-  parser ps = {(const unsigned char *)text,
-               len,
-               0,
-               why,
-               why_size,
-               SBI_BUF_INIT,
-               NULL,
-               0,
-               0,
-               opts,
-               0,
-               NULL,
-               0};
+  parser ps = {.p = (const unsigned char *)text,
+               .len = len,
+               .why = why,
+               .why_size = why_size,
+               .scratch = SBI_BUF_INIT,
+               .stack_cap = INLINE_DEPTH,
+               .opts = opts};
   span root_key = {key, 0, key_len};
   sbi_json *root = NULL;
   int rc;
 
+  ps.stack = ps.inline_stack;
   *out = NULL;
   rc = parse_tree(&ps, key != NULL ? &root_key : NULL, opts->max_depth, &root);
   if (rc == SEGB_OK) {
@@ -598,7 +617,8 @@ int sbi_json_parse_opts(const char *text, size_t len, const char *key,
       rc = fail(&ps, SEGB_ERR_INVALID_JSON, "unexpected data after the value",
                 ps.pos);
   }
-  free(ps.stack);
+  if (ps.stack != ps.inline_stack)
+    free(ps.stack);
   free(ps.members);
   sbi_buf_free(&ps.scratch);
   if (rc != SEGB_OK) {
