@@ -67,8 +67,9 @@ struct sbi_dispatch {
   void *ctx;
   int max_jobs; /* max_in_flight, 1 for fifo */
   slot *slots;
-  sbi_lanes busy;   /* per_user: the users of the jobs held (the lock's) */
-  sbi_spool *spool; /* NULL: memory only (the lock's) */
+  sbi_lanes busy;    /* per_user: the users of the jobs held (the lock's) */
+  struct take *take; /* gather()'s choices, batch.max_events (the lock's) */
+  sbi_spool *spool;  /* NULL: memory only (the lock's) */
 
   pthread_mutex_t lock;
   pthread_cond_t progress; /* fates reported, the driver let go */
@@ -127,6 +128,11 @@ static _Thread_local const sbi_dispatch *own_thread;
 static int64_t min64(int64_t a, int64_t b) {
   return a < 0 ? b : b < 0 ? a : a < b ? a : b;
 }
+
+/* A message gather() chose, and the one before it in the queue as walked. */
+struct take {
+  segb_message_t *m, *before;
+};
 
 /* ---- fates ------------------------------------------------------------ */
 
@@ -318,41 +324,54 @@ static due queue_due(const sbi_dispatch *d, int64_t now, int64_t *at) {
   return DUE_NOT;
 }
 
-/* Gather a batch from the queue, oldest first, skipping the users a job
- * under way holds (per_user): into @batch, or with @batch NULL only
- * counted. 1 when it came out full (by count or bytes). Under the lock. */
+/* How far gather() looks into the queue. */
 static size_t gather_walk(const sbi_dispatch *d) {
   return SBI_SCAN_PER_EVENT * d->s->limits.max_events;
 }
 
-static int gather(sbi_dispatch *d, sbi_queue *batch) {
-  segb_message_t *prev = NULL, *m = d->queue.head;
+/* Choose a batch from the queue, oldest first, skipping the users a job
+ * under way holds (per_user), into d->take; *@n gets how many. 1 when it
+ * came out full (by count or bytes). The queue is only read. Under the
+ * lock. */
+static int gather(sbi_dispatch *d, size_t *n) {
+  segb_message_t *before = NULL, *m;
   sbi_batch_size size;
   size_t scanned = 0;
 
+  *n = 0;
   if (sbi_sender_batch_start(d->s, &size) != SEGB_OK)
     return 0;
-  while (m != NULL && scanned++ < gather_walk(d)) {
-    segb_message_t *next = m->next;
-
+  for (m = d->queue.head; m != NULL && scanned++ < gather_walk(d);
+       before = m, m = m->next) {
     if (d->o.ordering == SBI_ORDER_PER_USER &&
-        sbi_lanes_has(&d->busy, m->user_key)) {
-      prev = m;
-    } else {
-      if (!sbi_sender_batch_take(d->s, &size, m->json.len))
-        return 1;
-      if (batch != NULL) {
-        sbi_queue_unlink(&d->queue, prev, m);
-        sbi_queue_push(batch, m);
-      } else {
-        prev = m;
-      }
-      if (size.count >= d->s->limits.max_events)
-        return 1;
-    }
-    m = next;
+        sbi_lanes_has(&d->busy, m->user_key))
+      continue;
+    if (!sbi_sender_batch_take(d->s, &size, m->json.len))
+      return 1;
+    d->take[*n].m = m;
+    d->take[(*n)++].before = before;
+    if (size.count >= d->s->limits.max_events)
+      return 1;
   }
   return 0;
+}
+
+/* Move the @n messages gather() chose from the queue into @batch, in
+ * order. A chosen message's neighbour before it may be the previous chosen
+ * one, gone by then: it then follows what that one followed. */
+static void take_chosen(sbi_dispatch *d, size_t n, sbi_queue *batch) {
+  segb_message_t *after = NULL; /* what the last one taken followed */
+  size_t k;
+
+  for (k = 0; k < n; k++) {
+    struct take *t = &d->take[k];
+
+    if (k > 0 && t->before == d->take[k - 1].m)
+      t->before = after;
+    after = t->before;
+    sbi_queue_unlink(&d->queue, t->before, t->m);
+    sbi_queue_push(batch, t->m);
+  }
 }
 
 /* Form jobs in the free slots while the queue is due (under the lock);
@@ -367,17 +386,18 @@ static void form_jobs(sbi_dispatch *d, int64_t now, int64_t *at) {
        i++) {
     slot *sl = &d->slots[i];
     sbi_queue batch = {0};
+    size_t chosen;
 
     if (sl->held)
       continue;
     /* A batch's worth queued may be mostly busy users' events: rather
      * than a short request, wait for a job's end or more events (the
      * linger still bounds the wait). */
-    if (when == DUE_BY_SIZE && !gather(d, NULL)) {
+    if (!gather(d, &chosen) && when == DUE_BY_SIZE) {
       d->starved = 1;
       return;
     }
-    gather(d, &batch);
+    take_chosen(d, chosen, &batch);
     if (batch.count == 0) {
       *at = -1; /* every user queued is busy: a job's end will wake us */
       d->starved = 1;
@@ -748,6 +768,7 @@ static void free_dispatch(sbi_dispatch *d) {
   for (i = 0; i < d->max_jobs && d->slots != NULL; i++)
     sbi_job_free(&d->slots[i].job);
   free(d->slots);
+  free(d->take);
   sbi_lanes_free(&d->busy);
   forget(&d->spent);
   sbi_spool_close(d->spool);
@@ -873,8 +894,10 @@ sbi_dispatch *sbi_dispatch_new(const sbi_dispatch_options *o, sbi_sender *s,
   s->outcome_ctx = d;
   d->max_jobs = o->ordering == SBI_ORDER_FIFO ? 1 : o->max_in_flight;
   d->slots = calloc((size_t)d->max_jobs, sizeof *d->slots);
+  d->take = calloc(s->limits.max_events, sizeof *d->take);
   d->multi = sbi_multi_new(s->transport, d->max_jobs);
-  if (d->slots == NULL || d->multi == NULL || reserve_jobs(d) != SEGB_OK ||
+  if (d->slots == NULL || d->take == NULL || d->multi == NULL ||
+      reserve_jobs(d) != SEGB_OK ||
       (o->ordering == SBI_ORDER_PER_USER &&
        sbi_lanes_init(&d->busy, (size_t)d->max_jobs * s->limits.max_events) !=
            SEGB_OK)) {
