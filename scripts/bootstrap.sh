@@ -12,7 +12,7 @@ packages=(
   clang-format                                                # style check
   doxygen                                                     # API reference (docs.doxygen)
   python3 python3-pytest                                      # python binding tests
-  chromium                                                    # Debugger page test
+  chromium firefox-esr                                        # Debugger page tests
 )
 
 if ! command -v dpkg-query >/dev/null; then

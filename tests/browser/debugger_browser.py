@@ -1,20 +1,22 @@
 #!/usr/bin/env python3
-"""The mock's Debugger page in a real headless Chromium.
+"""The mock's Debugger page in a real headless Chromium or Firefox.
 
-Starts `segbridge mock --ui`, opens /debugger in Chromium driven over the
-DevTools protocol (--remote-debugging-pipe: JSON messages ending in NUL on
-file descriptors 3 and 4, no websocket needed), sends events of every type
-and refused requests with `segbridge`, and reads the page's DOM.
+Starts `segbridge mock --ui`, opens /debugger in the browser, sends events
+of every type and refused requests with `segbridge`, and reads the page's
+DOM. Chromium is driven over the DevTools protocol (--remote-debugging-pipe:
+JSON messages ending in NUL on file descriptors 3 and 4), Firefox over
+Marionette (length-prefixed JSON on a local port); no websocket needed.
 
   debugger_browser.py --cli SEGBRIDGE --out DIR   the test (ctest
-      mock.debugger_browser): rows, refusal reasons, the JSON of a row,
+      mock.debugger_browser, and with --browser firefox
+      mock.debugger_firefox): rows, refusal reasons, the JSON of a row,
       filters, search, clear, no write key anywhere, nothing wider than a
       400 px window; screenshots in DIR
   debugger_browser.py --cli SEGBRIDGE --docs PNG  docs/debugger.png: a
-      representative session at 1280x800
+      representative session at 1280x800 (Chromium)
 
-Without Chromium it exits 77 (skipped), unless CI=true: CI installs it
-(scripts/bootstrap.sh), so there its absence is a failure.
+Without the browser it exits 77 (skipped), unless CI=true: CI installs both
+(scripts/bootstrap.sh), so there an absence is a failure.
 """
 import argparse
 import base64
@@ -22,6 +24,7 @@ import json
 import os
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -39,9 +42,16 @@ class Failure(Exception):
     pass
 
 
-def find_chromium():
-    for name in (os.environ.get("SEGB_CHROMIUM"), "chromium", "chromium-browser",
-                 "google-chrome"):
+BINARIES = {
+    "chromium": ("SEGB_CHROMIUM", "chromium", "chromium-browser", "google-chrome"),
+    "firefox": ("SEGB_FIREFOX", "firefox-esr", "firefox"),
+}
+PACKAGES = {"chromium": "chromium", "firefox": "firefox-esr"}
+
+
+def find_browser(kind):
+    variable, *names = BINARIES[kind]
+    for name in [os.environ.get(variable)] + names:
         if name and shutil.which(name):
             return shutil.which(name)
     return None
@@ -142,9 +152,11 @@ class Browser:
             self.buffer += chunk
 
     def viewport(self, width, height):
+        """The page's size; returns the width it got."""
         self.call("Emulation.setDeviceMetricsOverride", session=True,
                   width=width, height=height, deviceScaleFactor=1,
                   mobile=False)
+        return width
 
     def open(self, url):
         self.call("Page.navigate", session=True, url=url)
@@ -188,6 +200,91 @@ class Browser:
             self.proc.wait()
         os.close(self.to_browser)
         os.close(self.from_browser)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+class Firefox(Browser):
+    """Headless Firefox with one page, over Marionette: each message is its
+    length, a colon and JSON; commands are [0, id, name, params], answers
+    [1, id, error, result]. The profile asks for any free port and Firefox
+    writes the one it took into MarionetteActivePort."""
+
+    def __init__(self, binary):
+        self.profile = tempfile.mkdtemp(prefix="segb-firefox-")
+        with open(os.path.join(self.profile, "user.js"), "w") as f:
+            f.write('user_pref("marionette.port", 0);\n')
+        self.proc = subprocess.Popen(
+            [binary, "--headless", "--marionette", "--no-remote",
+             "--profile", self.profile, "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port_file = os.path.join(self.profile, "MarionetteActivePort")
+        deadline = time.monotonic() + HANG_GUARD_S
+        while not os.path.exists(port_file):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise Failure("Firefox did not start Marionette")
+            time.sleep(0.1)
+        with open(port_file) as f:
+            port = int(f.read().strip() or 0)
+        self.sock = socket.create_connection(("127.0.0.1", port),
+                                             timeout=HANG_GUARD_S)
+        self.stream = self.sock.makefile("rb")
+        self.next_id = 0
+        self.read()  # its hello
+        self.command("WebDriver:NewSession", {})
+
+    def read(self):
+        length = b""
+        while not length.endswith(b":"):
+            byte = self.stream.read(1)
+            if not byte:
+                raise Failure("Firefox closed Marionette")
+            length += byte
+        return json.loads(self.stream.read(int(length[:-1])))
+
+    def command(self, name, params):
+        self.next_id += 1
+        data = json.dumps([0, self.next_id, name, params]).encode()
+        self.sock.sendall(str(len(data)).encode() + b":" + data)
+        while True:
+            reply = self.read()
+            if reply[1] == self.next_id:
+                break
+        if reply[2]:
+            raise Failure("%s: %s" % (name, reply[2]))
+        return reply[3]
+
+    def viewport(self, width, height):
+        """The window's size; returns the page's width. Headless Firefox
+        keeps a window at least 500 px wide, and its height holds the
+        browser's bar too."""
+        self.command("WebDriver:SetWindowRect", {"width": width, "height": height})
+        return self.eval("window.innerWidth")
+
+    def open(self, url):
+        self.command("WebDriver:Navigate", {"url": url})
+
+    def eval(self, expression):
+        return self.command("WebDriver:ExecuteScript",
+                            {"script": "return (%s);" % expression,
+                             "args": []})["value"]
+
+    def screenshot(self, path):
+        data = self.command("WebDriver:TakeScreenshot", {})["value"]
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+
+    def close(self):
+        try:
+            self.command("WebDriver:DeleteSession", {})
+        except (Failure, OSError):
+            pass
+        self.sock.close()
+        self.proc.terminate()  # Firefox ends on SIGTERM as on a quit
+        try:
+            self.proc.wait(timeout=HANG_GUARD_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
@@ -290,11 +387,11 @@ def check(browser, mock, out):
                  ".querySelector('summary').click()")
     browser.wait_for("!!document.querySelector('#rows details[open] pre')",
                      "the page's JSON")
-    browser.viewport(400, 800)
-    browser.wait_for("window.innerWidth === 400", "the narrow viewport")
+    narrow = browser.viewport(400, 800)
+    browser.wait_for("window.innerWidth === %d" % narrow, "the narrow viewport")
     width = browser.eval("document.documentElement.scrollWidth")
-    if width > 400:
-        raise Failure("at 400 px the page is %d px wide" % width)
+    if width > narrow:
+        raise Failure("at %d px the page is %d px wide" % (narrow, width))
     browser.screenshot(os.path.join(out, "debugger-browser-narrow.png"))
     browser.eval("document.getElementById('clear').click()")
     browser.wait_for("document.querySelectorAll('#rows details').length === 0",
@@ -350,20 +447,23 @@ def main():
     parser.add_argument("--cli", required=True, help="the segbridge binary")
     parser.add_argument("--out", help="directory for the test's screenshots")
     parser.add_argument("--docs", help="write the README's screenshot here")
+    parser.add_argument("--browser", choices=sorted(BINARIES),
+                        default="chromium")
     args = parser.parse_args()
-    binary = find_chromium()
+    binary = find_browser(args.browser)
     if not binary:
         if os.environ.get("CI") == "true":
-            print("debugger_browser: no chromium, and CI installs it "
-                  "(scripts/bootstrap.sh)")
+            print("debugger_browser: no %s, and CI installs it "
+                  "(scripts/bootstrap.sh)" % args.browser)
             return 1
-        print("debugger_browser: skipped, no chromium (apt-get install "
-              "chromium, or set SEGB_CHROMIUM)")
+        print("debugger_browser: skipped, no %s (apt-get install %s, or set "
+              "%s)" % (args.browser, PACKAGES[args.browser],
+                       BINARIES[args.browser][0]))
         return SKIP
     mock = Mock(args.cli)
     browser = None
     try:
-        browser = Browser(binary)
+        browser = (Firefox if args.browser == "firefox" else Browser)(binary)
         if args.docs:
             docs(browser, mock, args.docs)
             print("debugger_browser: wrote %s" % args.docs)
