@@ -219,14 +219,12 @@ static void after_fork_in_callback(sbi_dispatch *d);
 #define SPENT_MAX 1024
 
 /* Add the reported @q to the spent messages (under the lock, which it may
- * let go to free those over SPENT_MAX). */
+ * let go to free those over SPENT_MAX). Their order does not matter. */
 static void keep_spent(sbi_dispatch *d, sbi_queue *q) {
   sbi_queue over = {0};
   segb_message_t *m;
 
-  sbi_queue_prepend(q, &d->spent);
-  d->spent = *q;
-  *q = (sbi_queue){0};
+  sbi_queue_prepend(&d->spent, q);
   while (d->spent.count > SPENT_MAX && (m = sbi_queue_pop(&d->spent)) != NULL)
     sbi_queue_push(&over, m);
   if (over.count > 0) {
@@ -245,7 +243,7 @@ static int make_reports(sbi_dispatch *d) {
   int made = 0;
 
   while (d->done.count > 0 && !d->reporting) {
-    sbi_queue batch = d->done, reported = {0};
+    sbi_queue batch = d->done;
     segb_message_t *m;
     char drain[64];
 
@@ -258,21 +256,19 @@ static int make_reports(sbi_dispatch *d) {
         ;
     pthread_mutex_unlock(&d->lock);
     in_callback = d;
-    while (sbi_fork_generation() == generation &&
-           (m = sbi_queue_pop(&batch)) != NULL) {
+    for (m = batch.head; m != NULL && sbi_fork_generation() == generation;
+         m = m->next) {
       d->report(d->ctx, m);
-      sbi_queue_push(&reported, m);
       made++;
     }
     in_callback = outer;
     if (sbi_fork_generation() != generation) {
       forget(&batch); /* the parent's: the parent reports them */
-      forget(&reported);
       after_fork_in_callback(d);
       return made;
     }
     pthread_mutex_lock(&d->lock);
-    keep_spent(d, &reported);
+    keep_spent(d, &batch);
     d->reporting = 0;
     d->reporting_min = UINT64_MAX;
     pthread_cond_broadcast(&d->progress);
@@ -348,8 +344,7 @@ static int gather(sbi_dispatch *d, size_t *n) {
       continue;
     if (!sbi_sender_batch_take(d->s, &size, m->json.len))
       return 1;
-    d->take[*n].m = m;
-    d->take[(*n)++].before = before;
+    d->take[(*n)++] = (struct take){m, before};
     if (size.count >= d->s->limits.max_events)
       return 1;
   }
